@@ -1,0 +1,328 @@
+package io.github.jettyredis.session;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import io.github.jettyredis.session.client.RedisClientFactory;
+import io.github.jettyredis.session.client.RedisClientSettings;
+import io.github.jettyredis.session.codec.SessionHashCodec;
+import io.github.jettyredis.session.codec.proto.SessionMetadata;
+import org.eclipse.jetty.session.AbstractSessionDataStore;
+import org.eclipse.jetty.session.SessionData;
+import org.eclipse.jetty.session.UnreadableSessionDataException;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * A Jetty {@link org.eclipse.jetty.session.SessionDataStore} that keeps the sessions of one context in
+ * Redis: one hash per session (see {@link SessionKeys} and {@link SessionHashCodec}) whose Redis TTL
+ * follows the session's own expiry, and a per-context sorted set of expiry times so that expired sessions
+ * are found without scanning keys. Every command touches a single key, so it runs on Redis Cluster as well.
+ *
+ * <p>Made by {@link RedisSessionDataStoreFactory}, one per context.</p>
+ */
+@ManagedObject("Redis session data store")
+public class RedisSessionDataStore extends AbstractSessionDataStore
+{
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSessionDataStore.class);
+
+    /** Time the TTL margin adds on top of grace and save periods, for clock skew between nodes. */
+    static final long CLOCK_SKEW_ALLOWANCE_MS = TimeUnit.SECONDS.toMillis(60);
+    private static final int ORPHAN_BATCH = 500;
+
+    private final RedisClientFactory clientFactory;
+    private final RedisClientSettings settings;
+    private final SessionHashCodec codec;
+    private final String prefix;
+    private final SessionWriteScript writeScript = new SessionWriteScript();
+    private SessionKeys keys;
+    private UnifiedJedis redis;
+
+    /**
+     * @param clientFactory supplies the client when the store starts
+     * @param settings the connection settings handed to the client factory
+     * @param codec turns sessions into hash fields and back
+     * @param prefix the prefix of every key
+     */
+    public RedisSessionDataStore(RedisClientFactory clientFactory, RedisClientSettings settings, SessionHashCodec codec, String prefix)
+    {
+        this.clientFactory = clientFactory;
+        this.settings = settings;
+        this.codec = codec;
+        this.prefix = prefix;
+    }
+
+    @Override
+    protected void doStart() throws Exception
+    {
+        super.doStart();
+        keys = new SessionKeys(prefix, _context.getCanonicalContextPath(), _context.getVhost());
+        redis = clientFactory.getClient(_context, settings);
+        try
+        {
+            redis.sadd(SessionKeys.contextRegistry(prefix), keys.context().getBytes(StandardCharsets.UTF_8));
+        }
+        catch (RuntimeException e)
+        {
+            clientFactory.releaseClient(_context, redis);
+            redis = null;
+            throw new IllegalStateException("Cannot use Redis at " + settings.address() + " (jetty.session.redis.uri) for the sessions of " +
+                keys.context() + ": " + e.getMessage(), e);
+        }
+        LOG.debug("Started {}", this);
+    }
+
+    @Override
+    protected void doStop() throws Exception
+    {
+        try
+        {
+            if (redis != null)
+                clientFactory.releaseClient(_context, redis);
+        }
+        finally
+        {
+            redis = null;
+            super.doStop();
+        }
+    }
+
+    @Override
+    public SessionData doLoad(String id) throws Exception
+    {
+        Map<byte[], byte[]> fields;
+        try
+        {
+            fields = redis.hgetAll(keys.session(id));
+        }
+        catch (JedisDataException e)
+        {
+            // WRONGTYPE: something that is not one of our hashes sits under the key.
+            throw new UnreadableSessionDataException(id, _context, e);
+        }
+        if (fields.isEmpty())
+            return null;
+        try
+        {
+            return codec.decode(fields);
+        }
+        catch (Exception e)
+        {
+            throw new UnreadableSessionDataException(id, _context, e);
+        }
+    }
+
+    @Override
+    public void doStore(String id, SessionData data, long lastSaveTime) throws Exception
+    {
+        long now = System.currentTimeMillis();
+        byte[] key = keys.session(id);
+        byte[] member = id.getBytes(StandardCharsets.UTF_8);
+        SessionWriteScript.Call write = writeScript.replace(key, lastSaveTime > 0, ttlMs(data.getExpiry(), now), codec.encode(data));
+        Response<Object> written;
+        try (AbstractPipeline pipeline = redis.pipelined())
+        {
+            written = write.queue(pipeline);
+            if (data.getExpiry() > 0)
+                pipeline.zadd(keys.expiryIndex(), data.getExpiry(), member);
+            else
+                pipeline.zrem(keys.expiryIndex(), member);
+            pipeline.sync();
+        }
+        Object result;
+        try
+        {
+            result = written.get();
+        }
+        catch (JedisNoScriptException e)
+        {
+            result = write.evalLoadingScript(redis);
+        }
+        if (!SessionWriteScript.wasWritten(result))
+        {
+            // Another node deleted the session (invalidated or expired) while this one held it: keep it dead.
+            redis.zrem(keys.expiryIndex(), member);
+            LOG.info("Session {} of {} was deleted in Redis by another node; not re-creating it", id, keys.context());
+        }
+    }
+
+    /**
+     * The Redis TTL of a session: its remaining time plus {@link #getTtlMarginMs()}, or none (-1) for an
+     * immortal session.
+     */
+    long ttlMs(long expiry, long now)
+    {
+        if (expiry <= 0)
+            return -1;
+        return Math.max(expiry - now, 0) + getTtlMarginMs();
+    }
+
+    /**
+     * How long Redis keeps a session after its expiry: the save period (a session written less often than
+     * it is used can be that much younger than Redis thinks), twice the grace period (other nodes only
+     * look for it a grace period after expiry, and their scavenge cycle needs time to find it) and a minute
+     * for clock skew between nodes.
+     *
+     * @return the margin in milliseconds
+     */
+    @ManagedAttribute(value = "ms a session's key outlives its expiry", readonly = true)
+    public long getTtlMarginMs()
+    {
+        return TimeUnit.SECONDS.toMillis(Math.max(getSavePeriodSec(), 0) + 2L * Math.max(getGracePeriodSec(), 0)) +
+            CLOCK_SKEW_ALLOWANCE_MS;
+    }
+
+    @Override
+    public boolean doExists(String id) throws Exception
+    {
+        SessionMetadata metadata = metadata(id, redis.hget(keys.session(id), SessionHashCodec.METADATA_FIELD));
+        // Undecodable metadata (expiry 0) counts as existing, so its id is not handed out again.
+        return metadata != null && !isExpired(metadata.getExpiry(), System.currentTimeMillis());
+    }
+
+    @Override
+    public Set<String> doCheckExpired(Set<String> candidates, long time)
+    {
+        Set<String> expired = new HashSet<>();
+        if (candidates.isEmpty())
+            return expired;
+        Map<String, Response<byte[]>> replies = new LinkedHashMap<>();
+        try (AbstractPipeline pipeline = redis.pipelined())
+        {
+            for (String id : candidates)
+                replies.put(id, pipeline.hget(keys.session(id), SessionHashCodec.METADATA_FIELD));
+            pipeline.sync();
+        }
+        for (Map.Entry<String, Response<byte[]>> reply : replies.entrySet())
+        {
+            SessionMetadata metadata = metadata(reply.getKey(), reply.getValue().get());
+            if (metadata == null || isExpired(metadata.getExpiry(), time))
+                expired.add(reply.getKey());
+        }
+        return expired;
+    }
+
+    @Override
+    public Set<String> doGetExpired(long before)
+    {
+        Set<String> expired = new HashSet<>();
+        // The index holds exactly the stored expiry of each mortal session: a range read is the whole job.
+        for (byte[] member : redis.zrangeByScore(keys.expiryIndex(), Double.NEGATIVE_INFINITY, before))
+            expired.add(new String(member, StandardCharsets.UTF_8));
+        return expired;
+    }
+
+    @Override
+    public void doCleanOrphans(long time)
+    {
+        int deleted = 0;
+        for (byte[] context : redis.smembers(SessionKeys.contextRegistry(prefix)))
+        {
+            SessionKeys contextKeys = SessionKeys.ofRegisteredContext(prefix, new String(context, StandardCharsets.UTF_8));
+            List<byte[]> ids;
+            do
+            {
+                ids = redis.zrangeByScore(contextKeys.expiryIndex(), Double.NEGATIVE_INFINITY, time, 0, ORPHAN_BATCH);
+                if (!ids.isEmpty())
+                    deleted += deleteAll(contextKeys, ids);
+            }
+            while (ids.size() == ORPHAN_BATCH);
+        }
+        if (deleted > 0)
+            LOG.debug("Deleted {} sessions that expired before {}", deleted, time);
+    }
+
+    private int deleteAll(SessionKeys contextKeys, List<byte[]> ids)
+    {
+        List<Response<Long>> deletions = new ArrayList<>(ids.size());
+        try (AbstractPipeline pipeline = redis.pipelined())
+        {
+            for (byte[] id : ids)
+                deletions.add(pipeline.del(contextKeys.session(new String(id, StandardCharsets.UTF_8))));
+            pipeline.zrem(contextKeys.expiryIndex(), ids.toArray(new byte[0][]));
+            pipeline.sync();
+        }
+        return (int)deletions.stream().mapToLong(Response::get).sum();
+    }
+
+    @Override
+    public boolean delete(String id) throws Exception
+    {
+        Response<Long> deleted;
+        try (AbstractPipeline pipeline = redis.pipelined())
+        {
+            deleted = pipeline.del(keys.session(id));
+            pipeline.zrem(keys.expiryIndex(), id.getBytes(StandardCharsets.UTF_8));
+            pipeline.sync();
+        }
+        return deleted.get() > 0;
+    }
+
+    @Override
+    public boolean isPassivating()
+    {
+        return true;
+    }
+
+    /** @return the prefix of every key this store writes */
+    @ManagedAttribute(value = "prefix of every key", readonly = true)
+    public String getPrefix()
+    {
+        return prefix;
+    }
+
+    /** @return the Redis address from the settings, without password */
+    @ManagedAttribute(value = "Redis address", readonly = true)
+    public String getRedisAddress()
+    {
+        return settings.address();
+    }
+
+    /** @return the key layout of this store's context; null before it starts */
+    public SessionKeys getKeys()
+    {
+        return keys;
+    }
+
+    private static boolean isExpired(long expiry, long time)
+    {
+        return expiry > 0 && expiry <= time;
+    }
+
+    /** Decodes a metadata field; an undecodable one gives a metadata of format 0 (unknown), absent gives null. */
+    private SessionMetadata metadata(String id, byte[] bytes)
+    {
+        if (bytes == null)
+            return null;
+        try
+        {
+            return codec.decodeMetadata(bytes);
+        }
+        catch (IOException e)
+        {
+            LOG.warn("Unreadable metadata of session {} in {}: {}", id, keys.context(), e.toString());
+            return SessionMetadata.getDefaultInstance();
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return String.format("%s[redis=%s,prefix=%s,context=%s,graceSec=%d,savePeriodSec=%d]", super.toString(),
+            settings.address(), prefix, keys == null ? null : keys.context(), getGracePeriodSec(), getSavePeriodSec());
+    }
+}

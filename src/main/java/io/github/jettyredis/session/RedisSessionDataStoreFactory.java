@@ -1,0 +1,284 @@
+package io.github.jettyredis.session;
+
+import io.github.jettyredis.session.client.PooledRedisClientFactory;
+import io.github.jettyredis.session.client.RedisClientFactory;
+import io.github.jettyredis.session.client.RedisClientSettings;
+import io.github.jettyredis.session.codec.AttributeSerializer;
+import io.github.jettyredis.session.codec.JavaSerialization;
+import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
+import io.github.jettyredis.session.codec.SessionHashCodec;
+import io.github.jettyredis.session.codec.SessionSerialFilter;
+import org.eclipse.jetty.session.AbstractSessionDataStoreFactory;
+import org.eclipse.jetty.session.SessionDataStore;
+import org.eclipse.jetty.session.SessionManager;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+
+/**
+ * Makes a {@link RedisSessionDataStore} for each context. Add one as a bean of the {@code Server} (the
+ * {@code session-store-redis} module does so from Jetty XML) and every session manager of that server
+ * keeps its sessions in Redis. Every setting is a bean property; the properties of the Jetty module are
+ * named {@code jetty.session.redis.<property>}. Settings are read when a context's store is made, so set
+ * them before the server starts.
+ *
+ * <p>All stores made by one factory share one pooled client (the default {@link PooledRedisClientFactory}),
+ * which is closed when the last of them stops.</p>
+ */
+@ManagedObject("Redis session data store factory")
+public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactory
+{
+    /** The default {@link #setUri URI}. */
+    public static final String DEFAULT_URI = "redis://127.0.0.1:6379";
+    /** The default {@link #setPrefix key prefix}. */
+    public static final String DEFAULT_PREFIX = "jetty-session:";
+
+    private String uri = DEFAULT_URI;
+    private String user;
+    private String password;
+    private String prefix = DEFAULT_PREFIX;
+    private int connectTimeoutMs = 2000;
+    private int socketTimeoutMs = 2000;
+    private int maxConnections = 16;
+    private String clientName = "jetty-session-redis";
+    private String serialFilter;
+    private RedisClientFactory clientFactory;
+    private String clientFactoryClass;
+    private AttributeSerializer serializer;
+    private String serializerClass;
+    private RedisClientFactory defaultClientFactory;
+
+    @Override
+    public SessionDataStore getSessionDataStore(SessionManager manager) throws Exception
+    {
+        RedisClientSettings settings = new RedisClientSettings(uri, user, password, connectTimeoutMs, socketTimeoutMs,
+            maxConnections, clientName);
+        RedisSessionDataStore store = new RedisSessionDataStore(effectiveClientFactory(), settings,
+            new SessionHashCodec(effectiveSerializer()), validPrefix());
+        store.setGracePeriodSec(getGracePeriodSec());
+        store.setSavePeriodSec(getSavePeriodSec());
+        return store;
+    }
+
+    private String validPrefix()
+    {
+        if (prefix == null || prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0)
+            throw new IllegalArgumentException("jetty.session.redis.prefix must be set and must not contain '{' or '}' " +
+                "(they would change the Redis Cluster hash slot of every key): " + prefix);
+        return prefix;
+    }
+
+    private synchronized RedisClientFactory effectiveClientFactory()
+    {
+        if (clientFactory != null)
+            return clientFactory;
+        if (clientFactoryClass != null)
+            return clientFactory = newInstance(clientFactoryClass, RedisClientFactory.class, "jetty.session.redis.clientFactory");
+        if (defaultClientFactory == null)
+            defaultClientFactory = new PooledRedisClientFactory();
+        return defaultClientFactory;
+    }
+
+    private synchronized AttributeSerializer effectiveSerializer()
+    {
+        if (serializer != null)
+            return serializer;
+        if (serializerClass != null)
+            return serializer = newInstance(serializerClass, AttributeSerializer.class, "jetty.session.redis.serializer");
+        try
+        {
+            return new ProtobufAttributeSerializer(new JavaSerialization(SessionSerialFilter.create(serialFilter)));
+        }
+        catch (IllegalArgumentException e)
+        {
+            throw new IllegalArgumentException("jetty.session.redis.serialFilter is not a valid filter pattern: " + e.getMessage(), e);
+        }
+    }
+
+    private static <T> T newInstance(String className, Class<T> type, String property)
+    {
+        try
+        {
+            Class<?> loaded = Class.forName(className.trim(), true, RedisSessionDataStoreFactory.class.getClassLoader());
+            return type.cast(loaded.getConstructor().newInstance());
+        }
+        catch (ClassCastException e)
+        {
+            throw new IllegalArgumentException(property + "=" + className + " is not a " + type.getName(), e);
+        }
+        catch (ReflectiveOperationException | LinkageError e)
+        {
+            throw new IllegalArgumentException(property + "=" + className + " cannot be instantiated with a public no-argument constructor: " + e, e);
+        }
+    }
+
+    private static String blankToNull(String value)
+    {
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    /** @return the Redis URI, with any password masked */
+    @ManagedAttribute("Redis URI (password masked)")
+    public String getUri()
+    {
+        return uri == null ? null : uri.replaceFirst("//([^:@/]*):[^@/]*@", "//$1:****@");
+    }
+
+    /**
+     * @param uri {@code redis://[user:password@]host:port[/db]}, or {@code rediss://...} for TLS; default
+     * {@value #DEFAULT_URI}
+     */
+    public void setUri(String uri)
+    {
+        this.uri = uri;
+    }
+
+    /** @return the ACL user, or null */
+    @ManagedAttribute("Redis ACL user")
+    public String getUser()
+    {
+        return user;
+    }
+
+    /** @param user the Redis ACL user; overrides a user in the URI; default none */
+    public void setUser(String user)
+    {
+        this.user = blankToNull(user);
+    }
+
+    /** @param password the Redis password; overrides one in the URI; default none. Never logged. */
+    public void setPassword(String password)
+    {
+        this.password = blankToNull(password);
+    }
+
+    /** @return the prefix of every key */
+    @ManagedAttribute("prefix of every key")
+    public String getPrefix()
+    {
+        return prefix;
+    }
+
+    /** @param prefix the prefix of every key, default {@value #DEFAULT_PREFIX}; no braces */
+    public void setPrefix(String prefix)
+    {
+        this.prefix = prefix;
+    }
+
+    /** @return the connect timeout in ms */
+    @ManagedAttribute("connect timeout in ms")
+    public int getConnectTimeoutMs()
+    {
+        return connectTimeoutMs;
+    }
+
+    /** @param connectTimeoutMs the connect timeout in ms, default 2000 */
+    public void setConnectTimeoutMs(int connectTimeoutMs)
+    {
+        this.connectTimeoutMs = connectTimeoutMs;
+    }
+
+    /** @return the socket (reply) timeout in ms */
+    @ManagedAttribute("socket timeout in ms")
+    public int getSocketTimeoutMs()
+    {
+        return socketTimeoutMs;
+    }
+
+    /** @param socketTimeoutMs how long to wait for a reply, in ms, default 2000 */
+    public void setSocketTimeoutMs(int socketTimeoutMs)
+    {
+        this.socketTimeoutMs = socketTimeoutMs;
+    }
+
+    /** @return the most pooled connections */
+    @ManagedAttribute("most pooled connections")
+    public int getMaxConnections()
+    {
+        return maxConnections;
+    }
+
+    /** @param maxConnections the most pooled connections, default 16 */
+    public void setMaxConnections(int maxConnections)
+    {
+        this.maxConnections = maxConnections;
+    }
+
+    /** @return the client name shown by CLIENT LIST */
+    @ManagedAttribute("client name")
+    public String getClientName()
+    {
+        return clientName;
+    }
+
+    /** @param clientName the name shown by {@code CLIENT LIST}, default {@code jetty-session-redis}; blank for none */
+    public void setClientName(String clientName)
+    {
+        this.clientName = blankToNull(clientName);
+    }
+
+    /** @return the user part of the Java deserialization filter, or null */
+    @ManagedAttribute("Java deserialization filter pattern (user part)")
+    public String getSerialFilter()
+    {
+        return serialFilter;
+    }
+
+    /**
+     * @param serialFilter a JDK serial filter pattern checked before the built-in deny list, see
+     * {@link SessionSerialFilter#create(String)}; default none. Ignored when a custom serializer is set.
+     */
+    public void setSerialFilter(String serialFilter)
+    {
+        this.serialFilter = blankToNull(serialFilter);
+    }
+
+    /** @return the client factory set as an object, or null */
+    public RedisClientFactory getClientFactory()
+    {
+        return clientFactory;
+    }
+
+    /** @param clientFactory supplies the Jedis client of each context; default one shared pooled client */
+    public void setClientFactory(RedisClientFactory clientFactory)
+    {
+        this.clientFactory = clientFactory;
+    }
+
+    /** @return the class name of the client factory, or null */
+    @ManagedAttribute("RedisClientFactory class")
+    public String getClientFactoryClass()
+    {
+        return clientFactoryClass;
+    }
+
+    /** @param className a {@link RedisClientFactory} with a public no-argument constructor; used when no object is set */
+    public void setClientFactoryClass(String className)
+    {
+        this.clientFactoryClass = blankToNull(className);
+    }
+
+    /** @return the attribute serializer set as an object, or null */
+    public AttributeSerializer getSerializer()
+    {
+        return serializer;
+    }
+
+    /** @param serializer how attribute values become bytes; default {@link ProtobufAttributeSerializer} */
+    public void setSerializer(AttributeSerializer serializer)
+    {
+        this.serializer = serializer;
+    }
+
+    /** @return the class name of the serializer, or null */
+    @ManagedAttribute("AttributeSerializer class")
+    public String getSerializerClass()
+    {
+        return serializerClass;
+    }
+
+    /** @param className an {@link AttributeSerializer} with a public no-argument constructor; used when no object is set */
+    public void setSerializerClass(String className)
+    {
+        this.serializerClass = blankToNull(className);
+    }
+}

@@ -1,0 +1,86 @@
+package io.github.jettyredis.session;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The Redis key layout, in one place. With prefix {@code P}, context {@code C} (Jetty's canonical context
+ * path followed by {@code _} and the virtual host, e.g. {@code _app_0.0.0.0}) and session id {@code I}:
+ * <ul>
+ *   <li>{@code P{C_I}}: the session hash. The braces are a Redis Cluster hash tag, so that keys added
+ *   later for the same session can share its slot.</li>
+ *   <li>{@code PC:expiries}: the context's expiry index, a sorted set of ids scored by expiry time
+ *   (immortal sessions are not in it).</li>
+ *   <li>{@code Pcontexts}: the set of every {@code C} that has stored sessions under this prefix, so
+ *   orphans of any context can be found without scanning the keyspace.</li>
+ * </ul>
+ */
+public final class SessionKeys
+{
+    private static final String EXPIRY_INDEX_SUFFIX = ":expiries";
+
+    private final String prefix;
+    private final String context;
+    private final byte[] expiryIndex;
+
+    /**
+     * @param prefix the configured key prefix
+     * @param canonicalContextPath Jetty's canonical context path, e.g. {@code _app}
+     * @param vhost the context's first virtual host, or {@code 0.0.0.0}
+     */
+    public SessionKeys(String prefix, String canonicalContextPath, String vhost)
+    {
+        this(prefix, canonicalContextPath + "_" + vhost);
+    }
+
+    private SessionKeys(String prefix, String context)
+    {
+        this.prefix = prefix;
+        this.context = context;
+        this.expiryIndex = bytes(prefix + context + EXPIRY_INDEX_SUFFIX);
+    }
+
+    /**
+     * @param prefix the configured key prefix
+     * @param context a member of the {@link #contextRegistry(String) context registry}
+     * @return the keys of that context
+     */
+    public static SessionKeys ofRegisteredContext(String prefix, String context)
+    {
+        return new SessionKeys(prefix, context);
+    }
+
+    /**
+     * @param prefix the configured key prefix
+     * @return the key of the set of every context stored under that prefix
+     */
+    public static byte[] contextRegistry(String prefix)
+    {
+        return bytes(prefix + "contexts");
+    }
+
+    /** @return this context's name in the context registry: canonical path, {@code _}, vhost */
+    public String context()
+    {
+        return context;
+    }
+
+    /**
+     * @param id a session id
+     * @return the key of that session's hash
+     */
+    public byte[] session(String id)
+    {
+        return bytes(prefix + "{" + context + "_" + id + "}");
+    }
+
+    /** @return the key of this context's expiry index */
+    public byte[] expiryIndex()
+    {
+        return expiryIndex;
+    }
+
+    static byte[] bytes(String s)
+    {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

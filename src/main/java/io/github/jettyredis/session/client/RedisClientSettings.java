@@ -1,0 +1,179 @@
+package io.github.jettyredis.session.client;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Objects;
+
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.util.JedisURIHelper;
+
+/**
+ * The connection settings configured on a {@code RedisSessionDataStoreFactory}, handed to the
+ * {@link RedisClientFactory}. Immutable; {@link #toString()} never shows the password.
+ */
+public final class RedisClientSettings
+{
+    private final URI uri;
+    private final String user;
+    private final String password;
+    private final int connectTimeoutMs;
+    private final int socketTimeoutMs;
+    private final int maxConnections;
+    private final String clientName;
+
+    /**
+     * @param uri {@code redis://[user:password@]host:port[/db]}, or {@code rediss://} for TLS
+     * @param user the ACL user, or null to take it from the URI (or use the default user)
+     * @param password the password, or null to take it from the URI (or use none)
+     * @param connectTimeoutMs how long to wait for a connection
+     * @param socketTimeoutMs how long to wait for a reply
+     * @param maxConnections the most pooled connections
+     * @param clientName the name shown by {@code CLIENT LIST}, or null
+     * @throws IllegalArgumentException naming the property of any value that is not valid
+     */
+    public RedisClientSettings(String uri, String user, String password, int connectTimeoutMs, int socketTimeoutMs,
+                               int maxConnections, String clientName)
+    {
+        this.uri = parseUri(uri);
+        this.user = blankToNull(user);
+        this.password = blankToNull(password);
+        this.connectTimeoutMs = requirePositive(connectTimeoutMs, "jetty.session.redis.connectTimeoutMs");
+        this.socketTimeoutMs = requirePositive(socketTimeoutMs, "jetty.session.redis.socketTimeoutMs");
+        this.maxConnections = requirePositive(maxConnections, "jetty.session.redis.maxConnections");
+        this.clientName = blankToNull(clientName);
+    }
+
+    private static URI parseUri(String value)
+    {
+        String property = "jetty.session.redis.uri";
+        if (value == null || value.isBlank())
+            throw new IllegalArgumentException(property + " is not set");
+        URI parsed;
+        try
+        {
+            parsed = new URI(value.trim());
+        }
+        catch (URISyntaxException e)
+        {
+            throw new IllegalArgumentException(property + " is not a valid URI: " + mask(value), e);
+        }
+        if (!JedisURIHelper.isValid(parsed) || parsed.getPort() <= 0)
+            throw new IllegalArgumentException(property + " must look like redis://[user:password@]host:port[/db]" +
+                " or rediss://... for TLS, not " + mask(value));
+        String path = parsed.getPath();
+        if (path != null && path.length() > 1 && !path.substring(1).matches("\\d+"))
+            throw new IllegalArgumentException(property + " has a database that is not a number: " + mask(value));
+        return parsed;
+    }
+
+    private static int requirePositive(int value, String property)
+    {
+        if (value <= 0)
+            throw new IllegalArgumentException(property + " must be greater than 0, not " + value);
+        return value;
+    }
+
+    private static String blankToNull(String value)
+    {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    /** Hides the password of a URI-like string, for messages and logs. */
+    static String mask(String uri)
+    {
+        return uri == null ? null : uri.replaceFirst("//([^:@/]*):[^@/]*@", "//$1:****@");
+    }
+
+    /** @return the Redis URI as configured (it may hold a password: never log it; use {@link #address()}) */
+    public URI getUri()
+    {
+        return uri;
+    }
+
+    /** @return host and port from the URI */
+    public HostAndPort getHostAndPort()
+    {
+        return JedisURIHelper.getHostAndPort(uri);
+    }
+
+    /** @return the database number from the URI, 0 when it names none */
+    public int getDatabase()
+    {
+        return JedisURIHelper.hasDbIndex(uri) ? JedisURIHelper.getDBIndex(uri) : 0;
+    }
+
+    /** @return whether the URI asks for TLS ({@code rediss://}) */
+    public boolean isTls()
+    {
+        return JedisURIHelper.isRedisSSLScheme(uri);
+    }
+
+    /** @return the ACL user: the configured one, else the URI's, else null */
+    public String getUser()
+    {
+        return user != null ? user : JedisURIHelper.getUser(uri);
+    }
+
+    /** @return the password: the configured one, else the URI's, else null */
+    public String getPassword()
+    {
+        return password != null ? password : JedisURIHelper.getPassword(uri);
+    }
+
+    /** @return the connect timeout in milliseconds */
+    public int getConnectTimeoutMs()
+    {
+        return connectTimeoutMs;
+    }
+
+    /** @return the socket (reply) timeout in milliseconds */
+    public int getSocketTimeoutMs()
+    {
+        return socketTimeoutMs;
+    }
+
+    /** @return the most connections a pooled client keeps */
+    public int getMaxConnections()
+    {
+        return maxConnections;
+    }
+
+    /** @return the client name, or null */
+    public String getClientName()
+    {
+        return clientName;
+    }
+
+    /** @return the URI without its password, for messages: {@code redis://user:****@host:port/db} */
+    public String address()
+    {
+        return mask(uri.toString());
+    }
+
+    @Override
+    public boolean equals(Object o)
+    {
+        return o instanceof RedisClientSettings that &&
+            uri.equals(that.uri) &&
+            Objects.equals(user, that.user) &&
+            Objects.equals(password, that.password) &&
+            connectTimeoutMs == that.connectTimeoutMs &&
+            socketTimeoutMs == that.socketTimeoutMs &&
+            maxConnections == that.maxConnections &&
+            Objects.equals(clientName, that.clientName);
+    }
+
+    @Override
+    public int hashCode()
+    {
+        return Objects.hash(uri, user, password, connectTimeoutMs, socketTimeoutMs, maxConnections, clientName);
+    }
+
+    @Override
+    public String toString()
+    {
+        return String.format("RedisClientSettings[%s,user=%s,password=%s,connectTimeoutMs=%d,socketTimeoutMs=%d," +
+                "maxConnections=%d,clientName=%s]", address(), getUser(), getPassword() == null ? "none" : "****",
+            connectTimeoutMs, socketTimeoutMs, maxConnections, clientName);
+    }
+}

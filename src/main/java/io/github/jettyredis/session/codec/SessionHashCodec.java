@@ -1,0 +1,155 @@
+package io.github.jettyredis.session.codec;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.github.jettyredis.session.codec.proto.SessionMetadata;
+import org.eclipse.jetty.session.SessionData;
+
+/**
+ * Turns a Jetty {@link SessionData} into the fields of its Redis hash and back: field {@code meta} holds a
+ * {@link SessionMetadata} message and each attribute {@code name} is field {@code a:name}, holding the
+ * bytes of the configured {@link AttributeSerializer}. Fields it does not know are ignored, so a later
+ * version can add some.
+ */
+public final class SessionHashCodec
+{
+    /** The layout version written in {@link SessionMetadata#getFormat()}. */
+    public static final int FORMAT = 1;
+    /** The name of the hash field that holds the metadata. */
+    public static final byte[] METADATA_FIELD = "meta".getBytes(StandardCharsets.UTF_8);
+
+    private static final byte[] ATTRIBUTE_FIELD_PREFIX = "a:".getBytes(StandardCharsets.UTF_8);
+
+    private final AttributeSerializer serializer;
+
+    /**
+     * @param serializer how attribute values become bytes
+     */
+    public SessionHashCodec(AttributeSerializer serializer)
+    {
+        this.serializer = serializer;
+    }
+
+    /** @return the attribute serializer in use */
+    public AttributeSerializer getSerializer()
+    {
+        return serializer;
+    }
+
+    /**
+     * @param data the session
+     * @return every field of its hash: the metadata and one field per attribute
+     * @throws IOException if an attribute value cannot be serialized
+     */
+    public Map<byte[], byte[]> encode(SessionData data) throws IOException
+    {
+        Map<byte[], byte[]> fields = new HashMap<>();
+        fields.put(METADATA_FIELD, encodeMetadata(data));
+        for (String name : data.getKeys())
+            fields.put(attributeField(name), serializer.serialize(data.getAttribute(name)));
+        return fields;
+    }
+
+    /**
+     * @param data the session
+     * @return its metadata message, encoded
+     */
+    public byte[] encodeMetadata(SessionData data)
+    {
+        SessionMetadata.Builder metadata = SessionMetadata.newBuilder()
+            .setFormat(FORMAT)
+            .setId(data.getId())
+            .setContextPath(nullToEmpty(data.getContextPath()))
+            .setVhost(nullToEmpty(data.getVhost()))
+            .setCreated(data.getCreated())
+            .setAccessed(data.getAccessed())
+            .setLastAccessed(data.getLastAccessed())
+            .setCookieSet(data.getCookieSet())
+            .setExpiry(data.getExpiry())
+            .setMaxInactiveMs(data.getMaxInactiveMs())
+            .setLastSaved(data.getLastSaved());
+        if (data.getLastNode() != null)
+            metadata.setLastNode(data.getLastNode());
+        return metadata.build().toByteArray();
+    }
+
+    /**
+     * @param bytes the {@code meta} field
+     * @return the decoded metadata
+     * @throws IOException if the bytes are not metadata of a known format
+     */
+    public SessionMetadata decodeMetadata(byte[] bytes) throws IOException
+    {
+        SessionMetadata metadata = SessionMetadata.parseFrom(bytes);
+        if (metadata.getFormat() != FORMAT)
+            throw new InvalidProtocolBufferException("Unknown session format " + metadata.getFormat());
+        return metadata;
+    }
+
+    /**
+     * @param fields every field of a session hash, as HGETALL returns them
+     * @return the session
+     * @throws IOException if the metadata is missing or undecodable, or an attribute cannot be read
+     * @throws ClassNotFoundException if an attribute's class is not visible to the context class loader
+     */
+    public SessionData decode(Map<byte[], byte[]> fields) throws IOException, ClassNotFoundException
+    {
+        byte[] metadataBytes = null;
+        Map<String, Object> attributes = new HashMap<>();
+        for (Map.Entry<byte[], byte[]> field : fields.entrySet())
+        {
+            byte[] name = field.getKey();
+            if (Arrays.equals(name, METADATA_FIELD))
+                metadataBytes = field.getValue();
+            else if (isAttributeField(name))
+                attributes.put(attributeName(name), serializer.deserialize(field.getValue()));
+        }
+        if (metadataBytes == null)
+            throw new IOException("Session hash has no '" + new String(METADATA_FIELD, StandardCharsets.UTF_8) + "' field");
+        SessionMetadata metadata = decodeMetadata(metadataBytes);
+        SessionData data = new SessionData(metadata.getId(), metadata.getContextPath(), metadata.getVhost(),
+            metadata.getCreated(), metadata.getAccessed(), metadata.getLastAccessed(), metadata.getMaxInactiveMs());
+        data.setLastNode(metadata.hasLastNode() ? metadata.getLastNode() : null);
+        data.setCookieSet(metadata.getCookieSet());
+        data.setExpiry(metadata.getExpiry());
+        data.setLastSaved(metadata.getLastSaved());
+        data.putAllAttributes(attributes);
+        // Loading is not a change: nothing needs writing back until the request changes something.
+        data.clean();
+        return data;
+    }
+
+    /**
+     * @param name an attribute name
+     * @return the name of the hash field that holds it
+     */
+    public static byte[] attributeField(String name)
+    {
+        byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+        byte[] field = Arrays.copyOf(ATTRIBUTE_FIELD_PREFIX, ATTRIBUTE_FIELD_PREFIX.length + nameBytes.length);
+        System.arraycopy(nameBytes, 0, field, ATTRIBUTE_FIELD_PREFIX.length, nameBytes.length);
+        return field;
+    }
+
+    private static boolean isAttributeField(byte[] field)
+    {
+        return Arrays.equals(field, 0, Math.min(field.length, ATTRIBUTE_FIELD_PREFIX.length),
+            ATTRIBUTE_FIELD_PREFIX, 0, ATTRIBUTE_FIELD_PREFIX.length);
+    }
+
+    private static String attributeName(byte[] field)
+    {
+        return new String(field, ATTRIBUTE_FIELD_PREFIX.length, field.length - ATTRIBUTE_FIELD_PREFIX.length,
+            StandardCharsets.UTF_8);
+    }
+
+    private static String nullToEmpty(String s)
+    {
+        return s == null ? "" : s;
+    }
+}

@@ -1,0 +1,111 @@
+package io.github.jettyredis.session.codec;
+
+import java.io.ObjectInputFilter;
+
+/**
+ * Builds the {@link ObjectInputFilter} that guards the Java deserialization of session attributes (only
+ * values without a typed representation are Java-serialized, see {@link ProtobufAttributeSerializer}).
+ *
+ * <p>The filter decides each value as follows:</p>
+ * <ol>
+ *   <li><b>Resource limits</b> are checked first and always apply, whatever the class: {@link #DEFAULT_LIMITS},
+ *   except that a limit named in the user pattern replaces the default one (e.g. {@code maxdepth=200}).
+ *   Exceeding a limit refuses the whole value.</li>
+ *   <li><b>The user's class patterns</b>, in their order: the first that matches a class allows or refuses
+ *   it. They can therefore allow a class of the deny list, or refuse anything: {@code com.acme.**;java.base/*;!*}
+ *   is an allowlist of the application's and the JDK's base classes.</li>
+ *   <li><b>The deny list</b> {@link #DEFAULT_DENY} of known deserialization gadgets refuses the classes that no
+ *   user pattern matched.</li>
+ *   <li><b>Anything else is allowed</b>, so the application's own classes work without configuration.</li>
+ *   <li><b>A JVM-wide filter</b> ({@code -Djdk.serialFilter} or {@link ObjectInputFilter.Config#setSerialFilter}),
+ *   if one is set when the filter is created, applies as well: a class or limit that either filter refuses
+ *   is refused. (A filter set on a stream would otherwise replace the JVM-wide one.)</li>
+ * </ol>
+ * <p>Array classes are decided by their component type. A refused class fails the read with
+ * {@link java.io.InvalidClassException} before any instance of it is created.</p>
+ *
+ * <p>The user pattern has the syntax of {@link ObjectInputFilter.Config#createFilter(String)} (that of
+ * {@code jdk.serialFilter}): elements separated by {@code ;}, each a limit {@code name=value} ({@code maxdepth},
+ * {@code maxrefs}, {@code maxarray}, {@code maxbytes}) or a class pattern ({@code a.b.C}, {@code a.b.*}
+ * for a package, {@code a.b.**} for a package and its subpackages, {@code prefix*}, {@code module/pattern},
+ * prefixed with {@code !} to refuse). Whitespace around elements is ignored.</p>
+ */
+public final class SessionSerialFilter
+{
+    /**
+     * The default resource limits: an object graph at most 64 deep, 100,000 references, arrays of at most
+     * 1,000,000 elements and 16 MiB of stream per value.
+     */
+    public static final String DEFAULT_LIMITS = "maxdepth=64;maxrefs=100000;maxarray=1000000;maxbytes=16777216";
+
+    /**
+     * The classes refused unless a user pattern allows them: the links of the published gadget chains
+     * (ysoserial and the like) that turn deserialization into code execution, file writes or network calls.
+     * Ordinary JDK classes, collections included, are not in it.
+     */
+    public static final String DEFAULT_DENY =
+        // Transformer and comparator chains that invoke arbitrary methods: Commons Collections 3 and 4,
+        // Commons BeanUtils, Groovy closures, Spring's ObjectFactory proxies.
+        "!org.apache.commons.collections.functors.*;" +
+        "!org.apache.commons.collections4.functors.*;" +
+        "!org.apache.commons.beanutils.BeanComparator;" +
+        "!org.codehaus.groovy.runtime.*;" +
+        "!org.springframework.beans.factory.ObjectFactory;" +
+        "!org.springframework.beans.factory.support.AutowireUtils$ObjectFactoryDelegatingInvocationHandler;" +
+        "!org.springframework.core.SerializableTypeWrapper*;" +
+        "!org.hibernate.engine.spi.*;" +
+        // JDK trampolines: the annotation proxy handler, BadAttributeValueExpException (calls toString() on
+        // read) and the rest of JMX, TemplatesImpl (defines classes from bytes).
+        "!sun.reflect.annotation.AnnotationInvocationHandler;" +
+        "!javax.management.**;" +
+        "!com.sun.org.apache.xalan.internal.xsltc.trax.*;" +
+        "!org.apache.xalan.xsltc.trax.*;" +
+        // Outbound RMI/JNDI/JDBC connections to an attacker's server.
+        "!java.rmi.server.*;" +
+        "!sun.rmi.**;" +
+        "!com.sun.jndi.**;" +
+        "!com.sun.rowset.**;" +
+        "!com.mchange.v2.c3p0.**;" +
+        // Arbitrary file writes.
+        "!org.apache.commons.fileupload.disk.DiskFileItem;" +
+        "!org.apache.wicket.util.upload.DiskFileItem;" +
+        "!org.aspectj.weaver.tools.cache.SimpleCache*;" +
+        // Script interpreters.
+        "!bsh.**;" +
+        "!clojure.**;" +
+        "!org.python.core.**;" +
+        "!org.mozilla.javascript.**;" +
+        // ROME's reflective bean helpers (ObjectBean, ToStringBean).
+        "!com.sun.syndication.feed.impl.*;" +
+        "!com.rometools.rome.feed.impl.*";
+
+    private SessionSerialFilter()
+    {
+    }
+
+    /**
+     * @param userPattern the user's pattern (property {@code jetty.session.redis.serialFilter}), or null or
+     * blank for none
+     * @return the filter described in the {@link SessionSerialFilter class documentation}
+     * @throws IllegalArgumentException if the user pattern is malformed; the message contains the pattern
+     */
+    public static ObjectInputFilter create(String userPattern)
+    {
+        String user = userPattern == null ? "" : userPattern.strip().replaceAll("\\s*;\\s*", ";");
+        ObjectInputFilter filter;
+        try
+        {
+            // One JDK filter: its limits are checked before any class pattern, the LAST occurrence of a
+            // limit wins (so the user's come after the defaults), and the FIRST matching class pattern
+            // decides (so the user's come before the deny list).
+            filter = ObjectInputFilter.Config.createFilter(DEFAULT_LIMITS + ";" + user + ";" + DEFAULT_DENY);
+        }
+        catch (IllegalArgumentException e)
+        {
+            throw new IllegalArgumentException(
+                "Invalid serial filter pattern \"" + userPattern + "\": " + e.getMessage(), e);
+        }
+        ObjectInputFilter jvmWide = ObjectInputFilter.Config.getSerialFilter();
+        return jvmWide == null ? filter : ObjectInputFilter.merge(filter, jvmWide);
+    }
+}

@@ -1,0 +1,180 @@
+package io.github.jettyredis.session;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import io.github.jettyredis.session.client.PooledRedisClientFactory;
+import io.github.jettyredis.session.client.RedisClientSettings;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.session.SessionContext;
+import org.eclipse.jetty.session.SessionHandler;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.UnifiedJedis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Configuration of the factory: what it hands to the stores, how bad settings fail, and how the client is
+ * obtained, shared and closed.
+ */
+public class RedisSessionDataStoreFactoryTest
+{
+    private static RedisSessionDataStoreFactory factory(Consumer<RedisSessionDataStoreFactory> settings)
+    {
+        RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
+        factory.setUri(RedisTestServer.shared().uri());
+        factory.setPrefix(RedisTestServer.uniquePrefix());
+        settings.accept(factory);
+        return factory;
+    }
+
+    private static String failureOf(RedisSessionDataStoreFactory factory)
+    {
+        Throwable failure = assertThrows(Exception.class, () -> new StoreHarness(factory, "/app").close());
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause())
+            messages.append(t.getMessage()).append('\n');
+        return messages.toString();
+    }
+
+    @Test
+    public void unreachableRedisFailsTheStartNamingTheAddress() throws Exception
+    {
+        int port = RedisTestServer.freePort();
+        String message = failureOf(factory(f ->
+        {
+            f.setUri("redis://user:s3cret@127.0.0.1:" + port);
+            f.setConnectTimeoutMs(500);
+        }));
+        assertTrue(message.contains("127.0.0.1:" + port), message);
+        assertTrue(message.contains("jetty.session.redis.uri"), message);
+        assertTrue(!message.contains("s3cret"), "the password must not appear: " + message);
+    }
+
+    @Test
+    public void badSettingsFailTheStartNamingTheProperty()
+    {
+        String[][] cases = {
+            {"jetty.session.redis.uri", "http://127.0.0.1:6379"},
+            {"jetty.session.redis.uri", "redis://127.0.0.1:6379/notanumber"},
+            {"jetty.session.redis.prefix", "bad{prefix}"},
+            {"jetty.session.redis.connectTimeoutMs", "0"},
+            {"jetty.session.redis.maxConnections", "-1"},
+            {"jetty.session.redis.clientFactory", "com.example.NoSuchFactory"},
+            {"jetty.session.redis.clientFactory", "java.lang.String"},
+            {"jetty.session.redis.serializer", "com.example.NoSuchSerializer"},
+            {"jetty.session.redis.serialFilter", "maxdepth=notanumber"},
+        };
+        for (String[] c : cases)
+        {
+            String property = c[0];
+            String value = c[1];
+            RedisSessionDataStoreFactory factory = factory(f ->
+            {
+                switch (property)
+                {
+                    case "jetty.session.redis.uri" -> f.setUri(value);
+                    case "jetty.session.redis.prefix" -> f.setPrefix(value);
+                    case "jetty.session.redis.connectTimeoutMs" -> f.setConnectTimeoutMs(Integer.parseInt(value));
+                    case "jetty.session.redis.maxConnections" -> f.setMaxConnections(Integer.parseInt(value));
+                    case "jetty.session.redis.clientFactory" -> f.setClientFactoryClass(value);
+                    case "jetty.session.redis.serializer" -> f.setSerializerClass(value);
+                    case "jetty.session.redis.serialFilter" -> f.setSerialFilter(value);
+                    default -> throw new IllegalArgumentException(property);
+                }
+            });
+            String message = failureOf(factory);
+            assertTrue(message.contains(property), property + "=" + value + " gave: " + message);
+        }
+    }
+
+    @Test
+    public void storesGetGraceAndSavePeriodsAndPrefix() throws Exception
+    {
+        RedisSessionDataStoreFactory factory = factory(f ->
+        {
+            f.setGracePeriodSec(42);
+            f.setSavePeriodSec(7);
+        });
+        try (StoreHarness harness = new StoreHarness(factory, "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            assertEquals(42, store.getGracePeriodSec());
+            assertEquals(7, store.getSavePeriodSec());
+            assertEquals(factory.getPrefix(), store.getPrefix());
+            assertEquals("_app_0.0.0.0", store.getKeys().context());
+        }
+    }
+
+    /** Records what the factory is asked for, and hands out the default shared client. */
+    public static class RecordingClientFactory extends PooledRedisClientFactory
+    {
+        final List<String> contexts = new ArrayList<>();
+        final List<UnifiedJedis> released = new ArrayList<>();
+
+        @Override
+        public synchronized UnifiedJedis getClient(SessionContext context, RedisClientSettings settings)
+        {
+            contexts.add(context.getCanonicalContextPath() + "@" + settings.address());
+            return super.getClient(context, settings);
+        }
+
+        @Override
+        public synchronized void releaseClient(SessionContext context, UnifiedJedis client)
+        {
+            released.add(client);
+            super.releaseClient(context, client);
+        }
+    }
+
+    @Test
+    public void oneClientIsSharedByTheContextsOfAFactoryAndClosedWhenTheyStop() throws Exception
+    {
+        RecordingClientFactory clients = new RecordingClientFactory();
+        RedisSessionDataStoreFactory factory = factory(f -> f.setClientFactory(clients));
+        Server server = new Server();
+        ContextHandlerCollection contexts = new ContextHandlerCollection();
+        SessionHandler[] sessionHandlers = {new SessionHandler(), new SessionHandler()};
+        String[] paths = {"/one", "/two"};
+        for (int i = 0; i < 2; i++)
+        {
+            ContextHandler context = new ContextHandler(paths[i]);
+            context.setHandler(sessionHandlers[i]);
+            contexts.addHandler(context);
+        }
+        server.setHandler(contexts);
+        server.addBean(factory);
+        server.start();
+        try
+        {
+            assertEquals(List.of("_one@" + RedisTestServer.shared().uri(), "_two@" + RedisTestServer.shared().uri()),
+                clients.contexts.stream().sorted().toList());
+        }
+        finally
+        {
+            server.stop();
+        }
+        assertEquals(2, clients.released.size());
+        assertSame(clients.released.get(0), clients.released.get(1));
+        UnifiedJedis closed = clients.released.get(0);
+        assertThrows(RuntimeException.class, closed::ping, "the shared client must be closed after the last store stops");
+    }
+
+    @Test
+    public void clientFactoryByClassName() throws Exception
+    {
+        RedisSessionDataStoreFactory factory = factory(f -> f.setClientFactoryClass(RecordingClientFactory.class.getName()));
+        try (StoreHarness harness = new StoreHarness(factory, "/app"))
+        {
+            RecordingClientFactory clients = (RecordingClientFactory)factory.getClientFactory();
+            assertEquals(List.of("_app@" + RedisTestServer.shared().uri()), clients.contexts);
+            assertTrue(harness.store().exists("nothing") == false);
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package io.github.jettyredis.session;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.session.SessionData;
+import org.eclipse.jetty.session.UnreadableSessionDataException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.UnifiedJedis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The store's own behaviour on a real Redis, beyond Jetty's suite: TTLs that follow each session's
+ * interval, the expiry index, prefix isolation, unreadable data and no resurrection.
+ */
+public class RedisSessionDataStoreTest
+{
+    private static final long TTL_TOLERANCE_MS = 5_000;
+
+    private final UnifiedJedis redis = RedisTestServer.shared().newClient();
+    private final String prefix = RedisTestServer.uniquePrefix();
+
+    @AfterEach
+    public void closeClient()
+    {
+        redis.close();
+    }
+
+    private RedisSessionDataStoreFactory factory(String prefix)
+    {
+        RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
+        factory.setUri(RedisTestServer.shared().uri());
+        factory.setPrefix(prefix);
+        return factory;
+    }
+
+    private static SessionData newSession(RedisSessionDataStore store, String id, long maxInactiveMs)
+    {
+        long now = System.currentTimeMillis();
+        SessionData data = store.newSessionData(id, now, now, now, maxInactiveMs);
+        data.calcAndSetExpiry(now);
+        data.setLastNode("node0");
+        return data;
+    }
+
+    private long pttl(RedisSessionDataStore store, String id)
+    {
+        return redis.pttl(store.getKeys().session(id));
+    }
+
+    private static void assertTtlAbout(long expectedMs, long actualMs)
+    {
+        assertTrue(actualMs <= expectedMs && actualMs > expectedMs - TTL_TOLERANCE_MS,
+            "TTL " + actualMs + " ms, expected about " + expectedMs + " ms");
+    }
+
+    @Test
+    public void ttlIsTheSessionsOwnIntervalPlusTheMargin() throws Exception
+    {
+        RedisSessionDataStoreFactory factory = factory(prefix);
+        factory.setGracePeriodSec(30);
+        factory.setSavePeriodSec(0);
+        try (StoreHarness harness = new StoreHarness(factory, "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            long margin = TimeUnit.SECONDS.toMillis(2 * 30) + RedisSessionDataStore.CLOCK_SKEW_ALLOWANCE_MS;
+            assertEquals(margin, store.getTtlMarginMs());
+
+            // The default interval, a short and a long override, as set with setMaxInactiveInterval.
+            for (long intervalMs : new long[]{TimeUnit.MINUTES.toMillis(30), 5_000, TimeUnit.DAYS.toMillis(7)})
+            {
+                String id = "ttl" + intervalMs;
+                store.store(id, newSession(store, id, intervalMs));
+                assertTtlAbout(intervalMs + margin, pttl(store, id));
+            }
+
+            // Shortening the interval of a stored session shortens its TTL at once; lengthening lengthens it.
+            SessionData data = store.load("ttl" + TimeUnit.DAYS.toMillis(7));
+            data.setMaxInactiveMs(10_000);
+            data.calcAndSetExpiry(System.currentTimeMillis());
+            store.store(data.getId(), data);
+            assertTtlAbout(10_000 + margin, pttl(store, data.getId()));
+            data.setMaxInactiveMs(TimeUnit.HOURS.toMillis(5));
+            data.calcAndSetExpiry(System.currentTimeMillis());
+            store.store(data.getId(), data);
+            assertTtlAbout(TimeUnit.HOURS.toMillis(5) + margin, pttl(store, data.getId()));
+        }
+    }
+
+    @Test
+    public void immortalSessionHasNoTtlAndIsNotInTheExpiryIndex() throws Exception
+    {
+        try (StoreHarness harness = new StoreHarness(factory(prefix), "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            SessionData data = newSession(store, "mortal", 60_000);
+            store.store("mortal", data);
+            assertNotNull(redis.zscore(store.getKeys().expiryIndex(), SessionKeys.bytes("mortal")));
+
+            data.setMaxInactiveMs(-1);
+            data.calcAndSetExpiry(System.currentTimeMillis());
+            assertEquals(0, data.getExpiry());
+            store.store("mortal", data);
+            assertEquals(-1, pttl(store, "mortal"));
+            assertNull(redis.zscore(store.getKeys().expiryIndex(), SessionKeys.bytes("mortal")));
+            assertEquals(-1, store.load("mortal").getMaxInactiveMs());
+        }
+    }
+
+    @Test
+    public void ttlCoversASavePeriodLongerThanTheRequestGap() throws Exception
+    {
+        RedisSessionDataStoreFactory factory = factory(prefix);
+        factory.setGracePeriodSec(0);
+        factory.setSavePeriodSec(600);
+        try (StoreHarness harness = new StoreHarness(factory, "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            SessionData data = newSession(store, "busy", 2_000);
+            store.store("busy", data);
+            long savedTtl = pttl(store, "busy");
+
+            // A request 1 s later only touches the session: within the save period nothing is written...
+            long later = System.currentTimeMillis() + 1_000;
+            data.setAccessed(later);
+            data.calcAndSetExpiry(later);
+            data.setMetaDataDirty(true);
+            store.store("busy", data);
+            assertTrue(pttl(store, "busy") <= savedTtl, "a touch inside the save period must not write");
+
+            // ...so the key must outlive the stored expiry by the whole save period: the session is alive
+            // for as long as requests keep coming, up to savePeriod after the last write.
+            assertTrue(savedTtl > 2_000 + TimeUnit.SECONDS.toMillis(600) - TTL_TOLERANCE_MS, "TTL " + savedTtl);
+        }
+    }
+
+    @Test
+    public void getExpiredFindsExpiredSessionsOfThisContextThroughTheIndex() throws Exception
+    {
+        try (StoreHarness app = new StoreHarness(factory(prefix), "/app");
+             StoreHarness other = new StoreHarness(factory(prefix), "/other"))
+        {
+            RedisSessionDataStore store = app.store();
+            long now = System.currentTimeMillis();
+            SessionData expired = newSession(store, "old", 1_000);
+            expired.setExpiry(now - 10_000);
+            store.store("old", expired);
+            store.store("young", newSession(store, "young", 60_000));
+            store.store("forever", newSession(store, "forever", -1));
+            SessionData foreign = newSession(other.store(), "foreign", 1_000);
+            foreign.setExpiry(now - 10_000);
+            other.store().store("foreign", foreign);
+
+            assertEquals(java.util.Set.of("old"), store.doGetExpired(now));
+            assertEquals(java.util.Set.of("old"), store.doCheckExpired(java.util.Set.of("old", "young", "forever"), now));
+            assertEquals(java.util.Set.of("gone"), store.doCheckExpired(java.util.Set.of("gone"), now));
+        }
+    }
+
+    @Test
+    public void cleanOrphansDeletesLongExpiredSessionsOfEveryContextAndTrimsTheIndex() throws Exception
+    {
+        try (StoreHarness app = new StoreHarness(factory(prefix), "/app");
+             StoreHarness other = new StoreHarness(factory(prefix), "/other"))
+        {
+            long now = System.currentTimeMillis();
+            for (StoreHarness harness : new StoreHarness[]{app, other})
+            {
+                RedisSessionDataStore store = harness.store();
+                SessionData ancient = newSession(store, "ancient", 1_000);
+                ancient.setExpiry(now - TimeUnit.DAYS.toMillis(1));
+                store.store("ancient", ancient);
+                store.store("live", newSession(store, "live", 60_000));
+            }
+            app.store().cleanOrphans(now - TimeUnit.HOURS.toMillis(1));
+            for (StoreHarness harness : new StoreHarness[]{app, other})
+            {
+                SessionKeys keys = harness.store().getKeys();
+                assertFalse(redis.exists(keys.session("ancient")), keys.context());
+                assertNull(redis.zscore(keys.expiryIndex(), SessionKeys.bytes("ancient")), keys.context());
+                assertTrue(redis.exists(keys.session("live")), keys.context());
+                assertEquals(1, redis.zcard(keys.expiryIndex()), keys.context());
+            }
+        }
+    }
+
+    @Test
+    public void twoPrefixesOnOneRedisStayApart() throws Exception
+    {
+        String otherPrefix = RedisTestServer.uniquePrefix();
+        try (StoreHarness first = new StoreHarness(factory(prefix), "/app");
+             StoreHarness second = new StoreHarness(factory(otherPrefix), "/app"))
+        {
+            SessionData mine = newSession(first.store(), "same-id", 60_000);
+            mine.setAttribute("owner", "first");
+            first.store().store("same-id", mine);
+
+            assertNull(second.store().load("same-id"));
+            assertFalse(second.store().exists("same-id"));
+            SessionData theirs = newSession(second.store(), "same-id", 60_000);
+            theirs.setAttribute("owner", "second");
+            second.store().store("same-id", theirs);
+
+            assertEquals("first", first.store().load("same-id").getAttribute("owner"));
+            assertEquals("second", second.store().load("same-id").getAttribute("owner"));
+            second.store().delete("same-id");
+            assertNotNull(first.store().load("same-id"));
+        }
+    }
+
+    @Test
+    public void foreignBytesAreUnreadableNotFatal() throws Exception
+    {
+        try (StoreHarness harness = new StoreHarness(factory(prefix), "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            redis.set(store.getKeys().session("string-key"), SessionKeys.bytes("not a hash"));
+            redis.hset(store.getKeys().session("garbage-meta"), Map.of(SessionKeys.bytes("meta"), new byte[]{1, 2, 3, 4}));
+            redis.hset(store.getKeys().session("no-meta"), Map.of(SessionKeys.bytes("a:x"), new byte[]{10, 1, 'x'}));
+
+            for (String id : new String[]{"string-key", "garbage-meta", "no-meta"})
+            {
+                UnreadableSessionDataException e = assertThrows(UnreadableSessionDataException.class, () -> store.load(id), id);
+                assertEquals(id, e.getId());
+            }
+            // An id whose data cannot be read is still taken: it must not be handed out again.
+            assertTrue(store.exists("garbage-meta"));
+        }
+    }
+
+    @Test
+    public void aSessionDeletedByAnotherNodeIsNotRecreatedByALaterSave() throws Exception
+    {
+        try (StoreHarness nodeA = new StoreHarness(factory(prefix), "/app");
+             StoreHarness nodeB = new StoreHarness(factory(prefix), "/app"))
+        {
+            SessionData onA = newSession(nodeA.store(), "doomed", 60_000);
+            onA.setAttribute("k", "v");
+            nodeA.store().store("doomed", onA);
+            SessionData onB = nodeB.store().load("doomed");
+
+            assertTrue(nodeA.store().delete("doomed"));
+            onB.setAttribute("k", "changed");
+            nodeB.store().store("doomed", onB);
+
+            assertFalse(redis.exists(nodeA.store().getKeys().session("doomed")));
+            assertNull(redis.zscore(nodeA.store().getKeys().expiryIndex(), SessionKeys.bytes("doomed")));
+            assertNull(nodeA.store().load("doomed"));
+        }
+    }
+}
