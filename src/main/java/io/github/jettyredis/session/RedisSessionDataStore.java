@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.client.RedisClientFactory;
@@ -25,7 +26,6 @@ import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
-import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * A Jetty {@link org.eclipse.jetty.session.SessionDataStore} that keeps the sessions of one context in
@@ -43,12 +43,15 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** Time the TTL margin adds on top of grace and save periods, for clock skew between nodes. */
     static final long CLOCK_SKEW_ALLOWANCE_MS = TimeUnit.SECONDS.toMillis(60);
     private static final int ORPHAN_BATCH = 500;
+    /** How long a node's claim to expire a session stops others; after that (the node died) it is taken over. */
+    static final long EXPIRY_CLAIM_HOLD_MS = TimeUnit.SECONDS.toMillis(60);
 
     private final RedisClientFactory clientFactory;
     private final RedisClientSettings settings;
     private final SessionHashCodec codec;
     private final String prefix;
-    private final SessionWriteScript writeScript = new SessionWriteScript();
+    /** Names this store instance in expiry claims; worker names are often the same on every node. */
+    private final String claimant = UUID.randomUUID().toString();
     private SessionKeys keys;
     private UnifiedJedis redis;
 
@@ -129,35 +132,93 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     @Override
     public void doStore(String id, SessionData data, long lastSaveTime) throws Exception
     {
-        long now = System.currentTimeMillis();
-        byte[] key = keys.session(id);
         byte[] member = id.getBytes(StandardCharsets.UTF_8);
-        SessionWriteScript.Call write = writeScript.replace(key, lastSaveTime > 0, ttlMs(data.getExpiry(), now), codec.encode(data));
+        byte[][] write = SessionScripts.writeArgs(keys.session(id), lastSaveTime > 0,
+            ttlMs(data.getExpiry(), System.currentTimeMillis()), codec.encode(data));
         Response<Object> written;
         try (AbstractPipeline pipeline = redis.pipelined())
         {
-            written = write.queue(pipeline);
+            written = SessionScripts.WRITE.queue(pipeline, write);
             if (data.getExpiry() > 0)
                 pipeline.zadd(keys.expiryIndex(), data.getExpiry(), member);
             else
                 pipeline.zrem(keys.expiryIndex(), member);
             pipeline.sync();
         }
-        Object result;
-        try
-        {
-            result = written.get();
-        }
-        catch (JedisNoScriptException e)
-        {
-            result = write.evalLoadingScript(redis);
-        }
-        if (!SessionWriteScript.wasWritten(result))
+        if (!SessionScripts.isOne(SessionScripts.WRITE.result(written, redis, write)))
         {
             // Another node deleted the session (invalidated or expired) while this one held it: keep it dead.
             redis.zrem(keys.expiryIndex(), member);
             LOG.info("Session {} of {} was deleted in Redis by another node; not re-creating it", id, keys.context());
         }
+    }
+
+    /**
+     * Finds the sessions to expire and claims each in Redis, so that exactly one node expires it.
+     *
+     * <p>Jetty's base class searches the whole context ({@link #doGetExpired}) only when more than a grace
+     * period passed since its previous call, and every scavenge resets that clock, so with the defaults
+     * (scavenge every 600 s, grace 3600 s) it searches once, at the first scavenge, and sessions that
+     * expire while no node holds them in memory are never expired (no {@code sessionDestroyed}). The
+     * expiry index makes the search cheap, so this store runs it at every scavenge.</p>
+     */
+    @Override
+    public Set<String> getExpired(Set<String> candidates)
+    {
+        if (!isStarted())
+            throw new IllegalStateException("Not started");
+        long now = System.currentTimeMillis();
+        long graceMs = TimeUnit.SECONDS.toMillis(getGracePeriodSec());
+        Set<String> expired = new HashSet<>();
+        _context.run(() ->
+        {
+            expired.addAll(doCheckExpired(candidates, now));
+            expired.addAll(doGetExpired(now - graceMs));
+        });
+        _lastExpiryCheckTime = now;
+        Set<String> claimed = claimExpiry(expired, now);
+        if (now > _lastOrphanSweepTime + 10 * graceMs)
+        {
+            try
+            {
+                cleanOrphans(now - 10 * graceMs);
+            }
+            finally
+            {
+                _lastOrphanSweepTime = now;
+            }
+        }
+        return claimed;
+    }
+
+    /**
+     * @return the ids this node may expire: those it claimed, and those already gone from Redis (so that
+     * a node holding one in memory drops it)
+     */
+    private Set<String> claimExpiry(Set<String> ids, long now)
+    {
+        if (ids.isEmpty())
+            return ids;
+        Map<String, byte[][]> calls = new LinkedHashMap<>();
+        Map<String, Response<Object>> replies = new LinkedHashMap<>();
+        try (AbstractPipeline pipeline = redis.pipelined())
+        {
+            for (String id : ids)
+            {
+                byte[][] call = SessionScripts.claimArgs(keys.session(id), claimant, now, EXPIRY_CLAIM_HOLD_MS);
+                calls.put(id, call);
+                replies.put(id, SessionScripts.CLAIM_EXPIRY.queue(pipeline, call));
+            }
+            pipeline.sync();
+        }
+        Set<String> mine = new HashSet<>();
+        for (Map.Entry<String, Response<Object>> reply : replies.entrySet())
+        {
+            Object result = SessionScripts.CLAIM_EXPIRY.result(reply.getValue(), redis, calls.get(reply.getKey()));
+            if (!(result instanceof Long claim) || claim != 0L)
+                mine.add(reply.getKey());
+        }
+        return mine;
     }
 
     /**

@@ -34,7 +34,8 @@ public final class SessionSerialFilter
 {
     /**
      * The default resource limits: an object graph at most 64 deep, 100,000 references, arrays of at most
-     * 1,000,000 elements and 16 MiB of stream per value.
+     * 1,000,000 elements and 16 MiB of stream per value. JDK collections such as {@code ArrayList} and
+     * {@code HashMap} check their size against the array limit as well.
      */
     public static final String DEFAULT_LIMITS = "maxdepth=64;maxrefs=100000;maxarray=1000000;maxbytes=16777216";
 

@@ -1,0 +1,89 @@
+package io.github.jettyredis.session;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.util.SafeEncoder;
+
+/**
+ * A Lua script on exactly one key, sent by SHA1 ({@code EVALSHA}) and by source only when Redis does not
+ * have it yet (after a restart or on a new cluster node), so that a call costs a few bytes of script.
+ */
+final class LuaScript
+{
+    private final byte[] source;
+    private final byte[] sha1;
+
+    LuaScript(String source)
+    {
+        this.source = source.getBytes(StandardCharsets.UTF_8);
+        this.sha1 = SafeEncoder.encode(sha1Hex(this.source));
+    }
+
+    /**
+     * Queues a call; its reply fails with NOSCRIPT if Redis lacks the script: pass it to {@link #result}.
+     *
+     * @param pipeline where to queue it
+     * @param keyAndArgs the key, then the arguments
+     * @return the reply
+     */
+    Response<Object> queue(AbstractPipeline pipeline, byte[][] keyAndArgs)
+    {
+        return pipeline.evalsha(sha1, 1, keyAndArgs);
+    }
+
+    /**
+     * @param reply a reply of {@link #queue}, after the pipeline was synced
+     * @param redis the client, to run the call again with the source if Redis lacked the script
+     * @param keyAndArgs the same key and arguments
+     * @return what the script returned
+     */
+    Object result(Response<Object> reply, UnifiedJedis redis, byte[][] keyAndArgs)
+    {
+        try
+        {
+            return reply.get();
+        }
+        catch (JedisNoScriptException e)
+        {
+            return redis.eval(source, 1, keyAndArgs);
+        }
+    }
+
+    /**
+     * Runs a call on its own.
+     *
+     * @param redis the client
+     * @param keyAndArgs the key, then the arguments
+     * @return what the script returned
+     */
+    Object run(UnifiedJedis redis, byte[][] keyAndArgs)
+    {
+        try
+        {
+            return redis.evalsha(sha1, 1, keyAndArgs);
+        }
+        catch (JedisNoScriptException e)
+        {
+            return redis.eval(source, 1, keyAndArgs);
+        }
+    }
+
+    private static String sha1Hex(byte[] bytes)
+    {
+        try
+        {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(bytes));
+        }
+        catch (NoSuchAlgorithmException e)
+        {
+            throw new IllegalStateException("Every Java runtime has SHA-1", e);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.github.jettyredis.session;
+
+import java.util.Map;
+
+import redis.clients.jedis.util.SafeEncoder;
+
+/**
+ * The Lua scripts the store runs on a session's hash, and their arguments. Each touches only that key, so
+ * each is atomic on Redis Cluster too.
+ */
+final class SessionScripts
+{
+    /** The hash field where a node records that it is expiring the session. */
+    static final String EXPIRY_CLAIM_FIELD = "expiring";
+
+    /**
+     * Replaces the whole hash and sets its TTL (or none), unless the session was saved before and is gone
+     * now: another node deleted it (invalidated or expired), and a save in flight must not resurrect it.
+     * KEYS[1] hash; ARGV[1] "1" if it must exist; ARGV[2] TTL ms or -1; ARGV[3..] field, value pairs.
+     * Returns 1 when written, 0 when refused.
+     */
+    static final LuaScript WRITE = new LuaScript("""
+        if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then
+          return 0
+        end
+        redis.call('DEL', KEYS[1])
+        for i = 3, #ARGV, 2 do
+          redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+        end
+        if tonumber(ARGV[2]) > 0 then
+          redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        end
+        return 1
+        """);
+
+    /**
+     * Claims an expired session for one node, so that only that node expires it and fires its listeners.
+     * A claim older than the hold time (its node died mid-way) can be taken over.
+     * KEYS[1] hash; ARGV[1] claimant; ARGV[2] now ms; ARGV[3] hold ms.
+     * Returns 1 when claimed, 0 when another claimant holds it, -1 when the session is gone.
+     */
+    static final LuaScript CLAIM_EXPIRY = new LuaScript("""
+        if redis.call('EXISTS', KEYS[1]) == 0 then
+          return -1
+        end
+        local claim = redis.call('HGET', KEYS[1], '%s')
+        if claim then
+          local claimant, at = string.match(claim, '^(.*)@(%%d+)$')
+          if claimant ~= ARGV[1] and at and tonumber(at) + tonumber(ARGV[3]) > tonumber(ARGV[2]) then
+            return 0
+          end
+        end
+        redis.call('HSET', KEYS[1], '%s', ARGV[1] .. '@' .. ARGV[2])
+        return 1
+        """.formatted(EXPIRY_CLAIM_FIELD, EXPIRY_CLAIM_FIELD));
+
+    private SessionScripts()
+    {
+    }
+
+    static byte[][] writeArgs(byte[] key, boolean mustExist, long ttlMs, Map<byte[], byte[]> fields)
+    {
+        byte[][] args = new byte[3 + 2 * fields.size()][];
+        args[0] = key;
+        args[1] = SafeEncoder.encode(mustExist ? "1" : "0");
+        args[2] = SafeEncoder.encode(Long.toString(ttlMs));
+        int i = 3;
+        for (Map.Entry<byte[], byte[]> field : fields.entrySet())
+        {
+            args[i++] = field.getKey();
+            args[i++] = field.getValue();
+        }
+        return args;
+    }
+
+    static byte[][] claimArgs(byte[] key, String claimant, long now, long holdMs)
+    {
+        return new byte[][]{key, SafeEncoder.encode(claimant), SafeEncoder.encode(Long.toString(now)),
+            SafeEncoder.encode(Long.toString(holdMs))};
+    }
+
+    /** @return whether a script replied with the integer 1 */
+    static boolean isOne(Object reply)
+    {
+        return reply instanceof Long value && value == 1L;
+    }
+}

@@ -1,0 +1,191 @@
+package io.github.jettyredis.session.codec;
+
+import java.io.InvalidClassException;
+import java.io.ObjectInputFilter.FilterInfo;
+import java.io.ObjectInputFilter.Status;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+class SessionSerialFilterTest
+{
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "javax.management.BadAttributeValueExpException",
+        "javax.management.openmbean.TabularDataSupport",
+        "[Ljavax.management.BadAttributeValueExpException;",
+        "sun.reflect.annotation.AnnotationInvocationHandler",
+        "com.sun.org.apache.xalan.internal.xsltc.trax.TemplatesImpl",
+        "com.sun.rowset.JdbcRowSetImpl",
+        "java.rmi.server.UnicastRemoteObject",
+        "java.rmi.server.RemoteObjectInvocationHandler",
+        "sun.rmi.server.UnicastRef",
+        "com.sun.jndi.ldap.LdapCtx"
+    })
+    void defaultDenyListRefusesGadgets(String className) throws Exception
+    {
+        assertEquals(Status.REJECTED, SessionSerialFilter.create(null).checkInput(info(Class.forName(className))));
+    }
+
+    @ParameterizedTest
+    @ValueSource(classes = {
+        String.class, Integer.class, ArrayList.class, LinkedList.class, HashMap.class, TreeMap.class,
+        PriorityQueue.class, ConcurrentHashMap.class, TimeUnit.class, java.net.URL.class, java.sql.Timestamp.class,
+        int[].class, Object[].class, ProtobufAttributeSerializerTest.Point.class
+    })
+    void ordinaryClassesAreNotRefused(Class<?> type)
+    {
+        assertNotEquals(Status.REJECTED, SessionSerialFilter.create(null).checkInput(info(type)));
+    }
+
+    // The entries that the README promises; guards against one being dropped by an edit.
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "org.apache.commons.collections.functors.*", "org.apache.commons.collections4.functors.*",
+        "org.codehaus.groovy.runtime.*", "org.springframework.beans.factory.ObjectFactory",
+        "com.sun.org.apache.xalan.internal.xsltc.trax.*", "org.apache.xalan.xsltc.trax.*", "javax.management.**",
+        "java.rmi.server.*", "sun.rmi.**", "com.sun.rowset.**", "org.hibernate.engine.spi.*",
+        "com.mchange.v2.c3p0.**", "org.apache.commons.beanutils.BeanComparator", "bsh.**", "com.sun.jndi.**",
+        "clojure.**", "org.python.core.**"
+    })
+    void defaultDenyListHasWellKnownGadgets(String pattern)
+    {
+        assertTrue(Arrays.asList(SessionSerialFilter.DEFAULT_DENY.split(";")).contains("!" + pattern));
+    }
+
+    static Stream<Arguments> decisions()
+    {
+        Class<?> gadget = javax.management.BadAttributeValueExpException.class;
+        Class<?> local = ProtobufAttributeSerializerTest.Point.class;
+        return Stream.of(
+            // The user's patterns come first, so they can allow a denied class or refuse anything.
+            arguments(gadget.getName(), info(gadget), Status.ALLOWED),
+            arguments("!java.util.ArrayList", info(ArrayList.class), Status.REJECTED),
+            arguments("java.base/*;!*", info(ArrayList.class), Status.ALLOWED),
+            arguments("java.base/*;!*", info(local), Status.REJECTED),
+            arguments("  io.github.** ; !*  ", info(local), Status.ALLOWED),
+            arguments("  io.github.** ; !*  ", info(ArrayList.class), Status.REJECTED),
+            // Default limits, inclusive.
+            arguments(null, info(ArrayList.class, 0, 64, 1, 1), Status.UNDECIDED),
+            arguments(null, info(ArrayList.class, 0, 65, 1, 1), Status.REJECTED),
+            arguments(null, info(null, 0, 1, 100_001, 1), Status.REJECTED),
+            arguments(null, info(int[].class, 1_000_000, 1, 1, 1), Status.UNDECIDED),
+            arguments(null, info(int[].class, 1_000_001, 1, 1, 1), Status.REJECTED),
+            arguments(null, info(null, 0, 1, 1, 16 * 1024 * 1024 + 1), Status.REJECTED),
+            // Limits apply to allowed classes too, and a user limit replaces the default one.
+            arguments("java.util.*", info(ArrayList.class, 0, 65, 1, 1), Status.REJECTED),
+            arguments("maxdepth=100", info(ArrayList.class, 0, 100, 1, 1), Status.UNDECIDED),
+            arguments("maxdepth=100", info(ArrayList.class, 0, 101, 1, 1), Status.REJECTED),
+            arguments("maxdepth=10", info(ArrayList.class, 0, 11, 1, 1), Status.REJECTED),
+            arguments("maxarray=2000000", info(int[].class, 2_000_000, 1, 1, 1), Status.UNDECIDED),
+            arguments("maxrefs=200000;maxbytes=100000000", info(null, 0, 1, 200_000, 100_000_000), Status.UNDECIDED));
+    }
+
+    @ParameterizedTest
+    @MethodSource("decisions")
+    void decides(String userPattern, FilterInfo info, Status expected)
+    {
+        assertEquals(expected, SessionSerialFilter.create(userPattern).checkInput(info));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"maxdepth=abc", "maxdepth=-1", "maxfoo=1", "com.acme/", "!", "/com.acme.Foo"})
+    void malformedPatternIsRefusedWithThePattern(String userPattern)
+    {
+        IllegalArgumentException failure =
+            assertThrows(IllegalArgumentException.class, () -> SessionSerialFilter.create(userPattern));
+        assertTrue(failure.getMessage().contains(userPattern), failure.getMessage());
+    }
+
+    static Stream<Arguments> jvmWideFilters()
+    {
+        return Stream.of(
+            arguments("!java.util.ArrayList", "ArrayList=refused HashMap=read"),
+            arguments("!java.util.HashMap", "ArrayList=read HashMap=refused"),
+            arguments("maxdepth=1", "ArrayList=refused HashMap=refused"));
+    }
+
+    // The JVM-wide filter can be set once per JVM, so each case runs in a JVM of its own.
+    @ParameterizedTest
+    @MethodSource("jvmWideFilters")
+    void jvmWideFilterStillApplies(String jvmWideFilter, String expected) throws Exception
+    {
+        Process probe = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Djdk.serialFilter=" + jvmWideFilter,
+            "-cp", System.getProperty("java.class.path"),
+            JvmWideFilterProbe.class.getName())
+            .redirectErrorStream(true)
+            .start();
+        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(probe.waitFor(1, TimeUnit.MINUTES));
+        assertEquals(0, probe.exitValue(), output);
+        assertEquals(expected, output);
+    }
+
+    private static FilterInfo info(Class<?> type)
+    {
+        return info(type, type.isArray() ? 1 : -1, 1, 1, 100);
+    }
+
+    private static FilterInfo info(Class<?> type, long arrayLength, long depth, long references, long streamBytes)
+    {
+        return new Info(type, arrayLength, depth, references, streamBytes);
+    }
+
+    private record Info(Class<?> serialClass, long arrayLength, long depth, long references, long streamBytes)
+        implements FilterInfo
+    {
+    }
+
+    /**
+     * Run in a JVM started with {@code -Djdk.serialFilter}: prints whether values pass the default filter.
+     */
+    public static final class JvmWideFilterProbe
+    {
+        public static void main(String[] args) throws Exception
+        {
+            JavaSerialization java = new JavaSerialization(SessionSerialFilter.create(null));
+            Map<String, Object> values = new TreeMap<>(Map.of(
+                "ArrayList", new ArrayList<>(List.of(1)),
+                "HashMap", new HashMap<>(Map.of(1, 2))));
+            StringBuilder output = new StringBuilder();
+            for (Map.Entry<String, Object> value : values.entrySet())
+            {
+                String result;
+                try
+                {
+                    java.deserialize(java.serialize(value.getValue()));
+                    result = "read";
+                }
+                catch (InvalidClassException e)
+                {
+                    result = "refused";
+                }
+                output.append(output.length() == 0 ? "" : " ").append(value.getKey()).append('=').append(result);
+            }
+            System.out.print(output);
+        }
+    }
+}
