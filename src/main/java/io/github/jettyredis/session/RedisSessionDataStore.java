@@ -16,6 +16,8 @@ import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.codec.SessionHashCodec;
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
+import org.eclipse.jetty.session.NullSessionCache;
+import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.UnreadableSessionDataException;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
@@ -52,8 +54,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private final String prefix;
     /** Names this store instance in expiry claims; worker names are often the same on every node. */
     private final String claimant = UUID.randomUUID().toString();
+    private boolean broadcastInvalidation = true;
     private SessionKeys keys;
     private UnifiedJedis redis;
+    private InvalidationBroadcast invalidations;
 
     /**
      * @param clientFactory supplies the client when the store starts
@@ -86,6 +90,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             throw new IllegalStateException("Cannot use Redis at " + settings.address() + " (jetty.session.redis.uri) for the sessions of " +
                 keys.context() + ": " + e.getMessage(), e);
         }
+        // A NullSessionCache holds no session in memory, so there is nothing to drop on other nodes' deletions.
+        if (broadcastInvalidation && !(_context.getSessionManager().getSessionCache() instanceof NullSessionCache))
+        {
+            invalidations = new InvalidationBroadcast(redis, _context, keys.deletionChannel(), claimant);
+            invalidations.start();
+        }
         LOG.debug("Started {}", this);
     }
 
@@ -94,11 +104,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         try
         {
+            if (invalidations != null)
+                invalidations.stop();
             if (redis != null)
                 clientFactory.releaseClient(_context, redis);
         }
         finally
         {
+            invalidations = null;
             redis = null;
             super.doStop();
         }
@@ -177,6 +190,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         });
         _lastExpiryCheckTime = now;
         Set<String> claimed = claimExpiry(expired, now);
+        if (_context.getSessionManager().getSessionCache() instanceof NullSessionCache)
+            claimed = expireUnheld(claimed);
         if (now > _lastOrphanSweepTime + 10 * graceMs)
         {
             try
@@ -189,6 +204,39 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             }
         }
         return claimed;
+    }
+
+    /**
+     * Expires sessions that no cache holds, with their listeners. Jetty expires an id by deleting it from
+     * the cache and firing {@code sessionDestroyed} on the session the cache gives back, but a
+     * {@link NullSessionCache} gives none back, so a session that expired between requests would vanish
+     * without its listeners. This node claimed these sessions, so it expires them here, exactly once.
+     *
+     * @return the ids left for Jetty: those already gone from Redis
+     */
+    private Set<String> expireUnheld(Set<String> ids)
+    {
+        SessionCache cache = _context.getSessionManager().getSessionCache();
+        Set<String> gone = new HashSet<>();
+        for (String id : ids)
+        {
+            try
+            {
+                SessionData data = load(id);
+                if (data == null)
+                    gone.add(id);
+                else
+                    // Fires the listeners, then removes the id from every context of this node, and so from Redis.
+                    _context.run(() -> cache.newSession(data).invalidate());
+            }
+            catch (Exception e)
+            {
+                // Unreadable: no listener can be given this session; Jetty's own path deletes it.
+                LOG.warn("Cannot expire session {} of {} with its listeners: {}", id, keys.context(), e.toString());
+                gone.add(id);
+            }
+        }
+        return gone;
     }
 
     /**
@@ -323,20 +371,38 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     @Override
     public boolean delete(String id) throws Exception
     {
-        Response<Long> deleted;
+        byte[][] delete = {keys.session(id), SessionKeys.bytes(keys.deletionChannel()), InvalidationBroadcast.message(claimant, id)};
+        Response<Object> deleted;
         try (AbstractPipeline pipeline = redis.pipelined())
         {
-            deleted = pipeline.del(keys.session(id));
+            deleted = SessionScripts.DELETE.queue(pipeline, delete);
             pipeline.zrem(keys.expiryIndex(), id.getBytes(StandardCharsets.UTF_8));
             pipeline.sync();
         }
-        return deleted.get() > 0;
+        return SessionScripts.isOne(SessionScripts.DELETE.result(deleted, redis, delete));
     }
 
     @Override
     public boolean isPassivating()
     {
         return true;
+    }
+
+    /**
+     * @param broadcast whether this node drops sessions from memory as soon as another node deletes them
+     * (default true); set before the store starts
+     */
+    public void setBroadcastInvalidation(boolean broadcast)
+    {
+        checkStarted();
+        this.broadcastInvalidation = broadcast;
+    }
+
+    /** @return whether this node listens for deletions by other nodes */
+    @ManagedAttribute(value = "drops sessions deleted by other nodes from memory at once", readonly = true)
+    public boolean isBroadcastInvalidation()
+    {
+        return broadcastInvalidation;
     }
 
     /** @return the prefix of every key this store writes */

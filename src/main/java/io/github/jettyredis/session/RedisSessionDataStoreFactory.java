@@ -45,6 +45,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     private String clientFactoryClass;
     private AttributeSerializer serializer;
     private String serializerClass;
+    private boolean broadcastInvalidation = true;
     private RedisClientFactory defaultClientFactory;
 
     @Override
@@ -56,6 +57,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
             new SessionHashCodec(effectiveSerializer()), validPrefix());
         store.setGracePeriodSec(getGracePeriodSec());
         store.setSavePeriodSec(getSavePeriodSec());
+        store.setBroadcastInvalidation(broadcastInvalidation);
         return store;
     }
 
@@ -230,6 +232,23 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     public void setSerialFilter(String serialFilter)
     {
         this.serialFilter = blankToNull(serialFilter);
+    }
+
+    /** @return whether nodes drop sessions deleted by other nodes from memory at once */
+    @ManagedAttribute("drop sessions deleted by other nodes from memory at once")
+    public boolean isBroadcastInvalidation()
+    {
+        return broadcastInvalidation;
+    }
+
+    /**
+     * @param broadcast whether each node listens (Redis pub/sub, one connection per context) for sessions
+     * deleted by other nodes and drops them from its session cache at once; default true. Only matters
+     * with a cache that keeps sessions in memory ({@code DefaultSessionCache}).
+     */
+    public void setBroadcastInvalidation(boolean broadcast)
+    {
+        this.broadcastInvalidation = broadcast;
     }
 
     /** @return the client factory set as an object, or null */

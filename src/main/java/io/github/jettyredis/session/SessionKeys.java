@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
  *   later for the same session can share its slot.</li>
  *   <li>{@code PC:expiries}: the context's expiry index, a sorted set of ids scored by expiry time
  *   (immortal sessions are not in it).</li>
+ *   <li>{@code PC:deleted}: not a key but the pub/sub channel on which deletions of the context's
+ *   sessions are announced, so nodes drop them from memory.</li>
  *   <li>{@code Pcontexts}: the set of every {@code C} that has stored sessions under this prefix, so
  *   orphans of any context can be found without scanning the keyspace.</li>
  * </ul>
@@ -71,6 +73,12 @@ public final class SessionKeys
     public byte[] session(String id)
     {
         return bytes(prefix + "{" + context + "_" + id + "}");
+    }
+
+    /** @return the pub/sub channel on which this context's session deletions are announced */
+    public String deletionChannel()
+    {
+        return prefix + context + ":deleted";
     }
 
     /** @return the key of this context's expiry index */

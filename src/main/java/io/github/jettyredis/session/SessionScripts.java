@@ -34,6 +34,18 @@ final class SessionScripts
         """);
 
     /**
+     * Deletes the hash and, if there was one, announces it on the context's deletion channel.
+     * KEYS[1] hash; ARGV[1] channel; ARGV[2] message. Returns the number of keys deleted.
+     */
+    static final LuaScript DELETE = new LuaScript("""
+        local deleted = redis.call('DEL', KEYS[1])
+        if deleted > 0 then
+          redis.call('PUBLISH', ARGV[1], ARGV[2])
+        end
+        return deleted
+        """);
+
+    /**
      * Claims an expired session for one node, so that only that node expires it and fires its listeners.
      * A claim older than the hold time (its node died mid-way) can be taken over.
      * KEYS[1] hash; ARGV[1] claimant; ARGV[2] now ms; ARGV[3] hold ms.

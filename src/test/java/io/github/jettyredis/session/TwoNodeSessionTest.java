@@ -1,0 +1,251 @@
+package io.github.jettyredis.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import org.eclipse.jetty.client.HttpClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.UnifiedJedis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two Jetty servers sharing one Redis, over real HTTP: the behaviours that let any node serve any request.
+ * The Redis is this class's own, so its command statistics are ours alone.
+ */
+public class TwoNodeSessionTest
+{
+    private static RedisTestServer redisServer;
+
+    private final String prefix = RedisTestServer.uniquePrefix();
+    private final Map<String, AtomicInteger> destroyed = JettyNode.newCounter();
+    private final List<JettyNode> nodes = new ArrayList<>();
+    private UnifiedJedis redis;
+    private HttpClient client;
+
+    @BeforeAll
+    public static void startRedis()
+    {
+        redisServer = RedisTestServer.startPrivate();
+    }
+
+    @AfterAll
+    public static void stopRedis()
+    {
+        redisServer.close();
+    }
+
+    private JettyNode node(String name, JettyNode.Cache cache) throws Exception
+    {
+        JettyNode node = new JettyNode(name, redisServer.uri(), prefix, cache, destroyed).start();
+        nodes.add(node);
+        return node;
+    }
+
+    @BeforeEach
+    public void startClient() throws Exception
+    {
+        client = new HttpClient();
+        client.start();
+    }
+
+    private String get(String url) throws Exception
+    {
+        return client.GET(url).getContentAsString();
+    }
+
+    private String getUnchecked(String url)
+    {
+        try
+        {
+            return get(url);
+        }
+        catch (Exception e)
+        {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @AfterEach
+    public void stop() throws Exception
+    {
+        for (JettyNode node : nodes)
+            node.close();
+        client.stop();
+        if (redis != null)
+            redis.close();
+    }
+
+    private UnifiedJedis redis()
+    {
+        if (redis == null)
+            redis = redisServer.newClient();
+        return redis;
+    }
+
+    private byte[] sessionKey(String id)
+    {
+        return new SessionKeys(prefix, "_app", "0.0.0.0").session(id);
+    }
+
+    private byte[] expiryIndex()
+    {
+        return new SessionKeys(prefix, "_app", "0.0.0.0").expiryIndex();
+    }
+
+    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("Timed out after " + timeout + " waiting for: " + what);
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+    }
+
+    private int destroyedCount(String id)
+    {
+        AtomicInteger count = destroyed.get(id);
+        return count == null ? 0 : count.get();
+    }
+
+    @ParameterizedTest
+    @EnumSource(JettyNode.Cache.class)
+    public void aSessionMadeOnOneNodeIsReadAndChangedOnTheOther(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode a = node("nodeA", cache);
+        JettyNode b = node("nodeB", cache);
+        get(a.url("op=create"));
+        get(a.url("op=set&name=colour&value=red"));
+        assertEquals("red", get(b.url("op=get&name=colour")));
+        get(b.url("op=set&name=colour&value=blue"));
+        if (cache == JettyNode.Cache.NULL)
+            assertEquals("blue", get(a.url("op=get&name=colour")));
+    }
+
+    @Test
+    public void aWebappClassStoredOnOneNodeIsReadOnTheOtherThroughTheWebappClassLoader() throws Exception
+    {
+        JettyNode a = node("nodeA", JettyNode.Cache.NULL);
+        JettyNode b = node("nodeB", JettyNode.Cache.NULL);
+        get(a.url("op=create"));
+        get(a.url("op=foo&i=42"));
+        assertEquals("42 true", get(b.url("op=readfoo")));
+    }
+
+    @ParameterizedTest
+    @EnumSource(JettyNode.Cache.class)
+    public void invalidationOnOneNodeIsSeenAtOnceByTheOther(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode a = node("nodeA", cache);
+        JettyNode b = node("nodeB", cache);
+        String id = get(a.url("op=create"));
+        get(a.url("op=set&name=k&value=v"));
+        assertEquals("v", get(b.url("op=get&name=k")));
+
+        get(a.url("op=invalidate"));
+        assertFalse(redis().exists(sessionKey(id)));
+        // NullSessionCache reads Redis on every request; DefaultSessionCache drops its copy on the
+        // deletion broadcast, which arrives while A's response is on its way.
+        await("B no longer serves the session", Duration.ofSeconds(2), () -> "none".equals(getUnchecked(b.url("op=get&name=k"))));
+        assertFalse(redis().exists(sessionKey(id)), "B's request did not re-create the session");
+        assertEquals(1, destroyedCount(id), "sessionDestroyed fires once, on the node that invalidated");
+    }
+
+    @ParameterizedTest
+    @EnumSource(JettyNode.Cache.class)
+    public void changeSessionIdOnOneNodeWorksOnTheOtherWithoutRename(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode a = node("nodeA", cache);
+        JettyNode b = node("nodeB", cache);
+        String oldId = get(a.url("op=create"));
+        get(a.url("op=set&name=k&value=kept"));
+        String newId = get(a.url("op=renew"));
+        assertNotEquals(oldId, newId);
+
+        assertEquals("kept", get(b.url("op=get&name=k")));
+        assertFalse(redis().exists(sessionKey(oldId)), "the old id is gone");
+        assertTrue(redis().exists(sessionKey(newId)));
+        assertNull(redis().zscore(expiryIndex(), SessionKeys.bytes(oldId)));
+        String commandStats = redis().info("commandstats");
+        assertFalse(commandStats.contains("cmdstat_rename"), commandStats);
+    }
+
+    @ParameterizedTest
+    @EnumSource(JettyNode.Cache.class)
+    public void aSessionKeptBusyOnOneNodeIsNeverExpiredByTheOthersScavenger(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode a = node("nodeA", cache);
+        JettyNode b = node("nodeB", cache);
+        String id = get(a.url("op=create&ttl=2"));
+        get(a.url("op=set&name=k&value=busy"));
+        // Six seconds of requests on B, one every 400 ms: three intervals, six scavenges on A.
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+        while (System.nanoTime() < end)
+        {
+            assertEquals("busy", get(b.url("op=get&name=k")));
+            TimeUnit.MILLISECONDS.sleep(400); // the request gap, shorter than the 2 s interval
+        }
+        assertEquals(0, destroyedCount(id));
+        assertTrue(redis().exists(sessionKey(id)));
+    }
+
+    @Test
+    public void orphansOfAStoppedNodeAreExpiredByTheOtherWithListenersAndLeaveNothingBehind() throws Exception
+    {
+        JettyNode a = node("nodeA", JettyNode.Cache.DEFAULT);
+        JettyNode b = node("nodeB", JettyNode.Cache.DEFAULT);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++)
+        {
+            client.getHttpCookieStore().clear();
+            ids.add(get(a.url("op=create&ttl=1")));
+        }
+        a.close(); // node A is gone, its sessions still in Redis
+        nodes.remove(a);
+
+        await("B expires A's sessions", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> destroyedCount(id) == 1));
+        for (String id : ids)
+        {
+            assertFalse(redis().exists(sessionKey(id)), id);
+            assertNull(redis().zscore(expiryIndex(), SessionKeys.bytes(id)), id);
+        }
+    }
+
+    @Test
+    public void sessionsThatExpireWhileNoNodeHoldsThemAreDestroyedExactlyOnce() throws Exception
+    {
+        node("nodeA", JettyNode.Cache.NULL);
+        node("nodeB", JettyNode.Cache.NULL);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 20; i++)
+        {
+            client.getHttpCookieStore().clear();
+            ids.add(get(nodes.get(i % 2).url("op=create&ttl=1")));
+        }
+        await("every session destroyed", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> destroyedCount(id) >= 1));
+        // Both scavengers keep running: watch three more of their cycles for a second firing.
+        TimeUnit.SECONDS.sleep(3);
+        for (String id : ids)
+            assertEquals(1, destroyedCount(id), "sessionDestroyed of " + id);
+        assertEquals(0, redis().zcard(expiryIndex()));
+        System.out.printf("sessionDestroyed per expired session across 2 nodes: %.2f (%d sessions)%n",
+            ids.stream().mapToInt(this::destroyedCount).average().orElse(0), ids.size());
+    }
+}
