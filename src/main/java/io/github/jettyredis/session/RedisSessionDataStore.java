@@ -16,12 +16,15 @@ import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.codec.SessionHashCodec;
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
+import org.eclipse.jetty.session.ManagedSession;
 import org.eclipse.jetty.session.NullSessionCache;
 import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.UnreadableSessionDataException;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.annotation.ManagedOperation;
+import org.eclipse.jetty.util.annotation.Name;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
@@ -385,6 +388,35 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     @Override
     public boolean isPassivating()
     {
+        return true;
+    }
+
+    /**
+     * Changes one session's max-inactive interval from the server side, for operators: the session is
+     * loaded through this node's session cache, changed as {@code HttpSession.setMaxInactiveInterval}
+     * would, and saved, so its Redis TTL follows at once. Nodes that hold the session in a
+     * {@code DefaultSessionCache} keep their copy until they evict it, as with any change made elsewhere.
+     *
+     * @param id the session id (without the node suffix of the cookie)
+     * @param seconds the new interval; 0 or less makes the session immortal
+     * @return false if there is no such session
+     * @throws Exception if the session cannot be loaded or saved
+     */
+    @ManagedOperation(value = "Set the max inactive interval (seconds, <= 0 immortal) of a session", impact = "ACTION")
+    public boolean setSessionMaxInactiveInterval(@Name("id") String id, @Name("seconds") int seconds) throws Exception
+    {
+        SessionCache cache = _context.getSessionManager().getSessionCache();
+        ManagedSession session = cache.get(id);
+        if (session == null)
+            return false;
+        try
+        {
+            session.setMaxInactiveInterval(seconds);
+        }
+        finally
+        {
+            cache.release(session);
+        }
         return true;
     }
 

@@ -1,5 +1,7 @@
 package io.github.jettyredis.session;
 
+import java.lang.reflect.InvocationTargetException;
+
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
@@ -106,6 +108,10 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         catch (ClassCastException e)
         {
             throw new IllegalArgumentException(property + "=" + className + " is not a " + type.getName(), e);
+        }
+        catch (InvocationTargetException e)
+        {
+            throw new IllegalArgumentException(property + "=" + className + " failed to construct: " + e.getCause().getMessage(), e.getCause());
         }
         catch (ReflectiveOperationException | LinkageError e)
         {

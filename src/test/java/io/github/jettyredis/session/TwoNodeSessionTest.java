@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.UnifiedJedis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,8 +53,14 @@ public class TwoNodeSessionTest
 
     private JettyNode node(String name, JettyNode.Cache cache) throws Exception
     {
-        JettyNode node = new JettyNode(name, redisServer.uri(), prefix, cache, destroyed).start();
-        nodes.add(node);
+        return node(name, cache, 0);
+    }
+
+    private JettyNode node(String name, JettyNode.Cache cache, int savePeriodSec) throws Exception
+    {
+        JettyNode node = new JettyNode(name, redisServer.uri(), prefix, cache, destroyed);
+        node.sessions.setSavePeriodSec(savePeriodSec);
+        nodes.add(node.start());
         return node;
     }
 
@@ -185,6 +192,50 @@ public class TwoNodeSessionTest
         assertNull(redis().zscore(expiryIndex(), SessionKeys.bytes(oldId)));
         String commandStats = redis().info("commandstats");
         assertFalse(commandStats.contains("cmdstat_rename"), commandStats);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 30})
+    public void aTimeoutSetAtRunTimeOnOneNodeIsHonouredEverywhereAndTheTtlFollowsAtOnce(int savePeriodSec) throws Exception
+    {
+        JettyNode a = node("nodeA", JettyNode.Cache.NULL, savePeriodSec);
+        JettyNode b = node("nodeB", JettyNode.Cache.NULL, savePeriodSec);
+        String id = get(a.url("op=create&ttl=600"));
+        long margin = a.store().getTtlMarginMs();
+        // Shorten, lengthen, shorten again, alternating nodes; then immortal, then mortal again.
+        int[] intervals = {60, 7200, 5, -1, 300};
+        for (int i = 0; i < intervals.length; i++)
+        {
+            JettyNode setter = i % 2 == 0 ? a : b;
+            JettyNode reader = i % 2 == 0 ? b : a;
+            int n = intervals[i];
+            assertEquals("ok", get(setter.url("op=ttl&n=" + n)));
+            await("TTL follows interval " + n, Duration.ofSeconds(5), () -> ttlMatches(id, n, margin));
+            assertEquals(Integer.toString(n), get(reader.url("op=interval")), "the other node honours it");
+        }
+    }
+
+    private boolean ttlMatches(String id, int intervalSec, long marginMs)
+    {
+        long pttl = redis().pttl(sessionKey(id));
+        if (intervalSec <= 0)
+            return pttl == -1;
+        long expected = TimeUnit.SECONDS.toMillis(intervalSec) + marginMs;
+        return pttl <= expected && pttl > expected - 5_000;
+    }
+
+    @Test
+    public void anOperatorChangesASessionsTimeoutById() throws Exception
+    {
+        JettyNode a = node("nodeA", JettyNode.Cache.NULL);
+        JettyNode b = node("nodeB", JettyNode.Cache.NULL);
+        String id = get(a.url("op=create&ttl=600"));
+        assertTrue(b.store().setSessionMaxInactiveInterval(id, 42));
+        assertTrue(ttlMatches(id, 42, b.store().getTtlMarginMs()));
+        assertEquals("42", get(a.url("op=interval")));
+        assertTrue(b.store().setSessionMaxInactiveInterval(id, 0));
+        assertEquals(-1, redis().pttl(sessionKey(id)));
+        assertFalse(b.store().setSessionMaxInactiveInterval("no-such-session", 10));
     }
 
     @ParameterizedTest

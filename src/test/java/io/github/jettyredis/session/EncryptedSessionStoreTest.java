@@ -1,0 +1,252 @@
+package io.github.jettyredis.session;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import io.github.jettyredis.session.codec.AttributeSerializer;
+import io.github.jettyredis.session.codec.EncryptingAttributeSerializer;
+import io.github.jettyredis.session.codec.SessionHashCodec;
+import org.eclipse.jetty.session.SessionData;
+import org.eclipse.jetty.session.UnreadableSessionDataException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.UnifiedJedis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The store with an {@link EncryptingAttributeSerializer} on a real Redis: what lands in Redis, what comes
+ * back, and what happens to values that were altered in Redis or written under a key the node lacks.
+ */
+public class EncryptedSessionStoreTest
+{
+    private static final String MARKER = "plaintext-marker-XYZ";
+    private static final String CART_MARKER = "cart-marker-QRS";
+    private static final String K1 = key(1);
+    private static final String K2 = key(2);
+
+    private final UnifiedJedis redis = RedisTestServer.shared().newClient();
+    private final String prefix = RedisTestServer.uniquePrefix();
+
+    /** An application value: Java-serialized inside the envelope, its class name would show in plaintext. */
+    public record Cart(String owner, List<String> items) implements Serializable
+    {
+    }
+
+    private static String key(long seed)
+    {
+        byte[] key = new byte[32];
+        new Random(seed).nextBytes(key);
+        return Base64.getEncoder().encodeToString(key);
+    }
+
+    @AfterEach
+    public void closeClient()
+    {
+        redis.close();
+    }
+
+    private RedisSessionDataStoreFactory factory(AttributeSerializer serializer)
+    {
+        RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
+        factory.setUri(RedisTestServer.shared().uri());
+        factory.setPrefix(prefix);
+        factory.setSerializer(serializer);
+        return factory;
+    }
+
+    private static SessionData storeSecrets(RedisSessionDataStore store, String id) throws Exception
+    {
+        long now = System.currentTimeMillis();
+        SessionData data = store.newSessionData(id, now, now, now, 60_000);
+        data.calcAndSetExpiry(now);
+        data.setLastNode("node0");
+        data.setAttribute("note", MARKER);
+        data.setAttribute("cart", new Cart(CART_MARKER, List.of("book", "pen")));
+        store.store(id, data);
+        return data;
+    }
+
+    private Map<byte[], byte[]> hash(RedisSessionDataStore store, String id)
+    {
+        Map<byte[], byte[]> fields = redis.hgetAll(store.getKeys().session(id));
+        assertNotNull(fields.get(SessionHashCodec.attributeField("note")));
+        assertNotNull(fields.get(SessionHashCodec.attributeField("cart")));
+        return fields;
+    }
+
+    /** @return the texts found anywhere in the raw bytes of any field name or value */
+    private static List<String> plaintextIn(Map<byte[], byte[]> fields)
+    {
+        List<String> found = new ArrayList<>();
+        for (String text : new String[]{MARKER, CART_MARKER, Cart.class.getName()})
+        {
+            byte[] needle = text.getBytes(StandardCharsets.UTF_8);
+            for (Map.Entry<byte[], byte[]> field : fields.entrySet())
+                if (contains(field.getKey(), needle) || contains(field.getValue(), needle))
+                    found.add(text + " in field " + new String(field.getKey(), StandardCharsets.UTF_8));
+        }
+        return found;
+    }
+
+    private static String keyIdOf(byte[] envelope)
+    {
+        assertEquals(EncryptingAttributeSerializer.FORMAT, envelope[0]);
+        return new String(envelope, 2, envelope[1], StandardCharsets.US_ASCII);
+    }
+
+    private static void assertLoadsBack(RedisSessionDataStore store, String id) throws Exception
+    {
+        SessionData loaded = store.load(id);
+        assertNotNull(loaded);
+        assertEquals(MARKER, loaded.getAttribute("note"));
+        assertEquals(new Cart(CART_MARKER, List.of("book", "pen")), loaded.getAttribute("cart"));
+    }
+
+    @Test
+    public void redisHoldsNoPlaintextAttributeBytesAndTheSessionLoadsBack() throws Exception
+    {
+        try (StoreHarness harness = new StoreHarness(factory(new EncryptingAttributeSerializer("k1:" + K1)), "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            storeSecrets(store, "secret-session");
+            Map<byte[], byte[]> fields = hash(store, "secret-session");
+            assertEquals(List.of(), plaintextIn(fields));
+            assertEquals("k1", keyIdOf(fields.get(SessionHashCodec.attributeField("note"))));
+            assertEquals("k1", keyIdOf(fields.get(SessionHashCodec.attributeField("cart"))));
+            assertLoadsBack(store, "secret-session");
+        }
+    }
+
+    @Test
+    public void withoutEncryptionTheSameScanFindsThePlaintext() throws Exception
+    {
+        // The control for the test above: the scan does find the values when they are not encrypted.
+        try (StoreHarness harness = new StoreHarness(factory(null), "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            storeSecrets(store, "plain-session");
+            assertEquals(3, plaintextIn(hash(store, "plain-session")).size(), plaintextIn(hash(store, "plain-session")).toString());
+        }
+    }
+
+    @Test
+    public void aTamperedAttributeInRedisMakesTheSessionUnreadable() throws Exception
+    {
+        try (StoreHarness harness = new StoreHarness(factory(new EncryptingAttributeSerializer("k1:" + K1)), "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            storeSecrets(store, "tampered");
+            byte[] field = SessionHashCodec.attributeField("note");
+            byte[] envelope = hash(store, "tampered").get(field);
+
+            // One bit of the ciphertext (the byte after format, id and nonce), then one of the tag.
+            for (int index : new int[]{2 + 2 + 12, envelope.length - 1})
+            {
+                byte[] tampered = envelope.clone();
+                tampered[index] ^= 0x01;
+                redis.hset(store.getKeys().session("tampered"), Map.of(field, tampered));
+                UnreadableSessionDataException e = assertThrows(UnreadableSessionDataException.class, () -> store.load("tampered"));
+                assertEquals("tampered", e.getId());
+                assertTrue(causes(e).stream().anyMatch(t -> t instanceof IOException &&
+                    String.valueOf(t.getMessage()).contains("failed authentication")), causes(e).toString());
+            }
+
+            // Restoring the original bytes makes it readable again: it was the tampering, nothing else.
+            redis.hset(store.getKeys().session("tampered"), Map.of(field, envelope));
+            assertLoadsBack(store, "tampered");
+        }
+    }
+
+    @Test
+    public void rotationThroughTheStoreAndANodeWithoutTheKey() throws Exception
+    {
+        try (StoreHarness oldNode = new StoreHarness(factory(new EncryptingAttributeSerializer("k1:" + K1)), "/app");
+             StoreHarness newNode = new StoreHarness(factory(new EncryptingAttributeSerializer("k2:" + K2 + ",k1:" + K1)), "/app");
+             StoreHarness strangerNode = new StoreHarness(factory(new EncryptingAttributeSerializer("k3:" + key(3))), "/app"))
+        {
+            storeSecrets(oldNode.store(), "rotating");
+            assertEquals("k1", keyIdOf(hash(newNode.store(), "rotating").get(SessionHashCodec.attributeField("note"))));
+
+            // The node with the new current key reads the old values; its next save rewrites them under k2.
+            SessionData data = newNode.store().load("rotating");
+            assertEquals(MARKER, data.getAttribute("note"));
+            data.setDirty(true); // as after a request that changed the session
+            newNode.store().store("rotating", data);
+            Map<byte[], byte[]> fields = hash(newNode.store(), "rotating");
+            assertEquals("k2", keyIdOf(fields.get(SessionHashCodec.attributeField("note"))));
+            assertEquals("k2", keyIdOf(fields.get(SessionHashCodec.attributeField("cart"))));
+            assertEquals(List.of(), plaintextIn(fields));
+            assertLoadsBack(newNode.store(), "rotating");
+
+            // A node that lacks the key gets an unreadable session (so a fresh one for the user), not garbage.
+            assertThrows(UnreadableSessionDataException.class, () -> strangerNode.store().load("rotating"));
+            assertThrows(UnreadableSessionDataException.class, () -> oldNode.store().load("rotating"));
+        }
+    }
+
+    @Test
+    public void configuredByClassNameWithTheKeysInASystemProperty() throws Exception
+    {
+        assumeTrue(System.getenv(EncryptingAttributeSerializer.KEYS_ENV) == null,
+            EncryptingAttributeSerializer.KEYS_ENV + " is set in this environment and takes precedence");
+        String previous = System.getProperty(EncryptingAttributeSerializer.KEYS_PROPERTY);
+        System.setProperty(EncryptingAttributeSerializer.KEYS_PROPERTY, "prop1:" + K2);
+        try
+        {
+            RedisSessionDataStoreFactory factory = factory(null);
+            factory.setSerializerClass(EncryptingAttributeSerializer.class.getName());
+            try (StoreHarness harness = new StoreHarness(factory, "/app"))
+            {
+                RedisSessionDataStore store = harness.store();
+                storeSecrets(store, "by-class-name");
+                Map<byte[], byte[]> fields = hash(store, "by-class-name");
+                assertEquals(List.of(), plaintextIn(fields));
+                byte[] note = fields.get(SessionHashCodec.attributeField("note"));
+                assertEquals("prop1", keyIdOf(note));
+                // Encrypted with the property's key: an independent instance holding only that key reads it.
+                assertEquals(MARKER, new EncryptingAttributeSerializer("prop1:" + K2).deserialize(note));
+                assertLoadsBack(store, "by-class-name");
+            }
+        }
+        finally
+        {
+            if (previous == null)
+                System.clearProperty(EncryptingAttributeSerializer.KEYS_PROPERTY);
+            else
+                System.setProperty(EncryptingAttributeSerializer.KEYS_PROPERTY, previous);
+        }
+    }
+
+    private static List<Throwable> causes(Throwable e)
+    {
+        List<Throwable> chain = new ArrayList<>();
+        for (Throwable t = e; t != null && !chain.contains(t); t = t.getCause())
+            chain.add(t);
+        return chain;
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle)
+    {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++)
+        {
+            for (int j = 0; j < needle.length; j++)
+                if (haystack[i + j] != needle[j])
+                    continue outer;
+            return true;
+        }
+        return false;
+    }
+}
