@@ -45,6 +45,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     private String serialFilter;
     private RedisClientFactory clientFactory;
     private String clientFactoryClass;
+    private String clientOptions;
     private AttributeSerializer serializer;
     private String serializerClass;
     private boolean broadcastInvalidation = true;
@@ -54,7 +55,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     public SessionDataStore getSessionDataStore(SessionManager manager) throws Exception
     {
         RedisClientSettings settings = new RedisClientSettings(uri, user, password, connectTimeoutMs, socketTimeoutMs,
-            maxConnections, clientName);
+            maxConnections, clientName, clientOptions);
         RedisSessionDataStore store = new RedisSessionDataStore(effectiveClientFactory(), settings,
             new SessionHashCodec(effectiveSerializer()), validPrefix());
         store.setGracePeriodSec(getGracePeriodSec());
@@ -280,6 +281,23 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     public void setClientFactoryClass(String className)
     {
         this.clientFactoryClass = blankToNull(className);
+    }
+
+    /** @return the options handed to the client factory, as configured */
+    @ManagedAttribute("options for the client factory")
+    public String getClientOptions()
+    {
+        return clientOptions;
+    }
+
+    /**
+     * @param options {@code key=value,key=value} options handed to the client factory in its
+     * {@link RedisClientSettings#getOptions() settings}, for factories configured by class name (e.g. the
+     * routes of {@link io.github.jettyredis.session.client.ContextRoutingClientFactory}); default none
+     */
+    public void setClientOptions(String options)
+    {
+        this.clientOptions = blankToNull(options);
     }
 
     /** @return the attribute serializer set as an object, or null */

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterAll;
@@ -115,17 +114,6 @@ public class TwoNodeSessionTest
         return new SessionKeys(prefix, "_app", "0.0.0.0").expiryIndex();
     }
 
-    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException
-    {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("Timed out after " + timeout + " waiting for: " + what);
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
-    }
-
     private int destroyedCount(String id)
     {
         AtomicInteger count = destroyed.get(id);
@@ -170,7 +158,7 @@ public class TwoNodeSessionTest
         assertFalse(redis().exists(sessionKey(id)));
         // NullSessionCache reads Redis on every request; DefaultSessionCache drops its copy on the
         // deletion broadcast, which arrives while A's response is on its way.
-        await("B no longer serves the session", Duration.ofSeconds(2), () -> "none".equals(getUnchecked(b.url("op=get&name=k"))));
+        Await.until("B no longer serves the session", Duration.ofSeconds(2), () -> "none".equals(getUnchecked(b.url("op=get&name=k"))));
         assertFalse(redis().exists(sessionKey(id)), "B's request did not re-create the session");
         assertEquals(1, destroyedCount(id), "sessionDestroyed fires once, on the node that invalidated");
     }
@@ -210,7 +198,7 @@ public class TwoNodeSessionTest
             JettyNode reader = i % 2 == 0 ? b : a;
             int n = intervals[i];
             assertEquals("ok", get(setter.url("op=ttl&n=" + n)));
-            await("TTL follows interval " + n, Duration.ofSeconds(5), () -> ttlMatches(id, n, margin));
+            Await.until("TTL follows interval " + n, Duration.ofSeconds(5), () -> ttlMatches(id, n, margin));
             assertEquals(Integer.toString(n), get(reader.url("op=interval")), "the other node honours it");
         }
     }
@@ -271,7 +259,7 @@ public class TwoNodeSessionTest
         a.close(); // node A is gone, its sessions still in Redis
         nodes.remove(a);
 
-        await("B expires A's sessions", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> destroyedCount(id) == 1));
+        Await.until("B expires A's sessions", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> destroyedCount(id) == 1));
         for (String id : ids)
         {
             assertFalse(redis().exists(sessionKey(id)), id);
@@ -290,7 +278,7 @@ public class TwoNodeSessionTest
             client.getHttpCookieStore().clear();
             ids.add(get(nodes.get(i % 2).url("op=create&ttl=1")));
         }
-        await("every session destroyed", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> destroyedCount(id) >= 1));
+        Await.until("every session destroyed", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> destroyedCount(id) >= 1));
         // Both scavengers keep running: watch three more of their cycles for a second firing.
         TimeUnit.SECONDS.sleep(3);
         for (String id : ids)

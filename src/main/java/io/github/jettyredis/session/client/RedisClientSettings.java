@@ -2,7 +2,11 @@ package io.github.jettyredis.session.client;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Collectors;
 
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.util.JedisURIHelper;
@@ -20,6 +24,7 @@ public final class RedisClientSettings
     private final int socketTimeoutMs;
     private final int maxConnections;
     private final String clientName;
+    private final Map<String, String> options;
 
     /**
      * @param uri {@code redis://[user:password@]host:port[/db]}, or {@code rediss://} for TLS
@@ -29,11 +34,14 @@ public final class RedisClientSettings
      * @param socketTimeoutMs how long to wait for a reply
      * @param maxConnections the most pooled connections
      * @param clientName the name shown by {@code CLIENT LIST}, or null
+     * @param options free-form {@code key=value,key=value} options for a custom {@link RedisClientFactory},
+     * or null
      * @throws IllegalArgumentException naming the property of any value that is not valid
      */
     public RedisClientSettings(String uri, String user, String password, int connectTimeoutMs, int socketTimeoutMs,
-                               int maxConnections, String clientName)
+                               int maxConnections, String clientName, String options)
     {
+        this.options = parseOptions(options);
         this.uri = parseUri(uri);
         this.user = blankToNull(user);
         this.password = blankToNull(password);
@@ -64,6 +72,37 @@ public final class RedisClientSettings
         if (path != null && path.length() > 1 && !path.substring(1).matches("\\d+"))
             throw new IllegalArgumentException(property + " has a database that is not a number: " + mask(value));
         return parsed;
+    }
+
+    private static Map<String, String> parseOptions(String options)
+    {
+        Map<String, String> parsed = new LinkedHashMap<>();
+        if (options == null || options.isBlank())
+            return Map.of();
+        for (String option : options.split(","))
+        {
+            int equals = option.indexOf('=');
+            if (equals <= 0)
+                throw new IllegalArgumentException("jetty.session.redis.clientOptions must be key=value pairs separated by ',', not: " + mask(option.trim()));
+            parsed.put(option.substring(0, equals).trim(), option.substring(equals + 1).trim());
+        }
+        return Collections.unmodifiableMap(parsed);
+    }
+
+    /**
+     * @param otherUri another Redis URI
+     * @return these settings with that URI instead (validated the same way)
+     */
+    public RedisClientSettings withUri(String otherUri)
+    {
+        return new RedisClientSettings(otherUri, user, password, connectTimeoutMs, socketTimeoutMs, maxConnections, clientName,
+            options.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
+    }
+
+    /** @return the free-form options for a custom client factory, in the order given; never null */
+    public Map<String, String> getOptions()
+    {
+        return options;
     }
 
     private static int requirePositive(int value, String property)
@@ -160,20 +199,21 @@ public final class RedisClientSettings
             connectTimeoutMs == that.connectTimeoutMs &&
             socketTimeoutMs == that.socketTimeoutMs &&
             maxConnections == that.maxConnections &&
-            Objects.equals(clientName, that.clientName);
+            Objects.equals(clientName, that.clientName) &&
+            options.equals(that.options);
     }
 
     @Override
     public int hashCode()
     {
-        return Objects.hash(uri, user, password, connectTimeoutMs, socketTimeoutMs, maxConnections, clientName);
+        return Objects.hash(uri, user, password, connectTimeoutMs, socketTimeoutMs, maxConnections, clientName, options);
     }
 
     @Override
     public String toString()
     {
         return String.format("RedisClientSettings[%s,user=%s,password=%s,connectTimeoutMs=%d,socketTimeoutMs=%d," +
-                "maxConnections=%d,clientName=%s]", address(), getUser(), getPassword() == null ? "none" : "****",
-            connectTimeoutMs, socketTimeoutMs, maxConnections, clientName);
+                "maxConnections=%d,clientName=%s,options=%s]", address(), getUser(), getPassword() == null ? "none" : "****",
+            connectTimeoutMs, socketTimeoutMs, maxConnections, clientName, options.keySet());
     }
 }

@@ -1,0 +1,127 @@
+package io.github.jettyredis.session.ids;
+
+import java.lang.reflect.InvocationTargetException;
+import java.util.regex.Pattern;
+
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.session.DefaultSessionIdManager;
+import org.eclipse.jetty.session.HouseKeeper;
+import org.eclipse.jetty.session.SessionIdManager;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Jetty's {@link DefaultSessionIdManager} with a pluggable {@link SessionIdGenerator}, that never hands out
+ * an id already in use: each new id is checked with every context's session cache and store (for this
+ * project's store, in Redis) and, if taken, generated again. Without a generator, ids are Jetty's own
+ * (SecureRandom), checked the same way.
+ */
+@ManagedObject("Session id manager with a pluggable id generator")
+public class RedisSessionIdManager extends DefaultSessionIdManager
+{
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSessionIdManager.class);
+    private static final Pattern VALID_ID = Pattern.compile("[^.\\s;,]+");
+    /** How many taken ids in a row mean the generator is broken rather than unlucky. */
+    static final int MAX_ATTEMPTS = 16;
+
+    private volatile SessionIdGenerator idGenerator;
+
+    /**
+     * @param server the server whose contexts share the ids
+     */
+    public RedisSessionIdManager(Server server)
+    {
+        super(server);
+    }
+
+    /**
+     * Replaces the server's session id manager (as made by Jetty's {@code sessions} module) with one that
+     * uses the named generator, keeping its worker name and house keeper. Does nothing for a blank name,
+     * so Jetty XML can call it with an optional property.
+     *
+     * @param server the server
+     * @param generatorClass a {@link SessionIdGenerator} class name, or blank for Jetty's ids
+     * @throws IllegalArgumentException naming {@code jetty.session.redis.idGenerator} if the class is unusable
+     */
+    public static void install(Server server, String generatorClass)
+    {
+        if (generatorClass == null || generatorClass.isBlank())
+            return;
+        RedisSessionIdManager manager = new RedisSessionIdManager(server);
+        manager.setIdGeneratorClass(generatorClass);
+        SessionIdManager previous = server.getBean(SessionIdManager.class);
+        if (previous != null)
+        {
+            manager.setWorkerName(previous.getWorkerName());
+            HouseKeeper houseKeeper = previous.getSessionHouseKeeper();
+            server.removeBean(previous);
+            if (houseKeeper != null)
+                manager.setSessionHouseKeeper(houseKeeper);
+        }
+        server.addBean(manager, true);
+    }
+
+    /** @return the generator in use, or null for Jetty's ids */
+    public SessionIdGenerator getIdGenerator()
+    {
+        return idGenerator;
+    }
+
+    /** @param idGenerator the generator to use, or null for Jetty's SecureRandom ids */
+    public void setIdGenerator(SessionIdGenerator idGenerator)
+    {
+        this.idGenerator = idGenerator;
+    }
+
+    /** @return the generator's class name, or null */
+    @ManagedAttribute("session id generator class, or null for Jetty's")
+    public String getIdGeneratorClass()
+    {
+        return idGenerator == null ? null : idGenerator.getClass().getName();
+    }
+
+    /**
+     * @param className a {@link SessionIdGenerator} with a public no-argument constructor
+     * @throws IllegalArgumentException naming {@code jetty.session.redis.idGenerator} if it is unusable
+     */
+    public void setIdGeneratorClass(String className)
+    {
+        String property = "jetty.session.redis.idGenerator";
+        try
+        {
+            Class<?> type = Class.forName(className.trim(), true, RedisSessionIdManager.class.getClassLoader());
+            setIdGenerator((SessionIdGenerator)type.getConstructor().newInstance());
+        }
+        catch (ClassCastException e)
+        {
+            throw new IllegalArgumentException(property + "=" + className + " is not a " + SessionIdGenerator.class.getName(), e);
+        }
+        catch (InvocationTargetException e)
+        {
+            throw new IllegalArgumentException(property + "=" + className + " failed to construct: " + e.getCause(), e.getCause());
+        }
+        catch (ReflectiveOperationException | LinkageError e)
+        {
+            throw new IllegalArgumentException(property + "=" + className + " cannot be instantiated with a public no-argument constructor: " + e, e);
+        }
+    }
+
+    @Override
+    public String newSessionId(long seedTerm)
+    {
+        SessionIdGenerator generator = idGenerator;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++)
+        {
+            String id = generator == null ? super.newSessionId(seedTerm) : generator.newSessionId();
+            if (id == null || !VALID_ID.matcher(id).matches())
+                throw new IllegalStateException(generator + " made an invalid session id (empty, or with '.', ';', ',' or whitespace)");
+            if (!isIdInUse(id))
+                return id;
+            LOG.debug("Generated session id is in use already, generating another");
+        }
+        throw new IllegalStateException("Every one of " + MAX_ATTEMPTS + " session ids made by " +
+            (generator == null ? "Jetty" : generator) + " was in use already");
+    }
+}
