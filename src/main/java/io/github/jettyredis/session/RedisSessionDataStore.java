@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.client.RedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
+import io.github.jettyredis.session.codec.SessionDelta;
 import io.github.jettyredis.session.codec.SessionHashCodec;
+import io.github.jettyredis.session.codec.StoredSessionData;
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
 import org.eclipse.jetty.session.ManagedSession;
@@ -149,8 +151,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     public void doStore(String id, SessionData data, long lastSaveTime) throws Exception
     {
         byte[] member = id.getBytes(StandardCharsets.UTF_8);
-        byte[][] write = SessionScripts.writeArgs(keys.session(id), lastSaveTime > 0,
-            ttlMs(data.getExpiry(), System.currentTimeMillis()), codec.encode(data));
+        // Never saved under this id (new, or renamed by changeSessionId): write it whole.
+        SessionDelta delta = codec.encodeDelta(data, lastSaveTime <= 0);
+        byte[][] write = SessionScripts.writeArgs(keys.session(id), delta, ttlMs(data.getExpiry(), System.currentTimeMillis()));
         Response<Object> written;
         try (AbstractPipeline pipeline = redis.pipelined())
         {
@@ -161,7 +164,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 pipeline.zrem(keys.expiryIndex(), member);
             pipeline.sync();
         }
-        if (!SessionScripts.isOne(SessionScripts.WRITE.result(written, redis, write)))
+        if (SessionScripts.isOne(SessionScripts.WRITE.result(written, redis, write)))
+        {
+            if (data instanceof StoredSessionData stored)
+                stored.setStoredDigests(delta.digestsAfter());
+        }
+        else
         {
             // Another node deleted the session (invalidated or expired) while this one held it: keep it dead.
             redis.zrem(keys.expiryIndex(), member);
@@ -296,6 +304,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         return TimeUnit.SECONDS.toMillis(Math.max(getSavePeriodSec(), 0) + 2L * Math.max(getGracePeriodSec(), 0)) +
             CLOCK_SKEW_ALLOWANCE_MS;
+    }
+
+    @Override
+    public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs)
+    {
+        return new StoredSessionData(id, _context.getCanonicalContextPath(), _context.getVhost(), created, accessed, lastAccessed, maxInactiveMs);
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.github.jettyredis.session;
 
 import java.util.Map;
 
+import io.github.jettyredis.session.codec.SessionDelta;
+
 import redis.clients.jedis.util.SafeEncoder;
 
 /**
@@ -14,21 +16,30 @@ final class SessionScripts
     static final String EXPIRY_CLAIM_FIELD = "expiring";
 
     /**
-     * Replaces the whole hash and sets its TTL (or none), unless the session was saved before and is gone
-     * now: another node deleted it (invalidated or expired), and a save in flight must not resurrect it.
-     * KEYS[1] hash; ARGV[1] "1" if it must exist; ARGV[2] TTL ms or -1; ARGV[3..] field, value pairs.
+     * Writes a session: the whole hash on a first save (replacing anything under the key), otherwise only
+     * the changed fields, and only if the session is still there: if another node deleted it (invalidated
+     * or expired), a save in flight must not resurrect it, whole or partial. Then sets the TTL, or none.
+     * KEYS[1] hash; ARGV[1] "whole" or "update"; ARGV[2] TTL ms or -1; ARGV[3] n, the number of fields to
+     * delete; ARGV[4..3+n] those fields; then field, value pairs to set.
      * Returns 1 when written, 0 when refused.
      */
     static final LuaScript WRITE = new LuaScript("""
-        if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then
+        if ARGV[1] == 'whole' then
+          redis.call('DEL', KEYS[1])
+        elseif redis.call('EXISTS', KEYS[1]) == 0 then
           return 0
         end
-        redis.call('DEL', KEYS[1])
-        for i = 3, #ARGV, 2 do
+        local deletes = tonumber(ARGV[3])
+        for i = 4, 3 + deletes do
+          redis.call('HDEL', KEYS[1], ARGV[i])
+        end
+        for i = 4 + deletes, #ARGV, 2 do
           redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
         end
         if tonumber(ARGV[2]) > 0 then
           redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        else
+          redis.call('PERSIST', KEYS[1])
         end
         return 1
         """);
@@ -70,14 +81,17 @@ final class SessionScripts
     {
     }
 
-    static byte[][] writeArgs(byte[] key, boolean mustExist, long ttlMs, Map<byte[], byte[]> fields)
+    static byte[][] writeArgs(byte[] key, SessionDelta delta, long ttlMs)
     {
-        byte[][] args = new byte[3 + 2 * fields.size()][];
+        byte[][] args = new byte[4 + delta.deleted().size() + 2 * delta.set().size()][];
         args[0] = key;
-        args[1] = SafeEncoder.encode(mustExist ? "1" : "0");
+        args[1] = SafeEncoder.encode(delta.whole() ? "whole" : "update");
         args[2] = SafeEncoder.encode(Long.toString(ttlMs));
-        int i = 3;
-        for (Map.Entry<byte[], byte[]> field : fields.entrySet())
+        args[3] = SafeEncoder.encode(Integer.toString(delta.deleted().size()));
+        int i = 4;
+        for (byte[] field : delta.deleted())
+            args[i++] = field;
+        for (Map.Entry<byte[], byte[]> field : delta.set().entrySet())
         {
             args[i++] = field.getKey();
             args[i++] = field.getValue();

@@ -179,16 +179,19 @@ public class EncryptedSessionStoreTest
             storeSecrets(oldNode.store(), "rotating");
             assertEquals("k1", keyIdOf(hash(newNode.store(), "rotating").get(SessionHashCodec.attributeField("note"))));
 
-            // The node with the new current key reads the old values; its next save rewrites them under k2.
+            // The node with the new current key reads the old values. A save sends only what changed, so
+            // the changed value is written under k2 and the unchanged one stays under k1, still readable.
             SessionData data = newNode.store().load("rotating");
             assertEquals(MARKER, data.getAttribute("note"));
-            data.setDirty(true); // as after a request that changed the session
+            data.setAttribute("note", MARKER + " (edited)");
             newNode.store().store("rotating", data);
             Map<byte[], byte[]> fields = hash(newNode.store(), "rotating");
             assertEquals("k2", keyIdOf(fields.get(SessionHashCodec.attributeField("note"))));
-            assertEquals("k2", keyIdOf(fields.get(SessionHashCodec.attributeField("cart"))));
+            assertEquals("k1", keyIdOf(fields.get(SessionHashCodec.attributeField("cart"))));
             assertEquals(List.of(), plaintextIn(fields));
-            assertLoadsBack(newNode.store(), "rotating");
+            SessionData reloaded = newNode.store().load("rotating");
+            assertEquals(MARKER + " (edited)", reloaded.getAttribute("note"));
+            assertEquals(new Cart(CART_MARKER, List.of("book", "pen")), reloaded.getAttribute("cart"));
 
             // A node that lacks the key gets an unreadable session (so a fresh one for the user), not garbage.
             assertThrows(UnreadableSessionDataException.class, () -> strangerNode.store().load("rotating"));

@@ -4,7 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,7 +20,12 @@ import jakarta.servlet.http.HttpSession;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionListener;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpStream;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.session.DefaultSessionCacheFactory;
 import org.eclipse.jetty.session.DefaultSessionIdManager;
@@ -34,6 +44,12 @@ import org.eclipse.jetty.session.SessionCacheFactory;
  *   <li>{@code ?op=readfoo}: {@code <i> <whether Foo came from this webapp's loader>}</li>
  *   <li>{@code ?op=ttl&n=N}: {@code setMaxInactiveInterval(N)}; {@code ?op=interval}: reads it</li>
  *   <li>{@code ?op=invalidate}, {@code ?op=renew} (changeSessionId; replies with the new id)</li>
+ *   <li>{@code ?op=touch}: reads the session, changes nothing</li>
+ *   <li>{@code ?op=append&name=X&value=Y}: adds Y to the list attribute X in place, without setAttribute</li>
+ *   <li>{@code ?op=list&name=X}: the list attribute X, comma separated</li>
+ *   <li>{@code ?op=bytes&name=X&size=N}: sets a byte[] of N bytes</li>
+ *   <li>{@code ?op=incr&name=X}: increments the Integer attribute X, replies with the new value</li>
+ *   <li>{@code ?op=hold&name=X&value=Y}: takes the session, waits for {@link #HOLD} to be released, then sets X</li>
  * </ul>
  * Every {@code sessionDestroyed} is counted per session id in the map given to the node.
  */
@@ -57,7 +73,18 @@ final class JettyNode implements AutoCloseable
         }
     }
 
+    /** Lets a test stop a request half-way ({@code op=hold}) to force an interleaving with another node. */
+    static final class Hold
+    {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+    }
+
+    static volatile Hold HOLD = new Hold();
+
     final Server server = new Server();
+    /** Requests whose session was saved and released: counted after Jetty's session layer is done. */
+    final AtomicInteger completedRequests = new AtomicInteger();
     final RedisSessionDataStoreFactory sessions = new RedisSessionDataStoreFactory();
     final WebAppContext webapp = new WebAppContext();
     private final ServerConnector connector = new ServerConnector(server);
@@ -96,7 +123,53 @@ final class JettyNode implements AutoCloseable
         webapp.setBaseResourceAsPath(base);
         webapp.addServlet(SessionServlet.class, "/s");
         webapp.addEventListener(new CountingListener(destroyed));
-        server.setHandler(webapp);
+        server.setHandler(new CompletionCounter(webapp, completedRequests));
+    }
+
+    /**
+     * Waits until the node has finished {@code count} requests in all, their session saves included
+     * (a request's last save happens as it leaves, which can be after the client has the response).
+     */
+    void awaitCompleted(int count) throws InterruptedException
+    {
+        Await.until(count + " requests completed", Duration.ofSeconds(10), () -> completedRequests.get() >= count);
+    }
+
+    /**
+     * Counts a request once its session was saved: the stream wrapper it adds first is the innermost, and
+     * Jetty's session layer saves the session before passing completion inwards.
+     */
+    static final class CompletionCounter extends Handler.Wrapper
+    {
+        private final AtomicInteger completed;
+
+        CompletionCounter(Handler handler, AtomicInteger completed)
+        {
+            super(handler);
+            this.completed = completed;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception
+        {
+            request.addHttpStreamWrapper(stream -> new HttpStream.Wrapper(stream)
+            {
+                @Override
+                public void succeeded()
+                {
+                    super.succeeded();
+                    completed.incrementAndGet();
+                }
+
+                @Override
+                public void failed(Throwable x)
+                {
+                    super.failed(x);
+                    completed.incrementAndGet();
+                }
+            });
+            return super.handle(request, response, callback);
+        }
     }
 
     JettyNode start() throws Exception
@@ -142,6 +215,7 @@ final class JettyNode implements AutoCloseable
     public static class SessionServlet extends HttpServlet
     {
         @Override
+        @SuppressWarnings("unchecked")
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
         {
             String op = request.getParameter("op");
@@ -180,8 +254,60 @@ final class JettyNode implements AutoCloseable
                     yield "ok";
                 }
                 case "renew" -> request.changeSessionId();
+                case "touch" -> "ok";
+                case "append" ->
+                {
+                    @SuppressWarnings("unchecked")
+                    List<String> list = (List<String>)session.getAttribute(request.getParameter("name"));
+                    if (list == null)
+                        session.setAttribute(request.getParameter("name"), list = new ArrayList<>());
+                    list.add(request.getParameter("value"));
+                    yield "ok";
+                }
+                case "list" -> String.join(",", (List<String>)session.getAttribute(request.getParameter("name")));
+                case "bytes" ->
+                {
+                    session.setAttribute(request.getParameter("name"), new byte[Integer.parseInt(request.getParameter("size"))]);
+                    yield "ok";
+                }
+                case "incr" ->
+                {
+                    Integer value = (Integer)session.getAttribute(request.getParameter("name"));
+                    value = value == null ? 1 : value + 1;
+                    session.setAttribute(request.getParameter("name"), value);
+                    yield value.toString();
+                }
+                case "hold" ->
+                {
+                    Hold hold = HOLD;
+                    hold.entered.countDown();
+                    awaitRelease(hold);
+                    try
+                    {
+                        session.setAttribute(request.getParameter("name"), request.getParameter("value"));
+                        yield "ok";
+                    }
+                    catch (IllegalStateException e)
+                    {
+                        // The Servlet spec's answer for a session invalidated while this request held it.
+                        yield "invalidated";
+                    }
+                }
                 default -> throw new IllegalArgumentException(op);
             });
+        }
+
+        private static void awaitRelease(Hold hold)
+        {
+            try
+            {
+                if (!hold.release.await(30, TimeUnit.SECONDS))
+                    throw new IllegalStateException("never released");
+            }
+            catch (InterruptedException e)
+            {
+                throw new IllegalStateException(e);
+            }
         }
 
         private static String storeFoo(HttpSession session, int i)

@@ -36,4 +36,28 @@ public interface AttributeSerializer
      * @throws ClassNotFoundException if a class of the value is not visible to the context class loader
      */
     Object deserialize(byte[] bytes) throws IOException, ClassNotFoundException;
+
+    /**
+     * The bytes that identify a value's content, so that a save can tell which attributes changed: equal
+     * values must give equal bytes. The default is {@link #serialize}'s output; a serializer whose output
+     * differs each time (random nonces, timestamps) returns a deterministic encoding instead and overrides
+     * {@link #isFingerprintTheOutput()}.
+     *
+     * @param value an attribute value
+     * @return its fingerprint bytes
+     * @throws IOException if the value cannot be written
+     */
+    default byte[] fingerprint(Object value) throws IOException
+    {
+        return serialize(value);
+    }
+
+    /**
+     * @return true if {@link #serialize}'s output is its own {@link #fingerprint} (the default), so that
+     * stored bytes identify the value without encoding it again
+     */
+    default boolean isFingerprintTheOutput()
+    {
+        return true;
+    }
 }

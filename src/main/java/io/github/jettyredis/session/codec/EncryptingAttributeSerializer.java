@@ -255,6 +255,19 @@ public final class EncryptingAttributeSerializer implements AttributeSerializer
     }
 
     /** Shows the key ids and the wrapped serializer, never key material. */
+    /** Every encryption uses a fresh nonce, so changes are told by the wrapped serializer's fingerprint. */
+    @Override
+    public byte[] fingerprint(Object value) throws IOException
+    {
+        return delegate.fingerprint(value);
+    }
+
+    @Override
+    public boolean isFingerprintTheOutput()
+    {
+        return false;
+    }
+
     @Override
     public String toString()
     {

@@ -2,9 +2,13 @@ package io.github.jettyredis.session.codec;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
@@ -48,11 +52,61 @@ public final class SessionHashCodec
      */
     public Map<byte[], byte[]> encode(SessionData data) throws IOException
     {
-        Map<byte[], byte[]> fields = new HashMap<>();
-        fields.put(METADATA_FIELD, encodeMetadata(data));
+        return encodeDelta(data, true).set();
+    }
+
+    /**
+     * Works out what a save must write. Every attribute is encoded, so that one changed in place is
+     * noticed; only those whose bytes differ from what Redis holds (see {@link StoredSessionData}) are sent.
+     *
+     * @param data the session
+     * @param whole true to write every attribute (a session never saved under its id, or data that does not
+     * know what Redis holds)
+     * @return the fields to set and delete
+     * @throws IOException if an attribute value cannot be serialized
+     */
+    public SessionDelta encodeDelta(SessionData data, boolean whole) throws IOException
+    {
+        Map<String, Long> stored = !whole && data instanceof StoredSessionData known ? known.getStoredDigests() : null;
+        boolean sendAll = stored == null;
+        Map<byte[], byte[]> set = new HashMap<>();
+        Map<String, Long> digests = new HashMap<>();
+        set.put(METADATA_FIELD, encodeMetadata(data));
+        boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
         for (String name : data.getKeys())
-            fields.put(attributeField(name), serializer.serialize(data.getAttribute(name)));
-        return fields;
+        {
+            Object value = data.getAttribute(name);
+            byte[] fingerprint = serializer.fingerprint(value);
+            long digest = digest(fingerprint);
+            digests.put(name, digest);
+            Long before = sendAll ? null : stored.get(name);
+            if (before == null || before != digest)
+                set.put(attributeField(name), fingerprintIsOutput ? fingerprint : serializer.serialize(value));
+        }
+        List<byte[]> deleted = new ArrayList<>();
+        if (!sendAll)
+        {
+            for (String name : stored.keySet())
+                if (!digests.containsKey(name))
+                    deleted.add(attributeField(name));
+        }
+        return new SessionDelta(sendAll, set, deleted, digests);
+    }
+
+    /**
+     * A 64-bit digest of encoded bytes: two different CRCs side by side, both computed by CPU intrinsics,
+     * so a changed value goes unnoticed with a chance of about 2^-64.
+     *
+     * @param bytes encoded bytes
+     * @return their digest
+     */
+    static long digest(byte[] bytes)
+    {
+        CRC32C crc32c = new CRC32C();
+        crc32c.update(bytes);
+        CRC32 crc32 = new CRC32();
+        crc32.update(bytes);
+        return crc32c.getValue() << 32 | crc32.getValue();
     }
 
     /**
@@ -97,28 +151,36 @@ public final class SessionHashCodec
      * @throws IOException if the metadata is missing or undecodable, or an attribute cannot be read
      * @throws ClassNotFoundException if an attribute's class is not visible to the context class loader
      */
-    public SessionData decode(Map<byte[], byte[]> fields) throws IOException, ClassNotFoundException
+    public StoredSessionData decode(Map<byte[], byte[]> fields) throws IOException, ClassNotFoundException
     {
+        boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
         byte[] metadataBytes = null;
         Map<String, Object> attributes = new HashMap<>();
+        Map<String, Long> digests = new HashMap<>();
         for (Map.Entry<byte[], byte[]> field : fields.entrySet())
         {
             byte[] name = field.getKey();
             if (Arrays.equals(name, METADATA_FIELD))
                 metadataBytes = field.getValue();
             else if (isAttributeField(name))
-                attributes.put(attributeName(name), serializer.deserialize(field.getValue()));
+            {
+                String attribute = attributeName(name);
+                Object value = serializer.deserialize(field.getValue());
+                attributes.put(attribute, value);
+                digests.put(attribute, digest(fingerprintIsOutput ? field.getValue() : serializer.fingerprint(value)));
+            }
         }
         if (metadataBytes == null)
             throw new IOException("Session hash has no '" + new String(METADATA_FIELD, StandardCharsets.UTF_8) + "' field");
         SessionMetadata metadata = decodeMetadata(metadataBytes);
-        SessionData data = new SessionData(metadata.getId(), metadata.getContextPath(), metadata.getVhost(),
+        StoredSessionData data = new StoredSessionData(metadata.getId(), metadata.getContextPath(), metadata.getVhost(),
             metadata.getCreated(), metadata.getAccessed(), metadata.getLastAccessed(), metadata.getMaxInactiveMs());
         data.setLastNode(metadata.hasLastNode() ? metadata.getLastNode() : null);
         data.setCookieSet(metadata.getCookieSet());
         data.setExpiry(metadata.getExpiry());
         data.setLastSaved(metadata.getLastSaved());
         data.putAllAttributes(attributes);
+        data.setStoredDigests(digests);
         // Loading is not a change: nothing needs writing back until the request changes something.
         data.clean();
         return data;

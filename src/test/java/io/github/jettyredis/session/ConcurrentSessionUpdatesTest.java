@@ -1,0 +1,226 @@
+package io.github.jettyredis.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.session.SessionData;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.UnifiedJedis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Concurrent requests for the same sessions on two nodes: no update of a different attribute is lost, and
+ * no save in flight resurrects a session that another node deleted (forced interleavings, not luck).
+ */
+public class ConcurrentSessionUpdatesTest
+{
+    private static final int THREADS_PER_NODE = 16;
+    private static final int REQUESTS_PER_THREAD = 25;
+    private static final int SESSIONS = 4;
+
+    private static RedisTestServer redisServer;
+
+    private final String prefix = RedisTestServer.uniquePrefix();
+    private final Map<String, AtomicInteger> destroyed = JettyNode.newCounter();
+    private final List<JettyNode> nodes = new ArrayList<>();
+    private HttpClient client;
+    private UnifiedJedis redis;
+
+    @BeforeAll
+    public static void startRedis()
+    {
+        redisServer = RedisTestServer.startPrivate();
+    }
+
+    @AfterAll
+    public static void stopRedis()
+    {
+        redisServer.close();
+    }
+
+    @BeforeEach
+    public void start() throws Exception
+    {
+        client = new HttpClient();
+        // Each request names its session itself: the tests share sessions across threads and nodes.
+        client.setHttpCookieStore(new HttpCookieStore.Empty());
+        client.setMaxConnectionsPerDestination(64);
+        client.start();
+        redis = redisServer.newClient();
+        JettyNode.HOLD = new JettyNode.Hold();
+    }
+
+    @AfterEach
+    public void stop() throws Exception
+    {
+        JettyNode.HOLD.release.countDown();
+        for (JettyNode node : nodes)
+            node.close();
+        client.stop();
+        redis.close();
+    }
+
+    private JettyNode node(String name, JettyNode.Cache cache) throws Exception
+    {
+        JettyNode node = new JettyNode(name, redisServer.uri(), prefix, cache, destroyed).start();
+        nodes.add(node);
+        return node;
+    }
+
+    private final Map<JettyNode, AtomicInteger> sent = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private String get(JettyNode node, String sessionId, String query) throws Exception
+    {
+        sent.computeIfAbsent(node, n -> new AtomicInteger()).incrementAndGet();
+        var request = client.newRequest(node.url(query));
+        if (sessionId != null)
+            request.headers(headers -> headers.put("Cookie", "JSESSIONID=" + sessionId + ".any"));
+        return request.send().getContentAsString();
+    }
+
+    private byte[] key(String id)
+    {
+        return new SessionKeys(prefix, "_app", "0.0.0.0").session(id);
+    }
+
+    @ParameterizedTest
+    @EnumSource(JettyNode.Cache.class)
+    public void concurrentRequestsOnTwoNodesSettingDifferentAttributesLoseNothing(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode[] pair = {node("nodeA", cache), node("nodeB", cache)};
+        List<String> sessions = new ArrayList<>();
+        for (int s = 0; s < SESSIONS; s++)
+            sessions.add(get(pair[0], null, "op=create"));
+
+        // Each thread owns one attribute name and writes its request number into it, round robin over the
+        // shared sessions; the last number it wrote to each session must be what Redis holds at the end.
+        ExecutorService threads = Executors.newFixedThreadPool(2 * THREADS_PER_NODE);
+        List<Future<Map<String, Integer>>> lastWrites = new ArrayList<>();
+        for (int n = 0; n < 2; n++)
+        {
+            for (int t = 0; t < THREADS_PER_NODE; t++)
+            {
+                JettyNode node = pair[n];
+                String attribute = node.server.getBean(org.eclipse.jetty.session.SessionIdManager.class).getWorkerName() + "-t" + t;
+                lastWrites.add(threads.submit(() ->
+                {
+                    Map<String, Integer> last = new HashMap<>();
+                    for (int i = 1; i <= REQUESTS_PER_THREAD; i++)
+                    {
+                        String session = sessions.get(i % SESSIONS);
+                        assertEquals("ok", get(node, session, "op=set&name=" + attribute + "&value=" + i));
+                        last.put(session + "/" + attribute, i);
+                    }
+                    return last;
+                }));
+            }
+        }
+        Map<String, Integer> expected = new HashMap<>();
+        for (Future<Map<String, Integer>> writes : lastWrites)
+            expected.putAll(writes.get(2, TimeUnit.MINUTES));
+        threads.shutdown();
+
+        awaitAllCompleted();
+        int lost = 0;
+        int lostSessions = 0;
+        RedisSessionDataStore store = pair[0].store();
+        for (String session : sessions)
+        {
+            SessionData data = store.load(session);
+            if (data == null)
+            {
+                lostSessions++;
+                continue;
+            }
+            for (Map.Entry<String, Integer> write : expected.entrySet())
+            {
+                String[] sessionAndAttribute = write.getKey().split("/");
+                if (sessionAndAttribute[0].equals(session) &&
+                    !String.valueOf(write.getValue()).equals(data.getAttribute(sessionAndAttribute[1])))
+                    lost++;
+            }
+        }
+        System.out.printf("concurrent updates (%s cache): %d requests from %d threads on 2 nodes over %d sessions: %d lost updates, %d lost sessions%n",
+            cache, 2 * THREADS_PER_NODE * REQUESTS_PER_THREAD, 2 * THREADS_PER_NODE, SESSIONS, lost, lostSessions);
+        assertEquals(0, lostSessions, "lost sessions");
+        assertEquals(0, lost, "lost updates");
+    }
+
+    /** Waits until every node has finished, session saves included, every request sent to it. */
+    private void awaitAllCompleted() throws InterruptedException
+    {
+        for (Map.Entry<JettyNode, AtomicInteger> node : sent.entrySet())
+            node.getKey().awaitCompleted(node.getValue().get());
+    }
+
+    @ParameterizedTest
+    @EnumSource(JettyNode.Cache.class)
+    public void aSaveInFlightNeverResurrectsASessionInvalidatedOnTheOtherNode(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode a = node("nodeA", cache);
+        JettyNode b = node("nodeB", cache);
+        String id = get(a, null, "op=create");
+        get(a, id, "op=set&name=k&value=v");
+
+        // A's request has the session in hand and is paused; B invalidates it; then A's request goes on,
+        // changes an attribute and leaves, which saves the session.
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        Future<String> held = thread.submit(() -> get(a, id, "op=hold&name=late&value=write"));
+        assertTrue(JettyNode.HOLD.entered.await(10, TimeUnit.SECONDS));
+        assertEquals("ok", get(b, id, "op=invalidate"));
+        assertFalse(redis.exists(key(id)));
+        JettyNode.HOLD.release.countDown();
+        // A NullSessionCache request holds its own copy and writes to it; a DefaultSessionCache node has
+        // dropped the session on B's broadcast, so the request finds it invalid, as after a local invalidate.
+        assertEquals(cache == JettyNode.Cache.NULL ? "ok" : "invalidated", held.get(10, TimeUnit.SECONDS));
+        thread.shutdown();
+
+        awaitAllCompleted();
+        assertFalse(redis.exists(key(id)), "the invalidated session was re-created, whole or partial");
+        assertEquals("none", get(b, id, "op=get&name=k"));
+    }
+
+    /**
+     * With a NullSessionCache, node A does not know its request holds a session that Redis says expired,
+     * so B's scavenger expires it mid-request. (A DefaultSessionCache node claims its own in-use session
+     * and keeps it: a session in use is not expired.)
+     */
+    @Test
+    public void aSaveInFlightNeverResurrectsASessionExpiredAndDeletedByTheOtherNode() throws Exception
+    {
+        JettyNode a = node("nodeA", JettyNode.Cache.NULL);
+        node("nodeB", JettyNode.Cache.NULL);
+        String id = get(a, null, "op=create&ttl=1");
+
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        Future<String> held = thread.submit(() -> get(a, id, "op=hold&name=late&value=write"));
+        assertTrue(JettyNode.HOLD.entered.await(10, TimeUnit.SECONDS));
+        // Redis still says the session expired a second after it was created: a scavenger deletes it.
+        Await.until("a scavenger expired the session", Duration.ofSeconds(20), () -> !redis.exists(key(id)));
+        JettyNode.HOLD.release.countDown();
+        assertEquals("ok", held.get(10, TimeUnit.SECONDS));
+        thread.shutdown();
+
+        awaitAllCompleted();
+        assertFalse(redis.exists(key(id)), "the expired session was re-created, whole or partial");
+    }
+}

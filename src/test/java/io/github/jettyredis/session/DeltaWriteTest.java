@@ -1,0 +1,133 @@
+package io.github.jettyredis.session;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.jetty.client.HttpClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.UnifiedJedis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A save sends only what changed, measured with Redis's own byte counter ({@code INFO stats
+ * total_net_input_bytes}) on a private Redis, over real HTTP: a session holding a 100 KiB attribute and
+ * ten small ones, touched, then changed one small attribute at a time.
+ */
+public class DeltaWriteTest
+{
+    private static final int BIG = 100 * 1024;
+    private static final int REQUESTS = 20;
+    /** The goals of the issue: bytes sent to Redis per request. */
+    private static final long TOUCH_GOAL = 1024;
+    private static final long SMALL_CHANGE_GOAL = 2048;
+
+    private static RedisTestServer redisServer;
+
+    private final List<JettyNode> nodes = new ArrayList<>();
+    private HttpClient client;
+    private UnifiedJedis redis;
+
+    @BeforeAll
+    public static void startRedis()
+    {
+        redisServer = RedisTestServer.startPrivate();
+    }
+
+    @AfterAll
+    public static void stopRedis()
+    {
+        redisServer.close();
+    }
+
+    @BeforeEach
+    public void start() throws Exception
+    {
+        client = new HttpClient();
+        client.start();
+        redis = redisServer.newClient();
+    }
+
+    @AfterEach
+    public void stop() throws Exception
+    {
+        for (JettyNode node : nodes)
+            node.close();
+        client.stop();
+        redis.close();
+    }
+
+    private int sent;
+
+    /** Sends a request and waits until the node has saved its session. */
+    private String get(JettyNode node, String query) throws Exception
+    {
+        String reply = client.GET(node.url(query)).getContentAsString();
+        node.awaitCompleted(++sent);
+        return reply;
+    }
+
+    private long inputBytes()
+    {
+        String stats = redis.info("stats");
+        for (String line : stats.split("\r\n"))
+            if (line.startsWith("total_net_input_bytes:"))
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+        throw new IllegalStateException(stats);
+    }
+
+    /** Bytes Redis received per request of the given kind, less what the INFO calls themselves cost. */
+    private long bytesPerRequest(JettyNode node, String query) throws Exception
+    {
+        long infoCost = -(inputBytes() - inputBytes());
+        long before = inputBytes();
+        for (int i = 0; i < REQUESTS; i++)
+            assertEquals("ok", get(node, query.replace("{i}", Integer.toString(i))));
+        long after = inputBytes();
+        return (after - before - infoCost) / REQUESTS;
+    }
+
+    @ParameterizedTest
+    @EnumSource(JettyNode.Cache.class)
+    public void touchesAndSmallChangesSendOnlyWhatChanged(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode node = new JettyNode("node", redisServer.uri(), RedisTestServer.uniquePrefix(), cache, JettyNode.newCounter()).start();
+        nodes.add(node);
+        String id = get(node, "op=create");
+        get(node, "op=bytes&name=big&size=" + BIG);
+        for (int i = 0; i < 10; i++)
+            get(node, "op=set&name=small" + i + "&value=value" + i);
+        long wholeSession = redis.hgetAll(node.store().getKeys().session(id)).entrySet().stream()
+            .mapToLong(field -> field.getKey().length + field.getValue().length).sum();
+
+        long touch = bytesPerRequest(node, "op=touch");
+        long smallChange = bytesPerRequest(node, "op=set&name=small3&value=changed{i}");
+        System.out.printf("BYTES %s cache: whole session %d B; per touch request %d B (goal <= %d); per small change %d B (goal <= %d)%n",
+            cache, wholeSession, touch, TOUCH_GOAL, smallChange, SMALL_CHANGE_GOAL);
+        assertTrue(wholeSession > BIG, "the whole session is over 100 KiB: " + wholeSession);
+        assertTrue(touch <= TOUCH_GOAL, "bytes per touch " + touch);
+        assertTrue(smallChange <= SMALL_CHANGE_GOAL, "bytes per small change " + smallChange);
+    }
+
+    @ParameterizedTest
+    @EnumSource(JettyNode.Cache.class)
+    public void anAttributeChangedInPlaceIsSaved(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode a = new JettyNode("nodeA", redisServer.uri(), RedisTestServer.uniquePrefix(), cache, JettyNode.newCounter()).start();
+        nodes.add(a);
+        String id = get(a, "op=create");
+        get(a, "op=append&name=cart&value=book");
+        // No setAttribute: the servlet adds to the list it got from the session.
+        get(a, "op=append&name=cart&value=pen");
+
+        Map<String, Object> stored = a.store().load(id).getAllAttributes();
+        assertEquals(List.of("book", "pen"), stored.get("cart"));
+    }
+}
