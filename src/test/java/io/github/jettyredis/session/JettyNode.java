@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.github.jettyredis.session.client.RedisClientSettings;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -88,6 +89,8 @@ final class JettyNode implements AutoCloseable
     final RedisSessionDataStoreFactory sessions = new RedisSessionDataStoreFactory();
     final WebAppContext webapp = new WebAppContext();
     private final ServerConnector connector = new ServerConnector(server);
+    private final String redisUri;
+    private final String prefix;
 
     /**
      * @param name the node's worker name
@@ -98,6 +101,8 @@ final class JettyNode implements AutoCloseable
      */
     JettyNode(String name, String redisUri, String prefix, Cache cache, Map<String, AtomicInteger> destroyed) throws Exception
     {
+        this.redisUri = redisUri;
+        this.prefix = prefix;
         server.addConnector(connector);
         DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
         ids.setWorkerName(name);
@@ -170,6 +175,14 @@ final class JettyNode implements AutoCloseable
             });
             return super.handle(request, response, callback);
         }
+    }
+
+    /** Serializes each session's requests across the cluster with a {@link SessionLockHandler}; call before start. */
+    JettyNode lockSessions()
+    {
+        RedisClientSettings settings = new RedisClientSettings(redisUri, null, null, 2000, 2000, 16, null, null);
+        server.setHandler(new SessionLockHandler(settings, prefix, server.getHandler()));
+        return this;
     }
 
     JettyNode start() throws Exception

@@ -59,6 +59,15 @@ public class PooledRedisClientFactory implements RedisClientFactory
      */
     protected UnifiedJedis newClient(RedisClientSettings settings)
     {
+        return createPooledClient(settings);
+    }
+
+    /**
+     * @param settings connection settings
+     * @return a new pooled standalone client for them, owned by the caller
+     */
+    public static UnifiedJedis createPooledClient(RedisClientSettings settings)
+    {
         JedisClientConfig clientConfig = clientConfig(settings);
         ConnectionPoolConfig poolConfig = new ConnectionPoolConfig();
         poolConfig.setMaxTotal(settings.getMaxConnections());
