@@ -14,11 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.session.SessionData;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.UnifiedJedis;
@@ -37,7 +36,8 @@ public class ConcurrentSessionUpdatesTest
     private static final int REQUESTS_PER_THREAD = 25;
     private static final int SESSIONS = 4;
 
-    private static RedisTestServer redisServer;
+    @RegisterExtension
+    static final PrivateRedis REDIS = new PrivateRedis();
 
     private final String prefix = RedisTestServer.uniquePrefix();
     private final Map<String, AtomicInteger> destroyed = JettyNode.newCounter();
@@ -45,17 +45,7 @@ public class ConcurrentSessionUpdatesTest
     private HttpClient client;
     private UnifiedJedis redis;
 
-    @BeforeAll
-    public static void startRedis()
-    {
-        redisServer = RedisTestServer.startPrivate();
-    }
 
-    @AfterAll
-    public static void stopRedis()
-    {
-        redisServer.close();
-    }
 
     @BeforeEach
     public void start() throws Exception
@@ -65,7 +55,7 @@ public class ConcurrentSessionUpdatesTest
         client.setHttpCookieStore(new HttpCookieStore.Empty());
         client.setMaxConnectionsPerDestination(64);
         client.start();
-        redis = redisServer.newClient();
+        redis = REDIS.newClient();
         JettyNode.HOLD = new JettyNode.Hold();
     }
 
@@ -81,7 +71,7 @@ public class ConcurrentSessionUpdatesTest
 
     private JettyNode node(String name, JettyNode.Cache cache) throws Exception
     {
-        JettyNode node = new JettyNode(name, redisServer.uri(), prefix, cache, destroyed).start();
+        JettyNode node = new JettyNode(name, REDIS.uri(), prefix, cache, destroyed).start();
         nodes.add(node);
         return node;
     }
@@ -185,7 +175,7 @@ public class ConcurrentSessionUpdatesTest
         JettyNode[] pair = new JettyNode[2];
         for (int n = 0; n < 2; n++)
         {
-            pair[n] = new JettyNode("node" + n, redisServer.uri(), prefix, JettyNode.Cache.NULL, destroyed).lockSessions().start();
+            pair[n] = new JettyNode("node" + n, REDIS.uri(), prefix, JettyNode.Cache.NULL, destroyed).lockSessions().start();
             nodes.add(pair[n]);
         }
         String id = get(pair[0], null, "op=create");

@@ -5,10 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 import org.eclipse.jetty.client.HttpClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.UnifiedJedis;
@@ -29,30 +28,21 @@ public class DeltaWriteTest
     private static final long TOUCH_GOAL = 1024;
     private static final long SMALL_CHANGE_GOAL = 2048;
 
-    private static RedisTestServer redisServer;
+    @RegisterExtension
+    static final PrivateRedis REDIS = new PrivateRedis();
 
     private final List<JettyNode> nodes = new ArrayList<>();
     private HttpClient client;
     private UnifiedJedis redis;
 
-    @BeforeAll
-    public static void startRedis()
-    {
-        redisServer = RedisTestServer.startPrivate();
-    }
 
-    @AfterAll
-    public static void stopRedis()
-    {
-        redisServer.close();
-    }
 
     @BeforeEach
     public void start() throws Exception
     {
         client = new HttpClient();
         client.start();
-        redis = redisServer.newClient();
+        redis = REDIS.newClient();
     }
 
     @AfterEach
@@ -98,7 +88,7 @@ public class DeltaWriteTest
     @EnumSource(JettyNode.Cache.class)
     public void touchesAndSmallChangesSendOnlyWhatChanged(JettyNode.Cache cache) throws Exception
     {
-        JettyNode node = new JettyNode("node", redisServer.uri(), RedisTestServer.uniquePrefix(), cache, JettyNode.newCounter()).start();
+        JettyNode node = new JettyNode("node", REDIS.uri(), RedisTestServer.uniquePrefix(), cache, JettyNode.newCounter()).start();
         nodes.add(node);
         String id = get(node, "op=create");
         get(node, "op=bytes&name=big&size=" + BIG);
@@ -120,7 +110,7 @@ public class DeltaWriteTest
     @EnumSource(JettyNode.Cache.class)
     public void anAttributeChangedInPlaceIsSaved(JettyNode.Cache cache) throws Exception
     {
-        JettyNode a = new JettyNode("nodeA", redisServer.uri(), RedisTestServer.uniquePrefix(), cache, JettyNode.newCounter()).start();
+        JettyNode a = new JettyNode("nodeA", REDIS.uri(), RedisTestServer.uniquePrefix(), cache, JettyNode.newCounter()).start();
         nodes.add(a);
         String id = get(a, "op=create");
         get(a, "op=append&name=cart&value=book");

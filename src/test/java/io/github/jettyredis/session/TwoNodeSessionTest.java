@@ -8,11 +8,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.client.HttpClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public class TwoNodeSessionTest
 {
-    private static RedisTestServer redisServer;
+    @RegisterExtension
+    static final PrivateRedis REDIS = new PrivateRedis();
 
     private final String prefix = RedisTestServer.uniquePrefix();
     private final Map<String, AtomicInteger> destroyed = JettyNode.newCounter();
@@ -38,17 +38,7 @@ public class TwoNodeSessionTest
     private UnifiedJedis redis;
     private HttpClient client;
 
-    @BeforeAll
-    public static void startRedis()
-    {
-        redisServer = RedisTestServer.startPrivate();
-    }
 
-    @AfterAll
-    public static void stopRedis()
-    {
-        redisServer.close();
-    }
 
     private JettyNode node(String name, JettyNode.Cache cache) throws Exception
     {
@@ -57,7 +47,7 @@ public class TwoNodeSessionTest
 
     private JettyNode node(String name, JettyNode.Cache cache, int savePeriodSec) throws Exception
     {
-        JettyNode node = new JettyNode(name, redisServer.uri(), prefix, cache, destroyed);
+        JettyNode node = new JettyNode(name, REDIS.uri(), prefix, cache, destroyed);
         node.sessions.setSavePeriodSec(savePeriodSec);
         nodes.add(node.start());
         return node;
@@ -100,7 +90,7 @@ public class TwoNodeSessionTest
     private UnifiedJedis redis()
     {
         if (redis == null)
-            redis = redisServer.newClient();
+            redis = REDIS.newClient();
         return redis;
     }
 

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 import io.github.jettyredis.session.Await;
+import io.github.jettyredis.session.PrivateRedis;
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import io.github.jettyredis.session.RedisTestServer;
 import io.github.jettyredis.session.SessionKeys;
@@ -22,9 +23,8 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.xml.XmlConfiguration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public class ContextRoutingClientFactoryTest
 {
-    private static RedisTestServer redisServer;
+    @RegisterExtension
+    static final PrivateRedis REDIS = new PrivateRedis();
 
     /** Creates a session holding {@code owner=<context path>}; replies with the session id. */
     public static class OwnerServlet extends HttpServlet
@@ -51,21 +52,11 @@ public class ContextRoutingClientFactoryTest
         }
     }
 
-    @BeforeAll
-    public static void startRedis()
-    {
-        redisServer = RedisTestServer.startPrivate();
-    }
 
-    @AfterAll
-    public static void stopRedis()
-    {
-        redisServer.close();
-    }
 
     private String db(int n)
     {
-        return redisServer.uri() + "/" + n;
+        return REDIS.uri() + "/" + n;
     }
 
     /** Runs two contexts, /one and /two, creates a session in each, and checks which database holds it. */
