@@ -1,0 +1,106 @@
+# Jetty module of jetty-session-redis: keeps the sessions of every webapp of the server in Redis.
+# Install: copy this file into ${jetty.base}/modules/ and the contents of the project's config/ directory
+# into ${jetty.base}/, then: java -jar $JETTY_HOME/start.jar --add-modules=session-store-redis
+#
+# Licenses (kept here, not in a [license] section: start.jar makes a module with a [license] section ask
+# "Proceed (y/N)?" and, without a terminal, exit with nothing installed unless --approve-all-licenses is
+# given, which would break the non-interactive install above):
+#   jetty-session-redis: Apache License, Version 2.0, https://www.apache.org/licenses/LICENSE-2.0
+#   Jedis and redis-authx-core (fetched into lib/redis/): MIT License, https://github.com/redis/jedis
+#   protobuf-java: BSD 3-Clause License, https://github.com/protocolbuffers/protobuf
+#   Apache Commons Pool, Gson, Error Prone annotations: Apache License, Version 2.0
+#   org.json (JSON in Java): Public Domain, https://github.com/stleary/JSON-java
+
+[description]
+Enables session data storage in Redis (jetty-session-redis: protobuf-encoded sessions,
+per-session TTLs, Redis standalone or cluster through Jedis).
+
+[tags]
+session
+
+[provides]
+session-store
+
+[depend]
+sessions
+
+[files]
+maven://io.github.jettyredis/jetty-session-redis/${session-store-redis.version}|lib/redis/jetty-session-redis-${session-store-redis.version}.jar
+maven://redis.clients/jedis/${jedis.version}|lib/redis/jedis-${jedis.version}.jar
+maven://com.google.protobuf/protobuf-java/${protobuf-java.version}|lib/redis/protobuf-java-${protobuf-java.version}.jar
+maven://org.apache.commons/commons-pool2/2.13.1|lib/redis/commons-pool2-2.13.1.jar
+maven://org.json/json/20260719|lib/redis/json-20260719.jar
+maven://com.google.code.gson/gson/2.14.0|lib/redis/gson-2.14.0.jar
+maven://com.google.errorprone/error_prone_annotations/2.48.0|lib/redis/error_prone_annotations-2.48.0.jar
+maven://redis.clients.authentication/redis-authx-core/0.1.1-beta2|lib/redis/redis-authx-core-0.1.1-beta2.jar
+
+[lib]
+lib/redis/*.jar
+
+[xml]
+etc/sessions/redis/session-store.xml
+
+[ini]
+## Versions of the jars above. The unversioned ones are Jedis's own dependencies:
+## change them together with jedis.version.
+session-store-redis.version?=0.1.0-SNAPSHOT
+jedis.version?=8.0.2
+protobuf-java.version?=4.36.2
+## Hide the Redis client, protobuf and the store itself from webapps: a webapp may bundle its own versions.
+jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/
+
+[ini-template]
+## Redis session store (jetty-session-redis). Every property is optional; the value shown is the default.
+
+## Redis to connect to: redis://[user:password@]host:port[/db] (rediss://... for TLS),
+## redis-cluster://host:port[,host:port...] for Redis Cluster, or
+## redis-sentinel://host:port[,host:port...]/masterName[/db] for Sentinel (credentials apply to the master).
+#jetty.session.redis.uri=redis://127.0.0.1:6379
+
+## ACL user and password; they override any given in the URI. The password is never logged.
+#jetty.session.redis.user=
+#jetty.session.redis.password=
+
+## Prefix of every Redis key ('{' and '}' not allowed). Nodes that share sessions must use the same one.
+#jetty.session.redis.prefix=jetty-session:
+
+## How long to wait for a connection, and for a reply (also the longest wait for a pooled connection), in ms.
+#jetty.session.redis.connectTimeoutMs=2000
+#jetty.session.redis.socketTimeoutMs=2000
+
+## Most pooled connections, shared by all webapps of this server.
+#jetty.session.redis.maxConnections=16
+
+## Name of the connections in Redis's CLIENT LIST (empty for none).
+#jetty.session.redis.clientName=jetty-session-redis
+
+## JDK serial filter pattern (e.g. com.example.**;!*) checked before the built-in deny list, for attribute
+## values that need Java serialization. Empty: the built-in limits and deny list only.
+#jetty.session.redis.serialFilter=
+
+## Class name of a RedisClientFactory (public no-argument constructor, on the server class path, e.g.
+## lib/redis/) that supplies the Jedis client. Empty: one pooled client built from the settings above.
+#jetty.session.redis.clientFactory=
+
+## Options for the client factory, key=value,key=value (e.g. the routes of
+## io.github.jettyredis.session.client.ContextRoutingClientFactory). Empty: none.
+#jetty.session.redis.clientOptions=
+
+## Whether each node listens (Redis pub/sub, one connection per webapp) for sessions deleted by other
+## nodes and drops them from its session cache at once; only matters with session-cache-hash.
+#jetty.session.redis.broadcastInvalidation=true
+
+## Class name of a SessionIdGenerator (public no-argument constructor) that makes session ids; ids in use
+## are never handed out again. Empty: Jetty's own random ids.
+#jetty.session.redis.idGenerator=
+
+## Class name of an AttributeSerializer (public no-argument constructor) that turns attribute values into
+## bytes, e.g. io.github.jettyredis.session.codec.EncryptingAttributeSerializer (AES-GCM; keys from the
+## environment variable JETTY_SESSION_REDIS_KEYS). Empty: protobuf, with filtered Java serialization as fallback.
+#jetty.session.redis.serializer=
+
+## Jetty's shared session store settings: seconds an expired session is kept for its last node to
+## scavenge before other nodes may, and least seconds between writes of a session whose attributes did not
+## change (0: write at the end of every request).
+#jetty.session.gracePeriod.seconds=3600
+#jetty.session.savePeriod.seconds=0

@@ -1,0 +1,51 @@
+package io.github.jettyredis.session;
+
+/**
+ * Helpers for the Jetty XML of the {@code session-store-redis} module ({@code etc/sessions/redis/session-store.xml}),
+ * so that a bad property value stops the server at start with a message that names the property.
+ *
+ * <p>Without them, Jetty XML turns {@code jetty.session.redis.maxConnections=abc} into an
+ * {@code InvocationTargetException} caused by {@code NumberFormatException: For input string: "abc"}, and a bad
+ * URI or prefix only fails each webapp's start (the server runs and answers 503).</p>
+ */
+public final class ModuleProperties
+{
+    private ModuleProperties()
+    {
+    }
+
+    /**
+     * @param property the name of the property, for the message
+     * @param value its value
+     * @return the value as an int
+     * @throws IllegalArgumentException naming the property if the value is not a whole number
+     */
+    public static int toInt(String property, String value)
+    {
+        try
+        {
+            return Integer.parseInt(value == null ? "" : value.trim());
+        }
+        catch (NumberFormatException e)
+        {
+            throw new IllegalArgumentException(property + " must be a whole number, not '" + value + "'", e);
+        }
+    }
+
+    /**
+     * @param property the name of the property, for the message
+     * @param value its value
+     * @return the value as a boolean
+     * @throws IllegalArgumentException naming the property unless the value is {@code true} or {@code false}
+     *     (Jetty XML alone would read any other word as false)
+     */
+    public static boolean toBoolean(String property, String value)
+    {
+        String trimmed = value == null ? "" : value.trim();
+        if (trimmed.equalsIgnoreCase("true"))
+            return true;
+        if (trimmed.equalsIgnoreCase("false"))
+            return false;
+        throw new IllegalArgumentException(property + " must be true or false, not '" + value + "'");
+    }
+}
