@@ -66,8 +66,17 @@ final class InvalidationBroadcast
     void stop() throws InterruptedException
     {
         running = false;
-        if (subscriber.isSubscribed())
-            subscriber.unsubscribe();
+        try
+        {
+            if (subscriber.isSubscribed())
+                subscriber.unsubscribe();
+        }
+        catch (RuntimeException e)
+        {
+            // The connection broke (Redis down, failed over): there is no subscription left to end, and the
+            // store must still stop and give its client back.
+            LOG.debug("Cannot unsubscribe from {}: {}", channel, e.toString());
+        }
         thread.interrupt();
         thread.join(TimeUnit.SECONDS.toMillis(5));
     }

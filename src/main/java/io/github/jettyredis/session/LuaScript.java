@@ -75,6 +75,12 @@ final class LuaScript
         }
     }
 
+    /** @return the SHA1 that Redis knows the script by, in hex */
+    String sha1()
+    {
+        return SafeEncoder.encode(sha1);
+    }
+
     private static String sha1Hex(byte[] bytes)
     {
         try

@@ -33,6 +33,7 @@ import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * A Jetty {@link org.eclipse.jetty.session.SessionDataStore} that keeps the sessions of one context in
@@ -83,7 +84,16 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         super.doStart();
         keys = new SessionKeys(prefix, _context.getCanonicalContextPath(), _context.getVhost());
-        redis = clientFactory.getClient(_context, settings);
+        try
+        {
+            redis = clientFactory.getClient(_context, settings);
+        }
+        catch (JedisException e)
+        {
+            // Cluster and Sentinel clients connect as they are built; a standalone one at its first command below.
+            throw new IllegalStateException("Cannot use Redis at " + settings.address() + " (jetty.session.redis.uri) for the sessions of " +
+                keys.context() + ": " + e.getMessage(), e);
+        }
         try
         {
             redis.sadd(SessionKeys.contextRegistry(prefix), keys.context().getBytes(StandardCharsets.UTF_8));
@@ -111,14 +121,21 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             if (invalidations != null)
                 invalidations.stop();
-            if (redis != null)
-                clientFactory.releaseClient(_context, redis);
         }
         finally
         {
-            invalidations = null;
-            redis = null;
-            super.doStop();
+            // Give the client back whatever happened above, or the shared pool is never closed.
+            try
+            {
+                if (redis != null)
+                    clientFactory.releaseClient(_context, redis);
+            }
+            finally
+            {
+                invalidations = null;
+                redis = null;
+                super.doStop();
+            }
         }
     }
 

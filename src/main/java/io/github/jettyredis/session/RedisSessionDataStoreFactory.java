@@ -5,6 +5,7 @@ import java.lang.reflect.InvocationTargetException;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
+import io.github.jettyredis.session.client.RedisUri;
 import io.github.jettyredis.session.codec.AttributeSerializer;
 import io.github.jettyredis.session.codec.JavaSerialization;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
@@ -54,14 +55,31 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     @Override
     public SessionDataStore getSessionDataStore(SessionManager manager) throws Exception
     {
-        RedisClientSettings settings = new RedisClientSettings(uri, user, password, connectTimeoutMs, socketTimeoutMs,
-            maxConnections, clientName, clientOptions);
-        RedisSessionDataStore store = new RedisSessionDataStore(effectiveClientFactory(), settings,
+        RedisSessionDataStore store = new RedisSessionDataStore(effectiveClientFactory(), settings(),
             new SessionHashCodec(effectiveSerializer()), validPrefix());
         store.setGracePeriodSec(getGracePeriodSec());
         store.setSavePeriodSec(getSavePeriodSec());
         store.setBroadcastInvalidation(broadcastInvalidation);
         return store;
+    }
+
+    /**
+     * Checks every setting as the stores will use them, without connecting to Redis, so that a bad value
+     * can stop the server at start (the module's XML calls this) instead of failing each context later.
+     *
+     * @throws IllegalArgumentException naming the property of the first bad value
+     */
+    public void validate()
+    {
+        settings();
+        validPrefix();
+        effectiveClientFactory();
+        effectiveSerializer();
+    }
+
+    private RedisClientSettings settings()
+    {
+        return new RedisClientSettings(uri, user, password, connectTimeoutMs, socketTimeoutMs, maxConnections, clientName, clientOptions);
     }
 
     private String validPrefix()
@@ -129,12 +147,15 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     @ManagedAttribute("Redis URI (password masked)")
     public String getUri()
     {
-        return uri == null ? null : uri.replaceFirst("//([^:@/]*):[^@/]*@", "//$1:****@");
+        return RedisUri.mask(uri);
     }
 
     /**
-     * @param uri {@code redis://[user:password@]host:port[/db]}, or {@code rediss://...} for TLS; default
-     * {@value #DEFAULT_URI}
+     * @param uri {@code redis://[user:password@]host:port[/db]} for one server,
+     * {@code redis-cluster://[user:password@]host:port[,host:port...]} for Redis Cluster,
+     * {@code redis-sentinel://[user:password@]host:port[,host:port...]/masterName[/db]} for the master
+     * behind Redis Sentinel; {@code rediss://...}, {@code rediss-cluster://...}, {@code rediss-sentinel://...}
+     * for TLS (see {@link RedisUri}); default {@value #DEFAULT_URI}
      */
     public void setUri(String uri)
     {

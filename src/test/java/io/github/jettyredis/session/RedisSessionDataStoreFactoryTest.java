@@ -58,11 +58,30 @@ public class RedisSessionDataStoreFactoryTest
     }
 
     @Test
+    public void unreachableClusterOrSentinelFailsTheStartNamingTheAddress() throws Exception
+    {
+        int port = RedisTestServer.freePort();
+        for (String uri : new String[]{"redis-cluster://user:s3cret@127.0.0.1:" + port, "redis-sentinel://user:s3cret@127.0.0.1:" + port + "/mymaster"})
+        {
+            String message = failureOf(factory(f ->
+            {
+                f.setUri(uri);
+                f.setConnectTimeoutMs(500);
+            }));
+            assertTrue(message.contains("127.0.0.1:" + port), message);
+            assertTrue(message.contains("jetty.session.redis.uri"), message);
+            assertTrue(!message.contains("s3cret"), "the password must not appear: " + message);
+        }
+    }
+
+    @Test
     public void badSettingsFailTheStartNamingTheProperty()
     {
         String[][] cases = {
             {"jetty.session.redis.uri", "http://127.0.0.1:6379"},
             {"jetty.session.redis.uri", "redis://127.0.0.1:6379/notanumber"},
+            {"jetty.session.redis.uri", "redis-cluster://127.0.0.1:7000,127.0.0.1:7001/2"},
+            {"jetty.session.redis.uri", "redis-sentinel://127.0.0.1:26379"},
             {"jetty.session.redis.prefix", "bad{prefix}"},
             {"jetty.session.redis.connectTimeoutMs", "0"},
             {"jetty.session.redis.maxConnections", "-1"},

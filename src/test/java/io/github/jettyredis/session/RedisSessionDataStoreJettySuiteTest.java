@@ -14,11 +14,12 @@ import redis.clients.jedis.UnifiedJedis;
 /**
  * Jetty's own store test suite ({@code AbstractSessionDataStoreTest}, 24 tests) run against a real Redis.
  * The helpers below write and read the Redis layout directly, not through the store under test.
+ * Subclasses run it against another deployment by overriding {@link #redisUri()} and {@link #newTestClient()}.
  */
 public class RedisSessionDataStoreJettySuiteTest extends AbstractSessionDataStoreTest
 {
     private final String prefix = RedisTestServer.uniquePrefix();
-    private final UnifiedJedis redis = RedisTestServer.shared().newClient();
+    private final UnifiedJedis redis = newTestClient();
     private final SessionHashCodec codec = new SessionHashCodec(new ProtobufAttributeSerializer());
 
     public RedisSessionDataStoreJettySuiteTest() throws Exception
@@ -31,11 +32,26 @@ public class RedisSessionDataStoreJettySuiteTest extends AbstractSessionDataStor
         redis.close();
     }
 
+    /** @return the URI the store under test is configured with; called for every test */
+    protected String redisUri()
+    {
+        return RedisTestServer.shared().uri();
+    }
+
+    /**
+     * @return a client of the same Redis for the helpers, which write and read keys directly; called from
+     * the constructor, so an override must not use instance fields
+     */
+    protected UnifiedJedis newTestClient()
+    {
+        return RedisTestServer.shared().newClient();
+    }
+
     @Override
     public SessionDataStoreFactory createSessionDataStoreFactory()
     {
         RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
-        factory.setUri(RedisTestServer.shared().uri());
+        factory.setUri(redisUri());
         factory.setPrefix(prefix);
         return factory;
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * Provides a real Redis for tests, never the shared one on 6379 unless {@code REDIS_URL} says so:
@@ -26,7 +27,8 @@ import redis.clients.jedis.UnifiedJedis;
  * </ol>
  * (Docker is absent on the machines this project is built on; where it exists the first two still apply.)
  * {@link #shared()} is one server per test JVM; {@link #startPrivate()} gives a test its own server to
- * stop, restart or reconfigure.
+ * stop, restart or reconfigure; {@link #startSentinel} a sentinel. {@link RedisTestCluster} builds a Redis
+ * Cluster of private servers.
  */
 public final class RedisTestServer implements AutoCloseable
 {
@@ -36,6 +38,8 @@ public final class RedisTestServer implements AutoCloseable
     private final Path dir;
     private final int port;
     private final String[] extraArgs;
+    /** The config file of a sentinel (which must be writable: the sentinel rewrites it), else null. */
+    private Path sentinelConfig;
     private Process process;
 
     private RedisTestServer(String uri, Path dir, int port, String... extraArgs)
@@ -66,8 +70,24 @@ public final class RedisTestServer implements AutoCloseable
     {
         try
         {
+            return startPrivate(freePort(), extraArgs);
+        }
+        catch (IOException e)
+        {
+            throw new IllegalStateException("Cannot start a redis-server for tests", e);
+        }
+    }
+
+    /**
+     * @param port the port to listen on, e.g. one that {@link #freePort()} gave
+     * @param extraArgs more {@code redis-server} arguments, e.g. {@code "--cluster-enabled", "yes"}
+     * @return a new server of the caller's own on that port; close it when done
+     */
+    public static RedisTestServer startPrivate(int port, String... extraArgs)
+    {
+        try
+        {
             Path dir = Files.createTempDirectory("redis-test");
-            int port = freePort();
             RedisTestServer server = new RedisTestServer("redis://127.0.0.1:" + port, dir, port, extraArgs);
             server.start();
             return server;
@@ -75,6 +95,42 @@ public final class RedisTestServer implements AutoCloseable
         catch (IOException e)
         {
             throw new IllegalStateException("Cannot start a redis-server for tests", e);
+        }
+    }
+
+    /**
+     * Starts a Redis Sentinel ({@code redis-server <conf> --sentinel}) that monitors one master, with a
+     * quorum of 1 so that this single sentinel can fail it over.
+     *
+     * @param masterName the name the sentinel gives the master
+     * @param masterPort the port of the master on 127.0.0.1
+     * @param moreConfig more lines of sentinel configuration, e.g.
+     * {@code "sentinel down-after-milliseconds mymaster 1000"} or {@code "sentinel auth-pass mymaster secret"}
+     * @return a new sentinel of the caller's own, on a free port; its {@link #uri()} is
+     * {@code redis://127.0.0.1:port}; close it when done
+     */
+    public static RedisTestServer startSentinel(String masterName, int masterPort, String... moreConfig)
+    {
+        try
+        {
+            Path dir = Files.createTempDirectory("redis-sentinel-test");
+            int port = freePort();
+            Path config = dir.resolve("sentinel.conf");
+            List<String> lines = new ArrayList<>(List.of(
+                "port " + port,
+                "bind 127.0.0.1",
+                "dir " + dir,
+                "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1"));
+            lines.addAll(List.of(moreConfig));
+            Files.write(config, lines);
+            RedisTestServer sentinel = new RedisTestServer("redis://127.0.0.1:" + port, dir, port);
+            sentinel.sentinelConfig = config;
+            sentinel.start();
+            return sentinel;
+        }
+        catch (IOException e)
+        {
+            throw new IllegalStateException("Cannot start a Redis Sentinel for tests", e);
         }
     }
 
@@ -92,9 +148,16 @@ public final class RedisTestServer implements AutoCloseable
     {
         if (dir == null)
             throw new IllegalStateException("Cannot start an external Redis: " + uri);
-        List<String> command = new ArrayList<>(List.of(binary().toString(), "--port", Integer.toString(port),
-            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
-        command.addAll(List.of(extraArgs));
+        List<String> command;
+        if (sentinelConfig != null)
+            // A sentinel takes its settings from its (rewritable) config file, which must come first.
+            command = List.of(binary().toString(), sentinelConfig.toString(), "--sentinel");
+        else
+        {
+            command = new ArrayList<>(List.of(binary().toString(), "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+            command.addAll(List.of(extraArgs));
+        }
         process = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("redis.log").toFile())
@@ -162,6 +225,10 @@ public final class RedisTestServer implements AutoCloseable
             {
                 if ("PONG".equals(client.ping()))
                     return;
+            }
+            catch (JedisDataException e)
+            {
+                return; // it answered, with an error such as NOAUTH: it is up
             }
             catch (RuntimeException e)
             {

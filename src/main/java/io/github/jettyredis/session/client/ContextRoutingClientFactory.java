@@ -15,7 +15,9 @@ import redis.clients.jedis.UnifiedJedis;
  * <p>Routes are set with {@link #route(String, String)} (code or Jetty XML), or, when the factory is named
  * by class name, given as client options whose key is a context path:
  * {@code jetty.session.redis.clientOptions=/shop=redis://10.0.0.5:6379/0,/admin=redis://127.0.0.1:6379/3}.
- * A route set with {@link #route} wins over an option for the same path.</p>
+ * A route set with {@link #route} wins over an option for the same path. Any URI of {@link RedisUri} fits,
+ * but client options are separated by {@code ,}, so a cluster or sentinel URI listing several nodes can
+ * only be routed with {@link #route} (as an option, list one node).</p>
  */
 public class ContextRoutingClientFactory implements RedisClientFactory
 {

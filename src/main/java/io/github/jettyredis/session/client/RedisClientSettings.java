@@ -1,23 +1,25 @@
 package io.github.jettyredis.session.client;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
 
 import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.util.JedisURIHelper;
 
 /**
  * The connection settings configured on a {@code RedisSessionDataStoreFactory}, handed to the
- * {@link RedisClientFactory}. Immutable; {@link #toString()} never shows the password.
+ * {@link RedisClientFactory}. The URI names a standalone server, a Redis Cluster or a master behind
+ * Redis Sentinel (see {@link RedisUri} for the schemes). Immutable; {@link #toString()} never shows the
+ * password.
  */
 public final class RedisClientSettings
 {
     private final URI uri;
+    private final RedisUri redisUri;
     private final String user;
     private final String password;
     private final int connectTimeoutMs;
@@ -27,7 +29,10 @@ public final class RedisClientSettings
     private final Map<String, String> options;
 
     /**
-     * @param uri {@code redis://[user:password@]host:port[/db]}, or {@code rediss://} for TLS
+     * @param uri {@code redis://[user:password@]host:port[/db]},
+     * {@code redis-cluster://[user:password@]host:port[,host:port...]} or
+     * {@code redis-sentinel://[user:password@]host:port[,host:port...]/masterName[/db]}; {@code rediss...}
+     * for TLS (see {@link RedisUri})
      * @param user the ACL user, or null to take it from the URI (or use the default user)
      * @param password the password, or null to take it from the URI (or use none)
      * @param connectTimeoutMs how long to wait for a connection
@@ -42,36 +47,15 @@ public final class RedisClientSettings
                                int maxConnections, String clientName, String options)
     {
         this.options = parseOptions(options);
-        this.uri = parseUri(uri);
+        this.redisUri = RedisUri.parse(uri);
+        // RedisUri.parse accepted it as a java.net.URI already (a list of nodes is a registry-based authority).
+        this.uri = URI.create(uri.trim());
         this.user = blankToNull(user);
         this.password = blankToNull(password);
         this.connectTimeoutMs = requirePositive(connectTimeoutMs, "jetty.session.redis.connectTimeoutMs");
         this.socketTimeoutMs = requirePositive(socketTimeoutMs, "jetty.session.redis.socketTimeoutMs");
         this.maxConnections = requirePositive(maxConnections, "jetty.session.redis.maxConnections");
         this.clientName = blankToNull(clientName);
-    }
-
-    private static URI parseUri(String value)
-    {
-        String property = "jetty.session.redis.uri";
-        if (value == null || value.isBlank())
-            throw new IllegalArgumentException(property + " is not set");
-        URI parsed;
-        try
-        {
-            parsed = new URI(value.trim());
-        }
-        catch (URISyntaxException e)
-        {
-            throw new IllegalArgumentException(property + " is not a valid URI: " + mask(value), e);
-        }
-        if (!JedisURIHelper.isValid(parsed) || parsed.getPort() <= 0)
-            throw new IllegalArgumentException(property + " must look like redis://[user:password@]host:port[/db]" +
-                " or rediss://... for TLS, not " + mask(value));
-        String path = parsed.getPath();
-        if (path != null && path.length() > 1 && !path.substring(1).matches("\\d+"))
-            throw new IllegalArgumentException(property + " has a database that is not a number: " + mask(value));
-        return parsed;
     }
 
     private static Map<String, String> parseOptions(String options)
@@ -120,43 +104,71 @@ public final class RedisClientSettings
     /** Hides the password of a URI-like string, for messages and logs. */
     static String mask(String uri)
     {
-        return uri == null ? null : uri.replaceFirst("//([^:@/]*):[^@/]*@", "//$1:****@");
+        return RedisUri.mask(uri);
     }
 
-    /** @return the Redis URI as configured (it may hold a password: never log it; use {@link #address()}) */
+    /**
+     * @return the Redis URI as configured (it may hold a password: never log it; use {@link #address()}).
+     * A cluster or sentinel URI's list of nodes is its (registry-based) authority: read the parts from
+     * {@link #getRedisUri()}.
+     */
     public URI getUri()
     {
         return uri;
     }
 
-    /** @return host and port from the URI */
+    /** @return the URI parsed: mode, nodes, credentials, database, TLS, master name */
+    public RedisUri getRedisUri()
+    {
+        return redisUri;
+    }
+
+    /** @return whether the URI names a standalone server, a cluster or a master behind sentinels */
+    public RedisUri.Mode getMode()
+    {
+        return redisUri.mode();
+    }
+
+    /** @return the standalone server, the cluster's seed nodes or the sentinels, as listed in the URI */
+    public List<HostAndPort> getNodes()
+    {
+        return redisUri.nodes();
+    }
+
+    /** @return host and port of the standalone server; for a cluster or sentinels, the first one listed */
     public HostAndPort getHostAndPort()
     {
-        return JedisURIHelper.getHostAndPort(uri);
+        return redisUri.firstNode();
     }
 
-    /** @return the database number from the URI, 0 when it names none */
+    /** @return the master's name for the sentinels, or null when the URI is not a sentinel one */
+    public String getMasterName()
+    {
+        return redisUri.masterName();
+    }
+
+    /** @return the database number from the URI, 0 when it names none (always 0 for a cluster) */
     public int getDatabase()
     {
-        return JedisURIHelper.hasDbIndex(uri) ? JedisURIHelper.getDBIndex(uri) : 0;
+        return redisUri.database();
     }
 
-    /** @return whether the URI asks for TLS ({@code rediss://}) */
+    /** @return whether the URI asks for TLS ({@code rediss://}, {@code rediss-cluster://}, {@code rediss-sentinel://}) */
     public boolean isTls()
     {
-        return JedisURIHelper.isRedisSSLScheme(uri);
+        return redisUri.tls();
     }
 
-    /** @return the ACL user: the configured one, else the URI's, else null */
+    /** @return the ACL user: the configured one, else the URI's, else null (for Sentinel: the master's) */
     public String getUser()
     {
-        return user != null ? user : JedisURIHelper.getUser(uri);
+        return user != null ? user : redisUri.user();
     }
 
-    /** @return the password: the configured one, else the URI's, else null */
+    /** @return the password: the configured one, else the URI's, else null (for Sentinel: the master's) */
     public String getPassword()
     {
-        return password != null ? password : JedisURIHelper.getPassword(uri);
+        return password != null ? password : redisUri.password();
     }
 
     /** @return the connect timeout in milliseconds */
@@ -183,7 +195,7 @@ public final class RedisClientSettings
         return clientName;
     }
 
-    /** @return the URI without its password, for messages: {@code redis://user:****@host:port/db} */
+    /** @return the URI as configured without its password, for messages: {@code redis://user:****@host:port/db} */
     public String address()
     {
         return mask(uri.toString());

@@ -1,0 +1,28 @@
+package io.github.jettyredis.session;
+
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Jetty's own store test suite (all 24 tests) against a real three-master Redis Cluster, through a
+ * {@code redis-cluster://} URI: the store's keys of one context land on several nodes, so any command
+ * that spanned slots would fail here with {@code CROSSSLOT}, and any script missing on a node would have
+ * to be sent again.
+ */
+public class RedisClusterJettySuiteTest extends RedisSessionDataStoreJettySuiteTest
+{
+    public RedisClusterJettySuiteTest() throws Exception
+    {
+    }
+
+    @Override
+    protected String redisUri()
+    {
+        return RedisTestCluster.shared().uri();
+    }
+
+    @Override
+    protected UnifiedJedis newTestClient()
+    {
+        return RedisTestCluster.shared().newClient();
+    }
+}

@@ -1,0 +1,126 @@
+package io.github.jettyredis.session;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.session.SessionData;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.UnifiedJedis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The store on a real three-master Redis Cluster ({@link RedisTestCluster#shared()}), beyond Jetty's suite
+ * ({@link RedisClusterJettySuiteTest}): the sessions of one context spread over every master, and a
+ * deletion on one Jetty node reaches the other's memory whichever masters the session's key (where the
+ * delete script publishes) and the subscriber's connection are on: classic pub/sub spans the cluster.
+ */
+public class RedisClusterSessionTest
+{
+    private final String prefix = RedisTestServer.uniquePrefix();
+
+    @Test
+    public void sessionsOfOneContextSpreadOverTheMastersAndEveryOperationWorks() throws Exception
+    {
+        RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
+        factory.setUri(RedisTestCluster.shared().uri());
+        factory.setPrefix(prefix);
+        try (StoreHarness harness = new StoreHarness(factory, "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            long now = System.currentTimeMillis();
+            Set<String> ids = new HashSet<>();
+            // 40 random slots leave a master without a session with a chance of 3 * (2/3)^40, about 2e-7.
+            for (int i = 0; i < 40; i++)
+            {
+                String id = "cluster" + i;
+                SessionData data = store.newSessionData(id, now, now, now, TimeUnit.MINUTES.toMillis(30));
+                data.setAttribute("n", i);
+                store.store(id, data);
+                ids.add(id);
+            }
+
+            int mastersHoldingSessions = 0;
+            for (RedisTestServer node : RedisTestCluster.shared().nodes())
+            {
+                try (Jedis jedis = new Jedis("127.0.0.1", node.port()))
+                {
+                    // KEYS on one node lists that node's keys only; fine on a test cluster.
+                    if (!jedis.keys(prefix + "{*").isEmpty())
+                        mastersHoldingSessions++;
+                    // The store never loads scripts up front: each master got it from the NOSCRIPT fallback.
+                    assertTrue(jedis.scriptExists(SessionScripts.WRITE.sha1()), "the write script is on " + node.port());
+                }
+            }
+            assertEquals(3, mastersHoldingSessions, "the sessions of one context are spread over every master");
+
+            for (String id : ids)
+            {
+                SessionData loaded = store.load(id);
+                assertNotNull(loaded, id);
+                assertEquals(Integer.parseInt(id.substring("cluster".length())), loaded.getAttribute("n"));
+                assertTrue(store.exists(id));
+            }
+            assertEquals(Set.of(), store.getExpired(ids), "none is expired");
+            for (String id : ids)
+                assertTrue(store.delete(id), id);
+            for (String id : ids)
+                assertNull(store.load(id), id);
+            try (UnifiedJedis redis = RedisTestCluster.shared().newClient())
+            {
+                assertEquals(0, redis.zcard(store.getKeys().expiryIndex()), "the expiry index is emptied as sessions go");
+            }
+        }
+    }
+
+    @Test
+    public void invalidationOnOneNodeReachesTheOtherNodesMemoryAcrossRedisNodes() throws Exception
+    {
+        Map<String, AtomicInteger> destroyed = JettyNode.newCounter();
+        HttpClient client = new HttpClient();
+        client.start();
+        try (JettyNode a = new JettyNode("nodeA", RedisTestCluster.shared().uri(), prefix, JettyNode.Cache.DEFAULT, destroyed).start();
+             JettyNode b = new JettyNode("nodeB", RedisTestCluster.shared().uri(), prefix, JettyNode.Cache.DEFAULT, destroyed).start();
+             UnifiedJedis redis = RedisTestCluster.shared().newClient())
+        {
+            // Several sessions, so that some keys (and so the masters whose delete script publishes) differ
+            // from the master that B's subscription happens to be connected to.
+            for (String colour : List.of("red", "green", "blue", "cyan", "grey"))
+            {
+                String id = client.GET(a.url("op=create")).getContentAsString();
+                client.GET(a.url("op=set&name=colour&value=" + colour));
+                assertEquals(colour, client.GET(b.url("op=get&name=colour")).getContentAsString(), "B holds the session in memory");
+
+                client.GET(a.url("op=invalidate"));
+                assertFalse(redis.exists(new SessionKeys(prefix, "_app", "0.0.0.0").session(id)));
+                Await.until("B drops session " + id + " from memory", Duration.ofSeconds(2), () ->
+                {
+                    try
+                    {
+                        return "none".equals(client.GET(b.url("op=get&name=colour")).getContentAsString());
+                    }
+                    catch (Exception e)
+                    {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                assertEquals(1, destroyed.get(id).get(), "sessionDestroyed fires once, on the node that invalidated");
+            }
+        }
+        finally
+        {
+            client.stop();
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.github.jettyredis.session;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.session.SessionData;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.Jedis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The store behind a real Redis Sentinel ({@code redis-sentinel://} URI): sessions go to the master the
+ * sentinel names, with the URI's password and database, and still do after the sentinel promotes a
+ * replica because the master died.
+ */
+public class RedisSentinelSessionTest
+{
+    private static final String MASTER = "mymaster";
+
+    private static SessionData session(RedisSessionDataStore store, String id, String colour)
+    {
+        long now = System.currentTimeMillis();
+        SessionData data = store.newSessionData(id, now, now, now, TimeUnit.MINUTES.toMillis(30));
+        data.setAttribute("colour", colour);
+        return data;
+    }
+
+    private static Jedis connect(RedisTestServer server, String password, int database)
+    {
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().database(database);
+        if (password != null)
+            config.password(password);
+        return new Jedis("127.0.0.1", server.port(), config.build());
+    }
+
+    /**
+     * The master requires a password, the sentinel none: the URI's password must go to the master only
+     * (a sentinel without a password refuses AUTH, so sending it there too would fail the start).
+     */
+    @Test
+    public void aSessionStoredThroughTheSentinelIsOnTheMasterInTheUrisDatabase() throws Exception
+    {
+        String prefix = RedisTestServer.uniquePrefix();
+        try (RedisTestServer master = RedisTestServer.startPrivate("--requirepass", "s3cret");
+             RedisTestServer sentinel = RedisTestServer.startSentinel(MASTER, master.port(), "sentinel auth-pass " + MASTER + " s3cret"))
+        {
+            RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
+            factory.setUri("redis-sentinel://:s3cret@127.0.0.1:" + sentinel.port() + "/" + MASTER + "/2");
+            factory.setPrefix(prefix);
+            try (StoreHarness harness = new StoreHarness(factory, "/app");
+                 Jedis db2 = connect(master, "s3cret", 2);
+                 Jedis db0 = connect(master, "s3cret", 0))
+            {
+                RedisSessionDataStore store = harness.store();
+                assertFalse(store.getRedisAddress().contains("s3cret"), store.getRedisAddress());
+                store.store("s1", session(store, "s1", "red"));
+
+                assertEquals("red", store.load("s1").getAttribute("colour"));
+                byte[] key = store.getKeys().session("s1");
+                assertTrue(db2.exists(key), "the session is on the master, in database 2");
+                assertFalse(db0.exists(key), "and not in database 0");
+                assertEquals(1, db2.zcard(store.getKeys().expiryIndex()));
+            }
+        }
+    }
+
+    /**
+     * The master dies; the sentinel promotes the replica; the running store follows it (Jedis hears the
+     * switch from the sentinel) and finds the sessions written before, with no restart.
+     */
+    @Test
+    public void theStoreFollowsAFailoverToTheReplica() throws Exception
+    {
+        String prefix = RedisTestServer.uniquePrefix();
+        try (RedisTestServer master = RedisTestServer.startPrivate();
+             RedisTestServer replica = RedisTestServer.startPrivate("--replicaof", "127.0.0.1", Integer.toString(master.port()));
+             Jedis replicaClient = connect(replica, null, 0))
+        {
+            Await.until("the replica is in sync", Duration.ofSeconds(10), () ->
+                replicaClient.info("replication").contains("master_link_status:up"));
+            // Started after the replica is attached, so that its first look at the master finds the replica.
+            try (RedisTestServer sentinel = RedisTestServer.startSentinel(MASTER, master.port(),
+                "sentinel down-after-milliseconds " + MASTER + " 1000", "sentinel failover-timeout " + MASTER + " 10000");
+                 Jedis sentinelClient = connect(sentinel, null, 0))
+            {
+                Await.until("the sentinel knows the replica", Duration.ofSeconds(10), () -> !sentinelClient.sentinelReplicas(MASTER).isEmpty());
+                RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
+                factory.setUri("redis-sentinel://127.0.0.1:" + sentinel.port() + "/" + MASTER);
+                factory.setPrefix(prefix);
+                factory.setConnectTimeoutMs(500);
+                factory.setSocketTimeoutMs(1000);
+                try (StoreHarness harness = new StoreHarness(factory, "/app"))
+                {
+                    RedisSessionDataStore store = harness.store();
+                    store.store("before", session(store, "before", "red"));
+                    byte[] beforeKey = store.getKeys().session("before");
+                    Await.until("the replica has the session", Duration.ofSeconds(5), () -> replicaClient.exists(beforeKey));
+
+                    master.kill();
+                    Await.until("the sentinel promotes the replica", Duration.ofSeconds(20), () ->
+                        List.of("127.0.0.1", Integer.toString(replica.port())).equals(sentinelClient.sentinelGetMasterAddrByName(MASTER)));
+                    Await.until("the store writes to the new master", Duration.ofSeconds(10), () ->
+                    {
+                        try
+                        {
+                            store.store("after", session(store, "after", "blue"));
+                            return true;
+                        }
+                        catch (Exception stillSwitching)
+                        {
+                            return false;
+                        }
+                    });
+                    SessionData before = store.load("before");
+                    assertNotNull(before, "the session stored before the failover survived it");
+                    assertEquals("red", before.getAttribute("colour"));
+                    assertEquals("blue", store.load("after").getAttribute("colour"));
+                    // The sentinel closed the promoted replica's client connections (CLIENT KILL): connect again.
+                    try (Jedis promoted = connect(replica, null, 0))
+                    {
+                        assertTrue(promoted.exists(store.getKeys().session("after")), "written to the promoted replica");
+                    }
+                }
+            }
+        }
+    }
+}
