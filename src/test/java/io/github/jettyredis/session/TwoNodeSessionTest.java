@@ -208,6 +208,8 @@ public class TwoNodeSessionTest
         JettyNode a = node("nodeA", JettyNode.Cache.NULL);
         JettyNode b = node("nodeB", JettyNode.Cache.NULL);
         String id = get(a.url("op=create&ttl=600"));
+        // The create request's last save, as it leaves, must not land after the operator's change.
+        a.awaitCompleted(1);
         assertTrue(b.store().setSessionMaxInactiveInterval(id, 42));
         assertTrue(ttlMatches(id, 42, b.store().getTtlMarginMs()));
         assertEquals("42", get(a.url("op=interval")));
