@@ -86,21 +86,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         keys = new SessionKeys(prefix, _context.getCanonicalContextPath(), _context.getVhost());
         try
         {
+            // Cluster and Sentinel clients connect as they are built; a standalone one at its first command.
             redis = clientFactory.getClient(_context, settings);
+            redis.sadd(SessionKeys.contextRegistry(prefix), keys.context().getBytes(StandardCharsets.UTF_8));
         }
         catch (JedisException e)
         {
-            // Cluster and Sentinel clients connect as they are built; a standalone one at its first command below.
-            throw new IllegalStateException("Cannot use Redis at " + settings.address() + " (jetty.session.redis.uri) for the sessions of " +
-                keys.context() + ": " + e.getMessage(), e);
-        }
-        try
-        {
-            redis.sadd(SessionKeys.contextRegistry(prefix), keys.context().getBytes(StandardCharsets.UTF_8));
-        }
-        catch (RuntimeException e)
-        {
-            clientFactory.releaseClient(_context, redis);
+            if (redis != null)
+                clientFactory.releaseClient(_context, redis);
             redis = null;
             throw new IllegalStateException("Cannot use Redis at " + settings.address() + " (jetty.session.redis.uri) for the sessions of " +
                 keys.context() + ": " + e.getMessage(), e);
