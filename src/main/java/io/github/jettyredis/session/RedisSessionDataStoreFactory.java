@@ -1,7 +1,5 @@
 package io.github.jettyredis.session;
 
-import java.lang.reflect.InvocationTargetException;
-
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
@@ -95,7 +93,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         if (clientFactory != null)
             return clientFactory;
         if (clientFactoryClass != null)
-            return clientFactory = newInstance(clientFactoryClass, RedisClientFactory.class, "jetty.session.redis.clientFactory");
+            return clientFactory = ModuleProperties.newInstance("jetty.session.redis.clientFactory", clientFactoryClass, RedisClientFactory.class);
         if (defaultClientFactory == null)
             defaultClientFactory = new PooledRedisClientFactory();
         return defaultClientFactory;
@@ -106,7 +104,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         if (serializer != null)
             return serializer;
         if (serializerClass != null)
-            return serializer = newInstance(serializerClass, AttributeSerializer.class, "jetty.session.redis.serializer");
+            return serializer = ModuleProperties.newInstance("jetty.session.redis.serializer", serializerClass, AttributeSerializer.class);
         try
         {
             return new ProtobufAttributeSerializer(new JavaSerialization(SessionSerialFilter.create(serialFilter)));
@@ -114,27 +112,6 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         catch (IllegalArgumentException e)
         {
             throw new IllegalArgumentException("jetty.session.redis.serialFilter is not a valid filter pattern: " + e.getMessage(), e);
-        }
-    }
-
-    private static <T> T newInstance(String className, Class<T> type, String property)
-    {
-        try
-        {
-            Class<?> loaded = Class.forName(className.trim(), true, RedisSessionDataStoreFactory.class.getClassLoader());
-            return type.cast(loaded.getConstructor().newInstance());
-        }
-        catch (ClassCastException e)
-        {
-            throw new IllegalArgumentException(property + "=" + className + " is not a " + type.getName(), e);
-        }
-        catch (InvocationTargetException e)
-        {
-            throw new IllegalArgumentException(property + "=" + className + " failed to construct: " + e.getCause().getMessage(), e.getCause());
-        }
-        catch (ReflectiveOperationException | LinkageError e)
-        {
-            throw new IllegalArgumentException(property + "=" + className + " cannot be instantiated with a public no-argument constructor: " + e, e);
         }
     }
 

@@ -1,8 +1,8 @@
 package io.github.jettyredis.session.ids;
 
-import java.lang.reflect.InvocationTargetException;
 import java.util.regex.Pattern;
 
+import io.github.jettyredis.session.ModuleProperties;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.session.DefaultSessionIdManager;
 import org.eclipse.jetty.session.HouseKeeper;
@@ -88,24 +88,7 @@ public class RedisSessionIdManager extends DefaultSessionIdManager
      */
     public void setIdGeneratorClass(String className)
     {
-        String property = "jetty.session.redis.idGenerator";
-        try
-        {
-            Class<?> type = Class.forName(className.trim(), true, RedisSessionIdManager.class.getClassLoader());
-            setIdGenerator((SessionIdGenerator)type.getConstructor().newInstance());
-        }
-        catch (ClassCastException e)
-        {
-            throw new IllegalArgumentException(property + "=" + className + " is not a " + SessionIdGenerator.class.getName(), e);
-        }
-        catch (InvocationTargetException e)
-        {
-            throw new IllegalArgumentException(property + "=" + className + " failed to construct: " + e.getCause(), e.getCause());
-        }
-        catch (ReflectiveOperationException | LinkageError e)
-        {
-            throw new IllegalArgumentException(property + "=" + className + " cannot be instantiated with a public no-argument constructor: " + e, e);
-        }
+        setIdGenerator(ModuleProperties.newInstance("jetty.session.redis.idGenerator", className, SessionIdGenerator.class));
     }
 
     @Override
