@@ -3,6 +3,7 @@ package io.github.jettyredis.session;
 import java.util.Map;
 
 import io.github.jettyredis.session.codec.SessionDelta;
+import io.github.jettyredis.session.codec.SessionHashCodec;
 
 import redis.clients.jedis.util.SafeEncoder;
 
@@ -13,7 +14,7 @@ import redis.clients.jedis.util.SafeEncoder;
 final class SessionScripts
 {
     /** The hash field where a node records that it is expiring the session. */
-    static final String EXPIRY_CLAIM_FIELD = "expiring";
+    static final String EXPIRY_CLAIM_FIELD = SessionHashCodec.RESERVED + "claim";
 
     /**
      * Writes a session: the whole hash on a first save (replacing anything under the key), otherwise only

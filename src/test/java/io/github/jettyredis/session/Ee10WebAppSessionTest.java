@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.time.Duration;
 import java.util.stream.Stream;
 
+import io.github.jettyredis.session.codec.SessionHashCodec;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -134,7 +135,7 @@ public class Ee10WebAppSessionTest
         // The last write happens as the request leaves, which can be after the response arrived.
         Await.until("the first request saved the session", Duration.ofSeconds(10), () -> completedRequests.get() == 1);
         // Corrupt the stored session, as a bad redeploy or a foreign writer would.
-        redis.hset(sessionKey(id), SessionKeys.bytes("meta"), new byte[]{(byte)0xde, (byte)0xad});
+        redis.hset(sessionKey(id), SessionHashCodec.METADATA_FIELD, new byte[]{(byte)0xde, (byte)0xad});
 
         ContentResponse response = client.GET(url);
         assertEquals(200, response.getStatus());

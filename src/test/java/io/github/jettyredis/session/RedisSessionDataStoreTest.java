@@ -3,6 +3,7 @@ package io.github.jettyredis.session;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.github.jettyredis.session.codec.SessionHashCodec;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.UnreadableSessionDataException;
 import org.junit.jupiter.api.AfterEach;
@@ -222,8 +223,8 @@ public class RedisSessionDataStoreTest
         {
             RedisSessionDataStore store = harness.store();
             redis.set(store.getKeys().session("string-key"), SessionKeys.bytes("not a hash"));
-            redis.hset(store.getKeys().session("garbage-meta"), Map.of(SessionKeys.bytes("meta"), new byte[]{1, 2, 3, 4}));
-            redis.hset(store.getKeys().session("no-meta"), Map.of(SessionKeys.bytes("a:x"), new byte[]{10, 1, 'x'}));
+            redis.hset(store.getKeys().session("garbage-meta"), Map.of(SessionHashCodec.METADATA_FIELD, new byte[]{1, 2, 3, 4}));
+            redis.hset(store.getKeys().session("no-meta"), Map.of(SessionHashCodec.attributeField("x"), new byte[]{10, 1, 'x'}));
 
             for (String id : new String[]{"string-key", "garbage-meta", "no-meta"})
             {

@@ -15,19 +15,22 @@ import io.github.jettyredis.session.codec.proto.SessionMetadata;
 import org.eclipse.jetty.session.SessionData;
 
 /**
- * Turns a Jetty {@link SessionData} into the fields of its Redis hash and back: field {@code meta} holds a
- * {@link SessionMetadata} message and each attribute {@code name} is field {@code a:name}, holding the
- * bytes of the configured {@link AttributeSerializer}. Fields it does not know are ignored, so a later
- * version can add some.
+ * Turns a Jetty {@link SessionData} into the fields of its Redis hash and back. Each attribute is the field
+ * of its own name, holding the bytes of the configured {@link AttributeSerializer}; fields whose names
+ * begin with {@code #} are the store's own: {@code #meta} holds a {@link SessionMetadata} message. An
+ * attribute whose name begins with {@code #} or {@code \} is stored with a {@code \} in front, so names
+ * never collide. Reserved fields it does not know are ignored, so a later version can add some.
  */
 public final class SessionHashCodec
 {
     /** The layout version written in {@link SessionMetadata#getFormat()}. */
     public static final int FORMAT = 1;
     /** The name of the hash field that holds the metadata. */
-    public static final byte[] METADATA_FIELD = "meta".getBytes(StandardCharsets.UTF_8);
+    public static final byte[] METADATA_FIELD = "#meta".getBytes(StandardCharsets.UTF_8);
+    /** The first character of the store's own fields. */
+    public static final char RESERVED = '#';
 
-    private static final byte[] ATTRIBUTE_FIELD_PREFIX = "a:".getBytes(StandardCharsets.UTF_8);
+    private static final char ESCAPE = '\\';
 
     private final AttributeSerializer serializer;
 
@@ -188,26 +191,24 @@ public final class SessionHashCodec
 
     /**
      * @param name an attribute name
-     * @return the name of the hash field that holds it
+     * @return the name of the hash field that holds it: the name itself, escaped if it could be taken for
+     * one of the store's own fields
      */
     public static byte[] attributeField(String name)
     {
-        byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-        byte[] field = Arrays.copyOf(ATTRIBUTE_FIELD_PREFIX, ATTRIBUTE_FIELD_PREFIX.length + nameBytes.length);
-        System.arraycopy(nameBytes, 0, field, ATTRIBUTE_FIELD_PREFIX.length, nameBytes.length);
-        return field;
+        boolean escape = !name.isEmpty() && (name.charAt(0) == RESERVED || name.charAt(0) == ESCAPE);
+        return (escape ? ESCAPE + name : name).getBytes(StandardCharsets.UTF_8);
     }
 
     private static boolean isAttributeField(byte[] field)
     {
-        return Arrays.equals(field, 0, Math.min(field.length, ATTRIBUTE_FIELD_PREFIX.length),
-            ATTRIBUTE_FIELD_PREFIX, 0, ATTRIBUTE_FIELD_PREFIX.length);
+        return field.length == 0 || field[0] != RESERVED;
     }
 
     private static String attributeName(byte[] field)
     {
-        return new String(field, ATTRIBUTE_FIELD_PREFIX.length, field.length - ATTRIBUTE_FIELD_PREFIX.length,
-            StandardCharsets.UTF_8);
+        int start = field.length > 0 && field[0] == ESCAPE ? 1 : 0;
+        return new String(field, start, field.length - start, StandardCharsets.UTF_8);
     }
 
     private static String nullToEmpty(String s)
