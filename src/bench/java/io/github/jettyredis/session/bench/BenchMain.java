@@ -1,0 +1,177 @@
+package io.github.jettyredis.session.bench;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.github.jettyredis.session.RedisTestServer;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Runs the benchmarks of issue 6 and prints each result as {@code BENCH <name> <value> <unit>} (also in
+ * {@code target/bench/summary.txt}), then each goal as met or missed. Started by
+ * {@code ./mvnw -B -Pbench verify} ({@code -Dbench.quick=true} for the short version); see
+ * {@link BenchConfig} for the options and {@code docs/benchmarks.md} for the results.
+ *
+ * <p>Every Redis used here is a private {@code redis-server} started for the suite and killed after it;
+ * all traffic goes to 127.0.0.1. A suite that fails is reported and the others still run; the exit status
+ * is then 1. No number ever fails the run.</p>
+ */
+public final class BenchMain
+{
+    /** A goal of the issue: the result's name, the bound, and whether it is a lower bound. */
+    private record Goal(String name, double bound, boolean atLeast, String what)
+    {
+    }
+
+    private static final List<Goal> GOALS = List.of(
+        new Goal("codec_speedup_vs_java", 5, true, "typical session, encode+decode, at least 5x faster than Java serialization"),
+        new Goal("codec_size_vs_java", 0.5, false, "typical session, at least 2x smaller than Java serialization"),
+        new Goal("store_vs_raw_jedis", 0.85, true, "load+store at 16 threads, at least 0.85 of raw Jedis"),
+        new Goal("e2e_vs_jdbc", 2, true, "HTTP, DefaultSessionCache, at least 2x Jetty's JDBC store"),
+        new Goal("e2e_null_vs_jdbc_null", 2, true, "HTTP, NullSessionCache, at least 2x Jetty's JDBC store"),
+        new Goal("e2e_vs_memory", 0.6, true, "HTTP, DefaultSessionCache, at least 0.6 of in-memory sessions"),
+        new Goal("e2e_redis_null_vs_memory", 0.6, true, "HTTP, NullSessionCache, at least 0.6 of in-memory sessions"),
+        new Goal("scale_getexpired_ms", 50, false, "getExpired with 1,000 expired among the live sessions, under 50 ms"));
+
+    private BenchMain()
+    {
+    }
+
+    /**
+     * @param args none; options are system properties, see {@link BenchConfig}
+     */
+    public static void main(String[] args) throws Exception
+    {
+        BenchConfig config = BenchConfig.fromSystemProperties();
+        Results results = new Results(config.outDir());
+        String machine = machineLine();
+        System.out.println("Benchmarks (" + (config.quick() ? "quick" : "full") + " run) on " + machine);
+        Files.writeString(config.outDir().resolve("machine.txt"), machine + "\n" + LocalDate.now() + (config.quick() ? " quick run\n" : " full run\n"));
+
+        Map<String, Suite> suites = new LinkedHashMap<>();
+        suites.put("codec", CodecSuite::run);
+        suites.put("store", StoreVsRawSuite::run);
+        suites.put("e2e", EndToEndSuite::run);
+        suites.put("scale", ScaleSuite::run);
+        List<String> failed = new ArrayList<>();
+        long start = System.nanoTime();
+        for (Map.Entry<String, Suite> suite : suites.entrySet())
+        {
+            if (!config.runs(suite.getKey()))
+                continue;
+            long suiteStart = System.nanoTime();
+            // Other work on the machine shows in the figures: how busy it is while this one idles says how much.
+            String busy = String.format(Locale.ROOT, "suite %s: machine %.0f%% busy before it", suite.getKey(), busyPercent());
+            System.out.println("=== " + busy + " ===");
+            Files.writeString(config.outDir().resolve("machine.txt"), busy + "\n", java.nio.file.StandardOpenOption.APPEND);
+            try
+            {
+                suite.getValue().run(config, results);
+            }
+            catch (Throwable x)
+            {
+                failed.add(suite.getKey());
+                System.out.println("Suite " + suite.getKey() + " failed:");
+                x.printStackTrace(System.out);
+            }
+            System.out.printf(Locale.ROOT, "=== suite %s took %.0f s ===%n", suite.getKey(), (System.nanoTime() - suiteStart) / 1e9);
+        }
+        System.out.printf(Locale.ROOT, "Benchmarks took %.0f s%n", (System.nanoTime() - start) / 1e9);
+
+        List<String> goals = new ArrayList<>();
+        for (Goal goal : GOALS)
+        {
+            Double value = results.get(goal.name());
+            String verdict = value == null ? "not measured" : (goal.atLeast() ? value >= goal.bound() : value < goal.bound()) ? "met" : "missed";
+            goals.add(String.format(Locale.ROOT, "GOAL %s %s (%s %s): %s - %s", goal.name(), value == null ? "-" : Results.format(value),
+                goal.atLeast() ? ">=" : "<", Results.format(goal.bound()), verdict, goal.what()));
+        }
+        goals.forEach(System.out::println);
+        Files.write(config.outDir().resolve("goals.txt"), goals);
+        System.out.println("Results in " + config.outDir().resolve("summary.txt"));
+        if (!failed.isEmpty())
+        {
+            System.out.println("Failed suites: " + failed);
+            System.exit(1);
+        }
+    }
+
+    /** A benchmark suite. */
+    interface Suite
+    {
+        void run(BenchConfig config, Results results) throws Exception;
+    }
+
+    private static String machineLine;
+
+    /**
+     * @return the share of all cores busy over one second while this benchmark idles (from
+     * {@code /proc/stat}): work of other processes; -1 where there is no {@code /proc/stat}
+     */
+    static double busyPercent() throws InterruptedException
+    {
+        Thread.sleep(1000); // let the previous suite's threads and processes wind down
+        long[] before = cpuTicks();
+        Thread.sleep(1000);
+        long[] after = cpuTicks();
+        if (before == null || after == null || after[1] == before[1])
+            return -1;
+        return 100.0 * (after[0] - before[0]) / (after[1] - before[1]);
+    }
+
+    /** @return {busy, total} ticks of all cores, or null */
+    static long[] cpuTicks()
+    {
+        try
+        {
+            String[] fields = Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < fields.length; i++)
+                total += Long.parseLong(fields[i]);
+            long idle = Long.parseLong(fields[4]) + Long.parseLong(fields[5]); // idle + iowait
+            return new long[]{total - idle, total};
+        }
+        catch (Exception e)
+        {
+            return null;
+        }
+    }
+
+    /** @return cores, memory, OS, Java and Redis versions: the machine line of the results */
+    static synchronized String machineLine()
+    {
+        if (machineLine == null)
+            machineLine = describeMachine();
+        return machineLine;
+    }
+
+    private static String describeMachine()
+    {
+        long memory = ((com.sun.management.OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        return String.format(Locale.ROOT, "%d cores, %d GiB, %s %s, Java %s, Redis %s", Runtime.getRuntime().availableProcessors(),
+            Math.round(memory / (1024.0 * 1024 * 1024)), System.getProperty("os.name"), System.getProperty("os.version"),
+            System.getProperty("java.version"), redisVersion());
+    }
+
+    private static String redisVersion()
+    {
+        try (RedisTestServer redis = RedisTestServer.startPrivate();
+             UnifiedJedis client = redis.newClient())
+        {
+            for (String line : client.info("server").split("\r\n"))
+                if (line.startsWith("redis_version:"))
+                    return line.substring("redis_version:".length());
+        }
+        catch (RuntimeException e)
+        {
+            return "?";
+        }
+        return "?";
+    }
+}

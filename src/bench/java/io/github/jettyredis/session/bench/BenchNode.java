@@ -1,0 +1,86 @@
+package io.github.jettyredis.session.bench;
+
+import java.io.IOException;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.session.DefaultSessionIdManager;
+import org.eclipse.jetty.session.SessionCacheFactory;
+import org.eclipse.jetty.session.SessionDataStoreFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * One Jetty server of the end-to-end benchmark: an ee10 servlet context {@code /app} whose session
+ * manager gets its cache and store from the given factories, as a deployment configures them, and
+ * {@link SessionWorkServlet} at {@code /app/s}. Sessions last 30 minutes, so stores write expiries.
+ */
+final class BenchNode implements AutoCloseable
+{
+    private final Server server;
+    private final ServerConnector connector;
+
+    /**
+     * @param worker the node's worker name (unique among the nodes that share a store)
+     * @param storeFactory where sessions are kept
+     * @param cacheFactory how this node holds sessions in memory
+     */
+    BenchNode(String worker, SessionDataStoreFactory storeFactory, SessionCacheFactory cacheFactory) throws Exception
+    {
+        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+        threads.setName("node-" + worker);
+        server = new Server(threads);
+        connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
+        ids.setWorkerName(worker);
+        server.addBean(ids, true);
+        server.addBean(storeFactory);
+        server.addBean(cacheFactory);
+        ServletContextHandler context = new ServletContextHandler("/app", ServletContextHandler.SESSIONS);
+        context.getSessionHandler().setMaxInactiveInterval(1800);
+        context.addServlet(SessionWorkServlet.class, "/s");
+        server.setHandler(context);
+        server.start();
+    }
+
+    /** @return the URL of the servlet */
+    String url()
+    {
+        return "http://127.0.0.1:" + connector.getLocalPort() + "/app/s";
+    }
+
+    @Override
+    public void close() throws Exception
+    {
+        server.stop();
+    }
+
+    /**
+     * Each request reads the session and changes it: the first one fills a new session with the typical
+     * shape ({@link SessionShapes}), every later one reads the profile object and increments a counter.
+     */
+    public static final class SessionWorkServlet extends HttpServlet
+    {
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
+        {
+            HttpSession session = request.getSession(true);
+            Integer counter = (Integer)session.getAttribute("counter");
+            if (counter == null)
+            {
+                SessionShapes.typical().forEach(session::setAttribute);
+                counter = 0;
+            }
+            UserProfile profile = (UserProfile)session.getAttribute("profile");
+            session.setAttribute("counter", counter + 1);
+            response.setContentType("text/plain");
+            response.getWriter().print(profile.getDisplayName() + " " + (counter + 1));
+        }
+    }
+}

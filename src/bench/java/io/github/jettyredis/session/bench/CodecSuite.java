@@ -1,0 +1,130 @@
+package io.github.jettyredis.session.bench;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Map;
+
+import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
+import io.github.jettyredis.session.codec.SessionHashCodec;
+import io.github.jettyredis.session.codec.StoredSessionData;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.profile.StackProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Requirement 1: {@link CodecBenchmark} under JMH (in forked JVMs), plus the bytes each codec produces.
+ * Prints per shape the encode+decode time of both codecs, their ratio ({@code _speedup_vs_java}: Java's
+ * time over ours), the bytes ({@code _size_vs_java}: ours over Java's) and the bytes allocated per
+ * operation; the unprefixed {@code codec_speedup_vs_java} and {@code codec_size_vs_java} are the typical
+ * shape's, the figures the goals are about.
+ */
+final class CodecSuite
+{
+    private CodecSuite()
+    {
+    }
+
+    static void run(BenchConfig config, Results results) throws Exception
+    {
+        SessionHashCodec codec = new SessionHashCodec(new ProtobufAttributeSerializer());
+        for (String shape : SessionShapes.NAMES)
+        {
+            var data = CodecBenchmark.newSession(shape);
+            Map<byte[], byte[]> fields = codec.encode(data);
+            results.add("codec_" + shape + "_redis_bytes", CodecBenchmark.hashBytes(fields), "B");
+            results.add("codec_" + shape + "_java_bytes", CodecBenchmark.javaEncode(data).length, "B");
+            results.ratio("codec_" + shape + "_size_vs_java", "codec_" + shape + "_redis_bytes", "codec_" + shape + "_java_bytes");
+        }
+        // Where the typical session's bytes go: metadata, field names, attribute values; and its one
+        // Java-serialized value (Java's path shares class descriptors across the session, ours cannot).
+        long meta = 0;
+        long names = 0;
+        long values = 0;
+        for (Map.Entry<byte[], byte[]> field : codec.encode(CodecBenchmark.newSession("typical")).entrySet())
+        {
+            if (Arrays.equals(field.getKey(), SessionHashCodec.METADATA_FIELD))
+                meta += field.getKey().length + field.getValue().length;
+            else
+            {
+                names += field.getKey().length;
+                values += field.getValue().length;
+            }
+        }
+        results.add("codec_typical_redis_meta_bytes", meta, "B");
+        results.add("codec_typical_redis_name_bytes", names, "B");
+        results.add("codec_typical_redis_value_bytes", values, "B");
+        results.add("codec_typical_redis_java_serialized_bytes",
+            codec.getSerializer().serialize(SessionShapes.typical().get("profile")).length, "B");
+        results.ratio("codec_typical_values_vs_java", "codec_typical_redis_value_bytes", "codec_typical_java_bytes");
+        // What a save sends after a request that changed one attribute: the store's delta against Java's
+        // whole attribute blob, which Jetty's JDBC and file stores rewrite on every save.
+        StoredSessionData loaded = codec.decode(codec.encode(CodecBenchmark.newSession("typical")));
+        loaded.setAttribute("counter", 1);
+        long delta = 0;
+        for (Map.Entry<byte[], byte[]> field : codec.encodeDelta(loaded, false).set().entrySet())
+            delta += field.getKey().length + field.getValue().length;
+        results.add("codec_typical_redis_delta_bytes", delta, "B");
+        results.ratio("codec_typical_delta_vs_java", "codec_typical_redis_delta_bytes", "codec_typical_java_bytes");
+
+        // The quick run measures only what the goals need (the typical shape, encode+decode); the full one
+        // every shape and encode and decode apart. Java's path needs seconds of warm-up before its times
+        // settle (measured: 360, 110, 50, 45, 42 us in its first five 1 s iterations), hence the long warm-up.
+        String methods = config.quick() ? "redisCodecRoundTrip|javaRoundTrip"
+            : "redisCodecRoundTrip|javaRoundTrip|redisCodecEncode|redisCodecDecode|javaEncode|javaDecode|redisCodecSaveDelta";
+        ChainedOptionsBuilder options = new OptionsBuilder()
+            .include(CodecBenchmark.class.getName() + "\\.(" + methods + ")$")
+            .include(JavaFallbackBenchmark.class.getName() + "\\.roundTrip$")
+            .forks(1)
+            .warmupIterations(config.pick(8, 5))
+            .warmupTime(TimeValue.seconds(1))
+            .measurementIterations(config.pick(5, 3))
+            .measurementTime(TimeValue.milliseconds(config.pick(1000, 500)))
+            .jvmArgsAppend("-Xms1g", "-Xmx1g")
+            .param("shape", config.quick() ? new String[]{"typical"} : SessionShapes.NAMES.toArray(new String[0]))
+            .addProfiler(GCProfiler.class)
+            .shouldFailOnError(true)
+            .result(config.outDir().resolve("jmh-codec.json").toString())
+            .resultFormat(ResultFormatType.JSON);
+        if (config.profile())
+            options.addProfiler(StackProfiler.class, "lines=3;top=15;detailLine=true");
+        Collection<RunResult> runs = new Runner(options.build()).run();
+
+        for (RunResult run : runs)
+        {
+            String method = run.getParams().getBenchmark();
+            method = method.substring(method.lastIndexOf('.') + 1);
+            if (run.getParams().getBenchmark().startsWith(JavaFallbackBenchmark.class.getName()))
+            {
+                results.add("codec_typical_java_fallback_roundtrip_us", run.getPrimaryResult().getScore(), "us/op");
+                continue;
+            }
+            String shape = run.getParams().getParam("shape");
+            String name = "codec_" + shape + "_" + switch (method)
+            {
+                case "redisCodecRoundTrip" -> "redis_roundtrip";
+                case "javaRoundTrip" -> "java_roundtrip";
+                case "redisCodecEncode" -> "redis_encode";
+                case "redisCodecDecode" -> "redis_decode";
+                case "javaEncode" -> "java_encode";
+                case "javaDecode" -> "java_decode";
+                case "redisCodecSaveDelta" -> "redis_save_delta";
+                default -> method;
+            };
+            results.add(name + "_us", run.getPrimaryResult().getScore(), "us/op");
+            Result<?> alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
+            if (alloc != null)
+                results.add(name + "_alloc", alloc.getScore(), "B/op");
+        }
+        for (String shape : SessionShapes.NAMES)
+            results.ratio("codec_" + shape + "_speedup_vs_java", "codec_" + shape + "_java_roundtrip_us", "codec_" + shape + "_redis_roundtrip_us");
+        results.ratio("codec_speedup_vs_java", "codec_typical_java_roundtrip_us", "codec_typical_redis_roundtrip_us");
+        results.ratio("codec_size_vs_java", "codec_typical_redis_bytes", "codec_typical_java_bytes");
+        results.ratio("codec_typical_java_fallback_share", "codec_typical_java_fallback_roundtrip_us", "codec_typical_redis_roundtrip_us");
+    }
+}

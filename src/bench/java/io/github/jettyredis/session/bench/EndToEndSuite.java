@@ -1,0 +1,330 @@
+package io.github.jettyredis.session.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+import io.github.jettyredis.session.RedisSessionDataStoreFactory;
+import io.github.jettyredis.session.RedisTestServer;
+import org.eclipse.jetty.session.DatabaseAdaptor;
+import org.eclipse.jetty.session.DefaultSessionCacheFactory;
+import org.eclipse.jetty.session.FileSessionDataStoreFactory;
+import org.eclipse.jetty.session.JDBCSessionDataStore;
+import org.eclipse.jetty.session.JDBCSessionDataStoreFactory;
+import org.eclipse.jetty.session.NullSessionCacheFactory;
+import org.eclipse.jetty.session.NullSessionDataStoreFactory;
+import org.eclipse.jetty.session.SessionCacheFactory;
+import org.eclipse.jetty.session.SessionDataStoreFactory;
+
+/**
+ * Requirement 3: end to end over HTTP. Real Jetty servers ({@link BenchNode}), in this JVM, with one
+ * session configuration each:
+ * <ul>
+ *   <li>{@code memory}: one node, {@code DefaultSessionCache} and no store: the upper bound;</li>
+ *   <li>{@code redis_null}, {@code redis_default}: two nodes, this store, with {@code NullSessionCache}
+ *   (every request loads from and saves to Redis) or {@code DefaultSessionCache} (saves only);
+ *   {@code redis_default_noflush} as the latter with the cache's {@code flushOnResponseCommit} off (Jetty
+ *   saves a changed session when the response commits and again, its times, when the request exits);</li>
+ *   <li>{@code jdbc}, {@code jdbc_null}: two nodes, Jetty's JDBC store on PostgreSQL (pooled connections,
+ *   a table of its own), with {@code DefaultSessionCache} (Jetty's default) or {@code NullSessionCache};</li>
+ *   <li>{@code file}: two nodes sharing a directory, Jetty's file store, {@code DefaultSessionCache}.</li>
+ * </ul>
+ * Client {@code i} keeps one session on node {@code i mod 2} (a load balancer with affinity spreads
+ * sessions over the nodes that way). The headline runs (16 clients) alternate configurations over
+ * several rounds and take the median; then each configuration runs once at the other client counts.
+ */
+final class EndToEndSuite
+{
+    private static final int HEADLINE_CLIENTS = 16;
+    private static final List<Integer> CLIENTS = List.of(1, 4, 16, 64);
+    /** The quick run skips 4 clients to afford a second headline round (one round is too noisy to judge). */
+    private static final List<Integer> QUICK_CLIENTS = List.of(1, 16, 64);
+
+    /** A configuration: its nodes and the users that talk to them. */
+    private record Setup(String name, String label, List<BenchNode> nodes, List<LoadGenerator.User> users)
+    {
+    }
+
+    /** Legend names of the configurations. */
+    private static final Map<String, String> LABELS = Map.of(
+        "memory", "in-memory (1 node)",
+        "redis_null", "Redis, NullSessionCache",
+        "redis_default", "Redis, DefaultSessionCache",
+        "redis_default_noflush", "Redis, Default, no flush",
+        "jdbc", "JDBC, DefaultSessionCache",
+        "jdbc_null", "JDBC, NullSessionCache",
+        "file", "file, DefaultSessionCache");
+
+    /** @return the legend name of a configuration */
+    static String label(String name)
+    {
+        return LABELS.getOrDefault(name, name);
+    }
+
+    private interface NodeFactories
+    {
+        SessionDataStoreFactory store(int node);
+    }
+
+    private EndToEndSuite()
+    {
+    }
+
+    static void run(BenchConfig config, Results results) throws Exception
+    {
+        long warmupMs = config.pick(3000, 1000);
+        long measureMs = config.pick(7000, 1500);
+        int rounds = config.pick(3, 2);
+        String runId = UUID.randomUUID().toString().substring(0, 8);
+        String table = "jsr_bench_sessions_" + runId;
+        String tableNull = "jsr_bench_sessions_null_" + runId;
+        boolean jdbc = databaseReachable(config.jdbcUrl());
+        List<SimpleConnectionPool> pools = new ArrayList<>();
+        Path fileDir = Files.createTempDirectory("jsr-bench-file-sessions");
+        List<Setup> setups = new ArrayList<>();
+        try (RedisTestServer redis = RedisTestServer.startPrivate();
+             LoadGenerator load = new LoadGenerator())
+        {
+            try
+            {
+                measure(config, results, redis, load, jdbc, table, tableNull, pools, fileDir, setups, warmupMs, measureMs, rounds);
+            }
+            finally
+            {
+                // Before Redis and the client go: nodes stop while what they use is still there.
+                for (Setup setup : setups)
+                    for (BenchNode node : setup.nodes())
+                        node.close();
+                for (SimpleConnectionPool pool : pools)
+                    pool.close();
+            }
+        }
+        finally
+        {
+            if (jdbc)
+                dropTables(config.jdbcUrl(), table, tableNull);
+            try (Stream<Path> files = Files.walk(fileDir))
+            {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void measure(BenchConfig config, Results results, RedisTestServer redis, LoadGenerator load, boolean jdbc,
+                                String table, String tableNull, List<SimpleConnectionPool> pools, Path fileDir, List<Setup> setups,
+                                long warmupMs, long measureMs, int rounds) throws Exception
+    {
+        if (jdbc)
+            dropLeftoverTables(config.jdbcUrl());
+        setups.add(setup("memory", 1, n -> new NullSessionDataStoreFactory(), DefaultSessionCacheFactory::new));
+        setups.add(setup("redis_null", 2, n -> redisFactory(redis.uri(), "e2e-null:"), NullSessionCacheFactory::new));
+        setups.add(setup("redis_default", 2, n -> redisFactory(redis.uri(), "e2e-default:"), DefaultSessionCacheFactory::new));
+        // Jetty saves a changed session when the response commits and again when the request exits; this one
+        // saves only at exit, to show what the second save costs (a setting of the cache, not of the store).
+        setups.add(setup("redis_default_noflush", 2,
+            n -> redisFactory(redis.uri(), "e2e-noflush:"), () ->
+            {
+                DefaultSessionCacheFactory cache = new DefaultSessionCacheFactory();
+                cache.setFlushOnResponseCommit(false);
+                return cache;
+            }));
+        if (jdbc)
+        {
+            setups.add(setup("jdbc", 2, n -> jdbcFactory(config.jdbcUrl(), table, pools), DefaultSessionCacheFactory::new));
+            setups.add(setup("jdbc_null", 2, n -> jdbcFactory(config.jdbcUrl(), tableNull, pools), NullSessionCacheFactory::new));
+        }
+        setups.add(setup("file", 2, n -> fileFactory(fileDir), DefaultSessionCacheFactory::new));
+
+        List<Integer> clientCounts = config.quick() ? QUICK_CLIENTS : CLIENTS;
+        int maxClients = clientCounts.get(clientCounts.size() - 1);
+        for (Setup setup : setups)
+        {
+            for (int i = 0; i < maxClients; i++)
+            {
+                LoadGenerator.User user = new LoadGenerator.User(setup.nodes().get(i % setup.nodes().size()).url());
+                load.prime(user);
+                setup.users().add(user);
+            }
+        }
+
+        // One unmeasured pass first, so that no configuration's first headline run pays for JIT compilation.
+        for (Setup setup : setups)
+            load.run(setup.users().subList(0, HEADLINE_CLIENTS), 2 * warmupMs, 0);
+
+        Map<String, List<LoadGenerator.RunResult>> headline = new HashMap<>();
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int s = 0; s < setups.size(); s++)
+            {
+                Setup setup = setups.get((s + r) % setups.size());
+                LoadGenerator.RunResult result = load.run(setup.users().subList(0, HEADLINE_CLIENTS), warmupMs, measureMs);
+                print(setup.name(), HEADLINE_CLIENTS, result);
+                headline.computeIfAbsent(setup.name(), k -> new ArrayList<>()).add(result);
+            }
+        }
+        Map<String, double[]> sweep = new LinkedHashMap<>();
+        for (Setup setup : setups)
+            sweep.put(setup.name(), new double[clientCounts.size()]);
+        for (int c = 0; c < clientCounts.size(); c++)
+        {
+            int clients = clientCounts.get(c);
+            for (Setup setup : setups)
+            {
+                if (clients == HEADLINE_CLIENTS)
+                {
+                    sweep.get(setup.name())[c] = median(headline.get(setup.name())).requestsPerSecond();
+                    continue;
+                }
+                LoadGenerator.RunResult result = load.run(setup.users().subList(0, clients), warmupMs, measureMs);
+                print(setup.name(), clients, result);
+                sweep.get(setup.name())[c] = result.requestsPerSecond();
+                if (result.errors() > 0)
+                    results.add("e2e_" + setup.name() + "_c" + clients + "_errors", result.errors(), "requests");
+            }
+        }
+
+        for (Setup setup : setups)
+        {
+            LoadGenerator.RunResult m = median(headline.get(setup.name()));
+            results.add("e2e_" + setup.name() + "_rps", m.requestsPerSecond(), "req/s");
+            results.add("e2e_" + setup.name() + "_p50", m.p50Ms(), "ms");
+            results.add("e2e_" + setup.name() + "_p99", m.p99Ms(), "ms");
+            results.add("e2e_" + setup.name() + "_cpu", m.cpuPercent(), "%");
+            long errors = headline.get(setup.name()).stream().mapToLong(LoadGenerator.RunResult::errors).sum();
+            if (errors > 0)
+                results.add("e2e_" + setup.name() + "_errors", errors, "requests");
+        }
+        for (Setup setup : setups)
+            for (int c = 0; c < clientCounts.size(); c++)
+                results.add("e2e_" + setup.name() + "_c" + clientCounts.get(c) + "_rps", sweep.get(setup.name())[c], "req/s");
+        // This store against each other configuration, with both caches.
+        for (String ours : List.of("redis_default", "redis_null"))
+            for (Setup other : setups)
+                if (!other.name().startsWith("redis_"))
+                    results.ratio("e2e_" + ours + "_vs_" + other.name(), "e2e_" + ours + "_rps", "e2e_" + other.name() + "_rps");
+        results.ratio("e2e_redis_null_vs_redis_default", "e2e_redis_null_rps", "e2e_redis_default_rps");
+        results.ratio("e2e_redis_default_noflush_vs_redis_default", "e2e_redis_default_noflush_rps", "e2e_redis_default_rps");
+        results.ratio("e2e_redis_default_noflush_vs_memory", "e2e_redis_default_noflush_rps", "e2e_memory_rps");
+        // The goals: like for like, the same cache on both sides.
+        results.ratio("e2e_vs_jdbc", "e2e_redis_default_rps", "e2e_jdbc_rps");
+        results.ratio("e2e_vs_memory", "e2e_redis_default_rps", "e2e_memory_rps");
+        results.ratio("e2e_null_vs_jdbc_null", "e2e_redis_null_rps", "e2e_jdbc_null_rps");
+
+        if (config.profile())
+        {
+            // Separate runs, after the measured ones: sampling must not change the figures.
+            for (Setup setup : setups)
+                if (!setup.name().equals("file"))
+                    JfrProfile.record(config.outDir().resolve("profile-e2e-" + setup.name() + ".jfr"), "e2e " + setup.name() + ", 16 clients",
+                        () -> load.run(setup.users().subList(0, HEADLINE_CLIENTS), 1000, 10_000));
+        }
+
+        Map<String, double[]> chart = new LinkedHashMap<>();
+        for (Setup setup : setups)
+            chart.put(setup.label(), sweep.get(setup.name()));
+        ThroughputChart.write(config.outDir().resolve("throughput.svg"),
+            ThroughputChart.TITLE, BenchMain.machineLine() + (config.quick() ? " - quick run" : ""), clientCounts, chart);
+    }
+
+    private static Setup setup(String name, int nodes, NodeFactories stores, Supplier<SessionCacheFactory> cache) throws Exception
+    {
+        List<BenchNode> started = new ArrayList<>();
+        for (int n = 0; n < nodes; n++)
+            started.add(new BenchNode(name.replace("_", "") + n, stores.store(n), cache.get()));
+        return new Setup(name, label(name), started, new ArrayList<>());
+    }
+
+    private static SessionDataStoreFactory redisFactory(String uri, String prefix)
+    {
+        RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
+        factory.setUri(uri);
+        factory.setPrefix(prefix);
+        return factory;
+    }
+
+    private static SessionDataStoreFactory jdbcFactory(String url, String table, List<SimpleConnectionPool> pools)
+    {
+        // Each node has a pool as large as the Redis store's default (16 connections).
+        SimpleConnectionPool pool = new SimpleConnectionPool(url, 16);
+        pools.add(pool);
+        DatabaseAdaptor adaptor = new DatabaseAdaptor();
+        adaptor.setDatasource(pool);
+        JDBCSessionDataStore.SessionTableSchema schema = new JDBCSessionDataStore.SessionTableSchema();
+        schema.setTableName(table);
+        JDBCSessionDataStoreFactory factory = new JDBCSessionDataStoreFactory();
+        factory.setDatabaseAdaptor(adaptor);
+        factory.setSessionTableSchema(schema);
+        return factory;
+    }
+
+    private static SessionDataStoreFactory fileFactory(Path dir)
+    {
+        FileSessionDataStoreFactory factory = new FileSessionDataStoreFactory();
+        factory.setStoreDir(dir.toFile());
+        return factory;
+    }
+
+    private static boolean databaseReachable(String url)
+    {
+        try (Connection connection = DriverManager.getConnection(url))
+        {
+            return connection.isValid(5);
+        }
+        catch (Exception e)
+        {
+            System.out.println("PostgreSQL not reachable at " + url + " (" + e.getMessage() + "): the JDBC configurations are skipped");
+            return false;
+        }
+    }
+
+    /** Drops the tables of earlier runs that died before cleaning up; only this benchmark's names. */
+    private static void dropLeftoverTables(String url) throws Exception
+    {
+        List<String> leftovers = new ArrayList<>();
+        try (Connection connection = DriverManager.getConnection(url);
+             Statement statement = connection.createStatement();
+             ResultSet tables = statement.executeQuery(
+                 "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'jsr\\_bench\\_sessions\\_%'"))
+        {
+            while (tables.next())
+                leftovers.add(tables.getString(1));
+        }
+        dropTables(url, leftovers.toArray(new String[0]));
+    }
+
+    private static void dropTables(String url, String... tables) throws Exception
+    {
+        try (Connection connection = DriverManager.getConnection(url);
+             Statement statement = connection.createStatement())
+        {
+            for (String table : tables)
+                statement.execute("DROP TABLE IF EXISTS " + table);
+        }
+    }
+
+    private static void print(String name, int clients, LoadGenerator.RunResult result)
+    {
+        System.out.printf("e2e %-14s %3d clients: %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %3.0f%%  (%d requests, %d errors)%n",
+            name, clients, result.requestsPerSecond(), result.p50Ms(), result.p99Ms(), result.cpuPercent(), result.requests(), result.errors());
+    }
+
+    /** @return the run with the median throughput (its latencies come with it) */
+    private static LoadGenerator.RunResult median(List<LoadGenerator.RunResult> runs)
+    {
+        List<LoadGenerator.RunResult> sorted = new ArrayList<>(runs);
+        sorted.sort(Comparator.comparingDouble(LoadGenerator.RunResult::requestsPerSecond));
+        return sorted.get(sorted.size() / 2);
+    }
+}
