@@ -187,6 +187,22 @@ public final class RedisTestServer implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
+        deleteDir();
+    }
+
+    /** Removes the server's temporary directory (its log, a sentinel's config), once it is stopped. */
+    private void deleteDir()
+    {
+        if (dir == null || !Files.exists(dir))
+            return;
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir))
+        {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+        catch (IOException e)
+        {
+            // Leaving a temporary directory behind is not worth failing a test for.
+        }
     }
 
     /** @return the URI of this server, {@code redis://127.0.0.1:port} */
