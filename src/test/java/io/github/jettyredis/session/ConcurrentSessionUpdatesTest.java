@@ -45,8 +45,6 @@ public class ConcurrentSessionUpdatesTest
     private HttpClient client;
     private UnifiedJedis redis;
 
-
-
     @BeforeEach
     public void start() throws Exception
     {

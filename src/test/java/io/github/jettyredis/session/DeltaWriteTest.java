@@ -35,8 +35,6 @@ public class DeltaWriteTest
     private HttpClient client;
     private UnifiedJedis redis;
 
-
-
     @BeforeEach
     public void start() throws Exception
     {

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Random;
 
 import io.github.jettyredis.session.codec.AttributeSerializer;
+import io.github.jettyredis.session.codec.Bytes;
 import io.github.jettyredis.session.codec.EncryptingAttributeSerializer;
 import io.github.jettyredis.session.codec.SessionHashCodec;
 import org.eclipse.jetty.session.SessionData;
@@ -94,7 +95,7 @@ public class EncryptedSessionStoreTest
         {
             byte[] needle = text.getBytes(StandardCharsets.UTF_8);
             for (Map.Entry<byte[], byte[]> field : fields.entrySet())
-                if (contains(field.getKey(), needle) || contains(field.getValue(), needle))
+                if (Bytes.contains(field.getKey(), needle) || Bytes.contains(field.getValue(), needle))
                     found.add(text + " in field " + new String(field.getKey(), StandardCharsets.UTF_8));
         }
         return found;
@@ -238,18 +239,5 @@ public class EncryptedSessionStoreTest
         for (Throwable t = e; t != null && !chain.contains(t); t = t.getCause())
             chain.add(t);
         return chain;
-    }
-
-    private static boolean contains(byte[] haystack, byte[] needle)
-    {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++)
-        {
-            for (int j = 0; j < needle.length; j++)
-                if (haystack[i + j] != needle[j])
-                    continue outer;
-            return true;
-        }
-        return false;
     }
 }

@@ -38,8 +38,6 @@ public class TwoNodeSessionTest
     private UnifiedJedis redis;
     private HttpClient client;
 
-
-
     private JettyNode node(String name, JettyNode.Cache cache) throws Exception
     {
         return node(name, cache, 0);

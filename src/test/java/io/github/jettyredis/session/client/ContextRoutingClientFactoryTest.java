@@ -52,8 +52,6 @@ public class ContextRoutingClientFactoryTest
         }
     }
 
-
-
     private String db(int n)
     {
         return REDIS.uri() + "/" + n;

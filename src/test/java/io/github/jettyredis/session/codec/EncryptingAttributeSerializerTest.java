@@ -81,7 +81,7 @@ class EncryptingAttributeSerializerTest
         byte[] plain = new ProtobufAttributeSerializer().serialize(value);
         assertEquals(1 + 1 + 2 + 12 + plain.length + 16, envelope.length, "envelope size");
         if (plain.length >= 4)
-            assertFalse(contains(envelope, plain), "the delegate's bytes must not appear in the envelope");
+            assertFalse(Bytes.contains(envelope, plain), "the delegate's bytes must not appear in the envelope");
     }
 
     @Test
@@ -426,23 +426,10 @@ class EncryptingAttributeSerializerTest
         }
     }
 
-    private static boolean contains(byte[] haystack, byte[] needle)
-    {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++)
-        {
-            for (int j = 0; j < needle.length; j++)
-                if (haystack[i + j] != needle[j])
-                    continue outer;
-            return true;
-        }
-        return false;
-    }
-
     @Test
     void theContainsHelperFindsWhatIsThere()
     {
-        assertTrue(contains("a plaintext-marker b".getBytes(StandardCharsets.UTF_8), "marker".getBytes(StandardCharsets.UTF_8)));
-        assertFalse(contains("a plaintext b".getBytes(StandardCharsets.UTF_8), "marker".getBytes(StandardCharsets.UTF_8)));
+        assertTrue(Bytes.contains("a plaintext-marker b".getBytes(StandardCharsets.UTF_8), "marker".getBytes(StandardCharsets.UTF_8)));
+        assertFalse(Bytes.contains("a plaintext b".getBytes(StandardCharsets.UTF_8), "marker".getBytes(StandardCharsets.UTF_8)));
     }
 }
