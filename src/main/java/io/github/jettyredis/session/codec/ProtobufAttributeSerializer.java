@@ -3,6 +3,7 @@ package io.github.jettyredis.session.codec;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,10 +14,9 @@ import java.util.Date;
 import java.util.Objects;
 import java.util.UUID;
 
-import com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.github.jettyredis.session.codec.proto.AttributeValue;
-import io.github.jettyredis.session.codec.proto.Timestamp;
-import io.github.jettyredis.session.codec.proto.Uuid;
 
 /**
  * The default {@link AttributeSerializer}: writes each value as an {@link AttributeValue} message.
@@ -53,102 +53,129 @@ public final class ProtobufAttributeSerializer implements AttributeSerializer
     @Override
     public byte[] serialize(Object value) throws IOException
     {
-        return encode(Objects.requireNonNull(value, "value")).toByteArray();
+        return encode(Objects.requireNonNull(value, "value"));
     }
 
     @Override
     public Object deserialize(byte[] bytes) throws IOException, ClassNotFoundException
     {
-        AttributeValue message = AttributeValue.parseFrom(bytes);
-        try
-        {
-            return decode(message);
-        }
-        catch (DateTimeException | ArithmeticException | NumberFormatException e)
-        {
-            throw new IOException("Invalid " + message.getKindCase() + " in AttributeValue: " + e.getMessage(), e);
-        }
+        return decode(bytes);
     }
 
     // Exact classes only: a subclass may carry state that the typed field would lose. Most common first.
-    private AttributeValue encode(Object value) throws IOException
+    // Written straight to the wire, without the generated builders: the same bytes, a third of the work.
+    private byte[] encode(Object value) throws IOException
     {
-        AttributeValue.Builder message = AttributeValue.newBuilder();
         Class<?> type = value.getClass();
         if (type == String.class)
-            message.setStringValue((String)value);
-        else if (type == Integer.class)
-            message.setIntValue((Integer)value);
-        else if (type == Long.class)
-            message.setLongValue((Long)value);
-        else if (type == Boolean.class)
-            message.setBoolValue((Boolean)value);
-        else if (type == Double.class)
-            message.setDoubleValue((Double)value);
-        else if (type == Instant.class)
-            message.setInstantValue(timestamp(((Instant)value).getEpochSecond(), ((Instant)value).getNano()));
-        else if (type == byte[].class)
-            // Wrapped, not copied: the message is written out at once and then dropped.
-            message.setBytesValue(UnsafeByteOperations.unsafeWrap((byte[])value));
-        else if (type == Date.class)
-            message.setDateMillisValue(((Date)value).getTime());
-        else if (type == LocalDate.class)
-            message.setLocalDateValue(((LocalDate)value).toEpochDay());
-        else if (type == LocalDateTime.class)
-            message.setLocalDateTimeValue(localDateTime((LocalDateTime)value));
-        else if (type == UUID.class)
-            message.setUuidValue(uuid((UUID)value));
-        else if (type == BigDecimal.class)
-            message.setBigDecimalValue(value.toString());
-        else if (type == Float.class)
-            message.setFloatValue((Float)value);
-        else if (type == Duration.class)
-            message.setDurationValue(timestamp(((Duration)value).getSeconds(), ((Duration)value).getNano()));
-        else if (type == Character.class)
-            message.setCharValue((Character)value);
-        else if (type == Short.class)
-            message.setShortValue((Short)value);
-        else if (type == Byte.class)
-            message.setByteValue((Byte)value);
-        else if (type == BigInteger.class)
-            message.setBigIntegerValue(UnsafeByteOperations.unsafeWrap(((BigInteger)value).toByteArray()));
-        else
-            message.setJavaSerialized(UnsafeByteOperations.unsafeWrap(javaSerialization.serialize(value)));
-        return message.build();
+            return AttributeValueWire.bytes(AttributeValueWire.STRING, ((String)value).getBytes(StandardCharsets.UTF_8));
+        if (type == Integer.class)
+            return AttributeValueWire.varint(AttributeValueWire.INT, (Integer)value);
+        if (type == Long.class)
+            return AttributeValueWire.varint(AttributeValueWire.LONG, (Long)value);
+        if (type == Boolean.class)
+            return AttributeValueWire.varint(AttributeValueWire.BOOL, (Boolean)value ? 1 : 0);
+        if (type == Double.class)
+            return AttributeValueWire.fixed64(AttributeValueWire.DOUBLE, Double.doubleToRawLongBits((Double)value));
+        if (type == Instant.class)
+            return AttributeValueWire.pair(AttributeValueWire.INSTANT, ((Instant)value).getEpochSecond(), ((Instant)value).getNano(), false);
+        if (type == byte[].class)
+            return AttributeValueWire.bytes(AttributeValueWire.BYTES, (byte[])value);
+        if (type == Date.class)
+            return AttributeValueWire.varint(AttributeValueWire.DATE_MILLIS, ((Date)value).getTime());
+        if (type == LocalDate.class)
+            return AttributeValueWire.varint(AttributeValueWire.LOCAL_DATE, ((LocalDate)value).toEpochDay());
+        if (type == LocalDateTime.class)
+            return AttributeValueWire.pair(AttributeValueWire.LOCAL_DATE_TIME, ((LocalDateTime)value).toLocalDate().toEpochDay(),
+                ((LocalDateTime)value).toLocalTime().toNanoOfDay(), false);
+        if (type == UUID.class)
+            return AttributeValueWire.pair(AttributeValueWire.UUID, ((UUID)value).getMostSignificantBits(),
+                ((UUID)value).getLeastSignificantBits(), true);
+        if (type == BigDecimal.class)
+            return AttributeValueWire.bytes(AttributeValueWire.BIG_DECIMAL, value.toString().getBytes(StandardCharsets.UTF_8));
+        if (type == Float.class)
+            return AttributeValueWire.fixed32(AttributeValueWire.FLOAT, Float.floatToRawIntBits((Float)value));
+        if (type == Duration.class)
+            return AttributeValueWire.pair(AttributeValueWire.DURATION, ((Duration)value).getSeconds(), ((Duration)value).getNano(), false);
+        if (type == Character.class)
+            return AttributeValueWire.varint(AttributeValueWire.CHAR, (Character)value);
+        if (type == Short.class)
+            return AttributeValueWire.varint(AttributeValueWire.SHORT, AttributeValueWire.zigZag((Short)value));
+        if (type == Byte.class)
+            return AttributeValueWire.varint(AttributeValueWire.BYTE, AttributeValueWire.zigZag((Byte)value));
+        if (type == BigInteger.class)
+            return AttributeValueWire.bytes(AttributeValueWire.BIG_INTEGER, ((BigInteger)value).toByteArray());
+        return AttributeValueWire.bytes(AttributeValueWire.JAVA_SERIALIZED, javaSerialization.serialize(value));
     }
 
-    // Exhaustive over the oneof, so that a field added to the proto does not compile until it is handled here.
-    private Object decode(AttributeValue message) throws IOException, ClassNotFoundException
+    private Object decode(byte[] bytes) throws IOException, ClassNotFoundException
     {
-        return switch (message.getKindCase())
+        CodedInputStream in = CodedInputStream.newInstance(bytes);
+        int kind = 0;
+        Object value = null;
+        try
         {
-            case STRING_VALUE -> message.getStringValue();
-            case BOOL_VALUE -> message.getBoolValue();
-            case INT_VALUE -> message.getIntValue();
-            case LONG_VALUE -> message.getLongValue();
-            case FLOAT_VALUE -> message.getFloatValue();
-            case DOUBLE_VALUE -> message.getDoubleValue();
-            case CHAR_VALUE -> (char)inRange(message.getCharValue(), Character.MIN_VALUE, Character.MAX_VALUE, "char");
-            case BYTE_VALUE -> (byte)inRange(message.getByteValue(), Byte.MIN_VALUE, Byte.MAX_VALUE, "byte");
-            case SHORT_VALUE -> (short)inRange(message.getShortValue(), Short.MIN_VALUE, Short.MAX_VALUE, "short");
-            case BYTES_VALUE -> message.getBytesValue().toByteArray();
-            case BIG_DECIMAL_VALUE -> new BigDecimal(message.getBigDecimalValue());
-            case BIG_INTEGER_VALUE -> new BigInteger(message.getBigIntegerValue().toByteArray());
-            case UUID_VALUE -> new UUID(message.getUuidValue().getMostSignificantBits(),
-                message.getUuidValue().getLeastSignificantBits());
-            case INSTANT_VALUE -> Instant.ofEpochSecond(message.getInstantValue().getSeconds(),
-                message.getInstantValue().getNanos());
-            case DATE_MILLIS_VALUE -> new Date(message.getDateMillisValue());
-            case LOCAL_DATE_VALUE -> LocalDate.ofEpochDay(message.getLocalDateValue());
-            case LOCAL_DATE_TIME_VALUE -> LocalDateTime.of(
-                LocalDate.ofEpochDay(message.getLocalDateTimeValue().getEpochDay()),
-                LocalTime.ofNanoOfDay(message.getLocalDateTimeValue().getNanoOfDay()));
-            case DURATION_VALUE -> Duration.ofSeconds(message.getDurationValue().getSeconds(),
-                message.getDurationValue().getNanos());
-            case JAVA_SERIALIZED -> javaSerialization.deserialize(message.getJavaSerialized().toByteArray());
-            case KIND_NOT_SET -> throw new IOException("AttributeValue holds no value this version knows: " +
+            // As protobuf reads a oneof: unknown fields are skipped and the last member present wins.
+            for (int tag = in.readTag(); tag != 0; tag = in.readTag())
+            {
+                int field = AttributeValueWire.knownField(tag);
+                if (field == 0)
+                {
+                    if (!in.skipField(tag))
+                        throw new InvalidProtocolBufferException("Unexpected end-group tag in AttributeValue");
+                    continue;
+                }
+                kind = field;
+                value = switch (field)
+                {
+                    case AttributeValueWire.STRING -> in.readStringRequireUtf8();
+                    case AttributeValueWire.BOOL -> in.readBool();
+                    case AttributeValueWire.INT -> in.readInt32();
+                    case AttributeValueWire.LONG -> in.readInt64();
+                    case AttributeValueWire.FLOAT -> in.readFloat();
+                    case AttributeValueWire.DOUBLE -> in.readDouble();
+                    case AttributeValueWire.CHAR -> (char)inRange(in.readUInt32(), Character.MIN_VALUE, Character.MAX_VALUE, "char");
+                    case AttributeValueWire.BYTE -> (byte)inRange(in.readSInt32(), Byte.MIN_VALUE, Byte.MAX_VALUE, "byte");
+                    case AttributeValueWire.SHORT -> (short)inRange(in.readSInt32(), Short.MIN_VALUE, Short.MAX_VALUE, "short");
+                    case AttributeValueWire.BYTES -> in.readByteArray();
+                    case AttributeValueWire.BIG_DECIMAL -> new BigDecimal(in.readStringRequireUtf8());
+                    case AttributeValueWire.BIG_INTEGER -> new BigInteger(in.readByteArray());
+                    case AttributeValueWire.UUID ->
+                    {
+                        long[] bits = AttributeValueWire.readPair(in, true);
+                        yield new UUID(bits[0], bits[1]);
+                    }
+                    case AttributeValueWire.INSTANT ->
+                    {
+                        long[] time = AttributeValueWire.readPair(in, false);
+                        yield Instant.ofEpochSecond(time[0], (int)time[1]);
+                    }
+                    case AttributeValueWire.DATE_MILLIS -> new Date(in.readInt64());
+                    case AttributeValueWire.LOCAL_DATE -> LocalDate.ofEpochDay(in.readInt64());
+                    case AttributeValueWire.LOCAL_DATE_TIME ->
+                    {
+                        long[] dateTime = AttributeValueWire.readPair(in, false);
+                        yield LocalDateTime.of(LocalDate.ofEpochDay(dateTime[0]), LocalTime.ofNanoOfDay(dateTime[1]));
+                    }
+                    case AttributeValueWire.DURATION ->
+                    {
+                        long[] time = AttributeValueWire.readPair(in, false);
+                        yield Duration.ofSeconds(time[0], (int)time[1]);
+                    }
+                    // Read now, deserialized only once it is known to be the value: never a shadowed one.
+                    case AttributeValueWire.JAVA_SERIALIZED -> in.readByteArray();
+                    default -> throw new IllegalStateException("Field " + field + " known but not decoded");
+                };
+            }
+        }
+        catch (DateTimeException | ArithmeticException | NumberFormatException e)
+        {
+            throw new IOException("Invalid field " + kind + " in AttributeValue: " + e.getMessage(), e);
+        }
+        if (kind == 0)
+            throw new IOException("AttributeValue holds no value this version knows: " +
                 "written by a newer version, or not an AttributeValue");
-        };
+        return kind == AttributeValueWire.JAVA_SERIALIZED ? javaSerialization.deserialize((byte[])value) : value;
     }
 
     // A wider wire type must not be silently truncated by the narrowing cast.
@@ -157,26 +184,5 @@ public final class ProtobufAttributeSerializer implements AttributeSerializer
         if (value < min || value > max)
             throw new IOException("Invalid " + type + " value in AttributeValue: " + value);
         return value;
-    }
-
-    private static Timestamp timestamp(long seconds, int nanos)
-    {
-        return Timestamp.newBuilder().setSeconds(seconds).setNanos(nanos).build();
-    }
-
-    private static Uuid uuid(UUID value)
-    {
-        return Uuid.newBuilder()
-            .setMostSignificantBits(value.getMostSignificantBits())
-            .setLeastSignificantBits(value.getLeastSignificantBits())
-            .build();
-    }
-
-    private static io.github.jettyredis.session.codec.proto.LocalDateTime localDateTime(LocalDateTime value)
-    {
-        return io.github.jettyredis.session.codec.proto.LocalDateTime.newBuilder()
-            .setEpochDay(value.toLocalDate().toEpochDay())
-            .setNanoOfDay(value.toLocalTime().toNanoOfDay())
-            .build();
     }
 }

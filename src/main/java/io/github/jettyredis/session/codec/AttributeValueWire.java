@@ -1,0 +1,165 @@
+package io.github.jettyredis.session.codec;
+
+import java.io.IOException;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
+
+/**
+ * The wire form of the {@code AttributeValue} message of {@code session.proto}, written and read without the
+ * generated builders: one exactly sized array per value, no intermediate messages. The bytes are those the
+ * generated code writes (a test holds them to it), so other readers of the published {@code .proto} are
+ * unaffected.
+ */
+final class AttributeValueWire
+{
+    // The members of the oneof "kind", by field number.
+    static final int STRING = 1;
+    static final int BOOL = 2;
+    static final int INT = 3;
+    static final int LONG = 4;
+    static final int FLOAT = 5;
+    static final int DOUBLE = 6;
+    static final int CHAR = 7;
+    static final int BYTE = 8;
+    static final int SHORT = 9;
+    static final int BYTES = 10;
+    static final int BIG_DECIMAL = 11;
+    static final int BIG_INTEGER = 12;
+    static final int UUID = 13;
+    static final int INSTANT = 14;
+    static final int DATE_MILLIS = 15;
+    static final int LOCAL_DATE = 16;
+    static final int LOCAL_DATE_TIME = 17;
+    static final int DURATION = 18;
+    static final int JAVA_SERIALIZED = 19;
+
+    // Wire type of each member, indexed by field number.
+    private static final int[] WIRE_TYPES = {
+        -1,
+        WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_VARINT, WireFormat.WIRETYPE_VARINT,
+        WireFormat.WIRETYPE_VARINT, WireFormat.WIRETYPE_FIXED32, WireFormat.WIRETYPE_FIXED64,
+        WireFormat.WIRETYPE_VARINT, WireFormat.WIRETYPE_VARINT, WireFormat.WIRETYPE_VARINT,
+        WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
+        WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_VARINT,
+        WireFormat.WIRETYPE_VARINT, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
+        WireFormat.WIRETYPE_LENGTH_DELIMITED};
+
+    private AttributeValueWire()
+    {
+    }
+
+    /**
+     * @param tag a tag read from the wire
+     * @return the member it holds, or 0 for a field this version does not know (or one with another wire
+     * type), which the reader skips as protobuf does
+     */
+    static int knownField(int tag)
+    {
+        int field = WireFormat.getTagFieldNumber(tag);
+        return field > 0 && field < WIRE_TYPES.length && WIRE_TYPES[field] == WireFormat.getTagWireType(tag) ? field : 0;
+    }
+
+    /** @return a message whose member {@code field} is a varint (int32/int64/uint32/bool/sint32 after zigzag) */
+    static byte[] varint(int field, long value) throws IOException
+    {
+        return write(CodedOutputStream.computeUInt64Size(field, value), wire -> wire.writeUInt64(field, value));
+    }
+
+    /** @return a message whose member {@code field} is a fixed32 (float) */
+    static byte[] fixed32(int field, int bits) throws IOException
+    {
+        return write(CodedOutputStream.computeFixed32Size(field, bits), wire -> wire.writeFixed32(field, bits));
+    }
+
+    /** @return a message whose member {@code field} is a fixed64 (double) */
+    static byte[] fixed64(int field, long bits) throws IOException
+    {
+        return write(CodedOutputStream.computeFixed64Size(field, bits), wire -> wire.writeFixed64(field, bits));
+    }
+
+    /** @return a message whose member {@code field} is length-delimited bytes (string, bytes) */
+    static byte[] bytes(int field, byte[] value) throws IOException
+    {
+        return write(CodedOutputStream.computeByteArraySize(field, value), wire -> wire.writeByteArray(field, value));
+    }
+
+    /**
+     * A message whose member {@code field} is a message of two numbers in its fields 1 and 2: {@code Uuid}
+     * (fixed64 both), {@code Timestamp} and {@code LocalDateTime} (varints). As in proto3, a zero is not
+     * written.
+     */
+    static byte[] pair(int field, long first, long second, boolean fixed) throws IOException
+    {
+        int inner = pairFieldSize(1, first, fixed) + pairFieldSize(2, second, fixed);
+        return write(CodedOutputStream.computeTagSize(field) + CodedOutputStream.computeUInt32SizeNoTag(inner) + inner, wire ->
+        {
+            wire.writeTag(field, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            wire.writeUInt32NoTag(inner);
+            writePairField(wire, 1, first, fixed);
+            writePairField(wire, 2, second, fixed);
+        });
+    }
+
+    /**
+     * Reads the message written by {@link #pair}, after its tag.
+     *
+     * @return its two numbers; an int32 field (a {@code Timestamp}'s nanos) truncated to 32 bits as protobuf does
+     */
+    static long[] readPair(CodedInputStream in, boolean fixed) throws IOException
+    {
+        int limit = in.pushLimit(in.readRawVarint32());
+        long[] pair = new long[2];
+        int wireType = fixed ? WireFormat.WIRETYPE_FIXED64 : WireFormat.WIRETYPE_VARINT;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag())
+        {
+            int field = WireFormat.getTagFieldNumber(tag);
+            if ((field == 1 || field == 2) && WireFormat.getTagWireType(tag) == wireType)
+                pair[field - 1] = fixed ? in.readFixed64() : in.readInt64();
+            else if (!in.skipField(tag))
+                throw new InvalidProtocolBufferException("Unexpected end-group tag in AttributeValue");
+        }
+        in.popLimit(limit);
+        return pair;
+    }
+
+    /** @return {@code value} zigzag-encoded as protobuf's sint32, as an unsigned varint */
+    static long zigZag(int value)
+    {
+        return ((value << 1) ^ (value >> 31)) & 0xFFFF_FFFFL;
+    }
+
+    /** Writes a message into an array of exactly the size it needs. */
+    private static byte[] write(int size, Writer writer) throws IOException
+    {
+        byte[] out = new byte[size];
+        CodedOutputStream wire = CodedOutputStream.newInstance(out);
+        writer.writeTo(wire);
+        wire.checkNoSpaceLeft();
+        return out;
+    }
+
+    private interface Writer
+    {
+        void writeTo(CodedOutputStream wire) throws IOException;
+    }
+
+    private static int pairFieldSize(int field, long value, boolean fixed)
+    {
+        if (value == 0)
+            return 0;
+        return fixed ? CodedOutputStream.computeFixed64Size(field, value) : CodedOutputStream.computeInt64Size(field, value);
+    }
+
+    private static void writePairField(CodedOutputStream wire, int field, long value, boolean fixed) throws IOException
+    {
+        if (value == 0)
+            return;
+        if (fixed)
+            wire.writeFixed64(field, value);
+        else
+            wire.writeInt64(field, value);
+    }
+}
