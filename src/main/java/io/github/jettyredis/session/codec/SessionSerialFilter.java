@@ -1,6 +1,9 @@
 package io.github.jettyredis.session.codec;
 
 import java.io.ObjectInputFilter;
+import java.io.ObjectInputFilter.FilterInfo;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Builds the {@link ObjectInputFilter} that guards the Java deserialization of session attributes (only
@@ -93,20 +96,120 @@ public final class SessionSerialFilter
     public static ObjectInputFilter create(String userPattern)
     {
         String user = userPattern == null ? "" : userPattern.strip().replaceAll("\\s*;\\s*", ";");
-        ObjectInputFilter filter;
+        String pattern = DEFAULT_LIMITS + ";" + user + ";" + DEFAULT_DENY;
+        ObjectInputFilter patterns;
         try
         {
-            // One JDK filter: its limits are checked before any class pattern, the LAST occurrence of a
-            // limit wins (so the user's come after the defaults), and the FIRST matching class pattern
-            // decides (so the user's come before the deny list).
-            filter = ObjectInputFilter.Config.createFilter(DEFAULT_LIMITS + ";" + user + ";" + DEFAULT_DENY);
+            // One JDK filter: the FIRST matching class pattern decides (so the user's come before the deny
+            // list); its limits are read again by Limits, where the LAST occurrence wins, as in the JDK.
+            patterns = ObjectInputFilter.Config.createFilter(pattern);
         }
         catch (IllegalArgumentException e)
         {
             throw new IllegalArgumentException(
                 "Invalid serial filter pattern \"" + userPattern + "\": " + e.getMessage(), e);
         }
+        ObjectInputFilter filter = new CachingFilter(Limits.of(pattern), patterns);
         ObjectInputFilter jvmWide = ObjectInputFilter.Config.getSerialFilter();
         return jvmWide == null ? filter : ObjectInputFilter.merge(filter, jvmWide);
+    }
+
+    /**
+     * The resource limits of a pattern.
+     */
+    private record Limits(long maxDepth, long maxReferences, long maxArrayLength, long maxStreamBytes)
+    {
+        static Limits of(String pattern)
+        {
+            Map<String, Long> limits = new HashMap<>();
+            for (String element : pattern.split(";"))
+            {
+                int equals = element.indexOf('=');
+                if (equals > 0)
+                    limits.put(element.substring(0, equals), Long.parseLong(element.substring(equals + 1)));
+            }
+            return new Limits(limits.getOrDefault("maxdepth", Long.MAX_VALUE), limits.getOrDefault("maxrefs", Long.MAX_VALUE),
+                limits.getOrDefault("maxarray", Long.MAX_VALUE), limits.getOrDefault("maxbytes", Long.MAX_VALUE));
+        }
+
+        boolean exceededBy(FilterInfo info)
+        {
+            return info.depth() < 0 || info.references() < 0 || info.streamBytes() < 0 || info.depth() > maxDepth ||
+                info.references() > maxReferences || info.streamBytes() > maxStreamBytes ||
+                info.serialClass() != null && info.serialClass().isArray() && info.arrayLength() > maxArrayLength;
+        }
+    }
+
+    /**
+     * Decides as the JDK's pattern filter does, but remembers the decision for each class: the JDK's filter
+     * walks every pattern for every class of every value read, which was the largest single cost of reading
+     * a Java-serialized attribute. Limits are checked on every call.
+     */
+    private static final class CachingFilter implements ObjectInputFilter
+    {
+        private final Limits limits;
+        private final ObjectInputFilter patterns;
+        private final ClassValue<Status> decisions = new ClassValue<>()
+        {
+            @Override
+            protected Status computeValue(Class<?> type)
+            {
+                return patterns.checkInput(new ClassOnly(type));
+            }
+        };
+
+        private CachingFilter(Limits limits, ObjectInputFilter patterns)
+        {
+            this.limits = limits;
+            this.patterns = patterns;
+        }
+
+        @Override
+        public Status checkInput(FilterInfo info)
+        {
+            if (limits.exceededBy(info))
+                return Status.REJECTED;
+            Class<?> type = info.serialClass();
+            if (type == null)
+                return Status.UNDECIDED;
+            // An array is decided by its component type, as the JDK's filters do.
+            while (type.isArray())
+                type = type.getComponentType();
+            return type.isPrimitive() ? Status.UNDECIDED : decisions.get(type);
+        }
+
+        @Override
+        public String toString()
+        {
+            return patterns.toString();
+        }
+    }
+
+    /** A class to decide, within every limit. */
+    private record ClassOnly(Class<?> serialClass) implements FilterInfo
+    {
+        @Override
+        public long arrayLength()
+        {
+            return -1;
+        }
+
+        @Override
+        public long depth()
+        {
+            return 1;
+        }
+
+        @Override
+        public long references()
+        {
+            return 1;
+        }
+
+        @Override
+        public long streamBytes()
+        {
+            return 1;
+        }
     }
 }

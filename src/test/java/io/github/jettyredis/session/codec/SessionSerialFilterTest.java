@@ -1,6 +1,7 @@
 package io.github.jettyredis.session.codec;
 
 import java.io.InvalidClassException;
+import java.io.ObjectInputFilter;
 import java.io.ObjectInputFilter.FilterInfo;
 import java.io.ObjectInputFilter.Status;
 import java.nio.charset.StandardCharsets;
@@ -92,6 +93,8 @@ class SessionSerialFilterTest
             arguments(null, info(null, 0, 1, 100_001, 1), Status.REJECTED),
             arguments(null, info(int[].class, 1_000_000, 1, 1, 1), Status.UNDECIDED),
             arguments(null, info(int[].class, 1_000_001, 1, 1, 1), Status.REJECTED),
+            // An array is decided by its component type.
+            arguments(null, info(gadget.arrayType().arrayType(), 1, 1, 1, 1), Status.REJECTED),
             arguments(null, info(null, 0, 1, 1, 16 * 1024 * 1024 + 1), Status.REJECTED),
             // Limits apply to allowed classes too, and a user limit replaces the default one.
             arguments("java.util.*", info(ArrayList.class, 0, 65, 1, 1), Status.REJECTED),
@@ -107,6 +110,15 @@ class SessionSerialFilterTest
     void decides(String userPattern, FilterInfo info, Status expected)
     {
         assertEquals(expected, SessionSerialFilter.create(userPattern).checkInput(info));
+    }
+
+    @ParameterizedTest
+    @MethodSource("decisions")
+    void decidesTheSameWhenItRemembersTheClass(String userPattern, FilterInfo info, Status expected)
+    {
+        ObjectInputFilter filter = SessionSerialFilter.create(userPattern);
+        assertEquals(List.of(expected, expected, expected),
+            List.of(filter.checkInput(info), filter.checkInput(info), filter.checkInput(info)));
     }
 
     @ParameterizedTest
