@@ -149,7 +149,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             return null;
         try
         {
-            return codec.decode(fields);
+            return codec.decode(id, _context.getCanonicalContextPath(), _context.getVhost(), fields);
         }
         catch (Exception e)
         {
@@ -177,7 +177,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         if (SessionScripts.isOne(SessionScripts.WRITE.result(written, redis, write)))
         {
             if (data instanceof StoredSessionData stored)
-                stored.setStoredDigests(delta.digestsAfter());
+                stored.setStoredAttributes(delta.storedAfter());
         }
         else
         {

@@ -101,7 +101,7 @@ public class RedisSessionDataStoreJettySuiteTest extends AbstractSessionDataStor
         Thread.currentThread().setContextClassLoader(_contextClassLoader);
         try
         {
-            SessionData stored = codec.decode(fields);
+            SessionData stored = codec.decode(data.getId(), data.getContextPath(), data.getVhost(), fields);
             return stored.getId().equals(data.getId()) &&
                 stored.getContextPath().equals(data.getContextPath()) &&
                 stored.getVhost().equals(data.getVhost()) &&

@@ -33,6 +33,10 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class CodecBenchmark
 {
+    private static final String ID = "node0x4tq2hd8k3pl1bn0cfz9y7mw51";
+    private static final String CONTEXT = "_app";
+    private static final String VHOST = "0.0.0.0";
+
     @Param({"small", "typical", "large"})
     public String shape;
 
@@ -51,14 +55,14 @@ public class CodecBenchmark
         data = newSession(shape);
         fields = codec.encode(data);
         javaBytes = javaEncode(data);
-        loaded = codec.decode(fields);
+        loaded = decode(codec, fields);
     }
 
     /** Encode then decode with this project's codec. */
     @Benchmark
     public SessionData redisCodecRoundTrip() throws Exception
     {
-        return codec.decode(codec.encode(data));
+        return decode(codec, codec.encode(data));
     }
 
     /** Encode then decode with Jetty's Java serialization path. */
@@ -79,7 +83,7 @@ public class CodecBenchmark
     @Benchmark
     public SessionData redisCodecDecode() throws Exception
     {
-        return codec.decode(fields);
+        return decode(codec, fields);
     }
 
     /**
@@ -114,13 +118,19 @@ public class CodecBenchmark
     public static SessionData newSession(String shape)
     {
         long now = 1_764_000_000_000L;
-        StoredSessionData data = new StoredSessionData("node0x4tq2hd8k3pl1bn0cfz9y7mw51", "_app", "0.0.0.0", now - 60_000, now, now - 5_000, 1_800_000);
+        StoredSessionData data = new StoredSessionData(ID, CONTEXT, VHOST, now - 60_000, now, now - 5_000, 1_800_000);
         data.setLastNode("node0");
         data.setCookieSet(now - 60_000);
         data.setExpiry(now + 1_800_000);
         data.setLastSaved(now - 5_000);
         data.putAllAttributes(SessionShapes.attributes(shape));
         return data;
+    }
+
+    /** A session of {@link #newSession} back from the fields of its hash, as the store's load reads them. */
+    static StoredSessionData decode(SessionHashCodec codec, Map<byte[], byte[]> fields) throws Exception
+    {
+        return codec.decode(ID, CONTEXT, VHOST, fields);
     }
 
     /** Jetty's path: what ObjectStreamSessionDataStore.serializeAttributes writes. */
@@ -137,7 +147,7 @@ public class CodecBenchmark
     /** Jetty's path: what ObjectStreamSessionDataStore.deserializeAttributes reads, into a new SessionData. */
     static SessionData javaDecode(byte[] bytes) throws IOException, ClassNotFoundException
     {
-        SessionData data = new SessionData("node0x4tq2hd8k3pl1bn0cfz9y7mw51", "_app", "0.0.0.0", 0, 0, 0, 1_800_000);
+        SessionData data = new SessionData(ID, CONTEXT, VHOST, 0, 0, 0, 1_800_000);
         try (ClassLoadingObjectInputStream in = new ClassLoadingObjectInputStream(new ByteArrayInputStream(bytes)))
         {
             SessionData.deserializeAttributes(data, in);

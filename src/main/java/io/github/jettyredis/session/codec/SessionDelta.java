@@ -5,13 +5,13 @@ import java.util.Map;
 
 /**
  * What one save of a session writes to its hash: the metadata field always, the attribute fields whose
- * values changed, and the attribute fields to delete; plus the digests Redis will hold once it is written.
+ * values changed, and the attribute fields to delete; plus what Redis will hold for each attribute once it is written.
  *
  * @param whole whether this is the whole session (a first save), to replace anything under the key
  * @param set hash fields to set, the metadata included
  * @param deleted hash fields to delete
- * @param digestsAfter attribute name to digest of its encoded value, once the save succeeded
+ * @param storedAfter attribute name to what Redis holds for it, once the save succeeded
  */
-public record SessionDelta(boolean whole, Map<byte[], byte[]> set, List<byte[]> deleted, Map<String, Long> digestsAfter)
+public record SessionDelta(boolean whole, Map<byte[], byte[]> set, List<byte[]> deleted, Map<String, StoredAttribute> storedAfter)
 {
 }

@@ -60,7 +60,8 @@ public final class SessionHashCodec
 
     /**
      * Works out what a save must write. Every attribute is encoded, so that one changed in place is
-     * noticed; only those whose bytes differ from what Redis holds (see {@link StoredSessionData}) are sent.
+     * noticed, except one that still holds the immutable instance Redis holds ({@link StoredAttribute});
+     * only those whose bytes differ from what Redis holds (see {@link StoredSessionData}) are sent.
      *
      * @param data the session
      * @param whole true to write every attribute (a session never saved under its id, or data that does not
@@ -70,30 +71,36 @@ public final class SessionHashCodec
      */
     public SessionDelta encodeDelta(SessionData data, boolean whole) throws IOException
     {
-        Map<String, Long> stored = !whole && data instanceof StoredSessionData known ? known.getStoredDigests() : null;
+        Map<String, StoredAttribute> stored = !whole && data instanceof StoredSessionData known ? known.getStoredAttributes() : null;
         boolean sendAll = stored == null;
         Map<byte[], byte[]> set = new HashMap<>();
-        Map<String, Long> digests = new HashMap<>();
+        Map<String, StoredAttribute> after = new HashMap<>();
         set.put(METADATA_FIELD, encodeMetadata(data));
         boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
         for (String name : data.getKeys())
         {
             Object value = data.getAttribute(name);
+            StoredAttribute before = sendAll ? null : stored.get(name);
+            if (before != null && before.isStill(value))
+            {
+                // The very instance Redis holds, of a class that cannot change in place: nothing to encode.
+                after.put(name, before);
+                continue;
+            }
             byte[] fingerprint = serializer.fingerprint(value);
             long digest = digest(fingerprint);
-            digests.put(name, digest);
-            Long before = sendAll ? null : stored.get(name);
-            if (before == null || before != digest)
+            after.put(name, StoredAttribute.of(digest, value));
+            if (before == null || before.digest() != digest)
                 set.put(attributeField(name), fingerprintIsOutput ? fingerprint : serializer.serialize(value));
         }
         List<byte[]> deleted = new ArrayList<>();
         if (!sendAll)
         {
             for (String name : stored.keySet())
-                if (!digests.containsKey(name))
+                if (!after.containsKey(name))
                     deleted.add(attributeField(name));
         }
-        return new SessionDelta(sendAll, set, deleted, digests);
+        return new SessionDelta(sendAll, set, deleted, after);
     }
 
     /**
@@ -114,15 +121,12 @@ public final class SessionHashCodec
 
     /**
      * @param data the session
-     * @return its metadata message, encoded
+     * @return its metadata message, encoded; without the id, context and virtual host, which the key holds
      */
     public byte[] encodeMetadata(SessionData data)
     {
         SessionMetadata.Builder metadata = SessionMetadata.newBuilder()
             .setFormat(FORMAT)
-            .setId(data.getId())
-            .setContextPath(nullToEmpty(data.getContextPath()))
-            .setVhost(nullToEmpty(data.getVhost()))
             .setCreated(data.getCreated())
             .setAccessed(data.getAccessed())
             .setLastAccessed(data.getLastAccessed())
@@ -149,17 +153,21 @@ public final class SessionHashCodec
     }
 
     /**
-     * @param fields every field of a session hash, as HGETALL returns them
+     * @param id the session's id
+     * @param contextPath Jetty's canonical context path of its context
+     * @param vhost the virtual host of its context
+     * @param fields every field of its hash, as HGETALL returns them
      * @return the session
      * @throws IOException if the metadata is missing or undecodable, or an attribute cannot be read
      * @throws ClassNotFoundException if an attribute's class is not visible to the context class loader
      */
-    public StoredSessionData decode(Map<byte[], byte[]> fields) throws IOException, ClassNotFoundException
+    public StoredSessionData decode(String id, String contextPath, String vhost, Map<byte[], byte[]> fields)
+        throws IOException, ClassNotFoundException
     {
         boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
         byte[] metadataBytes = null;
         Map<String, Object> attributes = new HashMap<>();
-        Map<String, Long> digests = new HashMap<>();
+        Map<String, StoredAttribute> stored = new HashMap<>();
         for (Map.Entry<byte[], byte[]> field : fields.entrySet())
         {
             byte[] name = field.getKey();
@@ -170,20 +178,21 @@ public final class SessionHashCodec
                 String attribute = attributeName(name);
                 Object value = serializer.deserialize(field.getValue());
                 attributes.put(attribute, value);
-                digests.put(attribute, digest(fingerprintIsOutput ? field.getValue() : serializer.fingerprint(value)));
+                stored.put(attribute, StoredAttribute.of(digest(fingerprintIsOutput ? field.getValue() : serializer.fingerprint(value)), value));
             }
         }
         if (metadataBytes == null)
             throw new IOException("Session hash has no '" + new String(METADATA_FIELD, StandardCharsets.UTF_8) + "' field");
         SessionMetadata metadata = decodeMetadata(metadataBytes);
-        StoredSessionData data = new StoredSessionData(metadata.getId(), metadata.getContextPath(), metadata.getVhost(),
-            metadata.getCreated(), metadata.getAccessed(), metadata.getLastAccessed(), metadata.getMaxInactiveMs());
+        // The key names the session; early version-1 hashes also carry id, context and vhost, unused.
+        StoredSessionData data = new StoredSessionData(id, contextPath, vhost, metadata.getCreated(),
+            metadata.getAccessed(), metadata.getLastAccessed(), metadata.getMaxInactiveMs());
         data.setLastNode(metadata.hasLastNode() ? metadata.getLastNode() : null);
         data.setCookieSet(metadata.getCookieSet());
         data.setExpiry(metadata.getExpiry());
         data.setLastSaved(metadata.getLastSaved());
         data.putAllAttributes(attributes);
-        data.setStoredDigests(digests);
+        data.setStoredAttributes(stored);
         // Loading is not a change: nothing needs writing back until the request changes something.
         data.clean();
         return data;
@@ -209,10 +218,5 @@ public final class SessionHashCodec
     {
         int start = field.length > 0 && field[0] == ESCAPE ? 1 : 0;
         return new String(field, start, field.length - start, StandardCharsets.UTF_8);
-    }
-
-    private static String nullToEmpty(String s)
-    {
-        return s == null ? "" : s;
     }
 }

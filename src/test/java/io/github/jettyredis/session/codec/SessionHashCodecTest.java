@@ -41,6 +41,12 @@ public class SessionHashCodecTest
         return data;
     }
 
+    /** Decodes as the store does for the session of {@link #session()}: identity from its key. */
+    private StoredSessionData decode(Map<byte[], byte[]> fields) throws Exception
+    {
+        return codec.decode("id1", "_app", "example.com", fields);
+    }
+
     private static Set<String> names(Iterable<byte[]> fields)
     {
         Set<String> names = new TreeSet<>();
@@ -61,7 +67,7 @@ public class SessionHashCodecTest
     {
         SessionData data = session();
         data.setAttribute("name", "value");
-        SessionData decoded = codec.decode(codec.encode(data));
+        SessionData decoded = decode(codec.encode(data));
         assertEquals("id1", decoded.getId());
         assertEquals("_app", decoded.getContextPath());
         assertEquals("example.com", decoded.getVhost());
@@ -77,7 +83,7 @@ public class SessionHashCodecTest
         assertFalse(decoded.isDirty() || decoded.isMetaDataDirty(), "loading is not a change");
 
         data.setLastNode(null);
-        assertNull(codec.decode(codec.encode(data)).getLastNode(), "no node is not the empty node name");
+        assertNull(decode(codec.encode(data)).getLastNode(), "no node is not the empty node name");
     }
 
     @Test
@@ -93,7 +99,7 @@ public class SessionHashCodecTest
         assertEquals(List.of("#meta"), fields.keySet().stream().map(f -> new String(f, StandardCharsets.UTF_8))
             .filter(f -> f.startsWith("#")).collect(Collectors.toList()), "only the store's own fields start with #");
 
-        SessionData decoded = codec.decode(fields);
+        SessionData decoded = decode(fields);
         for (String name : names)
             assertEquals("value of " + name, decoded.getAttribute(name), name);
         assertEquals(names.size(), decoded.getKeys().size());
@@ -105,17 +111,17 @@ public class SessionHashCodecTest
         Map<byte[], byte[]> fields = new HashMap<>(codec.encode(session()));
         fields.put("#claim".getBytes(StandardCharsets.UTF_8), "node@123".getBytes(StandardCharsets.UTF_8));
         fields.put("#future".getBytes(StandardCharsets.UTF_8), new byte[]{1, 2, 3});
-        assertEquals(0, codec.decode(fields).getKeys().size());
+        assertEquals(0, decode(fields).getKeys().size());
     }
 
     @Test
     public void aHashWithoutMetadataOrOfAnUnknownFormatIsRefused()
     {
         Map<byte[], byte[]> noMeta = Map.of(SessionHashCodec.attributeField("x"), new byte[]{10, 1, 'x'});
-        assertThrows(IOException.class, () -> codec.decode(noMeta));
+        assertThrows(IOException.class, () -> decode(noMeta));
 
         byte[] future = SessionMetadata.newBuilder().setFormat(SessionHashCodec.FORMAT + 1).setId("id1").build().toByteArray();
-        assertThrows(IOException.class, () -> codec.decode(Map.of(SessionHashCodec.METADATA_FIELD, future)));
+        assertThrows(IOException.class, () -> decode(Map.of(SessionHashCodec.METADATA_FIELD, future)));
     }
 
     @Test
@@ -127,7 +133,7 @@ public class SessionHashCodecTest
         data.setAttribute("changed", "before");
         data.setAttribute("removed", "soon gone");
         data.setAttribute("cart", cart);
-        StoredSessionData loaded = codec.decode(codec.encode(data));
+        StoredSessionData loaded = decode(codec.encode(data));
         List<?> loadedCart = (List<?>)loaded.getAttribute("cart");
 
         // A touch: only the metadata.
@@ -145,15 +151,77 @@ public class SessionHashCodecTest
         SessionDelta delta = codec.encodeDelta(loaded, false);
         assertEquals(Set.of("#meta", "changed", "cart"), names(delta.set().keySet()));
         assertEquals(Set.of("removed"), names(delta.deleted()));
-        assertEquals(Set.of("same", "changed", "cart"), delta.digestsAfter().keySet());
+        assertEquals(Set.of("same", "changed", "cart"), delta.storedAfter().keySet());
 
         // After the save is recorded, nothing is left to send; a whole write sends everything.
-        loaded.setStoredDigests(delta.digestsAfter());
+        loaded.setStoredAttributes(delta.storedAfter());
         assertEquals(Set.of("#meta"), names(codec.encodeDelta(loaded, false).set().keySet()));
         SessionDelta whole = codec.encodeDelta(loaded, true);
         assertTrue(whole.whole());
         assertEquals(Set.of("#meta", "same", "changed", "cart"), names(whole.set().keySet()));
         assertArrayEquals(field(codec.encode(loaded), "same"), field(whole.set(), "same"));
+    }
+
+    @Test
+    public void theMetadataLeavesOutWhatTheKeyHolds() throws Exception
+    {
+        SessionMetadata metadata = SessionMetadata.parseFrom(codec.encodeMetadata(session()));
+        assertEquals("", metadata.getId());
+        assertEquals("", metadata.getContextPath());
+        assertEquals("", metadata.getVhost());
+        assertEquals(360_000, metadata.getExpiry());
+
+        // A hash written with them (the first version-1 writers) reads the same; the key's identity wins.
+        Map<byte[], byte[]> fields = new HashMap<>(codec.encode(session()));
+        fields.put(SessionHashCodec.METADATA_FIELD, metadata.toBuilder().setId("old").setContextPath("_old")
+            .setVhost("old.example.com").build().toByteArray());
+        StoredSessionData decoded = decode(fields);
+        assertEquals(List.of("id1", "_app", "example.com", 360_000L),
+            List.of(decoded.getId(), decoded.getContextPath(), decoded.getVhost(), decoded.getExpiry()));
+    }
+
+    @Test
+    public void anUnchangedImmutableInstanceIsNotEncodedAgain() throws Exception
+    {
+        SessionData data = session();
+        data.setAttribute("name", "alice");
+        data.setAttribute("flags", new byte[]{1, 2});
+        StoredSessionData loaded = decode(codec.encode(data));
+        CountingSerializer counting = new CountingSerializer();
+        SessionHashCodec countingCodec = new SessionHashCodec(counting);
+
+        SessionDelta touch = countingCodec.encodeDelta(loaded, false);
+        assertEquals(1, counting.serialized, "only the byte[], which can change in place, is encoded");
+        assertEquals(Set.of("#meta"), names(touch.set().keySet()));
+
+        // An equal value in a new instance is encoded, and not sent: its bytes did not change.
+        loaded.setAttribute("name", new String("alice"));
+        counting.serialized = 0;
+        assertEquals(Set.of("#meta"), names(countingCodec.encodeDelta(loaded, false).set().keySet()));
+        assertEquals(2, counting.serialized);
+
+        ((byte[])loaded.getAttribute("flags"))[0] = 9;
+        assertEquals(Set.of("#meta", "flags"), names(countingCodec.encodeDelta(loaded, false).set().keySet()));
+    }
+
+    /** The default serializer, counting its calls. */
+    private static final class CountingSerializer implements AttributeSerializer
+    {
+        private final ProtobufAttributeSerializer delegate = new ProtobufAttributeSerializer();
+        private int serialized;
+
+        @Override
+        public byte[] serialize(Object value) throws IOException
+        {
+            serialized++;
+            return delegate.serialize(value);
+        }
+
+        @Override
+        public Object deserialize(byte[] bytes) throws IOException, ClassNotFoundException
+        {
+            return delegate.deserialize(bytes);
+        }
     }
 
     @Test
@@ -163,6 +231,6 @@ public class SessionHashCodecTest
         plain.setAttribute("a", 1);
         SessionDelta delta = codec.encodeDelta(plain, false);
         assertTrue(delta.whole());
-        assertInstanceOf(StoredSessionData.class, codec.decode(delta.set()));
+        assertInstanceOf(StoredSessionData.class, decode(delta.set()));
     }
 }
