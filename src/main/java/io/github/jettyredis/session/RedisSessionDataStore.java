@@ -51,6 +51,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** Time the TTL margin adds on top of grace and save periods, for clock skew between nodes. */
     static final long CLOCK_SKEW_ALLOWANCE_MS = TimeUnit.SECONDS.toMillis(60);
     private static final int ORPHAN_BATCH = 500;
+    /** The most the stored expiry of a session may lag its own, see {@link #expiryDriftToleranceMs}. */
+    static final long MAX_EXPIRY_DRIFT_MS = 1000;
     /** How long a node's claim to expire a session stops others; after that (the node died) it is taken over. */
     static final long EXPIRY_CLAIM_HOLD_MS = TimeUnit.SECONDS.toMillis(60);
 
@@ -163,6 +165,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         byte[] member = id.getBytes(StandardCharsets.UTF_8);
         // Never saved under this id (new, or renamed by changeSessionId): write it whole.
         SessionDelta delta = codec.encodeDelta(data, lastSaveTime <= 0);
+        if (delta.isMetadataOnly() && data instanceof StoredSessionData stored &&
+            stored.isOnlyExpiryDriftSinceStored(expiryDriftToleranceMs(data)))
+        {
+            // Jetty saves a changed session when the response commits and again when the request ends,
+            // only to move the expiry by the few milliseconds in between: Redis keeps the first one.
+            return;
+        }
         byte[][] write = SessionScripts.writeArgs(keys.session(id), delta, ttlMs(data.getExpiry(), System.currentTimeMillis()));
         Response<Object> written;
         try (AbstractPipeline pipeline = redis.pipelined())
@@ -177,7 +186,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         if (SessionScripts.isOne(SessionScripts.WRITE.result(written, redis, write)))
         {
             if (data instanceof StoredSessionData stored)
+            {
                 stored.setStoredAttributes(delta.storedAfter());
+                stored.markMetadataStored();
+            }
         }
         else
         {
@@ -185,6 +197,15 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             redis.zrem(keys.expiryIndex(), member);
             LOG.info("Session {} of {} was deleted in Redis by another node; not re-creating it", id, keys.context());
         }
+    }
+
+    /**
+     * @return how far the stored expiry may lag the session's own before a save that changes nothing else
+     * is sent: under a second, and under 1% of the session's max-inactive interval
+     */
+    static long expiryDriftToleranceMs(SessionData data)
+    {
+        return Math.min(MAX_EXPIRY_DRIFT_MS, Math.max(0, data.getMaxInactiveMs() / 100));
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.github.jettyredis.session;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -113,6 +115,55 @@ public class RedisSessionDataStoreTest
             assertNull(redis.zscore(store.getKeys().expiryIndex(), SessionKeys.bytes("mortal")));
             assertEquals(-1, store.load("mortal").getMaxInactiveMs());
         }
+    }
+
+    @Test
+    public void aSaveThatOnlyMovesTheExpiryALittleIsNotSent() throws Exception
+    {
+        try (StoreHarness harness = new StoreHarness(factory(prefix), "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            long interval = TimeUnit.MINUTES.toMillis(30);
+            SessionData data = newSession(store, "drift", interval);
+            data.setAttribute("cart", new ArrayList<>(List.of("book")));
+            store.store("drift", data);
+            long stored = data.getExpiry();
+
+            // Jetty's save when a request ends, right after the one when its response committed.
+            data.calcAndSetExpiry(stored - interval + 50);
+            store.store("drift", data);
+            assertEquals(stored, store.load("drift").getExpiry(), "a drift of 50 ms is not sent");
+
+            // An attribute changed in place is sent, with the expiry.
+            @SuppressWarnings("unchecked")
+            List<String> cart = (List<String>)data.getAttribute("cart");
+            cart.add("pen");
+            data.calcAndSetExpiry(stored - interval + 60);
+            store.store("drift", data);
+            assertEquals(List.of(stored + 60, List.of("book", "pen")),
+                List.of(store.load("drift").getExpiry(), store.load("drift").getAttribute("cart")));
+
+            // So is a drift of a second or more, and a new access however close.
+            data.calcAndSetExpiry(stored - interval + 60 + RedisSessionDataStore.MAX_EXPIRY_DRIFT_MS);
+            store.store("drift", data);
+            assertEquals(data.getExpiry(), store.load("drift").getExpiry());
+            data.setAccessed(data.getAccessed() + 1);
+            data.calcAndSetExpiry(data.getExpiry() - interval + 1);
+            store.store("drift", data);
+            assertEquals(List.of(data.getAccessed(), data.getExpiry()),
+                List.of(store.load("drift").getAccessed(), store.load("drift").getExpiry()));
+        }
+    }
+
+    @Test
+    public void theDriftToleranceIsUnderASecondAndUnderOnePercentOfTheInterval()
+    {
+        SessionData data = new SessionData("id", "_", "0.0.0.0", 0, 0, 0, TimeUnit.MINUTES.toMillis(30));
+        assertEquals(1000, RedisSessionDataStore.expiryDriftToleranceMs(data));
+        data.setMaxInactiveMs(5_000);
+        assertEquals(50, RedisSessionDataStore.expiryDriftToleranceMs(data));
+        data.setMaxInactiveMs(-1);
+        assertEquals(0, RedisSessionDataStore.expiryDriftToleranceMs(data), "an immortal session is always written");
     }
 
     @Test

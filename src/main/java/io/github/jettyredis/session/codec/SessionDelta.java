@@ -14,4 +14,9 @@ import java.util.Map;
  */
 public record SessionDelta(boolean whole, Map<byte[], byte[]> set, List<byte[]> deleted, Map<String, StoredAttribute> storedAfter)
 {
+    /** @return true if no attribute is set or deleted: only the metadata is written */
+    public boolean isMetadataOnly()
+    {
+        return !whole && deleted.isEmpty() && set.size() == 1;
+    }
 }

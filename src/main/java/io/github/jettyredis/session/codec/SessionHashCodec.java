@@ -193,6 +193,7 @@ public final class SessionHashCodec
         data.setLastSaved(metadata.getLastSaved());
         data.putAllAttributes(attributes);
         data.setStoredAttributes(stored);
+        data.markMetadataStored();
         // Loading is not a change: nothing needs writing back until the request changes something.
         data.clean();
         return data;

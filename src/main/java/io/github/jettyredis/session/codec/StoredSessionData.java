@@ -16,6 +16,7 @@ public class StoredSessionData extends SessionData
     private static final long serialVersionUID = 1L;
 
     private Map<String, StoredAttribute> storedAttributes = Map.of();
+    private Metadata storedMetadata;
 
     /**
      * @see SessionData#SessionData(String, String, String, long, long, long, long)
@@ -39,5 +40,43 @@ public class StoredSessionData extends SessionData
     public void setStoredAttributes(Map<String, StoredAttribute> attributes)
     {
         this.storedAttributes = new HashMap<>(attributes);
+    }
+
+    /**
+     * Records that Redis now holds this session's metadata as it is, after a load or a successful save.
+     */
+    public void markMetadataStored()
+    {
+        storedMetadata = Metadata.of(this);
+    }
+
+    /**
+     * @param toleranceMs the largest drift to accept
+     * @return true if, since Redis last got this session's metadata from or to this node, nothing of it
+     * changed but the expiry, which moved later by less than {@code toleranceMs}: what Jetty's second save
+     * of a request (when it ends, after the save on response commit) looks like
+     */
+    public boolean isOnlyExpiryDriftSinceStored(long toleranceMs)
+    {
+        if (storedMetadata == null)
+            return false;
+        long drift = getExpiry() - storedMetadata.expiry();
+        return drift >= 0 && drift < toleranceMs && Metadata.of(this).withExpiry(storedMetadata.expiry()).equals(storedMetadata);
+    }
+
+    /** The metadata a save compares, all but the last save time (which only Jetty's save period reads). */
+    private record Metadata(long created, long accessed, long lastAccessed, long cookieSet, long maxInactiveMs,
+                            long expiry, String lastNode)
+    {
+        static Metadata of(SessionData data)
+        {
+            return new Metadata(data.getCreated(), data.getAccessed(), data.getLastAccessed(), data.getCookieSet(),
+                data.getMaxInactiveMs(), data.getExpiry(), data.getLastNode());
+        }
+
+        Metadata withExpiry(long expiry)
+        {
+            return new Metadata(created, accessed, lastAccessed, cookieSet, maxInactiveMs, expiry, lastNode);
+        }
     }
 }
