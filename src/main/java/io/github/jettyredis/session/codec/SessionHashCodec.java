@@ -164,22 +164,11 @@ public final class SessionHashCodec
     public StoredSessionData decode(String id, String contextPath, String vhost, Map<byte[], byte[]> fields)
         throws IOException, ClassNotFoundException
     {
-        boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
         byte[] metadataBytes = null;
-        Map<String, Object> attributes = new HashMap<>();
-        Map<String, StoredAttribute> stored = new HashMap<>();
         for (Map.Entry<byte[], byte[]> field : fields.entrySet())
         {
-            byte[] name = field.getKey();
-            if (Arrays.equals(name, METADATA_FIELD))
+            if (Arrays.equals(field.getKey(), METADATA_FIELD))
                 metadataBytes = field.getValue();
-            else if (isAttributeField(name))
-            {
-                String attribute = attributeName(name);
-                Object value = serializer.deserialize(field.getValue());
-                attributes.put(attribute, value);
-                stored.put(attribute, StoredAttribute.of(digest(fingerprintIsOutput ? field.getValue() : serializer.fingerprint(value)), value));
-            }
         }
         if (metadataBytes == null)
             throw new IOException("Session hash has no '" + new String(METADATA_FIELD, StandardCharsets.UTF_8) + "' field");
@@ -191,7 +180,18 @@ public final class SessionHashCodec
         data.setCookieSet(metadata.getCookieSet());
         data.setExpiry(metadata.getExpiry());
         data.setLastSaved(metadata.getLastSaved());
-        data.putAllAttributes(attributes);
+        boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
+        Map<String, StoredAttribute> stored = new HashMap<>();
+        for (Map.Entry<byte[], byte[]> field : fields.entrySet())
+        {
+            if (isAttributeField(field.getKey()))
+            {
+                String name = attributeName(field.getKey());
+                Object value = serializer.deserialize(field.getValue());
+                data.setAttribute(name, value);
+                stored.put(name, StoredAttribute.of(digest(fingerprintIsOutput ? field.getValue() : serializer.fingerprint(value)), value));
+            }
+        }
         data.setStoredAttributes(stored);
         data.markMetadataStored();
         // Loading is not a change: nothing needs writing back until the request changes something.

@@ -1,6 +1,5 @@
 package io.github.jettyredis.session.codec;
 
-import java.util.HashMap;
 import java.util.Map;
 
 import org.eclipse.jetty.session.SessionData;
@@ -35,11 +34,11 @@ public class StoredSessionData extends SessionData
     /**
      * Records what Redis holds now, after a load or a successful save.
      *
-     * @param attributes attribute name to what Redis holds for it
+     * @param attributes attribute name to what Redis holds for it; kept, not copied: the caller hands it over
      */
     public void setStoredAttributes(Map<String, StoredAttribute> attributes)
     {
-        this.storedAttributes = new HashMap<>(attributes);
+        this.storedAttributes = attributes;
     }
 
     /**
