@@ -30,13 +30,15 @@ final class SessionScripts
         elseif redis.call('EXISTS', KEYS[1]) == 0 then
           return 0
         end
+        -- One command per 1000 arguments (an even number: field-value pairs stay together), within Lua's stack.
+        local function each(command, first, last)
+          for i = first, last, 1000 do
+            redis.call(command, KEYS[1], unpack(ARGV, i, math.min(i + 999, last)))
+          end
+        end
         local deletes = tonumber(ARGV[3])
-        for i = 4, 3 + deletes do
-          redis.call('HDEL', KEYS[1], ARGV[i])
-        end
-        for i = 4 + deletes, #ARGV, 2 do
-          redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-        end
+        each('HDEL', 4, 3 + deletes)
+        each('HSET', 4 + deletes, #ARGV)
         if tonumber(ARGV[2]) > 0 then
           redis.call('PEXPIRE', KEYS[1], ARGV[2])
         else

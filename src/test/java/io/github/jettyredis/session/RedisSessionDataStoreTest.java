@@ -156,6 +156,27 @@ public class RedisSessionDataStoreTest
     }
 
     @Test
+    public void aSessionWithThousandsOfAttributesIsWrittenAndTrimmedInChunks() throws Exception
+    {
+        try (StoreHarness harness = new StoreHarness(factory(prefix), "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            SessionData data = newSession(store, "many", 60_000);
+            for (int i = 0; i < 1_500; i++)
+                data.setAttribute("a" + i, i);
+            store.store("many", data);
+            assertEquals(1_501, redis.hlen(store.getKeys().session("many")), "1,500 attributes and #meta");
+
+            SessionData loaded = store.load("many");
+            for (int i = 0; i < 1_200; i++)
+                loaded.setAttribute("a" + i, null);
+            store.store("many", loaded);
+            assertEquals(301, redis.hlen(store.getKeys().session("many")));
+            assertEquals(1_499, store.load("many").getAttribute("a1499"));
+        }
+    }
+
+    @Test
     public void theDriftToleranceIsUnderASecondAndUnderOnePercentOfTheInterval()
     {
         SessionData data = new SessionData("id", "_", "0.0.0.0", 0, 0, 0, TimeUnit.MINUTES.toMillis(30));
