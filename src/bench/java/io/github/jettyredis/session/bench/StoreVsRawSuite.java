@@ -135,7 +135,7 @@ final class StoreVsRawSuite
 
                 long warmupMs = config.pick(8000, 3000);
                 long roundMs = config.pick(3000, 1000);
-                int rounds = config.pick(5, 3);
+                int rounds = config.pick(9, 3);
                 for (Map.Entry<String, Op> variant : variants.entrySet())
                     round(variant.getValue(), warmupMs, admin);
                 Map<String, List<double[]>> measured = new HashMap<>();
