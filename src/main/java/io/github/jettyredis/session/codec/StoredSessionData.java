@@ -14,8 +14,10 @@ public class StoredSessionData extends SessionData
 {
     private static final long serialVersionUID = 1L;
 
-    private Map<String, StoredAttribute> storedAttributes = Map.of();
-    private Metadata storedMetadata;
+    // What this node knows of Redis: not part of the session, so not serialized with it (a copy read back
+    // knows nothing, and its next save is written whole).
+    private transient Map<String, StoredAttribute> storedAttributes = Map.of();
+    private transient Metadata storedMetadata;
 
     /**
      * @see SessionData#SessionData(String, String, String, long, long, long, long)
@@ -25,7 +27,7 @@ public class StoredSessionData extends SessionData
         super(id, contextPath, vhost, created, accessed, lastAccessed, maxInactiveMs);
     }
 
-    /** @return attribute name to what Redis holds, as this node last saw it; empty if never stored */
+    /** @return attribute name to what Redis holds, as this node last saw it; empty if never stored, null if unknown */
     public Map<String, StoredAttribute> getStoredAttributes()
     {
         return storedAttributes;

@@ -1,6 +1,10 @@
 package io.github.jettyredis.session.codec;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,6 +17,7 @@ import java.util.stream.Collectors;
 
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
 import org.eclipse.jetty.session.SessionData;
+import org.eclipse.jetty.util.ClassLoadingObjectInputStream;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -222,6 +227,27 @@ public class SessionHashCodecTest
         {
             return delegate.deserialize(bytes);
         }
+    }
+
+    @Test
+    public void aJavaSerializedCopyKnowsNothingOfRedisAndIsWrittenWhole() throws Exception
+    {
+        SessionData data = session();
+        data.setAttribute("name", "value");
+        StoredSessionData loaded = decode(codec.encode(data));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes))
+        {
+            out.writeObject(loaded);
+        }
+        StoredSessionData copy;
+        try (ObjectInputStream in = new ClassLoadingObjectInputStream(new ByteArrayInputStream(bytes.toByteArray())))
+        {
+            copy = (StoredSessionData)in.readObject();
+        }
+        assertEquals("value", copy.getAttribute("name"));
+        assertTrue(codec.encodeDelta(copy, false).whole());
+        assertFalse(copy.isOnlyExpiryDriftSinceStored(1000));
     }
 
     @Test
