@@ -2,27 +2,43 @@ package io.github.jettyredis.session;
 
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.session.SessionCacheFactory;
 import org.eclipse.jetty.session.SessionHandler;
 
 /**
  * A started Jetty {@link Server} with one context whose {@link SessionHandler} gets its store from the
- * given factory, as in a deployment; gives tests the real {@link RedisSessionDataStore} of that context.
+ * given factory, as in a deployment; gives tests (and the benchmarks) the real {@link RedisSessionDataStore}
+ * of that context.
  */
-final class StoreHarness implements AutoCloseable
+public final class StoreHarness implements AutoCloseable
 {
     final Server server = new Server();
     final SessionHandler sessionHandler = new SessionHandler();
 
     StoreHarness(RedisSessionDataStoreFactory factory, String contextPath) throws Exception
     {
+        this(factory, contextPath, null);
+    }
+
+    /**
+     * @param factory where the context's session handler gets its store
+     * @param contextPath the context's path
+     * @param cacheFactory the session cache, or null for Jetty's default
+     * @throws Exception if the server does not start
+     */
+    public StoreHarness(RedisSessionDataStoreFactory factory, String contextPath, SessionCacheFactory cacheFactory) throws Exception
+    {
         ContextHandler context = new ContextHandler(contextPath);
         context.setHandler(sessionHandler);
         server.setHandler(context);
         server.addBean(factory);
+        if (cacheFactory != null)
+            server.addBean(cacheFactory);
         server.start();
     }
 
-    RedisSessionDataStore store()
+    /** @return the store of the context */
+    public RedisSessionDataStore store()
     {
         return (RedisSessionDataStore)sessionHandler.getSessionCache().getSessionDataStore();
     }

@@ -16,6 +16,7 @@ import io.github.jettyredis.session.BenchAccess;
 import io.github.jettyredis.session.RedisSessionDataStore;
 import io.github.jettyredis.session.RedisTestServer;
 import io.github.jettyredis.session.SessionKeys;
+import io.github.jettyredis.session.StoreHarness;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
@@ -60,7 +61,7 @@ final class ScaleSuite
         {
             UnifiedJedis pool = PooledRedisClientFactory.createPooledClient(
                 new RedisClientSettings(redis.uri(), null, null, 2000, 10000, 16, "bench-scale", null));
-            try (pool; BenchStore harness = new BenchStore(pool, "scale:", new DefaultSessionCacheFactory()))
+            try (pool; StoreHarness harness = new StoreHarness(BenchClientFactory.storeFactory(pool, "scale:"), "/app", new DefaultSessionCacheFactory()))
             {
                 RedisSessionDataStore store = harness.store();
                 SessionHashCodec codec = new SessionHashCodec(new ProtobufAttributeSerializer());
@@ -214,7 +215,7 @@ final class ScaleSuite
         {
             UnifiedJedis pool = PooledRedisClientFactory.createPooledClient(
                 new RedisClientSettings(redis.uri(), null, null, 2000, 10000, 4, "bench-scale-listpack", null));
-            try (pool; BenchStore harness = new BenchStore(pool, "scale:", new DefaultSessionCacheFactory()))
+            try (pool; StoreHarness harness = new StoreHarness(BenchClientFactory.storeFactory(pool, "scale:"), "/app", new DefaultSessionCacheFactory()))
             {
                 RedisSessionDataStore store = harness.store();
                 long now = System.currentTimeMillis();

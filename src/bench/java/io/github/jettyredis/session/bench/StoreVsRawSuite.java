@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
 import io.github.jettyredis.session.BenchAccess;
 import io.github.jettyredis.session.RedisSessionDataStore;
 import io.github.jettyredis.session.RedisTestServer;
+import io.github.jettyredis.session.StoreHarness;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
@@ -62,7 +63,7 @@ final class StoreVsRawSuite
         {
             UnifiedJedis pool = PooledRedisClientFactory.createPooledClient(
                 new RedisClientSettings(redis.uri(), null, null, 2000, 2000, 16, "bench", null));
-            try (pool; BenchStore harness = new BenchStore(pool, "bench:", null))
+            try (pool; StoreHarness harness = new StoreHarness(BenchClientFactory.storeFactory(pool, "bench:"), "/app", null))
             {
                 RedisSessionDataStore store = harness.store();
                 SessionHashCodec codec = new SessionHashCodec(new ProtobufAttributeSerializer());
