@@ -9,9 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.session.SessionData;
 import org.junit.jupiter.api.AfterEach;
@@ -20,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import redis.clients.jedis.UnifiedJedis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -39,47 +36,35 @@ public class ConcurrentSessionUpdatesTest
     @RegisterExtension
     static final PrivateRedis REDIS = new PrivateRedis();
 
-    private final String prefix = RedisTestServer.uniquePrefix();
-    private final Map<String, AtomicInteger> destroyed = JettyNode.newCounter();
-    private final List<JettyNode> nodes = new ArrayList<>();
-    private HttpClient client;
-    private UnifiedJedis redis;
-
-    @BeforeEach
-    public void start() throws Exception
+    // Each request names its session itself: the tests share sessions across threads and nodes.
+    @RegisterExtension
+    final JettyNodes cluster = new JettyNodes(REDIS, client ->
     {
-        client = new HttpClient();
-        // Each request names its session itself: the tests share sessions across threads and nodes.
         client.setHttpCookieStore(new HttpCookieStore.Empty());
         client.setMaxConnectionsPerDestination(64);
-        client.start();
-        redis = REDIS.newClient();
+    });
+
+    @BeforeEach
+    public void hold()
+    {
         JettyNode.HOLD = new JettyNode.Hold();
     }
 
+    // Runs before the nodes stop: a request held by a test must not keep a node from stopping.
     @AfterEach
-    public void stop() throws Exception
+    public void release()
     {
         JettyNode.HOLD.release.countDown();
-        for (JettyNode node : nodes)
-            node.close();
-        client.stop();
-        redis.close();
     }
 
     private JettyNode node(String name, JettyNode.Cache cache) throws Exception
     {
-        JettyNode node = new JettyNode(name, REDIS.uri(), prefix, cache, destroyed).start();
-        nodes.add(node);
-        return node;
+        return cluster.start(name, cache);
     }
-
-    private final Map<JettyNode, AtomicInteger> sent = new java.util.concurrent.ConcurrentHashMap<>();
 
     private String get(JettyNode node, String sessionId, String query) throws Exception
     {
-        sent.computeIfAbsent(node, n -> new AtomicInteger()).incrementAndGet();
-        var request = client.newRequest(node.url(query));
+        var request = cluster.client.newRequest(node.url(query));
         if (sessionId != null)
             request.headers(headers -> headers.put("Cookie", "JSESSIONID=" + sessionId + ".any"));
         return request.send().getContentAsString();
@@ -87,7 +72,7 @@ public class ConcurrentSessionUpdatesTest
 
     private byte[] key(String id)
     {
-        return new SessionKeys(prefix, "_app", "0.0.0.0").session(id);
+        return new SessionKeys(cluster.prefix, "_app", "0.0.0.0").session(id);
     }
 
     @ParameterizedTest
@@ -127,7 +112,7 @@ public class ConcurrentSessionUpdatesTest
             expected.putAll(writes.get(2, TimeUnit.MINUTES));
         threads.shutdown();
 
-        awaitAllCompleted();
+        cluster.awaitIdle();
         int lost = 0;
         int lostSessions = 0;
         RedisSessionDataStore store = pair[0].store();
@@ -153,12 +138,6 @@ public class ConcurrentSessionUpdatesTest
         assertEquals(0, lost, "lost updates");
     }
 
-    /** Waits until every node has finished, session saves included, every request sent to it. */
-    private void awaitAllCompleted() throws InterruptedException
-    {
-        for (Map.Entry<JettyNode, AtomicInteger> node : sent.entrySet())
-            node.getKey().awaitCompleted(node.getValue().get());
-    }
 
     /**
      * The same attribute from two nodes: last write wins, so a counter incremented concurrently loses
@@ -173,8 +152,7 @@ public class ConcurrentSessionUpdatesTest
         JettyNode[] pair = new JettyNode[2];
         for (int n = 0; n < 2; n++)
         {
-            pair[n] = new JettyNode("node" + n, REDIS.uri(), prefix, JettyNode.Cache.NULL, destroyed).lockSessions().start();
-            nodes.add(pair[n]);
+            pair[n] = cluster.start("node" + n, JettyNode.Cache.NULL, JettyNode::lockSessions);
         }
         String id = get(pair[0], null, "op=create");
         ExecutorService pool = Executors.newFixedThreadPool(2 * threads);
@@ -192,7 +170,7 @@ public class ConcurrentSessionUpdatesTest
         for (Future<?> f : done)
             f.get(2, TimeUnit.MINUTES);
         pool.shutdown();
-        awaitAllCompleted();
+        cluster.awaitIdle();
         Object counter = pair[0].store().load(id).getAttribute("counter");
         System.out.printf("locked counter: %d increments from %d threads on 2 nodes, counter = %s%n", 2 * threads * increments, 2 * threads, counter);
         assertEquals(2 * threads * increments, counter);
@@ -213,15 +191,15 @@ public class ConcurrentSessionUpdatesTest
         Future<String> held = thread.submit(() -> get(a, id, "op=hold&name=late&value=write"));
         assertTrue(JettyNode.HOLD.entered.await(10, TimeUnit.SECONDS));
         assertEquals("ok", get(b, id, "op=invalidate"));
-        assertFalse(redis.exists(key(id)));
+        assertFalse(cluster.redis.exists(key(id)));
         JettyNode.HOLD.release.countDown();
         // A NullSessionCache request holds its own copy and writes to it; a DefaultSessionCache node has
         // dropped the session on B's broadcast, so the request finds it invalid, as after a local invalidate.
         assertEquals(cache == JettyNode.Cache.NULL ? "ok" : "invalidated", held.get(10, TimeUnit.SECONDS));
         thread.shutdown();
 
-        awaitAllCompleted();
-        assertFalse(redis.exists(key(id)), "the invalidated session was re-created, whole or partial");
+        cluster.awaitIdle();
+        assertFalse(cluster.redis.exists(key(id)), "the invalidated session was re-created, whole or partial");
         assertEquals("none", get(b, id, "op=get&name=k"));
     }
 
@@ -241,12 +219,12 @@ public class ConcurrentSessionUpdatesTest
         Future<String> held = thread.submit(() -> get(a, id, "op=hold&name=late&value=write"));
         assertTrue(JettyNode.HOLD.entered.await(10, TimeUnit.SECONDS));
         // Redis still says the session expired a second after it was created: a scavenger deletes it.
-        Await.until("a scavenger expired the session", Duration.ofSeconds(20), () -> !redis.exists(key(id)));
+        Await.until("a scavenger expired the session", Duration.ofSeconds(20), () -> !cluster.redis.exists(key(id)));
         JettyNode.HOLD.release.countDown();
         assertEquals("ok", held.get(10, TimeUnit.SECONDS));
         thread.shutdown();
 
-        awaitAllCompleted();
-        assertFalse(redis.exists(key(id)), "the expired session was re-created, whole or partial");
+        cluster.awaitIdle();
+        assertFalse(cluster.redis.exists(key(id)), "the expired session was re-created, whole or partial");
     }
 }

@@ -1,16 +1,11 @@
 package io.github.jettyredis.session;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.eclipse.jetty.client.HttpClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import redis.clients.jedis.UnifiedJedis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,40 +26,20 @@ public class DeltaWriteTest
     @RegisterExtension
     static final PrivateRedis REDIS = new PrivateRedis();
 
-    private final List<JettyNode> nodes = new ArrayList<>();
-    private HttpClient client;
-    private UnifiedJedis redis;
-
-    @BeforeEach
-    public void start() throws Exception
-    {
-        client = new HttpClient();
-        client.start();
-        redis = REDIS.newClient();
-    }
-
-    @AfterEach
-    public void stop() throws Exception
-    {
-        for (JettyNode node : nodes)
-            node.close();
-        client.stop();
-        redis.close();
-    }
-
-    private int sent;
+    @RegisterExtension
+    final JettyNodes cluster = new JettyNodes(REDIS);
 
     /** Sends a request and waits until the node has saved its session. */
     private String get(JettyNode node, String query) throws Exception
     {
-        String reply = client.GET(node.url(query)).getContentAsString();
-        node.awaitCompleted(++sent);
+        String reply = cluster.client.GET(node.url(query)).getContentAsString();
+        node.awaitIdle();
         return reply;
     }
 
     private long inputBytes()
     {
-        String stats = redis.info("stats");
+        String stats = cluster.redis.info("stats");
         for (String line : stats.split("\r\n"))
             if (line.startsWith("total_net_input_bytes:"))
                 return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
@@ -86,13 +61,12 @@ public class DeltaWriteTest
     @EnumSource(JettyNode.Cache.class)
     public void touchesAndSmallChangesSendOnlyWhatChanged(JettyNode.Cache cache) throws Exception
     {
-        JettyNode node = new JettyNode("node", REDIS.uri(), RedisTestServer.uniquePrefix(), cache, JettyNode.newCounter()).start();
-        nodes.add(node);
+        JettyNode node = cluster.start("node", cache);
         String id = get(node, "op=create");
         get(node, "op=bytes&name=big&size=" + BIG);
         for (int i = 0; i < 10; i++)
             get(node, "op=set&name=small" + i + "&value=value" + i);
-        long wholeSession = redis.hgetAll(node.store().getKeys().session(id)).entrySet().stream()
+        long wholeSession = cluster.redis.hgetAll(node.store().getKeys().session(id)).entrySet().stream()
             .mapToLong(field -> field.getKey().length + field.getValue().length).sum();
 
         long touch = bytesPerRequest(node, "op=touch");
@@ -108,8 +82,7 @@ public class DeltaWriteTest
     @EnumSource(JettyNode.Cache.class)
     public void anAttributeChangedInPlaceIsSaved(JettyNode.Cache cache) throws Exception
     {
-        JettyNode a = new JettyNode("nodeA", REDIS.uri(), RedisTestServer.uniquePrefix(), cache, JettyNode.newCounter()).start();
-        nodes.add(a);
+        JettyNode a = cluster.start("nodeA", cache);
         String id = get(a, "op=create");
         get(a, "op=append&name=cart&value=book");
         // No setAttribute: the servlet adds to the list it got from the session.

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.time.Duration;
 import java.util.stream.Stream;
 
 import io.github.jettyredis.session.codec.SessionHashCodec;
@@ -41,7 +39,7 @@ public class Ee10WebAppSessionTest
     private final UnifiedJedis redis = RedisTestServer.shared().newClient();
     private Server server;
     private WebAppContext webapp;
-    private final AtomicInteger completedRequests = new AtomicInteger();
+    private JettyNode.CompletionCounter completions;
     private HttpClient client;
 
     /** Counts visits in the session and echoes the session id: {@code id count}. */
@@ -84,7 +82,8 @@ public class Ee10WebAppSessionTest
         webapp.setContextPath("/app");
         webapp.setBaseResourceAsPath(base);
         webapp.addServlet(CounterServlet.class, "/count");
-        server.setHandler(new JettyNode.CompletionCounter(webapp, completedRequests));
+        completions = new JettyNode.CompletionCounter(webapp);
+        server.setHandler(completions);
         server.start();
 
         client = new HttpClient();
@@ -133,7 +132,7 @@ public class Ee10WebAppSessionTest
         String id = client.GET(url).getContentAsString().split(" ")[0];
 
         // The last write happens as the request leaves, which can be after the response arrived.
-        Await.until("the first request saved the session", Duration.ofSeconds(10), () -> completedRequests.get() == 1);
+        completions.awaitIdle();
         // Corrupt the stored session, as a bad redeploy or a foreign writer would.
         redis.hset(sessionKey(id), SessionHashCodec.METADATA_FIELD, new byte[]{(byte)0xde, (byte)0xad});
 

@@ -84,10 +84,9 @@ final class JettyNode implements AutoCloseable
     static volatile Hold HOLD = new Hold();
 
     final Server server = new Server();
-    /** Requests whose session was saved and released: counted after Jetty's session layer is done. */
-    final AtomicInteger completedRequests = new AtomicInteger();
     final RedisSessionDataStoreFactory sessions = new RedisSessionDataStoreFactory();
     final WebAppContext webapp = new WebAppContext();
+    private final CompletionCounter completions;
     private final ServerConnector connector = new ServerConnector(server);
     private final String redisUri;
     private final String prefix;
@@ -128,35 +127,44 @@ final class JettyNode implements AutoCloseable
         webapp.setBaseResourceAsPath(base);
         webapp.addServlet(SessionServlet.class, "/s");
         webapp.addEventListener(new CountingListener(destroyed));
-        server.setHandler(new CompletionCounter(webapp, completedRequests));
+        completions = new CompletionCounter(webapp);
+        server.setHandler(completions);
     }
 
     /**
-     * Waits until the node has finished {@code count} requests in all, their session saves included
-     * (a request's last save happens as it leaves, which can be after the client has the response).
+     * Waits until the node has finished every request it received, session saves included (a request's
+     * last save happens as it leaves, which can be after the client has the response).
      */
-    void awaitCompleted(int count) throws InterruptedException
+    void awaitIdle() throws InterruptedException
     {
-        Await.until(count + " requests completed", Duration.ofSeconds(10), () -> completedRequests.get() >= count);
+        completions.awaitIdle();
     }
 
     /**
-     * Counts a request once its session was saved: the stream wrapper it adds first is the innermost, and
-     * Jetty's session layer saves the session before passing completion inwards.
+     * Counts requests as they arrive and once their session was saved: the stream wrapper it adds first is
+     * the innermost, and Jetty's session layer saves the session before passing completion inwards.
      */
     static final class CompletionCounter extends Handler.Wrapper
     {
-        private final AtomicInteger completed;
+        private final AtomicInteger received = new AtomicInteger();
+        private final AtomicInteger completed = new AtomicInteger();
 
-        CompletionCounter(Handler handler, AtomicInteger completed)
+        CompletionCounter(Handler handler)
         {
             super(handler);
-            this.completed = completed;
+        }
+
+        /** Waits until every request received so far has completed, its session saved. */
+        void awaitIdle() throws InterruptedException
+        {
+            int count = received.get();
+            Await.until(count + " requests completed", Duration.ofSeconds(10), () -> completed.get() >= count);
         }
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception
         {
+            received.incrementAndGet();
             request.addHttpStreamWrapper(stream -> new HttpStream.Wrapper(stream)
             {
                 @Override

@@ -3,19 +3,14 @@ package io.github.jettyredis.session;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.eclipse.jetty.client.HttpClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import redis.clients.jedis.UnifiedJedis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,11 +27,8 @@ public class TwoNodeSessionTest
     @RegisterExtension
     static final PrivateRedis REDIS = new PrivateRedis();
 
-    private final String prefix = RedisTestServer.uniquePrefix();
-    private final Map<String, AtomicInteger> destroyed = JettyNode.newCounter();
-    private final List<JettyNode> nodes = new ArrayList<>();
-    private UnifiedJedis redis;
-    private HttpClient client;
+    @RegisterExtension
+    final JettyNodes cluster = new JettyNodes(REDIS);
 
     private JettyNode node(String name, JettyNode.Cache cache) throws Exception
     {
@@ -45,22 +37,12 @@ public class TwoNodeSessionTest
 
     private JettyNode node(String name, JettyNode.Cache cache, int savePeriodSec) throws Exception
     {
-        JettyNode node = new JettyNode(name, REDIS.uri(), prefix, cache, destroyed);
-        node.sessions.setSavePeriodSec(savePeriodSec);
-        nodes.add(node.start());
-        return node;
-    }
-
-    @BeforeEach
-    public void startClient() throws Exception
-    {
-        client = new HttpClient();
-        client.start();
+        return cluster.start(name, cache, node -> node.sessions.setSavePeriodSec(savePeriodSec));
     }
 
     private String get(String url) throws Exception
     {
-        return client.GET(url).getContentAsString();
+        return cluster.client.GET(url).getContentAsString();
     }
 
     private String getUnchecked(String url)
@@ -75,36 +57,19 @@ public class TwoNodeSessionTest
         }
     }
 
-    @AfterEach
-    public void stop() throws Exception
-    {
-        for (JettyNode node : nodes)
-            node.close();
-        client.stop();
-        if (redis != null)
-            redis.close();
-    }
-
-    private UnifiedJedis redis()
-    {
-        if (redis == null)
-            redis = REDIS.newClient();
-        return redis;
-    }
-
     private byte[] sessionKey(String id)
     {
-        return new SessionKeys(prefix, "_app", "0.0.0.0").session(id);
+        return new SessionKeys(cluster.prefix, "_app", "0.0.0.0").session(id);
     }
 
     private byte[] expiryIndex()
     {
-        return new SessionKeys(prefix, "_app", "0.0.0.0").expiryIndex();
+        return new SessionKeys(cluster.prefix, "_app", "0.0.0.0").expiryIndex();
     }
 
     private int destroyedCount(String id)
     {
-        AtomicInteger count = destroyed.get(id);
+        AtomicInteger count = cluster.destroyed.get(id);
         return count == null ? 0 : count.get();
     }
 
@@ -143,11 +108,11 @@ public class TwoNodeSessionTest
         assertEquals("v", get(b.url("op=get&name=k")));
 
         get(a.url("op=invalidate"));
-        assertFalse(redis().exists(sessionKey(id)));
+        assertFalse(cluster.redis.exists(sessionKey(id)));
         // NullSessionCache reads Redis on every request; DefaultSessionCache drops its copy on the
         // deletion broadcast, which arrives while A's response is on its way.
         Await.until("B no longer serves the session", Duration.ofSeconds(2), () -> "none".equals(getUnchecked(b.url("op=get&name=k"))));
-        assertFalse(redis().exists(sessionKey(id)), "B's request did not re-create the session");
+        assertFalse(cluster.redis.exists(sessionKey(id)), "B's request did not re-create the session");
         assertEquals(1, destroyedCount(id), "sessionDestroyed fires once, on the node that invalidated");
     }
 
@@ -163,10 +128,10 @@ public class TwoNodeSessionTest
         assertNotEquals(oldId, newId);
 
         assertEquals("kept", get(b.url("op=get&name=k")));
-        assertFalse(redis().exists(sessionKey(oldId)), "the old id is gone");
-        assertTrue(redis().exists(sessionKey(newId)));
-        assertNull(redis().zscore(expiryIndex(), SessionKeys.bytes(oldId)));
-        String commandStats = redis().info("commandstats");
+        assertFalse(cluster.redis.exists(sessionKey(oldId)), "the old id is gone");
+        assertTrue(cluster.redis.exists(sessionKey(newId)));
+        assertNull(cluster.redis.zscore(expiryIndex(), SessionKeys.bytes(oldId)));
+        String commandStats = cluster.redis.info("commandstats");
         assertFalse(commandStats.contains("cmdstat_rename"), commandStats);
     }
 
@@ -188,12 +153,14 @@ public class TwoNodeSessionTest
             assertEquals("ok", get(setter.url("op=ttl&n=" + n)));
             Await.until("TTL follows interval " + n, Duration.ofSeconds(5), () -> ttlMatches(id, n, margin));
             assertEquals(Integer.toString(n), get(reader.url("op=interval")), "the other node honours it");
+            // Its save as it leaves must not land after the next change.
+            reader.awaitIdle();
         }
     }
 
     private boolean ttlMatches(String id, int intervalSec, long marginMs)
     {
-        long pttl = redis().pttl(sessionKey(id));
+        long pttl = cluster.redis.pttl(sessionKey(id));
         if (intervalSec <= 0)
             return pttl == -1;
         long expected = TimeUnit.SECONDS.toMillis(intervalSec) + marginMs;
@@ -206,13 +173,14 @@ public class TwoNodeSessionTest
         JettyNode a = node("nodeA", JettyNode.Cache.NULL);
         JettyNode b = node("nodeB", JettyNode.Cache.NULL);
         String id = get(a.url("op=create&ttl=600"));
-        // The create request's last save, as it leaves, must not land after the operator's change.
-        a.awaitCompleted(1);
+        // A request's last save, as it leaves, must not land after the operator's change.
+        a.awaitIdle();
         assertTrue(b.store().setSessionMaxInactiveInterval(id, 42));
         assertTrue(ttlMatches(id, 42, b.store().getTtlMarginMs()));
         assertEquals("42", get(a.url("op=interval")));
+        a.awaitIdle();
         assertTrue(b.store().setSessionMaxInactiveInterval(id, 0));
-        assertEquals(-1, redis().pttl(sessionKey(id)));
+        assertEquals(-1, cluster.redis.pttl(sessionKey(id)));
         assertFalse(b.store().setSessionMaxInactiveInterval("no-such-session", 10));
     }
 
@@ -232,7 +200,7 @@ public class TwoNodeSessionTest
             TimeUnit.MILLISECONDS.sleep(400); // the request gap, shorter than the 2 s interval
         }
         assertEquals(0, destroyedCount(id));
-        assertTrue(redis().exists(sessionKey(id)));
+        assertTrue(cluster.redis.exists(sessionKey(id)));
     }
 
     @Test
@@ -243,37 +211,36 @@ public class TwoNodeSessionTest
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++)
         {
-            client.getHttpCookieStore().clear();
+            cluster.client.getHttpCookieStore().clear();
             ids.add(get(a.url("op=create&ttl=1")));
         }
         a.close(); // node A is gone, its sessions still in Redis
-        nodes.remove(a);
 
         Await.until("B expires A's sessions", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> destroyedCount(id) == 1));
         for (String id : ids)
         {
-            assertFalse(redis().exists(sessionKey(id)), id);
-            assertNull(redis().zscore(expiryIndex(), SessionKeys.bytes(id)), id);
+            assertFalse(cluster.redis.exists(sessionKey(id)), id);
+            assertNull(cluster.redis.zscore(expiryIndex(), SessionKeys.bytes(id)), id);
         }
     }
 
     @Test
     public void sessionsThatExpireWhileNoNodeHoldsThemAreDestroyedExactlyOnce() throws Exception
     {
-        node("nodeA", JettyNode.Cache.NULL);
-        node("nodeB", JettyNode.Cache.NULL);
+        JettyNode a = node("nodeA", JettyNode.Cache.NULL);
+        JettyNode b = node("nodeB", JettyNode.Cache.NULL);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 20; i++)
         {
-            client.getHttpCookieStore().clear();
-            ids.add(get(nodes.get(i % 2).url("op=create&ttl=1")));
+            cluster.client.getHttpCookieStore().clear();
+            ids.add(get((i % 2 == 0 ? a : b).url("op=create&ttl=1")));
         }
         Await.until("every session destroyed", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> destroyedCount(id) >= 1));
         // Both scavengers keep running: watch three more of their cycles for a second firing.
         TimeUnit.SECONDS.sleep(3);
         for (String id : ids)
             assertEquals(1, destroyedCount(id), "sessionDestroyed of " + id);
-        assertEquals(0, redis().zcard(expiryIndex()));
+        assertEquals(0, cluster.redis.zcard(expiryIndex()));
         System.out.printf("sessionDestroyed per expired session across 2 nodes: %.2f (%d sessions)%n",
             ids.stream().mapToInt(this::destroyedCount).average().orElse(0), ids.size());
     }

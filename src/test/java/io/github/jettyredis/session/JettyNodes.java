@@ -1,0 +1,91 @@
+package io.github.jettyredis.session;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import org.eclipse.jetty.client.HttpClient;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * The Jetty nodes of one test on a class's {@link PrivateRedis}, with an HTTP client to call them and a
+ * Redis client to check what they stored; all started before each test and closed after it (after the
+ * class's own {@code @AfterEach} methods):
+ * {@code @RegisterExtension final JettyNodes cluster = new JettyNodes(REDIS);}
+ */
+public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
+{
+    /** The key prefix every node of the test shares. */
+    final String prefix = RedisTestServer.uniquePrefix();
+    /** Session id to the number of {@code sessionDestroyed} calls, across the nodes. */
+    final Map<String, AtomicInteger> destroyed = JettyNode.newCounter();
+    private final PrivateRedis redisServer;
+    private final Consumer<HttpClient> clientSetup;
+    private final List<JettyNode> nodes = new ArrayList<>();
+    HttpClient client;
+    UnifiedJedis redis;
+
+    /**
+     * @param redisServer the Redis the nodes share
+     */
+    public JettyNodes(PrivateRedis redisServer)
+    {
+        this(redisServer, client -> {});
+    }
+
+    /**
+     * @param redisServer the Redis the nodes share
+     * @param clientSetup configures the HTTP client before it starts
+     */
+    public JettyNodes(PrivateRedis redisServer, Consumer<HttpClient> clientSetup)
+    {
+        this.redisServer = redisServer;
+        this.clientSetup = clientSetup;
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws Exception
+    {
+        client = new HttpClient();
+        clientSetup.accept(client);
+        client.start();
+        redis = redisServer.newClient();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception
+    {
+        for (JettyNode node : nodes)
+            node.close();
+        nodes.clear();
+        client.stop();
+        redis.close();
+    }
+
+    /** Waits until every node of the test has finished every request it received, session saves included. */
+    void awaitIdle() throws InterruptedException
+    {
+        for (JettyNode node : nodes)
+            node.awaitIdle();
+    }
+
+    /** @return a started node of the test */
+    JettyNode start(String name, JettyNode.Cache cache) throws Exception
+    {
+        return start(name, cache, node -> {});
+    }
+
+    /** @return a node of the test, configured before it starts */
+    JettyNode start(String name, JettyNode.Cache cache, Consumer<JettyNode> configure) throws Exception
+    {
+        JettyNode node = new JettyNode(name, redisServer.uri(), prefix, cache, destroyed);
+        configure.accept(node);
+        nodes.add(node.start());
+        return node;
+    }
+}
