@@ -45,10 +45,12 @@ import org.eclipse.jetty.session.SessionCacheFactory;
  *   <li>{@code ?op=readfoo}: {@code <i> <whether Foo came from this webapp's loader>}</li>
  *   <li>{@code ?op=ttl&n=N}: {@code setMaxInactiveInterval(N)}; {@code ?op=interval}: reads it</li>
  *   <li>{@code ?op=invalidate}, {@code ?op=renew} (changeSessionId; replies with the new id)</li>
- *   <li>{@code ?op=touch}: reads the session, changes nothing</li>
+ *   <li>{@code ?op=touch}: reads the session, changes nothing; {@code ?op=id}: replies with its id</li>
  *   <li>{@code ?op=append&name=X&value=Y}: adds Y to the list attribute X in place, without setAttribute</li>
  *   <li>{@code ?op=list&name=X}: the list attribute X, comma separated</li>
  *   <li>{@code ?op=bytes&name=X&size=N}: sets a byte[] of N bytes</li>
+ *   <li>{@code ?op=big&name=X&kind=array|map|unserializable&n=N}: sets a list holding a byte[N], a map of N
+ *   entries, or a value that cannot be serialized</li>
  *   <li>{@code ?op=incr&name=X}: increments the Integer attribute X, replies with the new value</li>
  *   <li>{@code ?op=hold&name=X&value=Y}: takes the session, waits for {@link #HOLD} to be released, then sets X</li>
  * </ul>
@@ -86,6 +88,7 @@ final class JettyNode implements AutoCloseable
     final Server server = new Server();
     final RedisSessionDataStoreFactory sessions = new RedisSessionDataStoreFactory();
     final WebAppContext webapp = new WebAppContext();
+    private final AtomicInteger scavenges = new AtomicInteger();
     private final CompletionCounter completions;
     private final ServerConnector connector = new ServerConnector(server);
     private final String redisUri;
@@ -105,7 +108,15 @@ final class JettyNode implements AutoCloseable
         server.addConnector(connector);
         DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
         ids.setWorkerName(name);
-        HouseKeeper houseKeeper = new HouseKeeper();
+        HouseKeeper houseKeeper = new HouseKeeper()
+        {
+            @Override
+            public void scavenge()
+            {
+                super.scavenge();
+                scavenges.incrementAndGet();
+            }
+        };
         houseKeeper.setIntervalSec(1);
         ids.setSessionHouseKeeper(houseKeeper);
         server.addBean(ids, true);
@@ -138,6 +149,16 @@ final class JettyNode implements AutoCloseable
     void awaitIdle() throws InterruptedException
     {
         completions.awaitIdle();
+    }
+
+    /**
+     * Waits until the node's scavenger has finished {@code cycles} more runs than it had when called: how a
+     * test sees that "nothing happens" (no expiry, no listener) without sleeping for a guessed time.
+     */
+    void awaitScavenges(int cycles) throws InterruptedException
+    {
+        int target = scavenges.get() + cycles;
+        Await.until(cycles + " scavenge cycles", Duration.ofSeconds(10L * cycles + 10), () -> scavenges.get() >= target);
     }
 
     /**
@@ -276,6 +297,12 @@ final class JettyNode implements AutoCloseable
                 }
                 case "renew" -> request.changeSessionId();
                 case "touch" -> "ok";
+                case "big" ->
+                {
+                    session.setAttribute(request.getParameter("name"), bigValue(request.getParameter("kind"), Integer.parseInt(request.getParameter("n"))));
+                    yield "ok";
+                }
+                case "id" -> session.getId();
                 case "append" ->
                 {
                     @SuppressWarnings("unchecked")
@@ -316,6 +343,24 @@ final class JettyNode implements AutoCloseable
                 }
                 default -> throw new IllegalArgumentException(op);
             });
+        }
+
+        /** Values only Java serialization writes, large in the ways the read side's filter limits. */
+        private static Object bigValue(String kind, int n)
+        {
+            return switch (kind)
+            {
+                case "array" -> new ArrayList<>(List.of(new byte[n]));
+                case "map" ->
+                {
+                    Map<Integer, Integer> map = new java.util.HashMap<>();
+                    for (int i = 0; i < n; i++)
+                        map.put(i, i);
+                    yield map;
+                }
+                case "unserializable" -> new Object();
+                default -> throw new IllegalArgumentException(kind);
+            };
         }
 
         private static void awaitRelease(Hold hold)

@@ -67,6 +67,38 @@ public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
         redis.close();
     }
 
+    /** @return the body of the answer to a GET */
+    String get(String url) throws Exception
+    {
+        return client.GET(url).getContentAsString();
+    }
+
+    /** @return the body of the answer to a GET; for conditions, which cannot throw checked exceptions */
+    String getUnchecked(String url)
+    {
+        try
+        {
+            return get(url);
+        }
+        catch (Exception e)
+        {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @return how many times {@code sessionDestroyed} fired for a session, across the nodes */
+    int destroyedCount(String id)
+    {
+        AtomicInteger count = destroyed.get(id);
+        return count == null ? 0 : count.get();
+    }
+
+    /** @return the key layout of the nodes' webapp, {@code /app} on any virtual host */
+    SessionKeys keys()
+    {
+        return new SessionKeys(prefix, "_app", "0.0.0.0");
+    }
+
     /** Waits until every node of the test has finished every request it received, session saves included. */
     void awaitIdle() throws InterruptedException
     {

@@ -32,6 +32,12 @@ public final class PrivateRedis implements BeforeAllCallback, AfterAllCallback
         return server.uri();
     }
 
+    /** @return the server itself, to stop, pause or restart it */
+    public RedisTestServer server()
+    {
+        return server;
+    }
+
     /** @return a new client for assertions; close it when done */
     public UnifiedJedis newClient()
     {

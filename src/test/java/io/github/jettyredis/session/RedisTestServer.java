@@ -170,10 +170,32 @@ public final class RedisTestServer implements AutoCloseable
     {
         if (process != null)
         {
+            // SIGKILL ends a paused (SIGSTOPped) process as well.
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
             process = null;
         }
+    }
+
+    /** Stops the process with SIGSTOP: it keeps its connections and data but answers nothing, as a stalled Redis. */
+    public synchronized void pause() throws IOException, InterruptedException
+    {
+        signal("-STOP");
+    }
+
+    /** Lets a {@link #pause() paused} process run again with SIGCONT. */
+    public synchronized void resume() throws IOException, InterruptedException
+    {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) throws IOException, InterruptedException
+    {
+        if (process == null)
+            throw new IllegalStateException("Not running: " + uri);
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0)
+            throw new IOException("kill " + signal + " " + process.pid() + " failed");
     }
 
     @Override

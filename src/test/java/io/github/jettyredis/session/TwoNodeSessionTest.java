@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,51 +39,18 @@ public class TwoNodeSessionTest
         return cluster.start(name, cache, node -> node.sessions.setSavePeriodSec(savePeriodSec));
     }
 
-    private String get(String url) throws Exception
-    {
-        return cluster.client.GET(url).getContentAsString();
-    }
-
-    private String getUnchecked(String url)
-    {
-        try
-        {
-            return get(url);
-        }
-        catch (Exception e)
-        {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private byte[] sessionKey(String id)
-    {
-        return new SessionKeys(cluster.prefix, "_app", "0.0.0.0").session(id);
-    }
-
-    private byte[] expiryIndex()
-    {
-        return new SessionKeys(cluster.prefix, "_app", "0.0.0.0").expiryIndex();
-    }
-
-    private int destroyedCount(String id)
-    {
-        AtomicInteger count = cluster.destroyed.get(id);
-        return count == null ? 0 : count.get();
-    }
-
     @ParameterizedTest
     @EnumSource(JettyNode.Cache.class)
     public void aSessionMadeOnOneNodeIsReadAndChangedOnTheOther(JettyNode.Cache cache) throws Exception
     {
         JettyNode a = node("nodeA", cache);
         JettyNode b = node("nodeB", cache);
-        get(a.url("op=create"));
-        get(a.url("op=set&name=colour&value=red"));
-        assertEquals("red", get(b.url("op=get&name=colour")));
-        get(b.url("op=set&name=colour&value=blue"));
+        cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=colour&value=red"));
+        assertEquals("red", cluster.get(b.url("op=get&name=colour")));
+        cluster.get(b.url("op=set&name=colour&value=blue"));
         if (cache == JettyNode.Cache.NULL)
-            assertEquals("blue", get(a.url("op=get&name=colour")));
+            assertEquals("blue", cluster.get(a.url("op=get&name=colour")));
     }
 
     @Test
@@ -92,9 +58,9 @@ public class TwoNodeSessionTest
     {
         JettyNode a = node("nodeA", JettyNode.Cache.NULL);
         JettyNode b = node("nodeB", JettyNode.Cache.NULL);
-        get(a.url("op=create"));
-        get(a.url("op=foo&i=42"));
-        assertEquals("42 true", get(b.url("op=readfoo")));
+        cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=foo&i=42"));
+        assertEquals("42 true", cluster.get(b.url("op=readfoo")));
     }
 
     @ParameterizedTest
@@ -103,17 +69,17 @@ public class TwoNodeSessionTest
     {
         JettyNode a = node("nodeA", cache);
         JettyNode b = node("nodeB", cache);
-        String id = get(a.url("op=create"));
-        get(a.url("op=set&name=k&value=v"));
-        assertEquals("v", get(b.url("op=get&name=k")));
+        String id = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=k&value=v"));
+        assertEquals("v", cluster.get(b.url("op=get&name=k")));
 
-        get(a.url("op=invalidate"));
-        assertFalse(cluster.redis.exists(sessionKey(id)));
+        cluster.get(a.url("op=invalidate"));
+        assertFalse(cluster.redis.exists(cluster.keys().session(id)));
         // NullSessionCache reads Redis on every request; DefaultSessionCache drops its copy on the
         // deletion broadcast, which arrives while A's response is on its way.
-        Await.until("B no longer serves the session", Duration.ofSeconds(2), () -> "none".equals(getUnchecked(b.url("op=get&name=k"))));
-        assertFalse(cluster.redis.exists(sessionKey(id)), "B's request did not re-create the session");
-        assertEquals(1, destroyedCount(id), "sessionDestroyed fires once, on the node that invalidated");
+        Await.until("B no longer serves the session", Duration.ofSeconds(2), () -> "none".equals(cluster.getUnchecked(b.url("op=get&name=k"))));
+        assertFalse(cluster.redis.exists(cluster.keys().session(id)), "B's request did not re-create the session");
+        assertEquals(1, cluster.destroyedCount(id), "sessionDestroyed fires once, on the node that invalidated");
     }
 
     @ParameterizedTest
@@ -122,15 +88,15 @@ public class TwoNodeSessionTest
     {
         JettyNode a = node("nodeA", cache);
         JettyNode b = node("nodeB", cache);
-        String oldId = get(a.url("op=create"));
-        get(a.url("op=set&name=k&value=kept"));
-        String newId = get(a.url("op=renew"));
+        String oldId = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=k&value=kept"));
+        String newId = cluster.get(a.url("op=renew"));
         assertNotEquals(oldId, newId);
 
-        assertEquals("kept", get(b.url("op=get&name=k")));
-        assertFalse(cluster.redis.exists(sessionKey(oldId)), "the old id is gone");
-        assertTrue(cluster.redis.exists(sessionKey(newId)));
-        assertNull(cluster.redis.zscore(expiryIndex(), SessionKeys.bytes(oldId)));
+        assertEquals("kept", cluster.get(b.url("op=get&name=k")));
+        assertFalse(cluster.redis.exists(cluster.keys().session(oldId)), "the old id is gone");
+        assertTrue(cluster.redis.exists(cluster.keys().session(newId)));
+        assertNull(cluster.redis.zscore(cluster.keys().expiryIndex(), SessionKeys.bytes(oldId)));
         String commandStats = cluster.redis.info("commandstats");
         assertFalse(commandStats.contains("cmdstat_rename"), commandStats);
     }
@@ -141,7 +107,7 @@ public class TwoNodeSessionTest
     {
         JettyNode a = node("nodeA", JettyNode.Cache.NULL, savePeriodSec);
         JettyNode b = node("nodeB", JettyNode.Cache.NULL, savePeriodSec);
-        String id = get(a.url("op=create&ttl=600"));
+        String id = cluster.get(a.url("op=create&ttl=600"));
         long margin = a.store().getTtlMarginMs();
         // Shorten, lengthen, shorten again, alternating nodes; then immortal, then mortal again.
         int[] intervals = {60, 7200, 5, -1, 300};
@@ -150,9 +116,9 @@ public class TwoNodeSessionTest
             JettyNode setter = i % 2 == 0 ? a : b;
             JettyNode reader = i % 2 == 0 ? b : a;
             int n = intervals[i];
-            assertEquals("ok", get(setter.url("op=ttl&n=" + n)));
+            assertEquals("ok", cluster.get(setter.url("op=ttl&n=" + n)));
             Await.until("TTL follows interval " + n, Duration.ofSeconds(5), () -> ttlMatches(id, n, margin));
-            assertEquals(Integer.toString(n), get(reader.url("op=interval")), "the other node honours it");
+            assertEquals(Integer.toString(n), cluster.get(reader.url("op=interval")), "the other node honours it");
             // Its save as it leaves must not land after the next change.
             reader.awaitIdle();
         }
@@ -160,7 +126,7 @@ public class TwoNodeSessionTest
 
     private boolean ttlMatches(String id, int intervalSec, long marginMs)
     {
-        long pttl = cluster.redis.pttl(sessionKey(id));
+        long pttl = cluster.redis.pttl(cluster.keys().session(id));
         if (intervalSec <= 0)
             return pttl == -1;
         long expected = TimeUnit.SECONDS.toMillis(intervalSec) + marginMs;
@@ -172,15 +138,15 @@ public class TwoNodeSessionTest
     {
         JettyNode a = node("nodeA", JettyNode.Cache.NULL);
         JettyNode b = node("nodeB", JettyNode.Cache.NULL);
-        String id = get(a.url("op=create&ttl=600"));
+        String id = cluster.get(a.url("op=create&ttl=600"));
         // A request's last save, as it leaves, must not land after the operator's change.
         a.awaitIdle();
         assertTrue(b.store().setSessionMaxInactiveInterval(id, 42));
         assertTrue(ttlMatches(id, 42, b.store().getTtlMarginMs()));
-        assertEquals("42", get(a.url("op=interval")));
+        assertEquals("42", cluster.get(a.url("op=interval")));
         a.awaitIdle();
         assertTrue(b.store().setSessionMaxInactiveInterval(id, 0));
-        assertEquals(-1, cluster.redis.pttl(sessionKey(id)));
+        assertEquals(-1, cluster.redis.pttl(cluster.keys().session(id)));
         assertFalse(b.store().setSessionMaxInactiveInterval("no-such-session", 10));
     }
 
@@ -190,17 +156,17 @@ public class TwoNodeSessionTest
     {
         JettyNode a = node("nodeA", cache);
         JettyNode b = node("nodeB", cache);
-        String id = get(a.url("op=create&ttl=2"));
-        get(a.url("op=set&name=k&value=busy"));
+        String id = cluster.get(a.url("op=create&ttl=2"));
+        cluster.get(a.url("op=set&name=k&value=busy"));
         // Six seconds of requests on B, one every 400 ms: three intervals, six scavenges on A.
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
         while (System.nanoTime() < end)
         {
-            assertEquals("busy", get(b.url("op=get&name=k")));
+            assertEquals("busy", cluster.get(b.url("op=get&name=k")));
             TimeUnit.MILLISECONDS.sleep(400); // the request gap, shorter than the 2 s interval
         }
-        assertEquals(0, destroyedCount(id));
-        assertTrue(cluster.redis.exists(sessionKey(id)));
+        assertEquals(0, cluster.destroyedCount(id));
+        assertTrue(cluster.redis.exists(cluster.keys().session(id)));
     }
 
     @Test
@@ -212,15 +178,15 @@ public class TwoNodeSessionTest
         for (int i = 0; i < 5; i++)
         {
             cluster.client.getHttpCookieStore().clear();
-            ids.add(get(a.url("op=create&ttl=1")));
+            ids.add(cluster.get(a.url("op=create&ttl=1")));
         }
         a.close(); // node A is gone, its sessions still in Redis
 
-        Await.until("B expires A's sessions", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> destroyedCount(id) == 1));
+        Await.until("B expires A's sessions", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> cluster.destroyedCount(id) == 1));
         for (String id : ids)
         {
-            assertFalse(cluster.redis.exists(sessionKey(id)), id);
-            assertNull(cluster.redis.zscore(expiryIndex(), SessionKeys.bytes(id)), id);
+            assertFalse(cluster.redis.exists(cluster.keys().session(id)), id);
+            assertNull(cluster.redis.zscore(cluster.keys().expiryIndex(), SessionKeys.bytes(id)), id);
         }
     }
 
@@ -233,15 +199,15 @@ public class TwoNodeSessionTest
         for (int i = 0; i < 20; i++)
         {
             cluster.client.getHttpCookieStore().clear();
-            ids.add(get((i % 2 == 0 ? a : b).url("op=create&ttl=1")));
+            ids.add(cluster.get((i % 2 == 0 ? a : b).url("op=create&ttl=1")));
         }
-        Await.until("every session destroyed", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> destroyedCount(id) >= 1));
+        Await.until("every session destroyed", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> cluster.destroyedCount(id) >= 1));
         // Both scavengers keep running: watch three more of their cycles for a second firing.
         TimeUnit.SECONDS.sleep(3);
         for (String id : ids)
-            assertEquals(1, destroyedCount(id), "sessionDestroyed of " + id);
-        assertEquals(0, cluster.redis.zcard(expiryIndex()));
+            assertEquals(1, cluster.destroyedCount(id), "sessionDestroyed of " + id);
+        assertEquals(0, cluster.redis.zcard(cluster.keys().expiryIndex()));
         System.out.printf("sessionDestroyed per expired session across 2 nodes: %.2f (%d sessions)%n",
-            ids.stream().mapToInt(this::destroyedCount).average().orElse(0), ids.size());
+            ids.stream().mapToInt(cluster::destroyedCount).average().orElse(0), ids.size());
     }
 }

@@ -1,0 +1,179 @@
+package io.github.jettyredis.session;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A TCP proxy on the loopback interface between a node and its Redis, for the network faults a real
+ * deployment meets: {@link #blackhole()} silently drops everything on the connections open now, as a NAT or
+ * load balancer does when it forgets an idle flow (the peers are told nothing; new connections work), and
+ * {@link #refuse()} cuts every connection and refuses new ones, as an unreachable Redis looks, until
+ * {@link #restore()}.
+ */
+final class TcpProxy implements AutoCloseable
+{
+    private final int targetPort;
+    private final ServerSocket listener;
+    private final List<Link> links = new CopyOnWriteArrayList<>();
+    private final Thread acceptor;
+    private volatile boolean refusing;
+    private volatile boolean closed;
+
+    /**
+     * @param targetPort the port on 127.0.0.1 to forward to
+     */
+    TcpProxy(int targetPort) throws IOException
+    {
+        this.targetPort = targetPort;
+        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.acceptor = new Thread(this::accept, "tcp-proxy-" + listener.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** @return {@code redis://127.0.0.1:<the proxy's port>} */
+    String uri()
+    {
+        return "redis://127.0.0.1:" + listener.getLocalPort();
+    }
+
+    /** Stops forwarding on every connection open now, without telling either side; new connections work. */
+    void blackhole()
+    {
+        for (Link link : links)
+            link.blackholed = true;
+    }
+
+    /** Closes every connection and refuses new ones until {@link #restore()}. */
+    void refuse()
+    {
+        refusing = true;
+        for (Link link : links)
+            link.close();
+    }
+
+    /** Accepts and forwards new connections again. */
+    void restore()
+    {
+        refusing = false;
+    }
+
+    /** @return the number of connections the proxy forwards now */
+    int openConnections()
+    {
+        return (int)links.stream().filter(link -> !link.closed).count();
+    }
+
+    private void accept()
+    {
+        while (!closed)
+        {
+            try
+            {
+                Socket client = listener.accept();
+                if (refusing)
+                {
+                    client.close();
+                    continue;
+                }
+                Socket server = new Socket();
+                server.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 2000);
+                Link link = new Link(client, server);
+                links.add(link);
+                link.start();
+            }
+            catch (IOException e)
+            {
+                if (closed)
+                    return;
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException
+    {
+        closed = true;
+        listener.close();
+        for (Link link : links)
+            link.close();
+    }
+
+    /** One proxied connection: a thread per direction. */
+    private final class Link
+    {
+        private final Socket client;
+        private final Socket server;
+        private volatile boolean blackholed;
+        private volatile boolean closed;
+
+        Link(Socket client, Socket server)
+        {
+            this.client = client;
+            this.server = server;
+        }
+
+        void start() throws IOException
+        {
+            pump(client.getInputStream(), server.getOutputStream(), "up");
+            pump(server.getInputStream(), client.getOutputStream(), "down");
+        }
+
+        private void pump(InputStream in, OutputStream out, String direction)
+        {
+            Thread thread = new Thread(() ->
+            {
+                byte[] buffer = new byte[16 * 1024];
+                try
+                {
+                    for (int n = in.read(buffer); n >= 0; n = in.read(buffer))
+                    {
+                        // A black hole reads on, so that neither side notices anything.
+                        if (!blackholed)
+                        {
+                            out.write(buffer, 0, n);
+                            out.flush();
+                        }
+                    }
+                }
+                catch (IOException e)
+                {
+                    // The other direction, or close(), ended the link.
+                }
+                if (!blackholed)
+                    close();
+            }, "tcp-proxy-" + direction);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void close()
+        {
+            closed = true;
+            links.remove(this);
+            try
+            {
+                client.close();
+            }
+            catch (IOException e)
+            {
+                // closing anyway
+            }
+            try
+            {
+                server.close();
+            }
+            catch (IOException e)
+            {
+                // closing anyway
+            }
+        }
+    }
+}
