@@ -12,16 +12,23 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.util.SafeEncoder;
 
 /**
- * A Lua script on exactly one key, sent by SHA1 ({@code EVALSHA}) and by source only when Redis does not
- * have it yet (after a restart or on a new cluster node), so that a call costs a few bytes of script.
+ * A Lua script on a fixed number of keys of one hash slot, sent by SHA1 ({@code EVALSHA}) and by source
+ * only when Redis does not have it yet (after a restart or on a new cluster node), so that a call costs a
+ * few bytes of script.
  */
 final class LuaScript
 {
     private final byte[] source;
     private final byte[] sha1;
+    private final int keys;
 
-    LuaScript(String source)
+    /**
+     * @param keys how many of a call's first arguments are keys
+     * @param source the script
+     */
+    LuaScript(int keys, String source)
     {
+        this.keys = keys;
         this.source = source.getBytes(StandardCharsets.UTF_8);
         this.sha1 = SafeEncoder.encode(sha1Hex(this.source));
     }
@@ -30,21 +37,21 @@ final class LuaScript
      * Queues a call; its reply fails with NOSCRIPT if Redis lacks the script: pass it to {@link #result}.
      *
      * @param pipeline where to queue it
-     * @param keyAndArgs the key, then the arguments
+     * @param keysAndArgs the keys, then the arguments
      * @return the reply
      */
-    Response<Object> queue(AbstractPipeline pipeline, byte[][] keyAndArgs)
+    Response<Object> queue(AbstractPipeline pipeline, byte[][] keysAndArgs)
     {
-        return pipeline.evalsha(sha1, 1, keyAndArgs);
+        return pipeline.evalsha(sha1, keys, keysAndArgs);
     }
 
     /**
      * @param reply a reply of {@link #queue}, after the pipeline was synced
      * @param redis the client, to run the call again with the source if Redis lacked the script
-     * @param keyAndArgs the same key and arguments
+     * @param keysAndArgs the same keys and arguments
      * @return what the script returned
      */
-    Object result(Response<Object> reply, UnifiedJedis redis, byte[][] keyAndArgs)
+    Object result(Response<Object> reply, UnifiedJedis redis, byte[][] keysAndArgs)
     {
         try
         {
@@ -52,7 +59,7 @@ final class LuaScript
         }
         catch (JedisNoScriptException e)
         {
-            return redis.eval(source, 1, keyAndArgs);
+            return redis.eval(source, keys, keysAndArgs);
         }
     }
 
@@ -60,18 +67,18 @@ final class LuaScript
      * Runs a call on its own.
      *
      * @param redis the client
-     * @param keyAndArgs the key, then the arguments
+     * @param keysAndArgs the keys, then the arguments
      * @return what the script returned
      */
-    Object run(UnifiedJedis redis, byte[][] keyAndArgs)
+    Object run(UnifiedJedis redis, byte[][] keysAndArgs)
     {
         try
         {
-            return redis.evalsha(sha1, 1, keyAndArgs);
+            return redis.evalsha(sha1, keys, keysAndArgs);
         }
         catch (JedisNoScriptException e)
         {
-            return redis.eval(source, 1, keyAndArgs);
+            return redis.eval(source, keys, keysAndArgs);
         }
     }
 

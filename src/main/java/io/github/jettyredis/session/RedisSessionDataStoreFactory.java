@@ -1,5 +1,8 @@
 package io.github.jettyredis.session;
 
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
@@ -49,12 +52,15 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     private String serializerClass;
     private boolean broadcastInvalidation = true;
     private RedisClientFactory defaultClientFactory;
+    /** What the stores of this factory share per Redis client: one listener for deletions, one view of availability. */
+    private final RedisLinks links = new RedisLinks();
 
     @Override
     public SessionDataStore getSessionDataStore(SessionManager manager) throws Exception
     {
         RedisSessionDataStore store = new RedisSessionDataStore(effectiveClientFactory(), settings(),
             new SessionHashCodec(effectiveSerializer()), validPrefix());
+        store.setRedisLinks(links);
         store.setGracePeriodSec(getGracePeriodSec());
         store.setSavePeriodSec(getSavePeriodSec());
         store.setBroadcastInvalidation(broadcastInvalidation);
@@ -72,7 +78,15 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         settings();
         validPrefix();
         effectiveClientFactory();
-        effectiveSerializer();
+        AttributeSerializer serializer = effectiveSerializer();
+        try
+        {
+            serializer.checkUsable();
+        }
+        catch (IllegalStateException e)
+        {
+            throw new IllegalArgumentException("jetty.session.redis.serializer cannot be used: " + e.getMessage(), e);
+        }
     }
 
     private RedisClientSettings settings()
@@ -281,11 +295,12 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         this.clientFactoryClass = blankToNull(className);
     }
 
-    /** @return the options handed to the client factory, as configured */
-    @ManagedAttribute("options for the client factory")
+    /** @return the options handed to the client factory, with any password in them masked */
+    @ManagedAttribute("options for the client factory (passwords masked)")
     public String getClientOptions()
     {
-        return clientOptions;
+        // Each option may be a URI with a password, e.g. a route of ContextRoutingClientFactory.
+        return clientOptions == null ? null : Arrays.stream(clientOptions.split(",")).map(RedisUri::mask).collect(Collectors.joining(","));
     }
 
     /**

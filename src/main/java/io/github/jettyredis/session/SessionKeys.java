@@ -6,8 +6,11 @@ import java.nio.charset.StandardCharsets;
  * The Redis key layout, in one place. With prefix {@code P}, context {@code C} (Jetty's canonical context
  * path followed by {@code _} and the virtual host, e.g. {@code _app_0.0.0.0}) and session id {@code I}:
  * <ul>
- *   <li>{@code P{C_I}}: the session hash. The braces are a Redis Cluster hash tag, so that keys added
- *   later for the same session can share its slot.</li>
+ *   <li>{@code P{C_I}}: the session hash. The braces are a Redis Cluster hash tag, so that the session's
+ *   other keys share its slot and one script can touch them together.</li>
+ *   <li>{@code P{C_I}:deleted}: the session's tombstone, written when the session is deleted (invalidated,
+ *   expired, given a new id) and kept for as long as a node could still hold a copy, so that "deleted by a
+ *   node" can be told from "lost by Redis" (restarted empty, failed over, evicted).</li>
  *   <li>{@code PC:expiries}: the context's expiry index, a sorted set of ids scored by expiry time
  *   (immortal sessions are not in it).</li>
  *   <li>{@code PC:deleted}: not a key but the pub/sub channel on which deletions of the context's
@@ -19,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 public final class SessionKeys
 {
     private static final String EXPIRY_INDEX_SUFFIX = ":expiries";
+    private static final String TOMBSTONE_SUFFIX = ":deleted";
 
     private final String prefix;
     private final String context;
@@ -73,6 +77,15 @@ public final class SessionKeys
     public byte[] session(String id)
     {
         return bytes(prefix + "{" + context + "_" + id + "}");
+    }
+
+    /**
+     * @param id a session id
+     * @return the key of that session's tombstone, in the same hash slot as its hash
+     */
+    public byte[] tombstone(String id)
+    {
+        return bytes(prefix + "{" + context + "_" + id + "}" + TOMBSTONE_SUFFIX);
     }
 
     /** @return the pub/sub channel on which this context's session deletions are announced */

@@ -36,7 +36,7 @@ import redis.clients.jedis.util.SafeEncoder;
 public class SessionLockHandler extends Handler.Wrapper
 {
     private static final Logger LOG = LoggerFactory.getLogger(SessionLockHandler.class);
-    private static final LuaScript UNLOCK = new LuaScript("""
+    private static final LuaScript UNLOCK = new LuaScript(1, """
         if redis.call('GET', KEYS[1]) == ARGV[1] then
           return redis.call('DEL', KEYS[1])
         end

@@ -1,5 +1,6 @@
 package io.github.jettyredis.session;
 
+import java.util.List;
 import java.util.Map;
 
 import io.github.jettyredis.session.codec.SessionDelta;
@@ -8,8 +9,12 @@ import io.github.jettyredis.session.codec.SessionHashCodec;
 import redis.clients.jedis.util.SafeEncoder;
 
 /**
- * The Lua scripts the store runs on a session's hash, and their arguments. Each touches only that key, so
- * each is atomic on Redis Cluster too.
+ * The Lua scripts the store runs on one session: its hash and its tombstone (see {@link SessionKeys}), two
+ * keys of one hash slot, so each script is atomic on Redis Cluster too. Their arguments and replies.
+ *
+ * <p>The tombstone is what lets a node tell "another node deleted this session" (never write it again)
+ * from "Redis lost it" (write it back whole): every deletion writes one, for as long as the session's key
+ * would have lived, and only a session created anew under the same id removes it.</p>
  */
 final class SessionScripts
 {
@@ -17,18 +22,34 @@ final class SessionScripts
     static final String EXPIRY_CLAIM_FIELD = SessionHashCodec.RESERVED + "claim";
 
     /**
-     * Writes a session: the whole hash on a first save (replacing anything under the key), otherwise only
-     * the changed fields, and only if the session is still there: if another node deleted it (invalidated
-     * or expired), a save in flight must not resurrect it, whole or partial. Then sets the TTL, or none.
-     * KEYS[1] hash; ARGV[1] "whole" or "update"; ARGV[2] TTL ms or -1; ARGV[3] n, the number of fields to
-     * delete; ARGV[4..3+n] those fields; then field, value pairs to set.
-     * Returns 1 when written, 0 when refused.
+     * Writes a session, then sets its TTL (or none). Modes:
+     * <ul>
+     *   <li>{@code create}: a session never saved under this id. Refused if a hash of another session is
+     *   there (one this node could not read must not be wiped); a retry of the same create, which finds
+     *   its own metadata, goes through. Removes a tombstone: the id lives again.</li>
+     *   <li>{@code update}: only the changed fields, refused if the session was deleted (tombstone) or is
+     *   gone without one (lost).</li>
+     *   <li>{@code replace}: the whole hash, refused only if the session was deleted.</li>
+     * </ul>
+     * KEYS[1] hash, KEYS[2] tombstone; ARGV[1] mode; ARGV[2] TTL ms or -1; ARGV[3] n, the number of fields
+     * to delete; ARGV[4..3+n] those fields; then field, value pairs to set, the metadata field first.
+     * Replies {@link Write}.
      */
-    static final LuaScript WRITE = new LuaScript("""
-        if ARGV[1] == 'whole' then
-          redis.call('DEL', KEYS[1])
-        elseif redis.call('EXISTS', KEYS[1]) == 0 then
+    static final LuaScript WRITE = new LuaScript(2, """
+        local mode = ARGV[1]
+        local deletes = tonumber(ARGV[3])
+        if mode == 'create' then
+          if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HGET', KEYS[1], ARGV[4 + deletes]) ~= ARGV[5 + deletes] then
+            return 3
+          end
+          redis.call('DEL', KEYS[2])
+        elseif redis.call('EXISTS', KEYS[2]) == 1 then
           return 0
+        elseif mode == 'update' and redis.call('EXISTS', KEYS[1]) == 0 then
+          return 2
+        end
+        if mode ~= 'update' then
+          redis.call('DEL', KEYS[1])
         end
         -- One command per 1000 arguments (an even number: field-value pairs stay together), within Lua's stack.
         local function each(command, first, last)
@@ -36,7 +57,6 @@ final class SessionScripts
             redis.call(command, KEYS[1], unpack(ARGV, i, math.min(i + 999, last)))
           end
         end
-        local deletes = tonumber(ARGV[3])
         each('HDEL', 4, 3 + deletes)
         each('HSET', 4 + deletes, #ARGV)
         if tonumber(ARGV[2]) > 0 then
@@ -48,10 +68,25 @@ final class SessionScripts
         """);
 
     /**
-     * Deletes the hash and, if there was one, announces it on the context's deletion channel.
-     * KEYS[1] hash; ARGV[1] channel; ARGV[2] message. Returns the number of keys deleted.
+     * Deletes the hash, leaves a tombstone that lives as long as the hash would have (at least ARGV[4] ms;
+     * ARGV[3] ms for a hash without TTL or none at all), and, if there was a hash, announces the deletion on
+     * the context's channel. With ARGV[5] set (an expiry, by a node that claimed the session), deletes only
+     * if the session's stored expiry is still at or before it: one used again meanwhile is left alone.
+     * KEYS[1] hash, KEYS[2] tombstone; ARGV[1] channel; ARGV[2] message. Returns the number of keys
+     * deleted, or -1 when the session was used again.
      */
-    static final LuaScript DELETE = new LuaScript("""
+    static final LuaScript DELETE = new LuaScript(2, """
+        if ARGV[5] ~= '' then
+          local expiry = tonumber(redis.call('HGET', KEYS[1], '#expiry'))
+          if expiry and (expiry <= 0 or expiry > tonumber(ARGV[5])) then
+            return -1
+          end
+        end
+        local ttl = redis.call('PTTL', KEYS[1])
+        if ttl < 0 then
+          ttl = tonumber(ARGV[3])
+        end
+        redis.call('SET', KEYS[2], '1', 'PX', math.max(ttl, tonumber(ARGV[4])))
         local deleted = redis.call('DEL', KEYS[1])
         if deleted > 0 then
           redis.call('PUBLISH', ARGV[1], ARGV[2])
@@ -61,37 +96,104 @@ final class SessionScripts
 
     /**
      * Claims an expired session for one node, so that only that node expires it and fires its listeners.
-     * A claim older than the hold time (its node died mid-way) can be taken over.
-     * KEYS[1] hash; ARGV[1] claimant; ARGV[2] now ms; ARGV[3] hold ms.
-     * Returns 1 when claimed, 0 when another claimant holds it, -1 when the session is gone.
+     * The stored expiry is checked again here: a session used again since the caller looked is left alone.
+     * A claim older than the hold time (its node died mid-way) can be taken over. A session that is gone
+     * without a tombstone (Redis lost it) is claimed by writing the tombstone, so that one node holding a
+     * copy expires it with its listeners. KEYS[1] hash, KEYS[2] tombstone; ARGV[1] claimant; ARGV[2] now
+     * ms; ARGV[3] hold ms; ARGV[4] the latest expiry that counts as expired; ARGV[5] tombstone TTL ms.
+     * Replies {@link Claim}: {code} or, for a session still alive, {code, stored expiry}.
      */
-    static final LuaScript CLAIM_EXPIRY = new LuaScript("""
+    static final LuaScript CLAIM_EXPIRY = new LuaScript(2, """
         if redis.call('EXISTS', KEYS[1]) == 0 then
-          return -1
+          local tombstone = redis.call('GET', KEYS[2])
+          if tombstone and tombstone ~= ARGV[1] then
+            return {-1}
+          end
+          redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[5])
+          return {2}
+        end
+        local expiry = tonumber(redis.call('HGET', KEYS[1], '#expiry'))
+        if expiry and (expiry <= 0 or expiry > tonumber(ARGV[4])) then
+          return {-2, expiry}
         end
         local claim = redis.call('HGET', KEYS[1], '%s')
         if claim then
           local claimant, at = string.match(claim, '^(.*)@(%%d+)$')
           if claimant ~= ARGV[1] and at and tonumber(at) + tonumber(ARGV[3]) > tonumber(ARGV[2]) then
-            return 0
+            return {0}
           end
         end
         redis.call('HSET', KEYS[1], '%s', ARGV[1] .. '@' .. ARGV[2])
-        return 1
+        return {1}
         """.formatted(EXPIRY_CLAIM_FIELD, EXPIRY_CLAIM_FIELD));
+
+    /** What a {@link #WRITE} did. */
+    enum Write
+    {
+        /** Refused: another node deleted the session (its tombstone is there). */
+        DELETED,
+        /** Written. */
+        WRITTEN,
+        /** Refused: an update of a session Redis no longer has, and no node deleted: Redis lost it. */
+        LOST,
+        /** Refused: a create over the hash of a session that is already there. */
+        TAKEN;
+
+        static Write of(Object reply)
+        {
+            return values()[((Long)reply).intValue()];
+        }
+    }
+
+    /** What a {@link #CLAIM_EXPIRY} found. */
+    enum Claim
+    {
+        /** Claimed: this node expires the session and fires its listeners. */
+        CLAIMED,
+        /** Claimed a session Redis lost: this node fires the listeners of the copy it holds, if any. */
+        CLAIMED_LOST,
+        /** Another node is expiring it. */
+        HELD_ELSEWHERE,
+        /** Deleted by a node: nothing to fire, nothing to delete. */
+        GONE,
+        /** Used again since it was found: not expired. */
+        ALIVE;
+
+        static Claim of(long code)
+        {
+            return switch ((int)code)
+            {
+                case 1 -> CLAIMED;
+                case 2 -> CLAIMED_LOST;
+                case 0 -> HELD_ELSEWHERE;
+                case -1 -> GONE;
+                case -2 -> ALIVE;
+                default -> throw new IllegalArgumentException("Unknown claim reply " + code);
+            };
+        }
+    }
 
     private SessionScripts()
     {
     }
 
-    static byte[][] writeArgs(byte[] key, SessionDelta delta, long ttlMs)
+    /**
+     * @param keys the session's keys
+     * @param id the session id
+     * @param mode {@code create}, {@code update} or {@code replace}
+     * @param delta what to write
+     * @param ttlMs the key's TTL, or -1 for none
+     * @return the arguments of a {@link #WRITE}
+     */
+    static byte[][] writeArgs(SessionKeys keys, String id, String mode, SessionDelta delta, long ttlMs)
     {
-        byte[][] args = new byte[4 + delta.deleted().size() + 2 * delta.set().size()][];
-        args[0] = key;
-        args[1] = SafeEncoder.encode(delta.whole() ? "whole" : "update");
-        args[2] = SafeEncoder.encode(Long.toString(ttlMs));
-        args[3] = SafeEncoder.encode(Integer.toString(delta.deleted().size()));
-        int i = 4;
+        byte[][] args = new byte[2 + 3 + delta.deleted().size() + 4 + 2 * delta.attributes().size()][];
+        int i = 0;
+        args[i++] = keys.session(id);
+        args[i++] = keys.tombstone(id);
+        args[i++] = SafeEncoder.encode(mode);
+        args[i++] = SafeEncoder.encode(Long.toString(ttlMs));
+        args[i++] = SafeEncoder.encode(Integer.toString(delta.deleted().size()));
         for (byte[] field : delta.deleted())
             args[i++] = field;
         for (Map.Entry<byte[], byte[]> field : delta.set().entrySet())
@@ -102,15 +204,34 @@ final class SessionScripts
         return args;
     }
 
-    static byte[][] claimArgs(byte[] key, String claimant, long now, long holdMs)
+    static byte[][] deleteArgs(SessionKeys keys, String id, byte[] message, long tombstoneFallbackMs, long tombstoneLeastMs, long expiredBy)
     {
-        return new byte[][]{key, SafeEncoder.encode(claimant), SafeEncoder.encode(Long.toString(now)),
-            SafeEncoder.encode(Long.toString(holdMs))};
+        return new byte[][]{keys.session(id), keys.tombstone(id), SafeEncoder.encode(keys.deletionChannel()), message,
+            number(tombstoneFallbackMs), number(tombstoneLeastMs), expiredBy > 0 ? number(expiredBy) : new byte[0]};
     }
 
-    /** @return whether a script replied with the integer 1 */
-    static boolean isOne(Object reply)
+    static byte[][] claimArgs(SessionKeys keys, String id, String claimant, long now, long holdMs, long expiredBy, long tombstoneMs)
     {
-        return reply instanceof Long value && value == 1L;
+        return new byte[][]{keys.session(id), keys.tombstone(id), SafeEncoder.encode(claimant), number(now), number(holdMs),
+            number(expiredBy), number(tombstoneMs)};
+    }
+
+    /**
+     * @param reply a {@link #CLAIM_EXPIRY} reply
+     * @return the stored expiry of a session found {@link Claim#ALIVE}
+     */
+    static long aliveExpiry(Object reply)
+    {
+        return (Long)((List<?>)reply).get(1);
+    }
+
+    static Claim claim(Object reply)
+    {
+        return Claim.of((Long)((List<?>)reply).get(0));
+    }
+
+    private static byte[] number(long value)
+    {
+        return SafeEncoder.encode(Long.toString(value));
     }
 }

@@ -8,13 +8,15 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 import io.github.jettyredis.session.codec.AttributeSerializer;
 import io.github.jettyredis.session.codec.Bytes;
 import io.github.jettyredis.session.codec.EncryptingAttributeSerializer;
 import io.github.jettyredis.session.codec.SessionHashCodec;
+import io.github.jettyredis.session.codec.StoredSessionData;
 import org.eclipse.jetty.session.SessionData;
-import org.eclipse.jetty.session.UnreadableSessionDataException;
+import org.eclipse.jetty.session.UnwriteableSessionDataException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.UnifiedJedis;
@@ -22,6 +24,7 @@ import redis.clients.jedis.UnifiedJedis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -67,12 +70,18 @@ public class EncryptedSessionStoreTest
         return factory;
     }
 
-    private static SessionData storeSecrets(RedisSessionDataStore store, String id) throws Exception
+    private static SessionData newSession(RedisSessionDataStore store, String id)
     {
         long now = System.currentTimeMillis();
         SessionData data = store.newSessionData(id, now, now, now, 60_000);
         data.calcAndSetExpiry(now);
         data.setLastNode("node0");
+        return data;
+    }
+
+    private static SessionData storeSecrets(RedisSessionDataStore store, String id) throws Exception
+    {
+        SessionData data = newSession(store, id);
         data.setAttribute("note", MARKER);
         data.setAttribute("cart", new Cart(CART_MARKER, List.of("book", "pen")));
         store.store(id, data);
@@ -143,7 +152,7 @@ public class EncryptedSessionStoreTest
     }
 
     @Test
-    public void aTamperedAttributeInRedisMakesTheSessionUnreadable() throws Exception
+    public void aTamperedAttributeInRedisCostsOnlyItself() throws Exception
     {
         try (StoreHarness harness = new StoreHarness(factory(new EncryptingAttributeSerializer("k1:" + K1)), "/app"))
         {
@@ -158,10 +167,13 @@ public class EncryptedSessionStoreTest
                 byte[] tampered = envelope.clone();
                 tampered[index] ^= 0x01;
                 redis.hset(store.getKeys().session("tampered"), Map.of(field, tampered));
-                UnreadableSessionDataException e = assertThrows(UnreadableSessionDataException.class, () -> store.load("tampered"));
-                assertEquals("tampered", e.getId());
-                assertTrue(causes(e).stream().anyMatch(t -> t instanceof IOException &&
-                    String.valueOf(t.getMessage()).contains("failed authentication")), causes(e).toString());
+                long unreadableBefore = store.getUnreadableAttributes();
+                StoredSessionData loaded = (StoredSessionData)store.load("tampered");
+                assertNull(loaded.getAttribute("note"), "the tampered value is left out");
+                assertEquals(new Cart(CART_MARKER, List.of("book", "pen")), loaded.getAttribute("cart"), "the rest is kept");
+                assertTrue(loaded.getUnreadableAttributeReasons().get("note").contains("failed authentication"),
+                    loaded.getUnreadableAttributeReasons().toString());
+                assertEquals(unreadableBefore + 1, store.getUnreadableAttributes());
             }
 
             // Restoring the original bytes makes it readable again: it was the tampering, nothing else.
@@ -194,10 +206,37 @@ public class EncryptedSessionStoreTest
             assertEquals(MARKER + " (edited)", reloaded.getAttribute("note"));
             assertEquals(new Cart(CART_MARKER, List.of("book", "pen")), reloaded.getAttribute("cart"));
 
-            // A node that lacks the key gets an unreadable session (so a fresh one for the user), not garbage.
-            assertThrows(UnreadableSessionDataException.class, () -> strangerNode.store().load("rotating"));
-            assertThrows(UnreadableSessionDataException.class, () -> oldNode.store().load("rotating"));
+            // A node that lacks a key gets the session without the values it cannot read, never garbage;
+            // its saves leave those values alone, and it never replaces the hash with a new session.
+            SessionData stranger = strangerNode.store().load("rotating");
+            assertEquals(Set.of(), stranger.getKeys());
+            stranger.setAttribute("seen", "by the stranger");
+            strangerNode.store().store("rotating", stranger);
+            SessionData old = oldNode.store().load("rotating");
+            assertNull(old.getAttribute("note"), "under k2, which the old node lacks");
+            assertEquals(new Cart(CART_MARKER, List.of("book", "pen")), old.getAttribute("cart"));
+            assertEquals(MARKER + " (edited)", newNode.store().load("rotating").getAttribute("note"), "kept through the others' saves");
+
+            SessionData sameId = newSession(strangerNode.store(), "rotating");
+            assertThrows(UnwriteableSessionDataException.class, () -> strangerNode.store().store("rotating", sameId));
+            assertEquals(MARKER + " (edited)", newNode.store().load("rotating").getAttribute("note"), "not wiped by a new session");
         }
+    }
+
+    @Test
+    public void aNodeConfiguredToEncryptWithoutKeysRefusesToStart() throws Exception
+    {
+        assumeTrue(System.getenv(EncryptingAttributeSerializer.KEYS_ENV) == null,
+            EncryptingAttributeSerializer.KEYS_ENV + " is set in this environment and takes precedence");
+        assumeTrue(System.getProperty(EncryptingAttributeSerializer.KEYS_PROPERTY) == null);
+        RedisSessionDataStoreFactory factory = factory(null);
+        factory.setSerializerClass(EncryptingAttributeSerializer.class.getName());
+        IllegalArgumentException invalid = assertThrows(IllegalArgumentException.class, factory::validate);
+        assertTrue(invalid.getMessage().contains("jetty.session.redis.serializer") &&
+            invalid.getMessage().contains(EncryptingAttributeSerializer.KEYS_ENV), invalid.getMessage());
+        Exception failed = assertThrows(Exception.class, () -> new StoreHarness(factory, "/app").close());
+        assertTrue(causes(failed).stream().anyMatch(t -> String.valueOf(t.getMessage()).contains(EncryptingAttributeSerializer.KEYS_ENV)),
+            causes(failed).toString());
     }
 
     @Test

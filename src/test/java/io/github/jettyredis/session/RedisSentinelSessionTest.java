@@ -102,17 +102,20 @@ public class RedisSentinelSessionTest
                     byte[] beforeKey = store.getKeys().session("before");
                     Await.until("the replica has the session", Duration.ofSeconds(5), () -> replicaClient.exists(beforeKey));
 
+                    // Made before the master dies: while no master answers, no new session is made (503).
+                    SessionData after = session(store, "after", "blue");
                     master.kill();
                     Await.until("the sentinel promotes the replica", Duration.ofSeconds(20), () ->
                         List.of("127.0.0.1", Integer.toString(replica.port())).equals(sentinelClient.sentinelGetMasterAddrByName(MASTER)));
-                    Await.until("the store writes to the new master", Duration.ofSeconds(10), () ->
+                    // While no master answers, the save is kept; it reaches the new master once the store finds it.
+                    store.store("after", after);
+                    Await.until("the store writes to the new master", Duration.ofSeconds(20), () ->
                     {
-                        try
+                        try (Jedis promoted = connect(replica, null, 0))
                         {
-                            store.store("after", session(store, "after", "blue"));
-                            return true;
+                            return promoted.exists(store.getKeys().session("after"));
                         }
-                        catch (Exception stillSwitching)
+                        catch (RuntimeException stillSwitching)
                         {
                             return false;
                         }

@@ -1,5 +1,6 @@
 package io.github.jettyredis.session;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -68,11 +69,15 @@ public class RedisSessionDataStoreJettySuiteTest extends AbstractSessionDataStor
         write(data, codec.encode(data));
     }
 
+    /**
+     * Damaged metadata: what makes a session unreadable here (one attribute that cannot be read costs only
+     * itself: the session loads without it).
+     */
     @Override
     public void persistUnreadableSession(SessionData data) throws Exception
     {
-        Map<byte[], byte[]> fields = codec.encode(data);
-        fields.put(SessionHashCodec.attributeField("broken"), new byte[]{(byte)0xff, 0x13, 0x37});
+        Map<byte[], byte[]> fields = new HashMap<>(codec.encode(data));
+        fields.put(SessionHashCodec.METADATA_FIELD, new byte[]{(byte)0xff, 0x13, 0x37});
         write(data, fields);
     }
 

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.eclipse.jetty.session.SessionContext;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -24,6 +25,7 @@ public class ContextRoutingClientFactory implements RedisClientFactory
     private final Map<String, String> routes = new LinkedHashMap<>();
     private final Map<String, PooledRedisClientFactory> poolsByUri = new LinkedHashMap<>();
     private final Map<UnifiedJedis, PooledRedisClientFactory> poolsByClient = new IdentityHashMap<>();
+    private final Map<UnifiedJedis, RedisClientSettings> settingsByClient = new IdentityHashMap<>();
 
     /**
      * @param contextPath a context path as the webapp declares it, e.g. {@code /shop} or {@code /}
@@ -51,6 +53,7 @@ public class ContextRoutingClientFactory implements RedisClientFactory
         PooledRedisClientFactory pool = poolsByUri.computeIfAbsent(routed.getUri().toString(), u -> new PooledRedisClientFactory());
         UnifiedJedis client = pool.getClient(context, routed);
         poolsByClient.put(client, pool);
+        settingsByClient.put(client, routed);
         return client;
     }
 
@@ -61,5 +64,13 @@ public class ContextRoutingClientFactory implements RedisClientFactory
         if (pool == null)
             throw new IllegalArgumentException("Not a client of this factory: " + client);
         pool.releaseClient(context, client);
+    }
+
+    /** Opens the listener's connection as the route's pooled client factory does, to the routed Redis. */
+    @Override
+    public synchronized Connection openSubscriberConnection(UnifiedJedis client, RedisClientSettings settings)
+    {
+        PooledRedisClientFactory pool = poolsByClient.get(client);
+        return pool == null ? null : pool.openSubscriberConnection(client, settingsByClient.get(client));
     }
 }

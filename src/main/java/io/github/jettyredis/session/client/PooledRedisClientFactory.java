@@ -7,6 +7,7 @@ import java.util.Set;
 import org.eclipse.jetty.session.SessionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -15,9 +16,6 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.executors.RetryableCommandExecutor;
-import redis.clients.jedis.providers.PooledConnectionProvider;
-import redis.clients.jedis.providers.SentineledConnectionProvider;
 
 /**
  * The default {@link RedisClientFactory}: one pooled client built from the settings, shared by every
@@ -25,9 +23,10 @@ import redis.clients.jedis.providers.SentineledConnectionProvider;
  * client (see {@link RedisUri}): a standalone {@link RedisClient}, a {@link RedisClusterClient} seeded with
  * the listed nodes, or a {@link RedisSentinelClient} that follows the master the sentinels name.
  *
- * <p>A command that fails because its pooled connection broke (Redis restarted, a failover) is retried
- * once on a fresh connection, so the server recovers by itself when Redis returns. A cluster client
- * retries as Jedis' cluster executor does: it follows redirections and refreshes the slot map.</p>
+ * <p>A standalone or sentinel client runs each command once: the session store retries its calls itself,
+ * once, on a fresh connection, when a pooled one broke (Redis restarted, a failover), so that a stalled
+ * Redis costs a request one timeout per attempt and no more. A cluster client retries as Jedis' cluster
+ * executor does: it follows redirections and refreshes the slot map.</p>
  */
 public class PooledRedisClientFactory implements RedisClientFactory
 {
@@ -68,6 +67,36 @@ public class PooledRedisClientFactory implements RedisClientFactory
     }
 
     /**
+     * Opens the listener's connection to the Redis of the shared client: the standalone server, the master
+     * the sentinels name now, or any node of the cluster (Redis Cluster forwards every PUBLISH to all of
+     * them), with the settings' credentials and TLS, outside the pool.
+     */
+    @Override
+    public Connection openSubscriberConnection(UnifiedJedis client, RedisClientSettings settings)
+    {
+        HostAndPort address;
+        if (client instanceof RedisSentinelClient sentinel)
+            address = sentinel.getCurrentMaster();
+        else if (client instanceof RedisClusterClient cluster)
+            address = cluster.getClusterNodes().keySet().stream().findFirst().map(HostAndPort::from).orElse(settings.getHostAndPort());
+        else
+            address = settings.getHostAndPort();
+        return new Connection(address, subscriberClientConfig(settings));
+    }
+
+    /**
+     * @param settings the configured settings
+     * @return the configuration of a subscribed connection: that of {@link #clientConfig}, and a blocking
+     * read that times out after three heartbeats without a reply, so that a dead connection is noticed
+     */
+    public static JedisClientConfig subscriberClientConfig(RedisClientSettings settings)
+    {
+        return DefaultJedisClientConfig.builder().from(clientConfig(settings))
+            .blockingSocketTimeoutMillis(3 * settings.getSocketTimeoutMs())
+            .build();
+    }
+
+    /**
      * Builds a new pooled client; override to change how (the result is still shared and closed here).
      *
      * @param settings the configured settings
@@ -103,7 +132,6 @@ public class PooledRedisClientFactory implements RedisClientFactory
         poolConfig.setMaxIdle(settings.getMaxConnections());
         // An exhausted pool waits no longer than a slow reply would, instead of forever.
         poolConfig.setMaxWait(Duration.ofMillis(settings.getSocketTimeoutMs()));
-        Duration retryBudget = Duration.ofMillis(settings.getConnectTimeoutMs() + settings.getSocketTimeoutMs());
         Set<HostAndPort> nodes = new LinkedHashSet<>(settings.getNodes());
         switch (settings.getMode())
         {
@@ -119,25 +147,20 @@ public class PooledRedisClientFactory implements RedisClientFactory
             }
             case SENTINEL ->
             {
-                JedisClientConfig sentinelConfig = sentinelClientConfig(settings);
-                // Built here rather than by the builder, so that commands get the same retry-once executor.
-                SentineledConnectionProvider provider = new SentineledConnectionProvider(settings.getMasterName(), clientConfig,
-                    poolConfig, nodes, sentinelConfig);
                 return RedisSentinelClient.builder()
                     .masterName(settings.getMasterName())
                     .sentinels(nodes)
                     .clientConfig(clientConfig)
-                    .sentinelClientConfig(sentinelConfig)
-                    .connectionProvider(provider)
-                    .commandExecutor(new RetryableCommandExecutor(provider, 2, retryBudget))
+                    .sentinelClientConfig(sentinelClientConfig(settings))
+                    .poolConfig(poolConfig)
                     .build();
             }
             default ->
             {
-                PooledConnectionProvider provider = new PooledConnectionProvider(settings.getHostAndPort(), clientConfig, poolConfig);
                 return RedisClient.builder()
-                    .connectionProvider(provider)
-                    .commandExecutor(new RetryableCommandExecutor(provider, 2, retryBudget))
+                    .hostAndPort(settings.getHostAndPort())
+                    .clientConfig(clientConfig)
+                    .poolConfig(poolConfig)
                     .build();
             }
         }

@@ -1,6 +1,7 @@
 package io.github.jettyredis.session.client;
 
 import org.eclipse.jetty.session.SessionContext;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -35,5 +36,26 @@ public interface RedisClientFactory
     default void releaseClient(SessionContext context, UnifiedJedis client)
     {
         client.close();
+    }
+
+    /**
+     * Opens a connection of its own, outside any pool, to the Redis of a client this factory made, on which
+     * the server hears the session deletions of other nodes (one per client, however many webapps share it:
+     * a subscribed connection can do nothing else). Called when the listener starts and each time it
+     * connects again. The connection should time out a blocking read after a few heartbeats (the listener
+     * pings every {@link RedisClientSettings#getSocketTimeoutMs()} ms), so that a connection that silently
+     * died is noticed: see {@link PooledRedisClientFactory#subscriberClientConfig}.
+     *
+     * <p>The default returns null: the listener then subscribes through the client, which holds one of its
+     * pooled connections for it, and a silently dropped connection is noticed only when the operating
+     * system gives up on it.</p>
+     *
+     * @param client a client returned by {@link #getClient}
+     * @param settings the settings it was made from
+     * @return a new connection, not yet connected or connected, that the caller closes; or null
+     */
+    default Connection openSubscriberConnection(UnifiedJedis client, RedisClientSettings settings)
+    {
+        return null;
     }
 }

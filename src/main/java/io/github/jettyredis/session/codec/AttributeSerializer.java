@@ -60,4 +60,34 @@ public interface AttributeSerializer
     {
         return true;
     }
+
+    /**
+     * Checks that bytes this serializer just wrote can be read back, on any node: a save calls it for each
+     * value it is about to send, so that Redis never holds a value every later load would refuse (for
+     * example one over a limit of the deserialization filter). The default reads the bytes back.
+     *
+     * @param bytes bytes returned by {@link #serialize}
+     * @throws IOException if reading them back would fail; the message says why
+     */
+    default void checkReadable(byte[] bytes) throws IOException
+    {
+        try
+        {
+            deserialize(bytes);
+        }
+        catch (ClassNotFoundException e)
+        {
+            throw new IOException("The value could not be read back: " + e, e);
+        }
+    }
+
+    /**
+     * Checks, when a store starts, that this serializer can work at all, so that a misconfigured node
+     * refuses to start rather than failing (or worse) on every session. The default checks nothing.
+     *
+     * @throws IllegalStateException saying what is missing
+     */
+    default void checkUsable()
+    {
+    }
 }

@@ -35,6 +35,8 @@ final class AttributeValueWire
     static final int LOCAL_DATE_TIME = 17;
     static final int DURATION = 18;
     static final int JAVA_SERIALIZED = 19;
+    /** The tag of a {@link #JAVA_SERIALIZED} member: field number, then the 3 bits of its wire type. */
+    static final int JAVA_SERIALIZED_TAG = JAVA_SERIALIZED << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
     // Wire type of each member, indexed by field number.
     private static final int[] WIRE_TYPES = {

@@ -66,6 +66,8 @@ public final class EncryptingAttributeSerializer implements AttributeSerializer
     /** The longest key id, in characters. */
     public static final int MAX_KEY_ID_LENGTH = 32;
 
+    private static final String NO_KEYS = "EncryptingAttributeSerializer has no keys: set the environment variable " + KEYS_ENV +
+        " or the system property " + KEYS_PROPERTY + " before it is created, or call setKeys/setKeysEnv";
     private static final String TRANSFORMATION = "AES/GCM/NoPadding";
     private static final int KEY_BYTES = 32;
     private static final int NONCE_BYTES = 12;
@@ -236,12 +238,24 @@ public final class EncryptingAttributeSerializer implements AttributeSerializer
         return delegate.deserialize(plaintext);
     }
 
+    /**
+     * A node without keys must not start: it could read no session, and its writes would replace what the
+     * other nodes wrote.
+     *
+     * @throws IllegalStateException if no keys are set
+     */
+    @Override
+    public void checkUsable()
+    {
+        if (keyring == null)
+            throw new IllegalStateException(NO_KEYS);
+    }
+
     private Keyring requireKeys() throws IOException
     {
         Keyring keys = keyring;
         if (keys == null)
-            throw new IOException("EncryptingAttributeSerializer has no keys: set the environment variable " + KEYS_ENV +
-                " or the system property " + KEYS_PROPERTY + " before it is created, or call setKeys/setKeysEnv");
+            throw new IOException(NO_KEYS);
         return keys;
     }
 
@@ -254,7 +268,6 @@ public final class EncryptingAttributeSerializer implements AttributeSerializer
         return header;
     }
 
-    /** Shows the key ids and the wrapped serializer, never key material. */
     /** Every encryption uses a fresh nonce, so changes are told by the wrapped serializer's fingerprint. */
     @Override
     public byte[] fingerprint(Object value) throws IOException
@@ -268,6 +281,7 @@ public final class EncryptingAttributeSerializer implements AttributeSerializer
         return false;
     }
 
+    /** Shows the key ids and the wrapped serializer, never key material. */
     @Override
     public String toString()
     {

@@ -62,6 +62,28 @@ public final class ProtobufAttributeSerializer implements AttributeSerializer
         return decode(bytes);
     }
 
+    /**
+     * Typed values are always readable; a Java-serialized one is read back through the same filter that
+     * every load applies, so that a value the filter refuses (too many references, too long an array, a
+     * refused class) is refused when it is written rather than on every later load.
+     */
+    @Override
+    public void checkReadable(byte[] bytes) throws IOException
+    {
+        CodedInputStream in = CodedInputStream.newInstance(bytes);
+        // What encode wrote: one member, so its first tag tells.
+        if (in.readTag() != AttributeValueWire.JAVA_SERIALIZED_TAG)
+            return;
+        try
+        {
+            javaSerialization.deserialize(in.readByteArray());
+        }
+        catch (ClassNotFoundException e)
+        {
+            throw new IOException("The value could not be read back: " + e, e);
+        }
+    }
+
     // Exact classes only: a subclass may carry state that the typed field would lose. Most common first.
     // Written straight to the wire, without the generated builders: the same bytes, no message objects.
     private byte[] encode(Object value) throws IOException

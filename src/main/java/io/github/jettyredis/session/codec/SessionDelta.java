@@ -1,22 +1,38 @@
 package io.github.jettyredis.session.codec;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What one save of a session writes to its hash: the metadata field always, the attribute fields whose
- * values changed, and the attribute fields to delete; plus what Redis will hold for each attribute once it is written.
+ * What one save of a session writes to its hash: the metadata fields always, the attribute fields whose
+ * values changed, and the attribute fields to delete; plus what Redis will hold for each attribute once it
+ * is written, and the attributes that could not be written at all.
  *
- * @param whole whether this is the whole session (a first save), to replace anything under the key
- * @param set hash fields to set, the metadata included
- * @param deleted hash fields to delete
+ * @param whole whether this is the whole session, to replace anything under the key
+ * @param metadata the {@link SessionHashCodec#METADATA_FIELD} value
+ * @param expiry the session's expiry, written in {@link SessionHashCodec#EXPIRY_FIELD} for the store's scripts
+ * @param attributes attribute fields to set
+ * @param deleted attribute fields to delete
  * @param storedAfter attribute name to what Redis holds for it, once the save succeeded
+ * @param unwritable attribute name to why its value cannot be written: it is left as Redis holds it
  */
-public record SessionDelta(boolean whole, Map<byte[], byte[]> set, List<byte[]> deleted, Map<String, StoredAttribute> storedAfter)
+public record SessionDelta(boolean whole, byte[] metadata, long expiry, Map<byte[], byte[]> attributes, List<byte[]> deleted,
+                           Map<String, StoredAttribute> storedAfter, Map<String, String> unwritable)
 {
     /** @return true if no attribute is set or deleted: only the metadata is written */
     public boolean isMetadataOnly()
     {
-        return !whole && deleted.isEmpty() && set.size() == 1;
+        return !whole && deleted.isEmpty() && attributes.isEmpty();
+    }
+
+    /** @return every field to set, the metadata fields first */
+    public Map<byte[], byte[]> set()
+    {
+        Map<byte[], byte[]> fields = new LinkedHashMap<>();
+        fields.put(SessionHashCodec.METADATA_FIELD, metadata);
+        fields.put(SessionHashCodec.EXPIRY_FIELD, SessionHashCodec.expiryValue(expiry));
+        fields.putAll(attributes);
+        return fields;
     }
 }

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -17,9 +18,16 @@ import org.eclipse.jetty.session.SessionData;
 /**
  * Turns a Jetty {@link SessionData} into the fields of its Redis hash and back. Each attribute is the field
  * of its own name, holding the bytes of the configured {@link AttributeSerializer}; fields whose names
- * begin with {@code #} are the store's own: {@code #meta} holds a {@link SessionMetadata} message. An
+ * begin with {@code #} are the store's own: {@code #meta} holds a {@link SessionMetadata} message and
+ * {@code #expiry} the same expiry in decimal, for the store's scripts (which cannot read protobuf). An
  * attribute whose name begins with {@code #} or {@code \} is stored with a {@code \} in front, so names
  * never collide. Reserved fields it does not know are ignored, so a later version can add some.
+ *
+ * <p>One bad attribute costs only itself: an attribute that cannot be read (a class changed or missing on
+ * redeploy, damaged bytes, a key rotated away) is left out of the loaded session and kept, bytes as they
+ * are, so that a save never deletes it and a whole write copies it; an attribute that cannot be written
+ * (not serializable, or refused by what reading it back would refuse) is left as Redis holds it. Only
+ * damaged metadata makes the whole session unreadable.</p>
  */
 public final class SessionHashCodec
 {
@@ -27,6 +35,8 @@ public final class SessionHashCodec
     public static final int FORMAT = 1;
     /** The name of the hash field that holds the metadata. */
     public static final byte[] METADATA_FIELD = "#meta".getBytes(StandardCharsets.UTF_8);
+    /** The name of the hash field that holds the session's expiry (ms since the epoch, 0 for never) in decimal. */
+    public static final byte[] EXPIRY_FIELD = "#expiry".getBytes(StandardCharsets.UTF_8);
     /** The first character of the store's own fields. */
     public static final char RESERVED = '#';
 
@@ -55,27 +65,32 @@ public final class SessionHashCodec
      */
     public Map<byte[], byte[]> encode(SessionData data) throws IOException
     {
-        return encodeDelta(data, true).set();
+        SessionDelta delta = encodeDelta(data, true);
+        if (!delta.unwritable().isEmpty())
+            throw new IOException("Attributes that cannot be written: " + delta.unwritable());
+        return delta.set();
     }
 
     /**
      * Works out what a save must write. Every attribute is encoded, so that one changed in place is
      * noticed, except one that still holds the immutable instance Redis holds ({@link StoredAttribute});
-     * only those whose bytes differ from what Redis holds (see {@link StoredSessionData}) are sent.
+     * only those whose bytes differ from what Redis holds (see {@link StoredSessionData}) are sent, after a
+     * check that they can be read back ({@link AttributeSerializer#checkReadable}).
      *
      * @param data the session
      * @param whole true to write every attribute (a session never saved under its id, or data that does not
-     * know what Redis holds)
-     * @return the fields to set and delete
-     * @throws IOException if an attribute value cannot be serialized
+     * know what Redis holds); attributes that could not be read when the session was loaded are copied as
+     * they were
+     * @return the fields to set and delete, and the attributes that cannot be written
      */
-    public SessionDelta encodeDelta(SessionData data, boolean whole) throws IOException
+    public SessionDelta encodeDelta(SessionData data, boolean whole)
     {
-        Map<String, StoredAttribute> stored = !whole && data instanceof StoredSessionData known ? known.getStoredAttributes() : null;
+        StoredSessionData known = data instanceof StoredSessionData stored ? stored : null;
+        Map<String, StoredAttribute> stored = !whole && known != null ? known.getStoredAttributes() : null;
         boolean sendAll = stored == null;
         Map<byte[], byte[]> set = new HashMap<>();
         Map<String, StoredAttribute> after = new HashMap<>();
-        set.put(METADATA_FIELD, encodeMetadata(data));
+        Map<String, String> unwritable = new LinkedHashMap<>();
         boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
         for (String name : data.getKeys())
         {
@@ -87,20 +102,61 @@ public final class SessionHashCodec
                 after.put(name, before);
                 continue;
             }
-            byte[] fingerprint = serializer.fingerprint(value);
-            long digest = digest(fingerprint);
-            after.put(name, StoredAttribute.of(digest, value));
-            if (before == null || before.digest() != digest)
-                set.put(attributeField(name), fingerprintIsOutput ? fingerprint : serializer.serialize(value));
+            try
+            {
+                byte[] fingerprint = serializer.fingerprint(value);
+                long digest = digest(fingerprint);
+                if (before == null || before.digest() != digest)
+                {
+                    byte[] bytes = fingerprintIsOutput ? fingerprint : serializer.serialize(value);
+                    serializer.checkReadable(bytes);
+                    set.put(attributeField(name), bytes);
+                }
+                after.put(name, StoredAttribute.of(digest, value));
+            }
+            catch (IOException | RuntimeException e)
+            {
+                unwritable.put(name, e.toString());
+                // Redis keeps what it has: a later save tries again.
+                if (before != null)
+                    after.put(name, before);
+            }
         }
         List<byte[]> deleted = new ArrayList<>();
         if (!sendAll)
         {
             for (String name : stored.keySet())
-                if (!after.containsKey(name))
+                if (!after.containsKey(name) && !unwritable.containsKey(name))
                     deleted.add(attributeField(name));
         }
-        return new SessionDelta(sendAll, set, deleted, after);
+        else if (known != null)
+        {
+            // Bytes this node could not read are not this node's to lose.
+            for (Map.Entry<String, byte[]> unreadable : known.getUnreadableAttributes().entrySet())
+                if (!data.getKeys().contains(unreadable.getKey()))
+                    set.put(attributeField(unreadable.getKey()), unreadable.getValue());
+        }
+        return new SessionDelta(sendAll, encodeMetadata(data), data.getExpiry(), set, deleted, after, unwritable);
+    }
+
+    /**
+     * @param data the session, which Redis holds as it is but for its metadata
+     * @return a save of its metadata alone
+     */
+    public SessionDelta encodeMetadataOnly(SessionData data)
+    {
+        Map<String, StoredAttribute> stored = data instanceof StoredSessionData known && known.getStoredAttributes() != null
+            ? known.getStoredAttributes() : Map.of();
+        return new SessionDelta(false, encodeMetadata(data), data.getExpiry(), Map.of(), List.of(), stored, Map.of());
+    }
+
+    /**
+     * @param expiry a session's expiry
+     * @return the {@link #EXPIRY_FIELD} value for it
+     */
+    static byte[] expiryValue(long expiry)
+    {
+        return Long.toString(expiry).getBytes(StandardCharsets.US_ASCII);
     }
 
     /**
@@ -157,12 +213,12 @@ public final class SessionHashCodec
      * @param contextPath Jetty's canonical context path of its context
      * @param vhost the virtual host of its context
      * @param fields every field of its hash, as HGETALL returns them
-     * @return the session
-     * @throws IOException if the metadata is missing or undecodable, or an attribute cannot be read
-     * @throws ClassNotFoundException if an attribute's class is not visible to the context class loader
+     * @return the session, without the attributes that cannot be read (see
+     * {@link StoredSessionData#getUnreadableAttributeReasons()})
+     * @throws IOException if the metadata is missing or undecodable
      */
     public StoredSessionData decode(String id, String contextPath, String vhost, Map<byte[], byte[]> fields)
-        throws IOException, ClassNotFoundException
+        throws IOException
     {
         byte[] metadataBytes = null;
         for (Map.Entry<byte[], byte[]> field : fields.entrySet())
@@ -182,17 +238,29 @@ public final class SessionHashCodec
         data.setLastSaved(metadata.getLastSaved());
         boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
         Map<String, StoredAttribute> stored = new HashMap<>();
+        Map<String, byte[]> unreadable = new HashMap<>();
+        Map<String, String> unreadableReasons = new LinkedHashMap<>();
         for (Map.Entry<byte[], byte[]> field : fields.entrySet())
         {
             if (isAttributeField(field.getKey()))
             {
                 String name = attributeName(field.getKey());
-                Object value = serializer.deserialize(field.getValue());
-                data.setAttribute(name, value);
-                stored.put(name, StoredAttribute.of(digest(fingerprintIsOutput ? field.getValue() : serializer.fingerprint(value)), value));
+                try
+                {
+                    Object value = serializer.deserialize(field.getValue());
+                    long digest = digest(fingerprintIsOutput ? field.getValue() : serializer.fingerprint(value));
+                    data.setAttribute(name, value);
+                    stored.put(name, StoredAttribute.of(digest, value));
+                }
+                catch (IOException | ClassNotFoundException | RuntimeException | LinkageError e)
+                {
+                    unreadable.put(name, field.getValue());
+                    unreadableReasons.put(name, e.toString());
+                }
             }
         }
         data.setStoredAttributes(stored);
+        data.setUnreadableAttributes(unreadable, unreadableReasons);
         data.markMetadataStored();
         // Loading is not a change: nothing needs writing back until the request changes something.
         data.clean();

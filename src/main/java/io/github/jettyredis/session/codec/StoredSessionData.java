@@ -1,5 +1,6 @@
 package io.github.jettyredis.session.codec;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import org.eclipse.jetty.session.SessionData;
@@ -18,6 +19,8 @@ public class StoredSessionData extends SessionData
     // knows nothing, and its next save is written whole).
     private transient Map<String, StoredAttribute> storedAttributes = Map.of();
     private transient Metadata storedMetadata;
+    private transient Map<String, byte[]> unreadableAttributes = Map.of();
+    private transient Map<String, String> unreadableReasons = Map.of();
 
     /**
      * @see SessionData#SessionData(String, String, String, long, long, long, long)
@@ -41,6 +44,39 @@ public class StoredSessionData extends SessionData
     public void setStoredAttributes(Map<String, StoredAttribute> attributes)
     {
         this.storedAttributes = attributes;
+        if (unreadableAttributes != null && !unreadableAttributes.isEmpty())
+        {
+            // A value this node wrote under the name of one it could not read replaced it in Redis.
+            unreadableAttributes = new HashMap<>(unreadableAttributes);
+            unreadableAttributes.keySet().removeAll(attributes.keySet());
+        }
+    }
+
+    /**
+     * @return attribute name to the bytes Redis held for it when this node loaded the session but could not
+     * read; they are left out of the session, never deleted by a save, and copied by a whole write
+     */
+    public Map<String, byte[]> getUnreadableAttributes()
+    {
+        return unreadableAttributes == null ? Map.of() : unreadableAttributes;
+    }
+
+    /** @return attribute name to why it could not be read, for the attributes left out when loading */
+    public Map<String, String> getUnreadableAttributeReasons()
+    {
+        return unreadableReasons == null ? Map.of() : unreadableReasons;
+    }
+
+    /**
+     * Records the attributes that could not be read when the session was loaded.
+     *
+     * @param bytes attribute name to the bytes Redis holds for it
+     * @param reasons attribute name to why it could not be read
+     */
+    public void setUnreadableAttributes(Map<String, byte[]> bytes, Map<String, String> reasons)
+    {
+        this.unreadableAttributes = bytes;
+        this.unreadableReasons = reasons;
     }
 
     /**

@@ -99,10 +99,10 @@ public class SessionHashCodecTest
         for (String name : names)
             data.setAttribute(name, "value of " + name);
         Map<byte[], byte[]> fields = codec.encode(data);
-        assertEquals(names.size() + 1, fields.size());
+        assertEquals(names.size() + 2, fields.size());
         assertTrue(fields.keySet().stream().anyMatch(f -> Arrays.equals(f, SessionHashCodec.METADATA_FIELD)));
-        assertEquals(List.of("#meta"), fields.keySet().stream().map(f -> new String(f, StandardCharsets.UTF_8))
-            .filter(f -> f.startsWith("#")).collect(Collectors.toList()), "only the store's own fields start with #");
+        assertEquals(Set.of("#meta", "#expiry"), fields.keySet().stream().map(f -> new String(f, StandardCharsets.UTF_8))
+            .filter(f -> f.startsWith("#")).collect(Collectors.toSet()), "only the store's own fields start with #");
 
         SessionData decoded = decode(fields);
         for (String name : names)
@@ -144,7 +144,7 @@ public class SessionHashCodecTest
         // A touch: only the metadata.
         SessionDelta touch = codec.encodeDelta(loaded, false);
         assertFalse(touch.whole());
-        assertEquals(Set.of("#meta"), names(touch.set().keySet()));
+        assertEquals(Set.of("#meta", "#expiry"), names(touch.set().keySet()));
         assertTrue(touch.deleted().isEmpty());
 
         // One attribute set, one removed, one changed in place without setAttribute.
@@ -154,16 +154,16 @@ public class SessionHashCodecTest
         List<String> inPlace = (List<String>)loadedCart;
         inPlace.add("pen");
         SessionDelta delta = codec.encodeDelta(loaded, false);
-        assertEquals(Set.of("#meta", "changed", "cart"), names(delta.set().keySet()));
+        assertEquals(Set.of("#meta", "#expiry", "changed", "cart"), names(delta.set().keySet()));
         assertEquals(Set.of("removed"), names(delta.deleted()));
         assertEquals(Set.of("same", "changed", "cart"), delta.storedAfter().keySet());
 
         // After the save is recorded, nothing is left to send; a whole write sends everything.
         loaded.setStoredAttributes(delta.storedAfter());
-        assertEquals(Set.of("#meta"), names(codec.encodeDelta(loaded, false).set().keySet()));
+        assertEquals(Set.of("#meta", "#expiry"), names(codec.encodeDelta(loaded, false).set().keySet()));
         SessionDelta whole = codec.encodeDelta(loaded, true);
         assertTrue(whole.whole());
-        assertEquals(Set.of("#meta", "same", "changed", "cart"), names(whole.set().keySet()));
+        assertEquals(Set.of("#meta", "#expiry", "same", "changed", "cart"), names(whole.set().keySet()));
         assertArrayEquals(field(codec.encode(loaded), "same"), field(whole.set(), "same"));
     }
 
@@ -197,16 +197,16 @@ public class SessionHashCodecTest
 
         SessionDelta touch = countingCodec.encodeDelta(loaded, false);
         assertEquals(1, counting.serialized, "only the byte[], which can change in place, is encoded");
-        assertEquals(Set.of("#meta"), names(touch.set().keySet()));
+        assertEquals(Set.of("#meta", "#expiry"), names(touch.set().keySet()));
 
         // An equal value in a new instance is encoded, and not sent: its bytes did not change.
         loaded.setAttribute("name", new String("alice"));
         counting.serialized = 0;
-        assertEquals(Set.of("#meta"), names(countingCodec.encodeDelta(loaded, false).set().keySet()));
+        assertEquals(Set.of("#meta", "#expiry"), names(countingCodec.encodeDelta(loaded, false).set().keySet()));
         assertEquals(2, counting.serialized);
 
         ((byte[])loaded.getAttribute("flags"))[0] = 9;
-        assertEquals(Set.of("#meta", "flags"), names(countingCodec.encodeDelta(loaded, false).set().keySet()));
+        assertEquals(Set.of("#meta", "#expiry", "flags"), names(countingCodec.encodeDelta(loaded, false).set().keySet()));
     }
 
     /** The default serializer, counting its calls. */

@@ -1,0 +1,262 @@
+package io.github.jettyredis.session;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Hears the session deletions (invalidations, expiries, new ids) that nodes announce, for every context of
+ * this server whose store uses one Redis client, so that a node holding a deleted session in memory drops
+ * it at once. Deletions are published by the store's delete script on the channel
+ * {@code <prefix><context>:deleted} (plain pub/sub: no keyspace notifications, no CONFIG).
+ *
+ * <p>One connection of its own serves every context, whatever their number: a subscribed connection can do
+ * nothing else, so it is not taken from the client's pool (see
+ * {@link io.github.jettyredis.session.client.RedisClientFactory#openSubscriberConnection}). It is pinged
+ * every heartbeat, and a connection that stays silent for longer than its read timeout (a NAT or load
+ * balancer that forgot the idle flow) is taken for dead; the listener then connects again, and each
+ * context, told that it listens again, catches up on what it may have missed.</p>
+ */
+final class DeletionListener implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(DeletionListener.class);
+    private static final long RESUBSCRIBE_DELAY_MS = 1000;
+
+    private final UnifiedJedis redis;
+    private final Supplier<Connection> connections;
+    private final String address;
+    private final Map<String, Registration> channels = new ConcurrentHashMap<>();
+    // The one thread that writes to the subscribed connection (heartbeats, channels added and removed):
+    // Jedis does not serialize concurrent writes on it.
+    private final ScheduledExecutorService writer;
+    private volatile Subscriber current;
+    private volatile Connection connection;
+    private volatile boolean running;
+    private boolean warnedOfPooledConnection;
+    private Thread thread;
+
+    /**
+     * @param redis the client whose Redis to listen to
+     * @param connections opens a connection of its own to that Redis, or gives null to subscribe through the
+     * client (which then holds one of its pooled connections)
+     * @param address the Redis address, for the log
+     * @param heartbeatMs how often to ping the subscribed connection
+     */
+    DeletionListener(UnifiedJedis redis, Supplier<Connection> connections, String address, long heartbeatMs)
+    {
+        this.redis = redis;
+        this.connections = connections;
+        this.address = address;
+        this.writer = SessionThreads.scheduler("redis-session-deletions-heartbeat");
+        writer.scheduleWithFixedDelay(this::heartbeat, heartbeatMs, heartbeatMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * @param sender the node that deleted the session
+     * @param id the session id
+     * @return the message announcing the deletion
+     */
+    static byte[] message(String sender, String id)
+    {
+        return (sender + "\n" + id).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Listens on a channel from now on.
+     *
+     * @param channel a context's deletion channel
+     * @param sender how that context's store signs its own messages, which it is not told of
+     * @param onDeleted told the id of each session another node deleted
+     * @param onListening run each time the channel is subscribed, at first and after a reconnection: what
+     * was published in between was missed
+     */
+    synchronized void register(String channel, String sender, Consumer<String> onDeleted, Runnable onListening)
+    {
+        channels.put(channel, new Registration(sender, onDeleted, onListening));
+        if (thread == null)
+        {
+            running = true;
+            thread = new Thread(this::listen, "redis-session-deletions");
+            thread.setDaemon(true);
+            thread.start();
+        }
+        else
+        {
+            writer.execute(() ->
+            {
+                Subscriber subscriber = current;
+                if (subscriber != null && subscriber.isSubscribed())
+                    subscriber.subscribe(channel);
+            });
+        }
+    }
+
+    /** @param channel a channel given to {@link #register}, no longer listened to */
+    synchronized void unregister(String channel)
+    {
+        channels.remove(channel);
+        writer.execute(() ->
+        {
+            Subscriber subscriber = current;
+            if (subscriber != null && subscriber.isSubscribed())
+                subscriber.unsubscribe(channel);
+        });
+    }
+
+    private void heartbeat()
+    {
+        try
+        {
+            Subscriber subscriber = current;
+            if (subscriber != null && subscriber.isSubscribed())
+                subscriber.ping();
+        }
+        catch (RuntimeException e)
+        {
+            // The listening thread finds out as well, and connects again.
+            LOG.debug("Cannot ping the connection that hears session deletions: {}", e.toString());
+        }
+    }
+
+    private void listen()
+    {
+        boolean failing = false;
+        while (running)
+        {
+            String[] subscribe = channels.keySet().toArray(new String[0]);
+            Subscriber subscriber = new Subscriber(failing);
+            current = subscriber;
+            try
+            {
+                Connection own = connections.get();
+                if (own == null)
+                {
+                    if (!warnedOfPooledConnection)
+                        LOG.info("The client factory opens no connection of its own for hearing session deletions: " +
+                            "one of the client's pooled connections is held for it, and a connection that silently " +
+                            "died is only noticed when the operating system gives up on it");
+                    warnedOfPooledConnection = true;
+                    redis.subscribe(subscriber, subscribe);
+                }
+                else
+                {
+                    connection = own;
+                    subscriber.proceed(own, subscribe);
+                }
+            }
+            catch (RuntimeException e)
+            {
+                if (!running)
+                    return;
+                if (!failing)
+                    LOG.warn("Lost the connection that hears session deletions from Redis at {}: sessions held in memory " +
+                        "are checked again once it is back ({})", address, e.toString());
+                failing = true;
+            }
+            finally
+            {
+                current = null;
+                Connection own = connection;
+                connection = null;
+                if (own != null)
+                    own.close();
+            }
+            if (subscriber.listened)
+                failing = false;
+            try
+            {
+                TimeUnit.MILLISECONDS.sleep(RESUBSCRIBE_DELAY_MS);
+            }
+            catch (InterruptedException interrupted)
+            {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException
+    {
+        Thread listening;
+        synchronized (this)
+        {
+            running = false;
+            listening = thread;
+            thread = null;
+        }
+        writer.shutdownNow();
+        Connection own = connection;
+        Subscriber subscriber = current;
+        try
+        {
+            // Closing its socket wakes the listening thread; a pooled connection is handed back by unsubscribing.
+            if (own != null)
+                own.disconnect();
+            else if (subscriber != null && subscriber.isSubscribed())
+                subscriber.unsubscribe();
+        }
+        catch (RuntimeException e)
+        {
+            // The connection broke (Redis down, failed over): there is no subscription left to end.
+            LOG.debug("Cannot end the subscription to session deletions: {}", e.toString());
+        }
+        if (listening != null)
+        {
+            listening.interrupt();
+            listening.join(TimeUnit.SECONDS.toMillis(5));
+        }
+    }
+
+    private record Registration(String sender, Consumer<String> onDeleted, Runnable onListening)
+    {
+    }
+
+    private final class Subscriber extends JedisPubSub
+    {
+        private final boolean recovering;
+        private volatile boolean listened;
+
+        private Subscriber(boolean recovering)
+        {
+            this.recovering = recovering;
+        }
+
+        @Override
+        public void onSubscribe(String channel, int subscribedChannels)
+        {
+            if (recovering && !listened)
+                LOG.info("Listening for session deletions on Redis at {} again", address);
+            listened = true;
+            Registration registration = channels.get(channel);
+            if (registration == null)
+                return;
+            try
+            {
+                registration.onListening().run();
+            }
+            catch (RuntimeException e)
+            {
+                LOG.warn("Cannot check the sessions held in memory against Redis at {}", address, e);
+            }
+        }
+
+        @Override
+        public void onMessage(String channel, String message)
+        {
+            Registration registration = channels.get(channel);
+            int newline = message.indexOf('\n');
+            if (registration != null && newline > 0 && !message.substring(0, newline).equals(registration.sender()))
+                registration.onDeleted().accept(message.substring(newline + 1));
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.github.jettyredis.session;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.eclipse.jetty.session.DefaultSessionCache;
+import org.eclipse.jetty.session.ManagedSession;
+import org.eclipse.jetty.session.NullSessionCache;
+import org.eclipse.jetty.session.SessionCache;
+import org.eclipse.jetty.session.SessionContext;
+import org.eclipse.jetty.session.SessionData;
+import org.eclipse.jetty.util.thread.AutoLock;
+
+/**
+ * What one context's session cache holds in memory on this node, as far as its store must know: which
+ * sessions (so that they can be checked against Redis after deletions may have been missed or Redis lost
+ * its data), which of them have changes Redis does not have yet (a save that could not reach Redis), and
+ * how to find or drop one without asking Redis. Jetty's {@code SessionCache} does not list what it holds,
+ * so the store records each session it loads or creates, and forgets those the cache no longer has at
+ * each scavenge.
+ *
+ * <p>Only a {@link DefaultSessionCache} (or a subclass) is looked into; with a {@link NullSessionCache}
+ * nothing is held, and other caches are left alone.</p>
+ */
+final class HeldSessions
+{
+    private final SessionContext context;
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
+    private final Map<String, SessionData> unsaved = new ConcurrentHashMap<>();
+
+    HeldSessions(SessionContext context)
+    {
+        this.context = context;
+    }
+
+    private SessionCache cache()
+    {
+        return context.getSessionManager().getSessionCache();
+    }
+
+    /** @return whether the context's cache keeps sessions in memory between requests */
+    boolean keepsSessions()
+    {
+        return !(cache() instanceof NullSessionCache);
+    }
+
+    /** @param id a session the store just loaded or created for the cache */
+    void add(String id)
+    {
+        if (keepsSessions())
+            held.add(id);
+    }
+
+    /** @param id a session that no longer exists (deleted by this node) */
+    void remove(String id)
+    {
+        held.remove(id);
+        unsaved.remove(id);
+    }
+
+    /** @param id a session the cache turned out not to hold (its unsaved changes, if any, are kept) */
+    void forget(String id)
+    {
+        held.remove(id);
+    }
+
+    /** @return the sessions the cache may hold, a snapshot */
+    Set<String> ids()
+    {
+        return Set.copyOf(held);
+    }
+
+    /** Forgets the sessions the cache no longer holds (evicted, invalidated). */
+    void prune()
+    {
+        SessionCache cache = cache();
+        held.removeIf(id ->
+        {
+            try
+            {
+                return !cache.contains(id) && !unsaved.containsKey(id);
+            }
+            catch (Exception e)
+            {
+                return false;
+            }
+        });
+    }
+
+    /**
+     * @param id a session whose save could not reach Redis
+     * @param data its data, with the changes Redis does not have
+     */
+    void unsaved(String id, SessionData data)
+    {
+        unsaved.put(id, data);
+    }
+
+    /** @param id a session Redis now has as it is */
+    void saved(String id)
+    {
+        unsaved.remove(id);
+    }
+
+    /** @return whether the session has changes that Redis does not have */
+    boolean isUnsaved(String id)
+    {
+        return unsaved.containsKey(id);
+    }
+
+    /** @return the sessions with changes Redis does not have, a snapshot */
+    Map<String, SessionData> unsaved()
+    {
+        return new HashMap<>(unsaved);
+    }
+
+    /**
+     * @param id a session id
+     * @return the session the cache holds under that id, without loading or using it; null if none (or the
+     * cache cannot tell)
+     */
+    ManagedSession find(String id)
+    {
+        return cache() instanceof DefaultSessionCache cache ? cache.doGet(id) : null;
+    }
+
+    /**
+     * Drops a session from memory without touching Redis and without listeners: another node deleted it
+     * (and fired them), or Redis holds a newer copy. A request still using it finishes with it; its save is
+     * then refused or made against what Redis holds.
+     *
+     * @param id a session id
+     */
+    void drop(String id)
+    {
+        held.remove(id);
+        unsaved.remove(id);
+        if (cache() instanceof DefaultSessionCache cache)
+        {
+            ManagedSession session = cache.doGet(id);
+            if (session == null)
+                return;
+            // Under the session's lock, as the cache itself does: a request releasing it puts it back in
+            // the cache under that lock, and must not do so between the two steps here.
+            try (AutoLock lock = session.lock())
+            {
+                if (cache.doGet(id) == session)
+                    cache.doDelete(id);
+                session.setResident(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.github.jettyredis.session;
+
+import java.util.function.Function;
+
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisSentinelClient;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.util.Pool;
+
+/**
+ * Runs the store's Redis calls, single commands and pipelines alike, so that a call is not lost to a
+ * connection that broke while it sat in the pool. When Redis restarts or fails over, every idle pooled
+ * connection is dead at once, and Jedis only finds out as it uses them: Jedis retries a single command once,
+ * which may meet a second dead connection, and never retries a pipeline. Here a call that failed to reach
+ * Redis first drops the client's idle connections (most likely all dead), then runs once more on a fresh
+ * one. Every call the store makes can be run twice: writes are idempotent (see {@link SessionScripts}).
+ * Each outcome is reported to the {@link RedisAvailability}; while Redis is known to be down, a call is not
+ * retried.
+ */
+final class RedisCalls
+{
+    private final UnifiedJedis redis;
+    private final RedisAvailability availability;
+
+    RedisCalls(UnifiedJedis redis, RedisAvailability availability)
+    {
+        this.redis = redis;
+        this.availability = availability;
+    }
+
+    /** @return the client the calls run on */
+    UnifiedJedis client()
+    {
+        return redis;
+    }
+
+    /** @return what the calls learned of whether Redis answers */
+    RedisAvailability availability()
+    {
+        return availability;
+    }
+
+    /**
+     * @param call what to run on the client: one command, or a pipeline queued, synced and read
+     * @param <T> what it returns
+     * @return what it returned
+     * @throws JedisException if it failed twice, or once for a reason other than reaching Redis (e.g. an
+     * error reply), or once while Redis is known to be down
+     */
+    <T> T run(Function<UnifiedJedis, T> call)
+    {
+        boolean wasDown = availability.isDown();
+        try
+        {
+            return succeeded(call.apply(redis));
+        }
+        catch (JedisException e)
+        {
+            if (!RedisAvailability.isUnreachable(e) || wasDown)
+            {
+                availability.failed(e);
+                throw e;
+            }
+        }
+        discardIdleConnections();
+        try
+        {
+            return succeeded(call.apply(redis));
+        }
+        catch (JedisException e)
+        {
+            availability.failed(e);
+            throw e;
+        }
+    }
+
+    private <T> T succeeded(T result)
+    {
+        availability.succeeded();
+        return result;
+    }
+
+    private void discardIdleConnections()
+    {
+        try
+        {
+            discardIdleConnectionsOf(redis);
+        }
+        catch (RuntimeException e)
+        {
+            // A client built on a provider of its own: its retry will have to find a live connection itself.
+        }
+    }
+
+    private static void discardIdleConnectionsOf(UnifiedJedis redis)
+    {
+        if (redis instanceof RedisClient client)
+            client.getPool().clear();
+        else if (redis instanceof RedisSentinelClient client)
+            client.getPrimaryNodesConnectionMap().values().forEach(Pool::clear);
+        else if (redis instanceof RedisClusterClient client)
+            client.getClusterNodes().values().forEach(ConnectionPool::clear);
+    }
+}

@@ -1,0 +1,172 @@
+package io.github.jettyredis.session;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.session.DefaultSessionCacheFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.util.SafeEncoder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * How nodes that hold sessions in memory learn that another node deleted one (a logout, an expiry, a new
+ * id): the listener's connection, and what happens when a deletion message does not arrive.
+ */
+public class DeletionBroadcastTest
+{
+    private static final Pattern SUBSCRIBED = Pattern.compile(" sub=[1-9]");
+
+    @RegisterExtension
+    static final PrivateRedis REDIS = new PrivateRedis();
+
+    @RegisterExtension
+    final JettyNodes cluster = new JettyNodes(REDIS);
+
+    /** @return the number of connections to Redis that are subscribed to a channel */
+    static long pubSubConnections(UnifiedJedis redis)
+    {
+        return clientList(redis).lines().filter(line -> SUBSCRIBED.matcher(line).find()).count();
+    }
+
+    static String clientList(UnifiedJedis redis)
+    {
+        return SafeEncoder.encode((byte[])redis.sendCommand(Protocol.Command.CLIENT, "LIST"));
+    }
+
+    /** A servlet that keeps a counter in the session. */
+    public static class CounterServlet extends HttpServlet
+    {
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
+        {
+            HttpSession session = request.getSession(true);
+            Integer n = (Integer)session.getAttribute("n");
+            session.setAttribute("n", n = n == null ? 1 : n + 1);
+            response.getWriter().print(n);
+        }
+    }
+
+    @Test
+    public void listenersOfManyWebappsShareOneConnectionOutsideThePool() throws Exception
+    {
+        // One more webapp than the pool has connections: each webapp's listener used to keep one for good.
+        int webapps = 17;
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        server.addConnector(connector);
+        RedisSessionDataStoreFactory sessions = new RedisSessionDataStoreFactory();
+        sessions.setUri(REDIS.uri());
+        sessions.setPrefix(cluster.prefix);
+        sessions.setMaxConnections(16);
+        server.addBean(sessions);
+        server.addBean(new DefaultSessionCacheFactory());
+        ContextHandlerCollection contexts = new ContextHandlerCollection();
+        for (int i = 0; i < webapps; i++)
+        {
+            ServletContextHandler context = new ServletContextHandler("/app" + i, ServletContextHandler.SESSIONS);
+            context.addServlet(CounterServlet.class, "/*");
+            contexts.addHandler(context);
+        }
+        server.setHandler(contexts);
+        server.start();
+        try
+        {
+            for (int i = 0; i < webapps; i++)
+            {
+                String url = "http://127.0.0.1:" + connector.getLocalPort() + "/app" + i + "/";
+                assertEquals("1", cluster.client.GET(url).getContentAsString());
+                assertEquals("2", cluster.client.GET(url).getContentAsString());
+            }
+            assertEquals(1, pubSubConnections(cluster.redis), clientList(cluster.redis));
+        }
+        finally
+        {
+            server.stop();
+        }
+    }
+
+    @Test
+    public void aDeletionMissedWhileTheListenerWasCutIsCaughtUpOnAtOnce() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.DEFAULT);
+        String id = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=alice"));
+        assertEquals("alice", cluster.get(b.url("op=get&name=user")));
+        cluster.awaitIdle();
+
+        // A network blip on the listeners' connections (also what a Redis restart or failover does).
+        cluster.redis.sendCommand(Protocol.Command.CLIENT, "KILL", "TYPE", "pubsub");
+        assertEquals("ok", cluster.get(a.url("op=invalidate")));
+        cluster.awaitIdle();
+
+        Await.until("B drops the session A logged out", Duration.ofSeconds(10), () -> "none".equals(cluster.getUnchecked(b.url("op=get&name=user"))));
+        assertEquals("none", cluster.get(b.url("op=set&name=user&value=mallory")));
+        cluster.awaitIdle();
+        assertFalse(cluster.redis.exists(cluster.keys().session(id)));
+    }
+
+    @Test
+    public void aListenerWhoseConnectionSilentlyDiedNoticesAndCatchesUp() throws Exception
+    {
+        try (TcpProxy proxy = new TcpProxy(REDIS.server().port()))
+        {
+            JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
+            JettyNode b = cluster.start("nodeB", JettyNode.Cache.DEFAULT, node ->
+            {
+                node.sessions.setUri(proxy.uri());
+                node.sessions.setSocketTimeoutMs(500);
+            });
+            cluster.get(a.url("op=create"));
+            cluster.get(a.url("op=set&name=user&value=alice"));
+            assertEquals("alice", cluster.get(b.url("op=get&name=user")));
+            cluster.awaitIdle();
+
+            // B's connections stay open but carry nothing: a NAT or load balancer forgot the idle flows.
+            proxy.blackhole();
+            assertEquals("ok", cluster.get(a.url("op=invalidate")));
+            cluster.awaitIdle();
+
+            Await.until("B drops the session A logged out", Duration.ofSeconds(20), () -> "none".equals(cluster.getUnchecked(b.url("op=get&name=user"))));
+        }
+    }
+
+    @Test
+    public void aSaveRefusedBecauseAnotherNodeDeletedTheSessionDropsItFromMemory() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
+        // No listener on B: it learns of the deletion only when its save is refused.
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.DEFAULT, node -> node.sessions.setBroadcastInvalidation(false));
+        String id = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=alice"));
+        assertEquals("alice", cluster.get(b.url("op=get&name=user")));
+        cluster.awaitIdle();
+
+        assertEquals("ok", cluster.get(a.url("op=invalidate")));
+        cluster.awaitIdle();
+        ContentResponse zombie = cluster.client.GET(b.url("op=set&name=user&value=mallory"));
+        cluster.awaitIdle();
+
+        assertFalse(cluster.redis.exists(cluster.keys().session(id)), "B's save did not re-create the session");
+        assertEquals("none", cluster.get(b.url("op=get&name=user")), "B no longer serves the deleted session: " + zombie.getContentAsString());
+        assertFalse(cluster.redis.exists(cluster.keys().session(id)));
+        assertTrue(cluster.destroyed.containsKey(id));
+        assertEquals(1, cluster.destroyed.get(id).get(), "sessionDestroyed fired once, by the node that invalidated");
+    }
+}

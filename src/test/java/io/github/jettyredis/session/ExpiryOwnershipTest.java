@@ -1,0 +1,122 @@
+package io.github.jettyredis.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.session.SessionIdManager;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Who may expire a session, and when: never while it lives (another node may be serving it), exactly once
+ * when it dies, whatever the nodes hold in memory and whatever else sits in the index.
+ */
+public class ExpiryOwnershipTest
+{
+    @RegisterExtension
+    static final PrivateRedis REDIS = new PrivateRedis();
+
+    @RegisterExtension
+    final JettyNodes cluster = new JettyNodes(REDIS);
+
+    @Test
+    public void aNodeHoldingAnOldCopyNeverExpiresASessionAnotherNodeIsServing() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.DEFAULT);
+        JettyNode.HOLD = new JettyNode.Hold();
+        String id = cluster.get(a.url("op=create&ttl=3"));
+        cluster.awaitIdle();
+        // The session is about to expire when B takes it: A's copy (and Redis) say it expires in 3 s.
+        long expiry = a.store().load(id).getExpiry();
+        Await.until("the session is close to its expiry", Duration.ofSeconds(5), () -> expiry - System.currentTimeMillis() < 1000);
+        CompletableFuture<String> onB = CompletableFuture.supplyAsync(() ->
+        {
+            try
+            {
+                return cluster.get(b.url("op=hold&name=k&value=v"));
+            }
+            catch (Exception e)
+            {
+                return e.toString();
+            }
+        });
+        assertTrue(JettyNode.HOLD.entered.await(10, TimeUnit.SECONDS));
+        // A's copy expires while B's request holds the session; A's scavenger runs several times meanwhile.
+        Await.until("A's copy has expired", Duration.ofSeconds(5), () -> System.currentTimeMillis() > expiry);
+        a.awaitScavenges(3);
+        assertEquals(0, cluster.destroyedCount(id), "nobody expired the session B is serving");
+        assertTrue(cluster.redis.exists(cluster.keys().session(id)));
+
+        JettyNode.HOLD.release.countDown();
+        assertEquals("ok", onB.get(10, TimeUnit.SECONDS));
+        cluster.awaitIdle();
+        assertEquals("v", cluster.get(b.url("op=get&name=k")));
+        assertEquals(0, cluster.destroyedCount(id));
+    }
+
+    @Test
+    public void aSessionBothNodesHoldIsDestroyedOnceWhenNoDeletionMessageGetsThrough() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node -> node.sessions.setBroadcastInvalidation(false));
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.DEFAULT, node -> node.sessions.setBroadcastInvalidation(false));
+        String id = cluster.get(a.url("op=create&ttl=1"));
+        cluster.get(b.url("op=touch"));
+        cluster.awaitIdle();
+
+        Await.until("the session is destroyed", Duration.ofSeconds(20), () -> cluster.destroyedCount(id) > 0);
+        a.awaitScavenges(3);
+        b.awaitScavenges(3);
+        assertEquals(1, cluster.destroyedCount(id));
+    }
+
+    @Test
+    public void theKeyOutlivesTheSessionUntilEveryScavengerHasHadItsChance() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.NULL, node ->
+        {
+            try
+            {
+                node.server.getBean(SessionIdManager.class).getSessionHouseKeeper().setIntervalSec(90);
+            }
+            catch (Exception e)
+            {
+                throw new IllegalStateException(e);
+            }
+        });
+        String id = cluster.get(a.url("op=create&ttl=1"));
+        cluster.awaitIdle();
+        long scavengeMs = TimeUnit.SECONDS.toMillis(90);
+        assertTrue(a.store().getTtlMarginMs() > scavengeMs, "margin " + a.store().getTtlMarginMs());
+        long pttl = cluster.redis.pttl(cluster.keys().session(id));
+        assertTrue(pttl > 1000 + scavengeMs, "TTL " + pttl + " ms must outlive the session by a scavenge interval");
+    }
+
+    @Test
+    public void oneForeignKeyInTheIndexCostsOnlyItself() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.NULL);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++)
+        {
+            cluster.client.getHttpCookieStore().clear();
+            ids.add(cluster.get(a.url("op=create&ttl=1")));
+        }
+        cluster.awaitIdle();
+        // Something that is not a session hash under a session key, its id in the index.
+        cluster.redis.set(cluster.keys().session("poison"), new byte[]{'x'});
+        cluster.redis.zadd(cluster.keys().expiryIndex(), 1, SessionKeys.bytes("poison"));
+
+        Await.until("every session is expired with its listener", Duration.ofSeconds(20),
+            () -> ids.stream().allMatch(id -> cluster.destroyedCount(id) == 1));
+        for (String id : ids)
+            assertTrue(!cluster.redis.exists(cluster.keys().session(id)), id);
+        assertTrue(cluster.redis.exists(cluster.keys().session("poison")), "not ours to delete");
+    }
+}

@@ -1,0 +1,133 @@
+package io.github.jettyredis.session;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.util.SafeEncoder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * Redis loses what it held (a restart without persistence, a failover to a replica that missed writes, an
+ * eviction) or cannot be reached for a while, under nodes that hold sessions in memory: a held session keeps
+ * working and is written back whole; a session some node deleted stays deleted.
+ */
+public class RedisDataLossTest
+{
+    @RegisterExtension
+    static final PrivateRedis REDIS = new PrivateRedis();
+
+    @RegisterExtension
+    final JettyNodes cluster = new JettyNodes(REDIS);
+
+    private TcpProxy proxy;
+
+    @AfterEach
+    public void closeProxy() throws Exception
+    {
+        if (proxy != null)
+            proxy.close();
+    }
+
+    private String storedAttribute(String id, String name)
+    {
+        Map<byte[], byte[]> fields;
+        // A client of its own: the test restarts Redis under the cluster's.
+        try (var redis = REDIS.newClient())
+        {
+            fields = redis.hgetAll(cluster.keys().session(id));
+        }
+        for (Map.Entry<byte[], byte[]> field : fields.entrySet())
+        {
+            if (SafeEncoder.encode(field.getKey()).equals(name))
+                // A String attribute is a protobuf string: tag, length, UTF-8.
+                return SafeEncoder.encode(java.util.Arrays.copyOfRange(field.getValue(), 2, field.getValue().length));
+        }
+        return null;
+    }
+
+    @Test
+    public void aHeldSessionThatRedisLostIsWrittenBackWholeAtItsNextSave() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
+        String id = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=alice"));
+        cluster.get(a.url("op=set&name=cart&value=1-item"));
+        cluster.awaitIdle();
+
+        cluster.redis.flushAll();
+        assertEquals("ok", cluster.get(a.url("op=set&name=cart&value=2-items")));
+        cluster.awaitIdle();
+
+        assertEquals("2-items", cluster.get(b.url("op=get&name=cart")));
+        assertEquals("alice", cluster.get(b.url("op=get&name=user")), "written back whole, not only the change");
+        assertEquals("2-items", storedAttribute(id, "cart"));
+    }
+
+    @Test
+    public void heldSessionsAreWrittenBackAfterRedisRestartsEmptyWithoutWaitingForARequest() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
+        String id = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=alice"));
+        cluster.awaitIdle();
+
+        REDIS.server().kill();
+        REDIS.server().start();
+        try (var redis = REDIS.newClient())
+        {
+            Await.until("A writes its session back", Duration.ofSeconds(20), () -> redis.exists(cluster.keys().session(id)));
+        }
+        assertEquals("alice", storedAttribute(id, "user"));
+    }
+
+    @Test
+    public void aSessionDeletedWhileAnotherNodeHeldItIsNeverWrittenBack() throws Exception
+    {
+        // A holds the session and hears of no deletion; B logs the user out.
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node -> node.sessions.setBroadcastInvalidation(false));
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
+        String id = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=alice"));
+        cluster.awaitIdle();
+        assertEquals("ok", cluster.get(b.url("op=invalidate")));
+        cluster.awaitIdle();
+
+        cluster.get(a.url("op=set&name=user&value=mallory"));
+        cluster.awaitIdle();
+        assertFalse(cluster.redis.exists(cluster.keys().session(id)));
+        assertEquals("none", cluster.get(b.url("op=get&name=user")));
+    }
+
+    @Test
+    public void whileRedisCannotBeReachedAHeldSessionKeepsWorkingAndItsChangesReachRedisWhenItIsBack() throws Exception
+    {
+        proxy = new TcpProxy(REDIS.server().port());
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node ->
+        {
+            node.sessions.setUri(proxy.uri());
+            node.sessions.setConnectTimeoutMs(300);
+            node.sessions.setSocketTimeoutMs(300);
+        });
+        String id = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=alice"));
+        cluster.awaitIdle();
+
+        proxy.refuse();
+        assertEquals("ok", cluster.get(a.url("op=set&name=cart&value=3-items")));
+        assertEquals("alice", cluster.get(a.url("op=get&name=user")));
+        assertEquals("3-items", cluster.get(a.url("op=get&name=cart")));
+        assertEquals(id, cluster.get(a.url("op=id")), "same session");
+        cluster.awaitIdle();
+
+        proxy.restore();
+        Await.until("the change made during the outage reaches Redis", Duration.ofSeconds(20),
+            () -> "3-items".equals(storedAttribute(id, "cart")));
+        assertEquals("alice", storedAttribute(id, "user"));
+    }
+}
