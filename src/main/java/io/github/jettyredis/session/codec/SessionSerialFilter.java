@@ -25,7 +25,8 @@ import java.util.Map;
  *   is refused. (A filter set on a stream would otherwise replace the JVM-wide one.)</li>
  * </ol>
  * <p>Array classes are decided by their component type. A refused class fails the read with
- * {@link java.io.InvalidClassException} before any instance of it is created.</p>
+ * {@link java.io.InvalidClassException} before any instance of it is created. {@link JavaSerialization} also
+ * refuses a value whose read outlasts a time budget ({@link JavaSerialization#DEFAULT_READ_BUDGET}).</p>
  *
  * <p>The user pattern has the syntax of {@link ObjectInputFilter.Config#createFilter(String)} (that of
  * {@code jdk.serialFilter}): elements separated by {@code ;}, each a limit {@code name=value} ({@code maxdepth},

@@ -3,6 +3,7 @@ package io.github.jettyredis.session.codec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InvalidClassException;
+import java.io.ObjectInputFilter;
 import java.io.Serializable;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
@@ -15,6 +16,7 @@ import java.net.URLStreamHandler;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -135,6 +138,31 @@ class JavaSerializationTest
         assertThrows(InvalidClassException.class, () -> DEFAULT.deserialize(bytes));
     }
 
+    // Allowed by every other limit (a thousand small objects, 3 deep): only the budget refuses it.
+    @Test
+    void readThatOutlastsItsBudgetIsRefused() throws Exception
+    {
+        JavaSerialization java = new JavaSerialization(SessionSerialFilter.create(null), Duration.ofNanos(1));
+        byte[] bytes = java.serialize(payloads(1_000));
+        InvalidClassException refused = assertThrows(InvalidClassException.class, () -> java.deserialize(bytes));
+        assertTrue(refused.getMessage().contains("budget"), refused.getMessage());
+    }
+
+    @Test
+    void ordinaryValueIsReadWithinTheDefaultBudget() throws Exception
+    {
+        List<Payload> value = payloads(10_000);
+        assertEquals(value, DEFAULT.deserialize(DEFAULT.serialize(value)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, -1})
+    void budgetMustBePositive(long nanos)
+    {
+        ObjectInputFilter filter = SessionSerialFilter.create(null);
+        assertThrows(IllegalArgumentException.class, () -> new JavaSerialization(filter, Duration.ofNanos(nanos)));
+    }
+
     @Test
     void deniedSuperclassRefusesItsSubclasses() throws Exception
     {
@@ -175,6 +203,14 @@ class JavaSerializationTest
     void corruptBytesThrowIOException()
     {
         assertThrows(IOException.class, () -> DEFAULT.deserialize(new byte[]{1, 2, 3, 4, 5}));
+    }
+
+    private static List<Payload> payloads(int count)
+    {
+        List<Payload> payloads = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+            payloads.add(new Payload("value " + i));
+        return payloads;
     }
 
     // As the reproduction builds it.
