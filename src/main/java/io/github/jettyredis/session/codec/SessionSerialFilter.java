@@ -44,15 +44,16 @@ public final class SessionSerialFilter
      * <p>Why 20 deep: the depth bounds the "SerialDOS" value, sets nested in sets where every set of a level is
      * in both sets of the level above. Reading it hashes each set as it is added to its parent, and that hash
      * walks every path below it, so the time doubles with each level while the value grows by 57 bytes. Measured
-     * on a 2-core VM with JDK 17 (median of 3): 20 deep 25 ms (1.1 KB), 22 deep 91 ms, 24 deep 0.37 s, 26 deep
-     * 1.5 s, 28 deep 6.3 s; the former limit, 64, let through values that never finish. At 20 deep the worst such
-     * value costs about 25 ms. With the limit raised, {@link JavaSerialization}'s time budget still stops it, but
-     * only once the budget is spent: with {@code maxdepth=40}, a 40-deep one was refused after 1.06 s. Ordinary
-     * session values stay well below 20: a map holding a list of maps of strings, numbers and dates is 7 deep,
-     * three levels of beans holding lists and maps of beans 8, and each further level of beans in collections
-     * adds 2. The first read of a class adds one level per serializable superclass. The JDK's RMI registry uses
-     * the same limit. Deeper values, such as component trees that some web frameworks keep in the session, need
-     * {@code maxdepth} raised in the user pattern.</p>
+     * on a 2-core VM with JDK 17 (median of 3, after warm-up): 20 deep 25 ms (1.1 KB; about 0.1 s as the first
+     * read after start), 22 deep 91 ms, 24 deep 0.37 s, 26 deep 1.5 s, 28 deep 6.3 s; the former limit, 64, let
+     * through values that never finish. At 20 deep the worst such value costs about 25 ms. With the limit raised,
+     * {@link JavaSerialization}'s time budget still stops it, but only once the budget is spent: with
+     * {@code maxdepth=40}, a 40-deep one was refused after 1.06 s. Ordinary session values stay well below 20: a
+     * map holding a list of maps of strings, numbers and dates is 7 deep, three levels of beans holding lists and
+     * maps of beans 8, and each further level of beans in collections adds 2. The first read of a class adds one
+     * level per serializable superclass. The JDK's RMI registry uses the same limit. Deeper values, such as
+     * component trees that some web frameworks keep in the session, need {@code maxdepth} raised in the user
+     * pattern.</p>
      */
     public static final String DEFAULT_LIMITS = "maxdepth=20;maxrefs=100000;maxarray=1000000;maxbytes=16777216";
 
