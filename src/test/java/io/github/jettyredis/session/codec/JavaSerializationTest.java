@@ -3,18 +3,29 @@ package io.github.jettyredis.session.codec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InvalidClassException;
+import java.io.ObjectInputFilter;
 import java.io.Serializable;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.net.InetAddress;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.net.URLConnection;
+import java.net.URLStreamHandler;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
@@ -23,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -116,10 +128,111 @@ class JavaSerializationTest
         }
     }
 
+    // SerialDOS: each level's two sets are both in the two sets of the level above, so hashing a set on read
+    // walks 2^(levels below) paths; each level more doubles the time. In a list, as the reproduction
+    // sends it: 22 deep, which the old limit (64) let through.
+    @Test
+    void nestedHashSetBombIsRefused() throws Exception
+    {
+        byte[] bytes = DEFAULT.serialize(new ArrayList<>(List.of(nestedSets(20))));
+        assertThrows(InvalidClassException.class, () -> DEFAULT.deserialize(bytes));
+    }
+
+    // Allowed by every other limit (a thousand small objects, 3 deep): only the budget refuses it.
+    @Test
+    void readThatOutlastsItsBudgetIsRefused() throws Exception
+    {
+        JavaSerialization java = new JavaSerialization(SessionSerialFilter.create(null), Duration.ofNanos(1));
+        byte[] bytes = java.serialize(payloads(1_000));
+        InvalidClassException refused = assertThrows(InvalidClassException.class, () -> java.deserialize(bytes));
+        assertTrue(refused.getMessage().contains("budget"), refused.getMessage());
+    }
+
+    // A session-sized value: far from the budget even on a slow, busy machine.
+    @Test
+    void ordinaryValueIsReadWithinTheDefaultBudget() throws Exception
+    {
+        List<Payload> value = payloads(100);
+        assertEquals(value, DEFAULT.deserialize(DEFAULT.serialize(value)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, -1})
+    void budgetMustBePositive(long nanos)
+    {
+        ObjectInputFilter filter = SessionSerialFilter.create(null);
+        assertThrows(IllegalArgumentException.class, () -> new JavaSerialization(filter, Duration.ofNanos(nanos)));
+    }
+
+    @Test
+    void deniedSuperclassRefusesItsSubclasses() throws Exception
+    {
+        // Deny entries name abstract gadget classes (Hibernate's AbstractComponentTuplizer): the stream carries
+        // the descriptor of every serializable superclass, and the filter is asked about each.
+        JavaSerialization java = new JavaSerialization(SessionSerialFilter.create("!" + Base.class.getName()));
+        byte[] bytes = java.serialize(new Derived());
+        assertThrows(InvalidClassException.class, () -> java.deserialize(bytes));
+    }
+
+    static Stream<Arguments> urlDnsFilters()
+    {
+        return Stream.of(
+            arguments("", "refused lookups=[]"),
+            // The probe sees a lookup when there is one: the user's pattern can still allow URL.
+            arguments("java.net.URL", "read lookups=[attacker.example]"));
+    }
+
+    // ysoserial's URLDNS: reading a HashMap hashes its keys, and URL.hashCode() resolves the host name, a DNS
+    // query to the attacker. A JVM of its own, because the probe replaces the "http" handler for good.
+    @ParameterizedTest
+    @MethodSource("urlDnsFilters")
+    void urlDnsChainIsRefusedBeforeTheHostIsLookedUp(String userPattern, String expected) throws Exception
+    {
+        Process probe = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp", System.getProperty("java.class.path"),
+            UrlDnsProbe.class.getName(), userPattern)
+            .redirectErrorStream(true)
+            .start();
+        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(probe.waitFor(1, TimeUnit.MINUTES));
+        assertEquals(0, probe.exitValue(), output);
+        assertEquals(expected, output);
+    }
+
     @Test
     void corruptBytesThrowIOException()
     {
         assertThrows(IOException.class, () -> DEFAULT.deserialize(new byte[]{1, 2, 3, 4, 5}));
+    }
+
+    private static List<Payload> payloads(int count)
+    {
+        List<Payload> payloads = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+            payloads.add(new Payload("value " + i));
+        return payloads;
+    }
+
+    // As the reproduction builds it.
+    private static Set<Object> nestedSets(int levels)
+    {
+        Set<Object> root = new HashSet<>();
+        Set<Object> s1 = root;
+        Set<Object> s2 = new HashSet<>();
+        for (int i = 0; i < levels; i++)
+        {
+            Set<Object> t1 = new HashSet<>();
+            Set<Object> t2 = new HashSet<>();
+            t1.add("foo");
+            s1.add(t1);
+            s1.add(t2);
+            s2.add(t1);
+            s2.add(t2);
+            s1 = t1;
+            s2 = t2;
+        }
+        return root;
     }
 
     private static List<Object> nestedLists(int depth)
@@ -212,6 +325,85 @@ class JavaSerializationTest
         public Object invoke(Object proxy, Method method, Object[] args)
         {
             return method.getName().equals("greet") ? "hello" : null;
+        }
+    }
+
+    /**
+     * A serializable superclass: its descriptor is in the stream of every {@link Derived}.
+     */
+    static class Base implements Serializable
+    {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * A class that no pattern names.
+     */
+    static final class Derived extends Base
+    {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * Run in a JVM of its own: reads ysoserial's URLDNS value (a HashMap whose key is an http URL) with the
+     * default filter and the user pattern given as argument, and prints whether it was read and which host
+     * names the reader asked to resolve. The "http" handler is replaced by one that records the lookups instead
+     * of making them, so no DNS is involved.
+     */
+    public static final class UrlDnsProbe
+    {
+        public static void main(String[] args) throws Exception
+        {
+            RecordingHandler handler = new RecordingHandler();
+            URL.setURLStreamHandlerFactory(protocol -> protocol.equals("http") ? handler : null);
+            HashMap<URL, String> value = new HashMap<>();
+            value.put(new URL("http://attacker.example/"), "x");
+            JavaSerialization java = new JavaSerialization(SessionSerialFilter.create(args[0]));
+            byte[] bytes = java.serialize(value);
+            // Putting the key into the map hashed it: only the reader's lookups count.
+            handler.lookups.clear();
+            String result;
+            try
+            {
+                java.deserialize(bytes);
+                result = "read";
+            }
+            catch (InvalidClassException e)
+            {
+                result = "refused";
+            }
+            System.out.print(result + " lookups=" + handler.lookups);
+        }
+    }
+
+    /**
+     * An http handler that records where the JDK's would resolve a host name, and resolves nothing.
+     */
+    static final class RecordingHandler extends URLStreamHandler
+    {
+        final List<String> lookups = new CopyOnWriteArrayList<>();
+
+        @Override
+        protected URLConnection openConnection(URL url) throws IOException
+        {
+            throw new IOException("The probe connects nowhere");
+        }
+
+        // URL.hashCode() -> URLStreamHandler.hashCode(URL) -> here: the JDK's handler resolves the host.
+        @Override
+        protected InetAddress getHostAddress(URL url)
+        {
+            lookups.add(url.getHost());
+            return null;
+        }
+
+        // -1 is URL's "not computed yet": the writer stores it and the reader hashes the URL again, as
+        // ysoserial's URLDNS arranges by resetting the field.
+        @Override
+        protected int hashCode(URL url)
+        {
+            super.hashCode(url);
+            return -1;
         }
     }
 
