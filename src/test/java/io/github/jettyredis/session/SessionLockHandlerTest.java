@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -14,6 +15,7 @@ import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.Test;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
  * {@link SessionLockHandler} over real HTTP on a node with a small thread pool: requests waiting for a
@@ -95,6 +98,11 @@ public class SessionLockHandlerTest
         return (Returns)node.server.getHandler();
     }
 
+    private static SessionLockHandler locks(JettyNode node)
+    {
+        return (SessionLockHandler)returns(node).getHandler();
+    }
+
     private CompletableFuture<ContentResponse> send(JettyNode node, String sessionId, String query)
     {
         var request = cluster.client.newRequest(node.url(query)).timeout(2, TimeUnit.MINUTES);
@@ -126,7 +134,7 @@ public class SessionLockHandlerTest
     @Test
     public void requestsWaitingForALockedSessionHoldNoThread() throws Exception
     {
-        JettyNode node = lockedNode(locks -> {});
+        JettyNode node = lockedNode(locks -> locks.setMaxWaitingPerSession(FLOOD));
         String flooded = get(node, null, "op=create").getContentAsString();
         String other = get(node, null, "op=create").getContentAsString();
         cluster.redis.set(lockKey(flooded), HELD);
@@ -214,5 +222,76 @@ public class SessionLockHandlerTest
             cluster.redis.del(lockKey(id));
         }
         assertEquals("before", get(node, id, "op=get&name=x").getContentAsString());
+    }
+
+    @Test
+    public void beyondMaxWaitingPerSessionARequestIsRefusedAtOnce() throws Exception
+    {
+        int max = 2;
+        JettyNode node = lockedNode(locks -> locks.setMaxWaitingPerSession(max));
+        String id = get(node, null, "op=create").getContentAsString();
+        cluster.redis.set(lockKey(id), HELD);
+        List<CompletableFuture<ContentResponse>> waiting = new ArrayList<>();
+        try
+        {
+            for (int i = 0; i < max; i++)
+                waiting.add(send(node, id, "op=incr&name=counter&flood"));
+            Await.until(max + " requests waiting", Duration.ofSeconds(20),
+                () -> returns(node).returned.get() >= max && locks(node).getWaiting() == max);
+
+            // Answered while the lock is still held: refused without waiting for it.
+            for (int i = 0; i < 3; i++)
+            {
+                ContentResponse refused = get(node, id, "op=incr&name=counter");
+                assertEquals(503, refused.getStatus(), refused.getContentAsString());
+            }
+            assertEquals(3, locks(node).getRefused());
+            // Another session is not limited by this one's queue.
+            assertEquals("1", get(node, get(node, null, "op=create").getContentAsString(), "op=incr&name=counter").getContentAsString());
+            assertEquals(0, waiting.stream().filter(CompletableFuture::isDone).count());
+        }
+        finally
+        {
+            cluster.redis.del(lockKey(id));
+        }
+        List<String> counters = new ArrayList<>();
+        for (CompletableFuture<ContentResponse> request : waiting)
+            counters.add(request.get(60, TimeUnit.SECONDS).getContentAsString());
+        assertEquals(List.of("1", "2"), counters.stream().sorted().toList());
+    }
+
+    @Test
+    public void aWaitingRequestWhoseConnectionTimesOutLeavesTheQueueAndNeverRuns() throws Exception
+    {
+        JettyNode node = lockedNode(locks -> {});
+        ((ServerConnector)node.server.getConnectors()[0]).setIdleTimeout(1000);
+        String id = get(node, null, "op=create").getContentAsString();
+        cluster.redis.set(lockKey(id), HELD);
+        CompletableFuture<ContentResponse> abandoned;
+        try
+        {
+            abandoned = send(node, id, "op=set&name=x&value=abandoned&flood");
+            // Its handle returned while the lock is held: it was queued (the idle timeout may take it out
+            // before the test looks, so the queue's size would be a race).
+            Await.until("the request was queued", Duration.ofSeconds(20), () -> returns(node).returned.get() == 1);
+            // The server gives up on the idle connection while the lock is still held.
+            Await.until("the request left the queue", Duration.ofSeconds(20), () -> locks(node).getWaiting() == 0);
+            assertEquals(0, locks(node).getTimedOut() + locks(node).getRefused());
+        }
+        finally
+        {
+            cluster.redis.del(lockKey(id));
+        }
+        try
+        {
+            assertNotEquals(200, abandoned.get(30, TimeUnit.SECONDS).getStatus());
+        }
+        catch (ExecutionException e)
+        {
+            // The connection was closed: the other way to say it failed.
+        }
+        assertEquals("null", get(node, id, "op=get&name=x").getContentAsString());
+        cluster.awaitIdle();
+        assertFalse(cluster.redis.exists(lockKey(id)), "a lock was left behind");
     }
 }
