@@ -33,10 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
  */
 public class SessionLockHandlerTest
 {
-    /** The node's whole pool: one acceptor and one selector leave six threads to run requests. */
-    private static final int THREADS = 8;
-    /** More waiting requests than the node has threads: each holding one would starve everyone else. */
-    private static final int FLOOD = 2 * THREADS;
+    /** Threads of the node's pool left to run requests, besides its acceptor and selectors. */
+    private static final int SPARE_THREADS = 6;
     private static final String HELD = "held-by-the-test";
 
     @RegisterExtension
@@ -45,6 +43,9 @@ public class SessionLockHandlerTest
     // Each request names its session itself.
     @RegisterExtension
     final JettyNodes cluster = new JettyNodes(REDIS, client -> client.setHttpCookieStore(new HttpCookieStore.Empty()));
+
+    /** More waiting requests than the node has threads: each holding one would starve everyone else. */
+    private int flood;
 
     /**
      * Counts the requests marked {@code flood} whose {@code handle} has returned: a request that returned
@@ -80,9 +81,13 @@ public class SessionLockHandlerTest
     {
         return cluster.start("node", JettyNode.Cache.NULL, node ->
         {
+            // The connector's acceptor and selectors (half the cores) take threads of the pool for good.
+            ServerConnector connector = (ServerConnector)node.server.getConnectors()[0];
+            int threads = connector.getAcceptors() + connector.getSelectorManager().getSelectorCount() + SPARE_THREADS;
+            flood = 2 * threads;
             QueuedThreadPool pool = (QueuedThreadPool)node.server.getThreadPool();
-            pool.setMaxThreads(THREADS);
-            pool.setMinThreads(THREADS);
+            pool.setMaxThreads(threads);
+            pool.setMinThreads(threads);
             pool.setReservedThreads(0);
             node.lockSessions();
             SessionLockHandler locks = (SessionLockHandler)node.server.getHandler();
@@ -134,23 +139,23 @@ public class SessionLockHandlerTest
     @Test
     public void requestsWaitingForALockedSessionHoldNoThread() throws Exception
     {
-        JettyNode node = lockedNode(locks -> locks.setMaxWaitingPerSession(FLOOD));
+        JettyNode node = lockedNode(locks -> locks.setMaxWaitingPerSession(flood));
         String flooded = get(node, null, "op=create").getContentAsString();
         String other = get(node, null, "op=create").getContentAsString();
         cluster.redis.set(lockKey(flooded), HELD);
-        List<CompletableFuture<ContentResponse>> flood = new ArrayList<>();
+        List<CompletableFuture<ContentResponse>> waiters = new ArrayList<>();
         try
         {
-            for (int i = 0; i < FLOOD; i++)
-                flood.add(send(node, flooded, "op=incr&name=counter&flood"));
-            Await.until(FLOOD + " requests of the locked session gave their threads back", Duration.ofSeconds(20),
-                () -> returns(node).returned.get() >= FLOOD);
+            for (int i = 0; i < flood; i++)
+                waiters.add(send(node, flooded, "op=incr&name=counter&flood"));
+            Await.until(flood + " requests of the locked session gave their threads back", Duration.ofSeconds(20),
+                () -> returns(node).returned.get() >= flood);
 
             // Another user is served while all of them still wait: no thread is tied up by a waiter.
             ContentResponse served = get(node, other, "op=incr&name=counter");
             assertEquals(200, served.getStatus());
             assertEquals("1", served.getContentAsString());
-            assertEquals(0, flood.stream().filter(CompletableFuture::isDone).count(), "requests that ran without the lock");
+            assertEquals(0, waiters.stream().filter(CompletableFuture::isDone).count(), "requests that ran without the lock");
         }
         finally
         {
@@ -159,14 +164,14 @@ public class SessionLockHandlerTest
 
         // Released, the flood runs, one request at a time: every increment counts.
         List<String> counters = new ArrayList<>();
-        for (CompletableFuture<ContentResponse> request : flood)
+        for (CompletableFuture<ContentResponse> request : waiters)
         {
             ContentResponse response = request.get(60, TimeUnit.SECONDS);
             assertEquals(200, response.getStatus(), response.getContentAsString());
             counters.add(response.getContentAsString());
         }
-        assertEquals(FLOOD, counters.stream().distinct().count(), "each request saw the one before: " + counters);
-        assertEquals(String.valueOf(FLOOD + 1), get(node, flooded, "op=incr&name=counter").getContentAsString());
+        assertEquals(flood, counters.stream().distinct().count(), "each request saw the one before: " + counters);
+        assertEquals(String.valueOf(flood + 1), get(node, flooded, "op=incr&name=counter").getContentAsString());
         cluster.awaitIdle();
         assertFalse(cluster.redis.exists(lockKey(flooded)), "a lock was left behind");
     }
@@ -186,7 +191,7 @@ public class SessionLockHandlerTest
             {
                 long setsBefore = setCalls();
                 List<CompletableFuture<ContentResponse>> requests = new ArrayList<>();
-                for (int i = 0; i < FLOOD; i++)
+                for (int i = 0; i < flood; i++)
                     requests.add(send(node, id, "op=get&name=x"));
                 for (CompletableFuture<ContentResponse> request : requests)
                 {
