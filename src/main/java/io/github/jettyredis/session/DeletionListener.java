@@ -2,6 +2,7 @@ package io.github.jettyredis.session;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -22,8 +23,8 @@ import redis.clients.jedis.UnifiedJedis;
  *
  * <p>One connection of its own serves every context, whatever their number: a subscribed connection can do
  * nothing else, so it is not taken from the client's pool (see
- * {@link io.github.jettyredis.session.client.RedisClientFactory#openSubscriberConnection}). It is pinged
- * every heartbeat, and a connection that stays silent for longer than its read timeout (a NAT or load
+ * {@link io.github.jettyredis.session.client.RedisClientFactory#openSubscriberConnection}). Something is
+ * asked of it every heartbeat, and a connection that stays silent for longer than its read timeout (a NAT or load
  * balancer that forgot the idle flow) is taken for dead; the listener then connects again, and each
  * context, told that it listens again, catches up on what it may have missed.</p>
  */
@@ -50,7 +51,7 @@ final class DeletionListener implements AutoCloseable
      * @param connections opens a connection of its own to that Redis, or gives null to subscribe through the
      * client (which then holds one of its pooled connections)
      * @param address the Redis address, for the log
-     * @param heartbeatMs how often to ping the subscribed connection
+     * @param heartbeatMs how often to ask something of the subscribed connection
      */
     DeletionListener(UnifiedJedis redis, Supplier<Connection> connections, String address, long heartbeatMs)
     {
@@ -113,18 +114,24 @@ final class DeletionListener implements AutoCloseable
         });
     }
 
+    /**
+     * Subscribes again to a channel it listens to already: Redis confirms, which is traffic a healthy
+     * connection always gets back within a heartbeat. (Not PING: Jedis registers the handler of a PING's
+     * reply only after sending it, and over RESP3 the reply can arrive first, which ends the subscription.)
+     */
     private void heartbeat()
     {
         try
         {
             Subscriber subscriber = current;
-            if (subscriber != null && subscriber.isSubscribed())
-                subscriber.ping();
+            String channel = channels.keySet().stream().findFirst().orElse(null);
+            if (subscriber != null && subscriber.isSubscribed() && channel != null)
+                subscriber.subscribe(channel);
         }
         catch (RuntimeException e)
         {
             // The listening thread finds out as well, and connects again.
-            LOG.debug("Cannot ping the connection that hears session deletions: {}", e.toString());
+            LOG.debug("Cannot reach the connection that hears session deletions: {}", e.toString());
         }
     }
 
@@ -224,6 +231,7 @@ final class DeletionListener implements AutoCloseable
     private final class Subscriber extends JedisPubSub
     {
         private final boolean recovering;
+        private final Set<String> confirmed = ConcurrentHashMap.newKeySet();
         private volatile boolean listened;
 
         private Subscriber(boolean recovering)
@@ -234,6 +242,9 @@ final class DeletionListener implements AutoCloseable
         @Override
         public void onSubscribe(String channel, int subscribedChannels)
         {
+            // A channel confirmed again on this connection is a heartbeat's echo.
+            if (!confirmed.add(channel))
+                return;
             if (recovering && !listened)
                 LOG.info("Listening for session deletions on Redis at {} again", address);
             listened = true;

@@ -43,7 +43,7 @@ public interface RedisClientFactory
      * the server hears the session deletions of other nodes (one per client, however many webapps share it:
      * a subscribed connection can do nothing else). Called when the listener starts and each time it
      * connects again. The connection should time out a blocking read after a few heartbeats (the listener
-     * pings every {@link RedisClientSettings#getSocketTimeoutMs()} ms), so that a connection that silently
+     * checks it every {@link RedisClientSettings#getSocketTimeoutMs()} ms), so that a connection that silently
      * died is noticed: see {@link PooledRedisClientFactory#subscriberClientConfig}.
      *
      * <p>The default returns null: the listener then subscribes through the client, which holds one of its
