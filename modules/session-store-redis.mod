@@ -86,9 +86,13 @@ jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/
 ## io.github.jettyredis.session.client.ContextRoutingClientFactory). Empty: none.
 #jetty.session.redis.clientOptions=
 
-## Whether each node listens (Redis pub/sub, one connection per webapp) for sessions deleted by other
-## nodes and drops them from its session cache at once; only matters with session-cache-hash.
+## Whether each node listens (Redis pub/sub, one connection per server outside the pool) for sessions
+## deleted by other nodes and drops them from its session cache at once; only matters with session-cache-hash.
 #jetty.session.redis.broadcastInvalidation=true
+
+## The most session ids (JSESSIONID cookies and ;jsessionid= parameters) one request may name; a request
+## naming more is refused (400) before any is looked up in Redis.
+#jetty.session.redis.maxSessionIds=8
 
 ## Class name of a SessionIdGenerator (public no-argument constructor) that makes session ids; ids in use
 ## are never handed out again. Empty: Jetty's own random ids.

@@ -75,6 +75,14 @@ public class RedisSessionDataStoreFactoryTest
     }
 
     @Test
+    public void clientOptionsAreShownWithTheirPasswordsMasked()
+    {
+        RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
+        factory.setClientOptions("/shop=redis://shop:s3cret@10.0.0.5:6379/0,/admin=redis://127.0.0.1:6379/3");
+        assertEquals("/shop=redis://shop:****@10.0.0.5:6379/0,/admin=redis://127.0.0.1:6379/3", factory.getClientOptions());
+    }
+
+    @Test
     public void badSettingsFailTheStartNamingTheProperty()
     {
         String[][] cases = {

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
+import io.github.jettyredis.session.SessionIdLimitHandler;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
 import io.github.jettyredis.session.ids.RedisSessionIdManager;
@@ -137,6 +138,7 @@ class SessionStoreModuleTest
         properties.put("jetty.session.redis.serializer", ProtobufAttributeSerializer.class.getName());
         properties.put("jetty.session.gracePeriod.seconds", "120");
         properties.put("jetty.session.savePeriod.seconds", "5");
+        properties.put("jetty.session.redis.maxSessionIds", "3");
         assertEquals(xmlProperties().keySet(), properties.keySet(), "this test must set every property of the XML");
 
         Server server = new Server();
@@ -158,6 +160,7 @@ class SessionStoreModuleTest
         expected.put("gracePeriodSec", 120);
         expected.put("savePeriodSec", 5);
         assertEquals(expected, settings(factory));
+        assertEquals(3, server.getDescendant(SessionIdLimitHandler.class).getMaxSessionIds());
         RedisSessionIdManager ids = server.getBean(RedisSessionIdManager.class);
         assertNotNull(ids, "jetty.session.redis.idGenerator must install the id manager");
         assertEquals(CounterIds.class.getName(), ids.getIdGeneratorClass());
@@ -176,7 +179,7 @@ class SessionStoreModuleTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jetty.session.redis.connectTimeoutMs", "jetty.session.redis.socketTimeoutMs",
+    @ValueSource(strings = {"jetty.session.redis.connectTimeoutMs", "jetty.session.redis.socketTimeoutMs", "jetty.session.redis.maxSessionIds",
         "jetty.session.redis.maxConnections", "jetty.session.gracePeriod.seconds", "jetty.session.savePeriod.seconds"})
     void aMalformedNumberStopsTheServerNamingTheProperty(String property)
     {
@@ -195,6 +198,7 @@ class SessionStoreModuleTest
         "jetty.session.redis.uri|foo://bar|jetty.session.redis.uri",
         "jetty.session.redis.prefix|app{1}:|jetty.session.redis.prefix",
         "jetty.session.redis.maxConnections|0|jetty.session.redis.maxConnections",
+        "jetty.session.redis.maxSessionIds|0|jetty.session.redis.maxSessionIds",
         "jetty.session.redis.serializer|com.example.Missing|jetty.session.redis.serializer=com.example.Missing",
         "jetty.session.redis.clientFactory|java.lang.String|jetty.session.redis.clientFactory=java.lang.String",
         "jetty.session.redis.idGenerator|com.example.Missing|jetty.session.redis.idGenerator=com.example.Missing"
