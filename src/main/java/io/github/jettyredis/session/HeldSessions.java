@@ -16,8 +16,9 @@ import org.eclipse.jetty.util.thread.AutoLock;
 /**
  * What one context's session cache holds in memory on this node, as far as its store must know: which
  * sessions (so that they can be checked against Redis after deletions may have been missed or Redis lost
- * its data), which of them have changes Redis does not have yet (a save that could not reach Redis), and
- * how to find or drop one without asking Redis. Jetty's {@code SessionCache} does not list what it holds,
+ * its data), which of them have changes Redis does not have yet (a save that could not reach Redis), which
+ * sessions this node deleted while Redis could not be told, and how to find or drop a session without
+ * asking Redis. Jetty's {@code SessionCache} does not list what it holds,
  * so the store records each session it loads or creates, and forgets those the cache no longer has at
  * each scavenge.
  *
@@ -29,6 +30,7 @@ final class HeldSessions
     private final SessionContext context;
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final Map<String, SessionData> unsaved = new ConcurrentHashMap<>();
+    private final Set<String> undeleted = ConcurrentHashMap.newKeySet();
 
     HeldSessions(SessionContext context)
     {
@@ -114,6 +116,31 @@ final class HeldSessions
     Map<String, SessionData> unsaved()
     {
         return new HashMap<>(unsaved);
+    }
+
+    /** @param id a session this node deleted (a logout, say) while Redis could not be reached */
+    void undeleted(String id)
+    {
+        remove(id);
+        undeleted.add(id);
+    }
+
+    /** @param id a session whose deletion Redis now has */
+    void deleted(String id)
+    {
+        undeleted.remove(id);
+    }
+
+    /** @return whether this node deleted the session but Redis does not know yet */
+    boolean isUndeleted(String id)
+    {
+        return undeleted.contains(id);
+    }
+
+    /** @return the sessions this node deleted while Redis could not be told, a snapshot */
+    Set<String> undeleted()
+    {
+        return Set.copyOf(undeleted);
     }
 
     /**

@@ -195,8 +195,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     @Override
     public SessionData doLoad(String id) throws Exception
     {
-        // What this node changed while Redis could not be reached comes first.
+        // What this node changed or deleted while Redis could not be reached comes first.
         saveUnsavedFirst(id);
+        if (held.isUndeleted(id))
+            return null;
         Map<byte[], byte[]> fields;
         try
         {
@@ -375,12 +377,36 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         if (!isStarted() || calls.availability().isDown())
             return;
+        for (String id : held.undeleted())
+        {
+            try
+            {
+                delete(id);
+            }
+            catch (Exception e)
+            {
+                LOG.warn("Cannot delete session {} of {}, deleted while Redis could not be reached", id, keys.context(), e);
+            }
+        }
         held.unsaved().forEach(this::saveUnsaved);
     }
 
     private void saveUnsavedFirst(String id)
     {
-        if (held.isUnsaved(id) && !calls.availability().isDown())
+        if (calls.availability().isDown())
+            return;
+        if (held.isUndeleted(id))
+        {
+            try
+            {
+                delete(id);
+            }
+            catch (Exception e)
+            {
+                LOG.debug("Cannot delete session {} of {} yet: {}", id, keys.context(), e.toString());
+            }
+        }
+        else if (held.isUnsaved(id))
         {
             SessionData data = held.unsaved().get(id);
             if (data != null)
@@ -849,7 +875,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /**
      * Deletes a session and leaves its tombstone. A session this node claimed to expire is deleted only if
      * it was not used again meanwhile; if it was, this throws, and Jetty, which fires the listeners only
-     * after the store deleted, fires none.
+     * after the store deleted, fires none. A deletion (a logout) that cannot reach Redis is kept and made
+     * when Redis answers again; meanwhile this node treats the session as gone.
      */
     @Override
     public boolean delete(String id) throws Exception
@@ -857,10 +884,32 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         held.remove(id);
         Long claimedExpiry = expiring.remove(id);
         long expiredBy = claimedExpiry == null ? 0 : claimedExpiry;
+        long deleted;
+        try
+        {
+            deleted = deleteInRedis(id, expiredBy);
+        }
+        catch (JedisException e)
+        {
+            // A logout must not be lost to an outage; an expiry is found again by the next scavenge.
+            if (expiredBy > 0 || !RedisAvailability.isUnreachable(e))
+                throw e;
+            held.undeleted(id);
+            return true;
+        }
+        held.deleted(id);
+        if (deleted < 0)
+            throw new IllegalStateException("Session " + id + " of " + keys.context() + " was used again after this node " +
+                "found it expired: not expiring it");
+        return deleted > 0;
+    }
+
+    private long deleteInRedis(String id, long expiredBy)
+    {
         byte[][] args = SessionScripts.deleteArgs(keys, id, DeletionListener.message(claimant, id), TOMBSTONE_WITHOUT_TTL_MS,
             CLOCK_SKEW_ALLOWANCE_MS, expiredBy);
         byte[] member = SessionKeys.bytes(id);
-        long deleted = calls.run(redis ->
+        return calls.run(redis ->
         {
             Response<Object> reply;
             try (AbstractPipeline pipeline = redis.pipelined())
@@ -875,10 +924,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 redis.zrem(keys.expiryIndex(), member);
             return result;
         });
-        if (deleted < 0)
-            throw new IllegalStateException("Session " + id + " of " + keys.context() + " was used again after this node " +
-                "found it expired: not expiring it");
-        return deleted > 0;
     }
 
     @Override

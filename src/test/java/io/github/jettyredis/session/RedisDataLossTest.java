@@ -130,4 +130,30 @@ public class RedisDataLossTest
             () -> "3-items".equals(storedAttribute(id, "cart")));
         assertEquals("alice", storedAttribute(id, "user"));
     }
+
+    @Test
+    public void aLogoutWhileRedisCannotBeReachedReachesRedisWhenItIsBack() throws Exception
+    {
+        proxy = new TcpProxy(REDIS.server().port());
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node ->
+        {
+            node.sessions.setUri(proxy.uri());
+            node.sessions.setConnectTimeoutMs(300);
+            node.sessions.setSocketTimeoutMs(300);
+        });
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
+        String id = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=alice"));
+        cluster.awaitIdle();
+
+        proxy.refuse();
+        assertEquals("ok", cluster.get(a.url("op=invalidate")));
+        assertEquals("none", cluster.get(a.url("op=get&name=user")));
+        assertEquals(1, cluster.destroyedCount(id));
+
+        proxy.restore();
+        Await.until("the logout reaches Redis", Duration.ofSeconds(20), () -> !cluster.redis.exists(cluster.keys().session(id)));
+        assertEquals("none", cluster.get(b.url("op=get&name=user")));
+        assertEquals(1, cluster.destroyedCount(id));
+    }
 }
