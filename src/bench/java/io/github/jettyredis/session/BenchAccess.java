@@ -19,14 +19,17 @@ public final class BenchAccess
     }
 
     /**
-     * @param key the session hash
-     * @param set the fields to set (metadata and changed attributes)
+     * @param keys the session's key layout
+     * @param id the session id
+     * @param metadata the metadata field
+     * @param expiry the session's expiry
+     * @param attributes the changed attribute fields
      * @param ttlMs the TTL the store would give
      * @return the arguments of the store's write script for an update of those fields
      */
-    public static byte[][] writeArgs(byte[] key, Map<byte[], byte[]> set, long ttlMs)
+    public static byte[][] writeArgs(SessionKeys keys, String id, byte[] metadata, long expiry, Map<byte[], byte[]> attributes, long ttlMs)
     {
-        return SessionScripts.writeArgs(key, new SessionDelta(false, set, List.of(), Map.of()), ttlMs);
+        return SessionScripts.writeArgs(keys, id, "update", new SessionDelta(false, metadata, expiry, attributes, List.of(), Map.of(), Map.of()), ttlMs);
     }
 
     /** Queues the store's write script, as {@code doStore} does. */

@@ -90,10 +90,12 @@ final class StoreVsRawSuite
                     members[i] = ids[i].getBytes(StandardCharsets.UTF_8);
                     // What a save after a request that changed "counter" sends: the metadata and that field.
                     Map<byte[], byte[]> write = new LinkedHashMap<>();
-                    write.put(SessionHashCodec.METADATA_FIELD, codec.encodeMetadata(store.load(ids[i])));
+                    SessionData stored = store.load(ids[i]);
+                    write.put(SessionHashCodec.METADATA_FIELD, codec.encodeMetadata(stored));
                     write.put(counterField, counterValue);
                     writes.add(write);
-                    scriptArgs[i] = BenchAccess.writeArgs(keys[i], write, ttl);
+                    scriptArgs[i] = BenchAccess.writeArgs(store.getKeys(), ids[i], codec.encodeMetadata(stored), stored.getExpiry(),
+                        Map.of(counterField, counterValue), ttl);
                 }
 
                 Map<String, Op> variants = new LinkedHashMap<>();

@@ -214,7 +214,7 @@ public class SessionDemoServlet extends HttpServlet
         row(out, "Created", html(Instant.ofEpochMilli(session.getCreationTime()).toString()));
         row(out, "Max inactive interval", session.getMaxInactiveInterval() + " s");
         row(out, "Redis key", key == null ? "-" : "<code>" + html(key) + "</code>");
-        row(out, "Redis TTL", html(ttl(key)) + " (remaining inactive time + a margin of 2 &times; grace period + 60 s, " +
+        row(out, "Redis TTL", html(ttl(key)) + " (remaining inactive time + a margin of 2 &times; grace period + scavenge interval + 60 s, " +
             "as of the end of the previous request)");
         out.println("</table>");
 
