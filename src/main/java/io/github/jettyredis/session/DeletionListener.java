@@ -115,18 +115,24 @@ final class DeletionListener implements AutoCloseable
     }
 
     /**
-     * Subscribes again to a channel it listens to already: Redis confirms, which is traffic a healthy
-     * connection always gets back within a heartbeat. (Not PING: Jedis registers the handler of a PING's
-     * reply only after sending it, and over RESP3 the reply can arrive first, which ends the subscription.)
+     * Subscribes to the channels registered since the connection was made (a context that started while it
+     * was being made), or else again to one it listens to already: Redis confirms, which is traffic a
+     * healthy connection always gets back within a heartbeat. (Not PING: Jedis registers the handler of a
+     * PING's reply only after sending it, and over RESP3 the reply can arrive first, which ends the
+     * subscription.)
      */
     private void heartbeat()
     {
         try
         {
             Subscriber subscriber = current;
-            String channel = channels.keySet().stream().findFirst().orElse(null);
-            if (subscriber != null && subscriber.isSubscribed() && channel != null)
-                subscriber.subscribe(channel);
+            if (subscriber == null || !subscriber.isSubscribed())
+                return;
+            String[] missing = channels.keySet().stream().filter(channel -> !subscriber.confirmed.contains(channel)).toArray(String[]::new);
+            if (missing.length > 0)
+                subscriber.subscribe(missing);
+            else
+                channels.keySet().stream().findFirst().ifPresent(subscriber::subscribe);
         }
         catch (RuntimeException e)
         {
@@ -259,6 +265,12 @@ final class DeletionListener implements AutoCloseable
             {
                 LOG.warn("Cannot check the sessions held in memory against Redis at {}", address, e);
             }
+        }
+
+        @Override
+        public void onUnsubscribe(String channel, int subscribedChannels)
+        {
+            confirmed.remove(channel);
         }
 
         @Override

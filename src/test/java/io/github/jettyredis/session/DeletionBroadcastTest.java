@@ -2,6 +2,7 @@ package io.github.jettyredis.session;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
 
 import jakarta.servlet.http.HttpServlet;
@@ -42,6 +43,13 @@ public class DeletionBroadcastTest
     static long pubSubConnections(UnifiedJedis redis)
     {
         return clientList(redis).lines().filter(line -> SUBSCRIBED.matcher(line).find()).count();
+    }
+
+    /** @return PUBSUB NUMSUB of one channel */
+    private long subscribers(String channel)
+    {
+        List<?> reply = (List<?>)cluster.redis.sendCommand(Protocol.Command.PUBSUB, "NUMSUB", channel);
+        return (Long)reply.get(1);
     }
 
     static String clientList(UnifiedJedis redis)
@@ -94,6 +102,12 @@ public class DeletionBroadcastTest
                 assertEquals("2", cluster.client.GET(url).getContentAsString());
             }
             assertEquals(1, pubSubConnections(cluster.redis), clientList(cluster.redis));
+            // Every webapp's channel on it, also those of webapps that started while it was connecting.
+            for (int i = 0; i < webapps; i++)
+            {
+                String channel = new SessionKeys(cluster.prefix, "_app" + i, "0.0.0.0").deletionChannel();
+                Await.until(channel + " is listened to", Duration.ofSeconds(10), () -> subscribers(channel) == 1);
+            }
         }
         finally
         {
