@@ -1,9 +1,11 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.internal.SessionScripts;
 import java.util.List;
 import java.util.Map;
 
-import io.github.jettyredis.session.codec.SessionDelta;
+import io.github.jettyredis.session.internal.SessionDelta;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;

@@ -1,43 +1,41 @@
 package io.github.jettyredis.session;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.github.jettyredis.session.SessionScripts.Claim;
-import io.github.jettyredis.session.SessionScripts.Write;
 import io.github.jettyredis.session.client.RedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
-import io.github.jettyredis.session.codec.SessionDelta;
-import io.github.jettyredis.session.codec.SessionHashCodec;
-import io.github.jettyredis.session.codec.StoredSessionData;
+import io.github.jettyredis.session.codec.AttributeSerializer;
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
+import io.github.jettyredis.session.internal.CatchUp;
+import io.github.jettyredis.session.internal.ExpiryClaims;
+import io.github.jettyredis.session.internal.ExpiryIndex;
+import io.github.jettyredis.session.internal.HeldSessions;
+import io.github.jettyredis.session.internal.RedisAvailability;
+import io.github.jettyredis.session.internal.RedisCalls;
+import io.github.jettyredis.session.internal.RedisLinks;
+import io.github.jettyredis.session.internal.SessionDelta;
+import io.github.jettyredis.session.internal.SessionHashCodec;
+import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.internal.SessionScripts;
+import io.github.jettyredis.session.internal.SessionScripts.Write;
+import io.github.jettyredis.session.internal.StoredSessionData;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
 import org.eclipse.jetty.session.HouseKeeper;
-import org.eclipse.jetty.session.ManagedSession;
-import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.SessionIdManager;
 import org.eclipse.jetty.session.UnreadableSessionDataException;
 import org.eclipse.jetty.session.UnwriteableSessionDataException;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
-import org.eclipse.jetty.util.annotation.ManagedOperation;
-import org.eclipse.jetty.util.annotation.Name;
-import org.eclipse.jetty.util.thread.AutoLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
@@ -48,10 +46,10 @@ import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * A Jetty {@link org.eclipse.jetty.session.SessionDataStore} that keeps the sessions of one context in
- * Redis: one hash per session (see {@link SessionKeys} and {@link SessionHashCodec}) whose Redis TTL
- * follows the session's own expiry, a tombstone for each deleted one, and a per-context sorted set of expiry
- * times so that expired sessions are found without scanning keys. Every command touches the keys of one
- * session or one context, so it runs on Redis Cluster as well.
+ * Redis: one hash per session whose Redis TTL follows the session's own expiry, a tombstone for each
+ * deleted one, and a per-context index of expiry times so that expired sessions are found without scanning
+ * keys (README, "Design"). Every command touches the keys of one session or of one context, so it runs on
+ * Redis Cluster as well.
  *
  * <p>What it promises when things go wrong (README, "When Redis fails"): a session deleted by one node is
  * never written again by another; a session Redis lost is written back whole by a node that holds it; a
@@ -70,11 +68,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     static final long CLOCK_SKEW_ALLOWANCE_MS = TimeUnit.SECONDS.toMillis(60);
     /** How long the tombstone of a session without TTL (immortal, or already gone) lives. */
     static final long TOMBSTONE_WITHOUT_TTL_MS = TimeUnit.DAYS.toMillis(1);
-    private static final int ORPHAN_BATCH = 500;
     /** The most the stored expiry of a session may lag its own, see {@link #expiryDriftToleranceMs}. */
     static final long MAX_EXPIRY_DRIFT_MS = 1000;
-    /** How long a node's claim to expire a session stops others; after that (the node died) it is taken over. */
-    static final long EXPIRY_CLAIM_HOLD_MS = TimeUnit.SECONDS.toMillis(60);
 
     private static final String CREATE = "create";
     private static final String UPDATE = "update";
@@ -86,10 +81,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private final String prefix;
     /** Names this store instance in expiry claims and deletion messages; worker names are often the same on every node. */
     private final String claimant = UUID.randomUUID().toString();
-    /** Sessions this node claimed to expire: id to the latest expiry that counts as expired. */
-    private final Map<String, Long> expiring = new ConcurrentHashMap<>();
     private final AtomicLong unreadableAttributes = new AtomicLong();
-    private final Runnable onRedisBack = this::saveUnsaved;
     private RedisLinks links = new RedisLinks();
     private boolean broadcastInvalidation = true;
     private SessionKeys keys;
@@ -97,19 +89,24 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private RedisLinks.Link link;
     private RedisCalls calls;
     private HeldSessions held;
+    private ExpiryIndex index;
+    private ExpiryClaims claims;
+    private CatchUp catchUp;
+    private Runnable onRedisBack;
+    private SessionOperations operations;
     private boolean listening;
 
     /**
      * @param clientFactory supplies the client when the store starts
      * @param settings the connection settings handed to the client factory
-     * @param codec turns sessions into hash fields and back
+     * @param serializer turns attribute values into bytes and back
      * @param prefix the prefix of every key
      */
-    public RedisSessionDataStore(RedisClientFactory clientFactory, RedisClientSettings settings, SessionHashCodec codec, String prefix)
+    public RedisSessionDataStore(RedisClientFactory clientFactory, RedisClientSettings settings, AttributeSerializer serializer, String prefix)
     {
         this.clientFactory = clientFactory;
         this.settings = settings;
-        this.codec = codec;
+        this.codec = new SessionHashCodec(serializer);
         this.prefix = prefix;
     }
 
@@ -128,13 +125,35 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         keys = new SessionKeys(prefix, _context.getCanonicalContextPath(), _context.getVhost());
         held = new HeldSessions(_context);
         connect();
-        link = links.acquire(redis, clientFactory, settings);
-        calls = new RedisCalls(redis, link.availability());
+        claims = new ExpiryClaims(keys, calls, codec, claimant);
+        catchUp = new CatchUp(_context, keys, calls, held, new CatchUp.Writes()
+        {
+            @Override
+            public void store(String id, SessionData data, long lastSaveTime) throws Exception
+            {
+                doStore(id, data, lastSaveTime);
+            }
+
+            @Override
+            public void writeWhole(String id, SessionData data) throws Exception
+            {
+                save(id, data, codec.encodeDelta(data, true), REPLACE);
+            }
+
+            @Override
+            public void delete(String id) throws Exception
+            {
+                RedisSessionDataStore.this.delete(id);
+            }
+        });
+        onRedisBack = catchUp::writeWhatRedisMissed;
         link.availability().onRecovery(onRedisBack);
         // Only a cache that keeps sessions in memory has something to drop when another node deletes one.
         listening = broadcastInvalidation && held.keepsSessions();
         if (listening)
-            link.deletions().register(keys.deletionChannel(), claimant, held::drop, this::catchUp);
+            link.deletions().register(keys.deletionChannel(), claimant, held::drop, catchUp::checkHeldSessions);
+        operations = new SessionOperations(_context);
+        addBean(operations);
         if (scavengeIntervalMs() <= 0)
             LOG.warn("No session scavenger runs for {}: expired sessions are only found when they are requested, and " +
                 "sessionDestroyed does not fire for the others", keys.context());
@@ -148,13 +167,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             // Cluster and Sentinel clients connect as they are built; a standalone one at its first command.
             redis = clientFactory.getClient(_context, settings);
-            redis.sadd(SessionKeys.contextRegistry(prefix), keys.context().getBytes(StandardCharsets.UTF_8));
+            link = links.acquire(redis, clientFactory, settings);
+            calls = new RedisCalls(redis, link.availability());
+            index = new ExpiryIndex(prefix, keys, calls);
+            index.register();
         }
         catch (JedisException e)
         {
-            if (redis != null)
-                clientFactory.releaseClient(_context, redis);
-            redis = null;
+            disconnect();
             throw new IllegalStateException("Cannot use Redis at " + settings.address() + " (jetty.session.redis.uri) for the sessions of " +
                 keys.context() + ": " + e.getMessage(), e);
         }
@@ -168,49 +188,72 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             if (listening)
                 link.deletions().unregister(keys.deletionChannel());
             if (link != null)
-            {
                 link.availability().removeRecoveryListener(onRedisBack);
-                links.release(redis);
-            }
+            removeBean(operations);
         }
         finally
         {
-            // Give the client back whatever happened above, or the shared pool is never closed.
             try
             {
-                if (redis != null)
-                    clientFactory.releaseClient(_context, redis);
+                disconnect();
             }
             finally
             {
                 listening = false;
-                link = null;
-                calls = null;
-                redis = null;
                 super.doStop();
             }
+        }
+    }
+
+    /** Gives back what the store shares and the client, whatever happened before, or the shared pool is never closed. */
+    private void disconnect() throws Exception
+    {
+        try
+        {
+            if (link != null)
+                links.release(redis);
+        }
+        finally
+        {
+            if (redis != null)
+                clientFactory.releaseClient(_context, redis);
+            link = null;
+            calls = null;
+            redis = null;
         }
     }
 
     @Override
     public SessionData doLoad(String id) throws Exception
     {
-        // What this node changed or deleted while Redis could not be reached comes first.
-        saveUnsavedFirst(id);
-        if (held.isUndeleted(id))
+        if (!catchUp.beforeLoad(id))
             return null;
-        Map<byte[], byte[]> fields;
+        Map<byte[], byte[]> fields = readHash(id);
+        if (fields.isEmpty())
+            return null;
+        StoredSessionData data = decode(id, fields);
+        if (!takeOverIfAboutToExpire(id, data))
+            return null;
+        held.add(id);
+        return data;
+    }
+
+    private Map<byte[], byte[]> readHash(String id) throws UnreadableSessionDataException
+    {
         try
         {
-            fields = calls.run(redis -> redis.hgetAll(keys.session(id)));
+            return calls.run(redis -> redis.hgetAll(keys.session(id)));
         }
         catch (JedisDataException e)
         {
             // WRONGTYPE: something that is not one of our hashes sits under the key.
             throw new UnreadableSessionDataException(id, _context, e);
         }
-        if (fields.isEmpty())
-            return null;
+    }
+
+    /** Decodes a session; attributes that cannot be read are left out, logged and counted. */
+    private StoredSessionData decode(String id, Map<byte[], byte[]> fields) throws UnreadableSessionDataException
+    {
         StoredSessionData data;
         try
         {
@@ -220,21 +263,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             throw new UnreadableSessionDataException(id, _context, e);
         }
-        reportUnreadableAttributes(id, data);
-        if (!takeOverIfAboutToExpire(id, data))
-            return null;
-        held.add(id);
-        return data;
-    }
-
-    private void reportUnreadableAttributes(String id, StoredSessionData data)
-    {
-        Map<String, String> reasons = data.getUnreadableAttributeReasons();
-        if (reasons.isEmpty())
-            return;
-        unreadableAttributes.addAndGet(reasons.size());
-        reasons.forEach((name, reason) -> LOG.warn("Session {} of {}: attribute '{}' cannot be read and is left out " +
+        Map<String, String> unreadable = data.getUnreadableAttributeReasons();
+        unreadableAttributes.addAndGet(unreadable.size());
+        unreadable.forEach((name, reason) -> LOG.warn("Session {} of {}: attribute '{}' cannot be read and is left out " +
             "(Redis keeps it): {}", id, keys.context(), name, reason));
+        return data;
     }
 
     /**
@@ -273,7 +306,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         // Never saved under this id (new, or renamed by changeSessionId): written whole, and only if new.
         boolean create = lastSaveTime <= 0;
         SessionDelta delta = codec.encodeDelta(data, create);
-        reportUnwritableAttributes(id, delta);
+        delta.unwritable().forEach((name, reason) -> LOG.warn("Session {} of {}: attribute '{}' is not saved (Redis " +
+            "keeps what it had): {}", id, keys.context(), name, reason));
         if (isOnlyExpiryDrift(data, delta))
         {
             // Jetty saves a changed session when the response commits and again when the request ends,
@@ -288,12 +322,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         return delta.isMetadataOnly() && data instanceof StoredSessionData stored &&
             stored.isOnlyExpiryDriftSinceStored(expiryDriftToleranceMs(data));
-    }
-
-    private void reportUnwritableAttributes(String id, SessionDelta delta)
-    {
-        delta.unwritable().forEach((name, reason) -> LOG.warn("Session {} of {}: attribute '{}' is not saved (Redis " +
-            "keeps what it had): {}", id, keys.context(), name, reason));
     }
 
     /**
@@ -315,7 +343,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             }
             switch (result)
             {
-                case WRITTEN -> stored(id, data, delta);
+                case WRITTEN -> recordStored(id, data, delta);
                 case DELETED ->
                 {
                     held.drop(id);
@@ -331,35 +359,32 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             if (!RedisAvailability.isUnreachable(e))
                 throw e;
-            // Kept, with the session itself, until Redis answers again: see saveUnsaved.
+            // Kept, with the session itself, until Redis answers again: see CatchUp.
             held.unsaved(id, data);
         }
     }
 
+    /** One round trip: the write script on the session's keys and the session's expiry index entry. */
     private Write write(String id, SessionData data, SessionDelta delta, String mode)
     {
         byte[][] args = SessionScripts.writeArgs(keys, id, mode, delta, ttlMs(data.getExpiry(), System.currentTimeMillis()));
-        byte[] member = SessionKeys.bytes(id);
         return calls.run(redis ->
         {
             Response<Object> written;
             try (AbstractPipeline pipeline = redis.pipelined())
             {
                 written = SessionScripts.WRITE.queue(pipeline, args);
-                if (data.getExpiry() > 0)
-                    pipeline.zadd(keys.expiryIndex(), data.getExpiry(), member);
-                else
-                    pipeline.zrem(keys.expiryIndex(), member);
+                index.queueUpdate(pipeline, id, data.getExpiry());
                 pipeline.sync();
             }
             Write result = Write.of(SessionScripts.WRITE.result(written, redis, args));
             if (result == Write.DELETED)
-                redis.zrem(keys.expiryIndex(), member);
+                index.remove(redis, id);
             return result;
         });
     }
 
-    private void stored(String id, SessionData data, SessionDelta delta)
+    private void recordStored(String id, SessionData data, SessionDelta delta)
     {
         if (data instanceof StoredSessionData stored)
         {
@@ -367,147 +392,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             stored.markMetadataStored();
         }
         held.saved(id);
-    }
-
-    /**
-     * Writes the changes that could not reach Redis when they were saved, now that it answers: run when
-     * Redis is back, at each scavenge, and before such a session is loaded.
-     */
-    private void saveUnsaved()
-    {
-        if (!isStarted() || calls.availability().isDown())
-            return;
-        for (String id : held.undeleted())
-        {
-            try
-            {
-                delete(id);
-            }
-            catch (Exception e)
-            {
-                LOG.warn("Cannot delete session {} of {}, deleted while Redis could not be reached", id, keys.context(), e);
-            }
-        }
-        held.unsaved().forEach(this::saveUnsaved);
-    }
-
-    private void saveUnsavedFirst(String id)
-    {
-        if (calls.availability().isDown())
-            return;
-        if (held.isUndeleted(id))
-        {
-            try
-            {
-                delete(id);
-            }
-            catch (Exception e)
-            {
-                LOG.debug("Cannot delete session {} of {} yet: {}", id, keys.context(), e.toString());
-            }
-        }
-        else if (held.isUnsaved(id))
-        {
-            SessionData data = held.unsaved().get(id);
-            if (data != null)
-                saveUnsaved(id, data);
-        }
-    }
-
-    private void saveUnsaved(String id, SessionData data)
-    {
-        ManagedSession session = held.find(id);
-        if (session != null && session.getSessionData() == data)
-        {
-            // The cache still holds it: requests may change it meanwhile.
-            try (AutoLock lock = session.lock())
-            {
-                saveQuietly(id, data);
-            }
-        }
-        else
-            saveQuietly(id, data);
-    }
-
-    private void saveQuietly(String id, SessionData data)
-    {
-        _context.run(() ->
-        {
-            try
-            {
-                doStore(id, data, data.getLastSaved());
-            }
-            catch (Exception e)
-            {
-                held.saved(id);
-                LOG.warn("Cannot write the changes of session {} of {} made while Redis could not be reached", id, keys.context(), e);
-            }
-        });
-    }
-
-    /**
-     * Checks the sessions this node holds against Redis, when it listens for deletions again after missing
-     * some: one deleted meanwhile is dropped from memory, one Redis lost (restarted empty, failed over to a
-     * replica that missed writes) is written back whole.
-     */
-    private void catchUp()
-    {
-        Set<String> ids = held.ids();
-        if (ids.isEmpty())
-            return;
-        Map<String, Response<Boolean>> hashes = new HashMap<>();
-        Map<String, Response<Boolean>> tombstones = new HashMap<>();
-        calls.run(redis ->
-        {
-            try (AbstractPipeline pipeline = redis.pipelined())
-            {
-                for (String id : ids)
-                {
-                    hashes.put(id, pipeline.exists(keys.session(id)));
-                    tombstones.put(id, pipeline.exists(keys.tombstone(id)));
-                }
-                pipeline.sync();
-            }
-            return null;
-        });
-        for (String id : ids)
-        {
-            if (hashes.get(id).get())
-                continue;
-            if (tombstones.get(id).get())
-                held.drop(id);
-            else
-                writeBack(id);
-        }
-    }
-
-    private void writeBack(String id)
-    {
-        ManagedSession session = held.find(id);
-        if (session == null)
-        {
-            held.forget(id);
-            return;
-        }
-        try (AutoLock lock = session.lock())
-        {
-            if (!session.isValid() || !session.isResident() || session.isExpiredAt(System.currentTimeMillis()))
-                return;
-            SessionData data = session.getSessionData();
-            LOG.info("Session {} of {} is held in memory but not in Redis, and no node deleted it (Redis lost it): " +
-                "writing it back whole", id, keys.context());
-            _context.run(() ->
-            {
-                try
-                {
-                    save(id, data, codec.encodeDelta(data, true), REPLACE);
-                }
-                catch (UnwriteableSessionDataException e)
-                {
-                    LOG.warn("Cannot write back session {} of {}", id, keys.context(), e);
-                }
-            });
-        }
     }
 
     /**
@@ -528,15 +412,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      * (scavenge every 600 s, grace 3600 s) it searches once, at the first scavenge, and sessions that
      * expire while no node holds them in memory are never expired (no {@code sessionDestroyed}). The
      * expiry index makes the search cheap, so this store runs it at every scavenge.</p>
-     *
-     * <ol>
-     *   <li>Housekeeping: forget sessions the cache no longer holds, write what Redis missed.</li>
-     *   <li>Find what is due: the cache's candidates as Redis sees them, and the index's long expired.</li>
-     *   <li>Claim each in Redis, which checks the stored expiry again; drop from memory the copies of
-     *   sessions another node deleted or used again.</li>
-     *   <li>Expire, with their listeners, the claimed sessions no cache holds (a {@code NullSessionCache}).</li>
-     *   <li>Now and then, delete long expired sessions of every context.</li>
-     * </ol>
      */
     @Override
     public Set<String> getExpired(Set<String> candidates)
@@ -545,23 +420,32 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             throw new IllegalStateException("Not started");
         long now = System.currentTimeMillis();
         long graceMs = TimeUnit.SECONDS.toMillis(getGracePeriodSec());
-        held.prune();
-        saveUnsaved();
-        expiring.clear();
 
+        // 1. Housekeeping: forget what the cache no longer holds and last scavenge's claims, write what Redis missed.
+        held.prune();
+        claims.forget();
+        catchUp.writeWhatRedisMissed();
+
+        // 2. What is due: the cache's candidates as Redis sees them, and what the index says expired a grace period ago.
         Map<String, Long> due = new LinkedHashMap<>();
         _context.run(() ->
         {
-            due.putAll(dueCandidates(candidates, now, graceMs));
+            due.putAll(claims.dueOf(candidates, now, graceMs, _context.getWorkerName()));
             for (String id : doGetExpired(now - graceMs))
                 due.putIfAbsent(id, now - graceMs);
         });
         _lastExpiryCheckTime = now;
 
-        Set<String> claimed = claimExpiry(due, candidates, now);
-        if (!held.keepsSessions())
-            claimed = expireUnheld(claimed);
+        // 3. Claim each; copies of sessions another node deleted or used again go quietly; the index follows Redis.
+        ExpiryClaims.Outcome outcome = claims.claim(due, now, getTtlMarginMs());
+        outcome.gone().forEach(held::drop);
+        outcome.alive().keySet().stream().filter(candidates::contains).forEach(held::drop);
+        index.correct(outcome.indexCorrections());
 
+        // 4. Expire, with their listeners, the claimed sessions no cache holds (a NullSessionCache).
+        Set<String> expired = held.keepsSessions() ? outcome.claimed() : held.expireUnheld(outcome.claimed(), this::load);
+
+        // 5. Now and then, delete long expired sessions of every context.
         if (now > _lastOrphanSweepTime + 10 * graceMs)
         {
             try
@@ -573,148 +457,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 _lastOrphanSweepTime = now;
             }
         }
-        return claimed;
-    }
-
-    /**
-     * Expires sessions that no cache holds, with their listeners. Jetty expires an id by deleting it from
-     * the cache and firing {@code sessionDestroyed} on the session the cache gives back, but a
-     * {@link org.eclipse.jetty.session.NullSessionCache} gives none back, so a session that expired between
-     * requests would vanish without its listeners. This node claimed these sessions, so it expires them
-     * here, exactly once.
-     *
-     * @return the ids left for Jetty: those already gone from Redis
-     */
-    private Set<String> expireUnheld(Set<String> ids)
-    {
-        SessionCache cache = _context.getSessionManager().getSessionCache();
-        Set<String> gone = new HashSet<>();
-        for (String id : ids)
-        {
-            try
-            {
-                SessionData data = load(id);
-                if (data == null)
-                    gone.add(id);
-                else
-                    // Fires the listeners, then removes the id from every context of this node, and so from Redis.
-                    _context.run(() -> cache.newSession(data).invalidate());
-            }
-            catch (Exception e)
-            {
-                // Unreadable: no listener can be given this session; Jetty's own path deletes it.
-                LOG.warn("Cannot expire session {} of {} with its listeners: {}", id, keys.context(), e.toString());
-                gone.add(id);
-            }
-        }
-        return gone;
-    }
-
-    /**
-     * @param due session id to the latest expiry that counts as expired for it
-     * @param candidates the ids this node's cache found expired (its copies)
-     * @return the ids this node claimed: it expires them
-     */
-    private Set<String> claimExpiry(Map<String, Long> due, Set<String> candidates, long now)
-    {
-        if (due.isEmpty())
-            return new HashSet<>();
-        long tombstoneMs = getTtlMarginMs();
-        Map<String, byte[][]> calls = new LinkedHashMap<>();
-        due.forEach((id, expiredBy) -> calls.put(id, SessionScripts.claimArgs(keys, id, claimant, now, EXPIRY_CLAIM_HOLD_MS,
-            expiredBy, tombstoneMs)));
-        Map<String, Object> replies = this.calls.run(redis ->
-        {
-            Map<String, Response<Object>> queued = new LinkedHashMap<>();
-            try (AbstractPipeline pipeline = redis.pipelined())
-            {
-                calls.forEach((id, args) -> queued.put(id, SessionScripts.CLAIM_EXPIRY.queue(pipeline, args)));
-                pipeline.sync();
-            }
-            Map<String, Object> results = new LinkedHashMap<>();
-            queued.forEach((id, reply) -> results.put(id, replyOrError(() -> SessionScripts.CLAIM_EXPIRY.result(reply, redis, calls.get(id)))));
-            return results;
-        });
-
-        Set<String> mine = new HashSet<>();
-        Map<String, Long> indexFixes = new HashMap<>();
-        replies.forEach((id, reply) ->
-        {
-            if (reply instanceof JedisDataException error)
-            {
-                notASession(id, error);
-                indexFixes.put(id, 0L);
-                return;
-            }
-            Claim claim = SessionScripts.claim(reply);
-            switch (claim)
-            {
-                case CLAIMED, CLAIMED_LOST ->
-                {
-                    mine.add(id);
-                    expiring.put(id, due.get(id));
-                }
-                case GONE ->
-                {
-                    // Another node deleted it and fired its listeners: this node's copy goes quietly.
-                    held.drop(id);
-                    indexFixes.put(id, 0L);
-                }
-                case ALIVE ->
-                {
-                    // Used again elsewhere since: this node's copy is older than Redis's.
-                    if (candidates.contains(id))
-                        held.drop(id);
-                    indexFixes.put(id, SessionScripts.aliveExpiry(reply));
-                }
-                case HELD_ELSEWHERE ->
-                {
-                    // The node that claimed it expires it.
-                }
-            }
-        });
-        fixIndex(indexFixes);
-        return mine;
-    }
-
-    private static Object replyOrError(java.util.function.Supplier<Object> reply)
-    {
-        try
-        {
-            return reply.get();
-        }
-        catch (JedisDataException e)
-        {
-            return e;
-        }
-    }
-
-    /** Sets the index's entries to the stored expiries; 0 removes one (deleted, immortal, not a session). */
-    private void fixIndex(Map<String, Long> expiries)
-    {
-        if (expiries.isEmpty())
-            return;
-        calls.run(redis ->
-        {
-            try (AbstractPipeline pipeline = redis.pipelined())
-            {
-                expiries.forEach((id, expiry) ->
-                {
-                    if (expiry > 0)
-                        pipeline.zadd(keys.expiryIndex(), expiry, SessionKeys.bytes(id));
-                    else
-                        pipeline.zrem(keys.expiryIndex(), SessionKeys.bytes(id));
-                });
-                pipeline.sync();
-            }
-            return null;
-        });
-    }
-
-    private void notASession(String id, JedisDataException error)
-    {
-        LOG.warn("The key of session {} of {} holds something else ({}): left alone, and taken out of the expiry index",
-            id, keys.context(), error.getMessage());
+        return expired;
     }
 
     /**
@@ -771,105 +514,30 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     @Override
     public boolean doExists(String id) throws Exception
     {
-        SessionMetadata metadata = metadata(id, calls.run(redis -> redis.hget(keys.session(id), SessionHashCodec.METADATA_FIELD)));
-        // Undecodable metadata (expiry 0) counts as existing, so its id is not handed out again.
-        return metadata != null && !isExpired(metadata.getExpiry(), System.currentTimeMillis());
+        SessionMetadata metadata = codec.decodeMetadataOrUnknown(calls.run(redis -> redis.hget(keys.session(id), SessionHashCodec.METADATA_FIELD)));
+        // Undecodable metadata (format 0, no expiry) counts as existing, so its id is not handed out again.
+        return metadata != null && !(metadata.getExpiry() > 0 && metadata.getExpiry() <= System.currentTimeMillis());
     }
 
     @Override
     public Set<String> doCheckExpired(Set<String> candidates, long time)
     {
-        return dueCandidates(candidates, time, TimeUnit.SECONDS.toMillis(getGracePeriodSec())).keySet();
-    }
-
-    /**
-     * Which of the sessions this node's cache found expired are due, as Redis sees them (Jetty's JDBC store
-     * does the same): those gone from Redis (the claim tells deleted from lost), those this node served last
-     * that expired, and those another node served last that expired a grace period ago.
-     *
-     * @return session id to the latest expiry that counts as expired for it
-     */
-    private Map<String, Long> dueCandidates(Set<String> candidates, long time, long graceMs)
-    {
-        Map<String, Long> due = new LinkedHashMap<>();
-        if (candidates.isEmpty())
-            return due;
-        Map<String, Object> replies = calls.run(redis ->
-        {
-            Map<String, Response<byte[]>> queued = new LinkedHashMap<>();
-            try (AbstractPipeline pipeline = redis.pipelined())
-            {
-                for (String id : candidates)
-                    queued.put(id, pipeline.hget(keys.session(id), SessionHashCodec.METADATA_FIELD));
-                pipeline.sync();
-            }
-            Map<String, Object> results = new LinkedHashMap<>();
-            queued.forEach((id, reply) -> results.put(id, replyOrError(reply::get)));
-            return results;
-        });
-        String node = _context.getWorkerName();
-        replies.forEach((id, reply) ->
-        {
-            if (reply instanceof JedisDataException error)
-            {
-                notASession(id, error);
-                return;
-            }
-            SessionMetadata metadata = metadata(id, (byte[])reply);
-            if (metadata == null)
-                due.put(id, time);
-            else if (isExpired(metadata.getExpiry(), time) && metadata.hasLastNode() && metadata.getLastNode().equals(node))
-                due.put(id, time);
-            else if (isExpired(metadata.getExpiry(), time - graceMs))
-                due.put(id, time - graceMs);
-        });
-        return due;
+        return claims.dueOf(candidates, time, TimeUnit.SECONDS.toMillis(getGracePeriodSec()), _context.getWorkerName()).keySet();
     }
 
     @Override
     public Set<String> doGetExpired(long before)
     {
-        Set<String> expired = new HashSet<>();
         // The index holds the stored expiry of each mortal session: a range read finds them (the claim checks each).
-        for (byte[] member : calls.run(redis -> redis.zrangeByScore(keys.expiryIndex(), Double.NEGATIVE_INFINITY, before)))
-            expired.add(new String(member, StandardCharsets.UTF_8));
-        return expired;
+        return index.expiredBefore(before);
     }
 
     @Override
     public void doCleanOrphans(long time)
     {
-        int deleted = 0;
-        for (byte[] context : calls.run(redis -> redis.smembers(SessionKeys.contextRegistry(prefix))))
-        {
-            SessionKeys contextKeys = SessionKeys.ofRegisteredContext(prefix, new String(context, StandardCharsets.UTF_8));
-            List<byte[]> ids;
-            do
-            {
-                ids = calls.run(redis -> redis.zrangeByScore(contextKeys.expiryIndex(), Double.NEGATIVE_INFINITY, time, 0, ORPHAN_BATCH));
-                if (!ids.isEmpty())
-                    deleted += deleteAll(contextKeys, ids);
-            }
-            while (ids.size() == ORPHAN_BATCH);
-        }
+        int deleted = index.deleteExpiredOfEveryContext(time);
         if (deleted > 0)
             LOG.debug("Deleted {} sessions that expired before {}", deleted, time);
-    }
-
-    private int deleteAll(SessionKeys contextKeys, List<byte[]> ids)
-    {
-        return calls.run(redis ->
-        {
-            List<Response<Long>> deletions = new ArrayList<>(ids.size());
-            try (AbstractPipeline pipeline = redis.pipelined())
-            {
-                for (byte[] id : ids)
-                    deletions.add(pipeline.del(contextKeys.session(new String(id, StandardCharsets.UTF_8))));
-                pipeline.zrem(contextKeys.expiryIndex(), ids.toArray(new byte[0][]));
-                pipeline.sync();
-            }
-            return (int)deletions.stream().mapToLong(Response::get).sum();
-        });
     }
 
     /**
@@ -882,8 +550,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     public boolean delete(String id) throws Exception
     {
         held.remove(id);
-        Long claimedExpiry = expiring.remove(id);
-        long expiredBy = claimedExpiry == null ? 0 : claimedExpiry;
+        long expiredBy = claims.expiredBy(id);
         long deleted;
         try
         {
@@ -904,11 +571,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return deleted > 0;
     }
 
+    /** The delete script with the index entry: together, or after it for a conditional deletion. */
     private long deleteInRedis(String id, long expiredBy)
     {
-        byte[][] args = SessionScripts.deleteArgs(keys, id, DeletionListener.message(claimant, id), TOMBSTONE_WITHOUT_TTL_MS,
-            CLOCK_SKEW_ALLOWANCE_MS, expiredBy);
-        byte[] member = SessionKeys.bytes(id);
+        byte[][] args = SessionScripts.deleteArgs(keys, id, claimant, TOMBSTONE_WITHOUT_TTL_MS, CLOCK_SKEW_ALLOWANCE_MS, expiredBy);
         return calls.run(redis ->
         {
             Response<Object> reply;
@@ -916,12 +582,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             {
                 reply = SessionScripts.DELETE.queue(pipeline, args);
                 if (expiredBy == 0)
-                    pipeline.zrem(keys.expiryIndex(), member);
+                    index.queueRemove(pipeline, id);
                 pipeline.sync();
             }
             long result = (Long)SessionScripts.DELETE.result(reply, redis, args);
             if (expiredBy > 0 && result >= 0)
-                redis.zrem(keys.expiryIndex(), member);
+                index.remove(redis, id);
             return result;
         });
     }
@@ -932,33 +598,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return true;
     }
 
-    /**
-     * Changes one session's max-inactive interval from the server side, for operators: the session is
-     * loaded through this node's session cache, changed as {@code HttpSession.setMaxInactiveInterval}
-     * would, and saved, so its Redis TTL follows at once. Nodes that hold the session in a
-     * {@code DefaultSessionCache} keep their copy until they evict it, as with any change made elsewhere.
-     *
-     * @param id the session id (without the node suffix of the cookie)
-     * @param seconds the new interval; 0 or less makes the session immortal
-     * @return false if there is no such session
-     * @throws Exception if the session cannot be loaded or saved
-     */
-    @ManagedOperation(value = "Set the max inactive interval (seconds, <= 0 immortal) of a session", impact = "ACTION")
-    public boolean setSessionMaxInactiveInterval(@Name("id") String id, @Name("seconds") int seconds) throws Exception
+    /** @return what an operator can do to this context's sessions (also a JMX bean); null before the store starts */
+    public SessionOperations getOperations()
     {
-        SessionCache cache = _context.getSessionManager().getSessionCache();
-        ManagedSession session = cache.get(id);
-        if (session == null)
-            return false;
-        try
-        {
-            session.setMaxInactiveInterval(seconds);
-        }
-        finally
-        {
-            cache.release(session);
-        }
-        return true;
+        return operations;
     }
 
     /**
@@ -1013,31 +656,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return settings.address();
     }
 
-    /** @return the key layout of this store's context; null before it starts */
+    /**
+     * @return the key layout of this store's context (an internal type, for the project's own tests and
+     * tools: the layout is described in README, "Storage layout"); null before the store starts
+     */
     public SessionKeys getKeys()
     {
         return keys;
-    }
-
-    private static boolean isExpired(long expiry, long time)
-    {
-        return expiry > 0 && expiry <= time;
-    }
-
-    /** Decodes a metadata field; an undecodable one gives a metadata of format 0 (unknown), absent gives null. */
-    private SessionMetadata metadata(String id, byte[] bytes)
-    {
-        if (bytes == null)
-            return null;
-        try
-        {
-            return codec.decodeMetadata(bytes);
-        }
-        catch (IOException e)
-        {
-            LOG.warn("Unreadable metadata of session {} in {}: {}", id, keys.context(), e.toString());
-            return SessionMetadata.getDefaultInstance();
-        }
     }
 
     @Override

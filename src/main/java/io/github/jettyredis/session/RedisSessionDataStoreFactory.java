@@ -1,5 +1,6 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.internal.RedisLinks;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -10,7 +11,7 @@ import io.github.jettyredis.session.client.RedisUri;
 import io.github.jettyredis.session.codec.AttributeSerializer;
 import io.github.jettyredis.session.codec.JavaSerialization;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
-import io.github.jettyredis.session.codec.SessionHashCodec;
+import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.codec.SessionSerialFilter;
 import org.eclipse.jetty.session.AbstractSessionDataStoreFactory;
 import org.eclipse.jetty.session.SessionDataStore;
@@ -59,7 +60,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     public SessionDataStore getSessionDataStore(SessionManager manager) throws Exception
     {
         RedisSessionDataStore store = new RedisSessionDataStore(effectiveClientFactory(), settings(),
-            new SessionHashCodec(effectiveSerializer()), validPrefix());
+            effectiveSerializer(), validPrefix());
         store.setRedisLinks(links);
         store.setGracePeriodSec(getGracePeriodSec());
         store.setSavePeriodSec(getSavePeriodSec());

@@ -1,5 +1,6 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.internal.LuaScript;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;

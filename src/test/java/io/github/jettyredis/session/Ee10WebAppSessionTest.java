@@ -1,12 +1,13 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.internal.SessionKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import io.github.jettyredis.session.codec.SessionHashCodec;
+import io.github.jettyredis.session.internal.SessionHashCodec;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

@@ -1,5 +1,6 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.internal.SessionKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

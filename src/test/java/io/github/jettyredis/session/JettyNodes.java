@@ -1,5 +1,6 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.internal.SessionKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

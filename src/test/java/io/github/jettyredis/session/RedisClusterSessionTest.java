@@ -1,5 +1,7 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.internal.SessionScripts;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;

@@ -1,11 +1,12 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.internal.SessionKeys;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
-import io.github.jettyredis.session.codec.SessionHashCodec;
+import io.github.jettyredis.session.internal.SessionHashCodec;
 import org.eclipse.jetty.session.AbstractSessionDataStoreTest;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.SessionDataStoreFactory;

@@ -1,5 +1,6 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.internal.SessionKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,13 +142,13 @@ public class TwoNodeSessionTest
         String id = cluster.get(a.url("op=create&ttl=600"));
         // A request's last save, as it leaves, must not land after the operator's change.
         a.awaitIdle();
-        assertTrue(b.store().setSessionMaxInactiveInterval(id, 42));
+        assertTrue(b.store().getOperations().setSessionMaxInactiveInterval(id, 42));
         assertTrue(ttlMatches(id, 42, b.store().getTtlMarginMs()));
         assertEquals("42", cluster.get(a.url("op=interval")));
         a.awaitIdle();
-        assertTrue(b.store().setSessionMaxInactiveInterval(id, 0));
+        assertTrue(b.store().getOperations().setSessionMaxInactiveInterval(id, 0));
         assertEquals(-1, cluster.redis.pttl(cluster.keys().session(id)));
-        assertFalse(b.store().setSessionMaxInactiveInterval("no-such-session", 10));
+        assertFalse(b.store().getOperations().setSessionMaxInactiveInterval("no-such-session", 10));
     }
 
     @ParameterizedTest

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
-import io.github.jettyredis.session.codec.SessionDelta;
-import io.github.jettyredis.session.codec.SessionHashCodec;
-import io.github.jettyredis.session.codec.StoredSessionData;
+import io.github.jettyredis.session.internal.SessionDelta;
+import io.github.jettyredis.session.internal.SessionHashCodec;
+import io.github.jettyredis.session.internal.StoredSessionData;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.util.ClassLoadingObjectInputStream;
 import org.openjdk.jmh.annotations.Benchmark;

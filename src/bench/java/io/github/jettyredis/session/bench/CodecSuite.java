@@ -5,8 +5,8 @@ import java.util.Collection;
 import java.util.Map;
 
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
-import io.github.jettyredis.session.codec.SessionHashCodec;
-import io.github.jettyredis.session.codec.StoredSessionData;
+import io.github.jettyredis.session.internal.SessionHashCodec;
+import io.github.jettyredis.session.internal.StoredSessionData;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.profile.StackProfiler;
 import org.openjdk.jmh.results.Result;

@@ -19,7 +19,7 @@ import io.github.jettyredis.session.StoreHarness;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
-import io.github.jettyredis.session.codec.SessionHashCodec;
+import io.github.jettyredis.session.internal.SessionHashCodec;
 import org.eclipse.jetty.session.SessionData;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;

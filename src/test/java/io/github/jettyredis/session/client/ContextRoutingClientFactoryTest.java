@@ -11,7 +11,7 @@ import io.github.jettyredis.session.Await;
 import io.github.jettyredis.session.PrivateRedis;
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import io.github.jettyredis.session.RedisTestServer;
-import io.github.jettyredis.session.SessionKeys;
+import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.codec.EncryptingAttributeSerializer;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;

@@ -1,5 +1,6 @@
 package io.github.jettyredis.session.demo.webapp;
 
+import io.github.jettyredis.session.internal.SessionKeys;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.internal;
 
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -12,14 +12,14 @@ import redis.clients.jedis.UnifiedJedis;
  * {@link DeletionListener}, so that neither their number nor their connections grow with the number of
  * webapps. Made when the first store of a client starts, closed when its last one stops.
  */
-final class RedisLinks
+public final class RedisLinks
 {
     private final Map<UnifiedJedis, Link> links = new IdentityHashMap<>();
 
     /**
      * What the stores of one client share.
      */
-    static final class Link
+    public static final class Link
     {
         private final RedisAvailability availability;
         private final RedisClientFactory factory;
@@ -37,13 +37,13 @@ final class RedisLinks
         }
 
         /** @return whether the client's Redis answers */
-        RedisAvailability availability()
+        public RedisAvailability availability()
         {
             return availability;
         }
 
         /** @return the one listener for deletions on the client's Redis, made at first use */
-        synchronized DeletionListener deletions()
+        public synchronized DeletionListener deletions()
         {
             if (deletions == null)
                 deletions = new DeletionListener(client, () -> factory.openSubscriberConnection(client, settings),
@@ -65,7 +65,7 @@ final class RedisLinks
      * @param settings the settings it was given
      * @return what the stores of that client share; give it back with {@link #release}
      */
-    synchronized Link acquire(UnifiedJedis client, RedisClientFactory factory, RedisClientSettings settings)
+    public synchronized Link acquire(UnifiedJedis client, RedisClientFactory factory, RedisClientSettings settings)
     {
         Link link = links.computeIfAbsent(client, c -> new Link(c, factory, settings));
         link.users++;
@@ -75,7 +75,7 @@ final class RedisLinks
     /**
      * @param client a client given to {@link #acquire}, whose store stopped
      */
-    void release(UnifiedJedis client) throws InterruptedException
+    public void release(UnifiedJedis client) throws InterruptedException
     {
         Link closing;
         synchronized (this)

@@ -1,4 +1,4 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -16,7 +16,7 @@ import redis.clients.jedis.util.SafeEncoder;
  * only when Redis does not have it yet (after a restart or on a new cluster node), so that a call costs a
  * few bytes of script.
  */
-final class LuaScript
+public final class LuaScript
 {
     private final byte[] source;
     private final byte[] sha1;
@@ -26,7 +26,7 @@ final class LuaScript
      * @param keys how many of a call's first arguments are keys
      * @param source the script
      */
-    LuaScript(int keys, String source)
+    public LuaScript(int keys, String source)
     {
         this.keys = keys;
         this.source = source.getBytes(StandardCharsets.UTF_8);
@@ -40,7 +40,7 @@ final class LuaScript
      * @param keysAndArgs the keys, then the arguments
      * @return the reply
      */
-    Response<Object> queue(AbstractPipeline pipeline, byte[][] keysAndArgs)
+    public Response<Object> queue(AbstractPipeline pipeline, byte[][] keysAndArgs)
     {
         return pipeline.evalsha(sha1, keys, keysAndArgs);
     }
@@ -51,7 +51,7 @@ final class LuaScript
      * @param keysAndArgs the same keys and arguments
      * @return what the script returned
      */
-    Object result(Response<Object> reply, UnifiedJedis redis, byte[][] keysAndArgs)
+    public Object result(Response<Object> reply, UnifiedJedis redis, byte[][] keysAndArgs)
     {
         try
         {
@@ -70,7 +70,7 @@ final class LuaScript
      * @param keysAndArgs the keys, then the arguments
      * @return what the script returned
      */
-    Object run(UnifiedJedis redis, byte[][] keysAndArgs)
+    public Object run(UnifiedJedis redis, byte[][] keysAndArgs)
     {
         try
         {
@@ -83,7 +83,7 @@ final class LuaScript
     }
 
     /** @return the SHA1 that Redis knows the script by, in hex */
-    String sha1()
+    public String sha1()
     {
         return SafeEncoder.encode(sha1);
     }

@@ -1,4 +1,4 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.internal;
 
 import java.util.function.Function;
 
@@ -20,25 +20,29 @@ import redis.clients.jedis.util.Pool;
  * Each outcome is reported to the {@link RedisAvailability}; while Redis is known to be down, a call is not
  * retried.
  */
-final class RedisCalls
+public final class RedisCalls
 {
     private final UnifiedJedis redis;
     private final RedisAvailability availability;
 
-    RedisCalls(UnifiedJedis redis, RedisAvailability availability)
+    /**
+     * @param redis the client to run calls on
+     * @param availability where to report whether Redis answered
+     */
+    public RedisCalls(UnifiedJedis redis, RedisAvailability availability)
     {
         this.redis = redis;
         this.availability = availability;
     }
 
     /** @return the client the calls run on */
-    UnifiedJedis client()
+    public UnifiedJedis client()
     {
         return redis;
     }
 
     /** @return what the calls learned of whether Redis answers */
-    RedisAvailability availability()
+    public RedisAvailability availability()
     {
         return availability;
     }
@@ -50,7 +54,7 @@ final class RedisCalls
      * @throws JedisException if it failed twice, or once for a reason other than reaching Redis (e.g. an
      * error reply), or once while Redis is known to be down
      */
-    <T> T run(Function<UnifiedJedis, T> call)
+    public <T> T run(Function<UnifiedJedis, T> call)
     {
         boolean wasDown = availability.isDown();
         try

@@ -1,4 +1,4 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.internal;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,7 +19,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * the stores are told ({@link #onRecovery}) so that they write what they could not. Each change is logged
  * once, naming the address.
  */
-final class RedisAvailability implements AutoCloseable
+public final class RedisAvailability implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(RedisAvailability.class);
     static final long PROBE_INTERVAL_MS = 1000;
@@ -50,7 +50,7 @@ final class RedisAvailability implements AutoCloseable
      * @return whether it says Redis could not be reached (no connection, no reply in time), rather than
      * that Redis answered with an error
      */
-    static boolean isUnreachable(Throwable e)
+    public static boolean isUnreachable(Throwable e)
     {
         for (Throwable t = e; t != null; t = t.getCause())
         {
@@ -68,19 +68,19 @@ final class RedisAvailability implements AutoCloseable
     }
 
     /** @param listener run (on this class's own thread) each time Redis answers again after being down */
-    void onRecovery(Runnable listener)
+    public void onRecovery(Runnable listener)
     {
         recoveryListeners.add(listener);
     }
 
     /** @param listener a listener given to {@link #onRecovery}, no longer to be run */
-    void removeRecoveryListener(Runnable listener)
+    public void removeRecoveryListener(Runnable listener)
     {
         recoveryListeners.remove(listener);
     }
 
     /** @return whether the last command failed to reach Redis and none has succeeded since */
-    boolean isDown()
+    public boolean isDown()
     {
         return downSince != 0;
     }
@@ -93,7 +93,7 @@ final class RedisAvailability implements AutoCloseable
      *
      * @return whether Redis is still down
      */
-    boolean isStillDown()
+    public boolean isStillDown()
     {
         if (downSince == 0)
             return false;

@@ -1,10 +1,8 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.internal;
 
 import java.util.List;
 import java.util.Map;
 
-import io.github.jettyredis.session.codec.SessionDelta;
-import io.github.jettyredis.session.codec.SessionHashCodec;
 
 import redis.clients.jedis.util.SafeEncoder;
 
@@ -16,10 +14,10 @@ import redis.clients.jedis.util.SafeEncoder;
  * from "Redis lost it" (write it back whole): every deletion writes one, for as long as the session's key
  * would have lived, and only a session created anew under the same id removes it.</p>
  */
-final class SessionScripts
+public final class SessionScripts
 {
     /** The hash field where a node records that it is expiring the session. */
-    static final String EXPIRY_CLAIM_FIELD = SessionHashCodec.RESERVED + "claim";
+    public static final String EXPIRY_CLAIM_FIELD = SessionHashCodec.RESERVED + "claim";
 
     /**
      * Writes a session, then sets its TTL (or none). Modes:
@@ -35,7 +33,7 @@ final class SessionScripts
      * to delete; ARGV[4..3+n] those fields; then field, value pairs to set, the metadata field first.
      * Replies {@link Write}.
      */
-    static final LuaScript WRITE = new LuaScript(2, """
+    public static final LuaScript WRITE = new LuaScript(2, """
         local mode = ARGV[1]
         local deletes = tonumber(ARGV[3])
         if mode == 'create' then
@@ -75,7 +73,7 @@ final class SessionScripts
      * KEYS[1] hash, KEYS[2] tombstone; ARGV[1] channel; ARGV[2] message. Returns the number of keys
      * deleted, or -1 when the session was used again.
      */
-    static final LuaScript DELETE = new LuaScript(2, """
+    public static final LuaScript DELETE = new LuaScript(2, """
         if ARGV[5] ~= '' then
           local expiry = tonumber(redis.call('HGET', KEYS[1], '#expiry'))
           if expiry and (expiry <= 0 or expiry > tonumber(ARGV[5])) then
@@ -103,7 +101,7 @@ final class SessionScripts
      * ms; ARGV[3] hold ms; ARGV[4] the latest expiry that counts as expired; ARGV[5] tombstone TTL ms.
      * Replies {@link Claim}: {code} or, for a session still alive, {code, stored expiry}.
      */
-    static final LuaScript CLAIM_EXPIRY = new LuaScript(2, """
+    public static final LuaScript CLAIM_EXPIRY = new LuaScript(2, """
         if redis.call('EXISTS', KEYS[1]) == 0 then
           local tombstone = redis.call('GET', KEYS[2])
           if tombstone and tombstone ~= ARGV[1] then
@@ -128,7 +126,7 @@ final class SessionScripts
         """.formatted(EXPIRY_CLAIM_FIELD, EXPIRY_CLAIM_FIELD));
 
     /** What a {@link #WRITE} did. */
-    enum Write
+    public enum Write
     {
         /** Refused: another node deleted the session (its tombstone is there). */
         DELETED,
@@ -139,14 +137,14 @@ final class SessionScripts
         /** Refused: a create over the hash of a session that is already there. */
         TAKEN;
 
-        static Write of(Object reply)
+        public static Write of(Object reply)
         {
             return values()[((Long)reply).intValue()];
         }
     }
 
     /** What a {@link #CLAIM_EXPIRY} found. */
-    enum Claim
+    public enum Claim
     {
         /** Claimed: this node expires the session and fires its listeners. */
         CLAIMED,
@@ -185,7 +183,7 @@ final class SessionScripts
      * @param ttlMs the key's TTL, or -1 for none
      * @return the arguments of a {@link #WRITE}
      */
-    static byte[][] writeArgs(SessionKeys keys, String id, String mode, SessionDelta delta, long ttlMs)
+    public static byte[][] writeArgs(SessionKeys keys, String id, String mode, SessionDelta delta, long ttlMs)
     {
         byte[][] args = new byte[2 + 3 + delta.deleted().size() + 4 + 2 * delta.attributes().size()][];
         int i = 0;
@@ -204,13 +202,23 @@ final class SessionScripts
         return args;
     }
 
-    static byte[][] deleteArgs(SessionKeys keys, String id, byte[] message, long tombstoneFallbackMs, long tombstoneLeastMs, long expiredBy)
+    /**
+     * @param keys the session's keys
+     * @param id the session id
+     * @param sender how the deleting store signs the deletion message (see {@link DeletionListener#message})
+     * @param tombstoneFallbackMs how long the tombstone lives when the hash has no TTL
+     * @param tombstoneLeastMs how long it lives at least
+     * @param expiredBy for a session this node claimed to expire, the latest expiry that still counts as
+     * expired; 0 to delete whatever the expiry
+     * @return the arguments of a {@link #DELETE}
+     */
+    public static byte[][] deleteArgs(SessionKeys keys, String id, String sender, long tombstoneFallbackMs, long tombstoneLeastMs, long expiredBy)
     {
-        return new byte[][]{keys.session(id), keys.tombstone(id), SafeEncoder.encode(keys.deletionChannel()), message,
+        return new byte[][]{keys.session(id), keys.tombstone(id), SafeEncoder.encode(keys.deletionChannel()), DeletionListener.message(sender, id),
             number(tombstoneFallbackMs), number(tombstoneLeastMs), expiredBy > 0 ? number(expiredBy) : new byte[0]};
     }
 
-    static byte[][] claimArgs(SessionKeys keys, String id, String claimant, long now, long holdMs, long expiredBy, long tombstoneMs)
+    public static byte[][] claimArgs(SessionKeys keys, String id, String claimant, long now, long holdMs, long expiredBy, long tombstoneMs)
     {
         return new byte[][]{keys.session(id), keys.tombstone(id), SafeEncoder.encode(claimant), number(now), number(holdMs),
             number(expiredBy), number(tombstoneMs)};
@@ -220,12 +228,12 @@ final class SessionScripts
      * @param reply a {@link #CLAIM_EXPIRY} reply
      * @return the stored expiry of a session found {@link Claim#ALIVE}
      */
-    static long aliveExpiry(Object reply)
+    public static long aliveExpiry(Object reply)
     {
         return (Long)((List<?>)reply).get(1);
     }
 
-    static Claim claim(Object reply)
+    public static Claim claim(Object reply)
     {
         return Claim.of((Long)((List<?>)reply).get(0));
     }

@@ -1,6 +1,7 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.internal;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,6 +13,8 @@ import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.session.SessionContext;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.util.thread.AutoLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What one context's session cache holds in memory on this node, as far as its store must know: which
@@ -25,14 +28,16 @@ import org.eclipse.jetty.util.thread.AutoLock;
  * <p>Only a {@link DefaultSessionCache} (or a subclass) is looked into; with a {@link NullSessionCache}
  * nothing is held, and other caches are left alone.</p>
  */
-final class HeldSessions
+public final class HeldSessions
 {
+    private static final Logger LOG = LoggerFactory.getLogger(HeldSessions.class);
+
     private final SessionContext context;
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final Map<String, SessionData> unsaved = new ConcurrentHashMap<>();
     private final Set<String> undeleted = ConcurrentHashMap.newKeySet();
 
-    HeldSessions(SessionContext context)
+    public HeldSessions(SessionContext context)
     {
         this.context = context;
     }
@@ -43,39 +48,39 @@ final class HeldSessions
     }
 
     /** @return whether the context's cache keeps sessions in memory between requests */
-    boolean keepsSessions()
+    public boolean keepsSessions()
     {
         return !(cache() instanceof NullSessionCache);
     }
 
     /** @param id a session the store just loaded or created for the cache */
-    void add(String id)
+    public void add(String id)
     {
         if (keepsSessions())
             held.add(id);
     }
 
     /** @param id a session that no longer exists (deleted by this node) */
-    void remove(String id)
+    public void remove(String id)
     {
         held.remove(id);
         unsaved.remove(id);
     }
 
     /** @param id a session the cache turned out not to hold (its unsaved changes, if any, are kept) */
-    void forget(String id)
+    public void forget(String id)
     {
         held.remove(id);
     }
 
     /** @return the sessions the cache may hold, a snapshot */
-    Set<String> ids()
+    public Set<String> ids()
     {
         return Set.copyOf(held);
     }
 
     /** Forgets the sessions the cache no longer holds (evicted, invalidated). */
-    void prune()
+    public void prune()
     {
         SessionCache cache = cache();
         held.removeIf(id ->
@@ -95,50 +100,50 @@ final class HeldSessions
      * @param id a session whose save could not reach Redis
      * @param data its data, with the changes Redis does not have
      */
-    void unsaved(String id, SessionData data)
+    public void unsaved(String id, SessionData data)
     {
         unsaved.put(id, data);
     }
 
     /** @param id a session Redis now has as it is */
-    void saved(String id)
+    public void saved(String id)
     {
         unsaved.remove(id);
     }
 
     /** @return whether the session has changes that Redis does not have */
-    boolean isUnsaved(String id)
+    public boolean isUnsaved(String id)
     {
         return unsaved.containsKey(id);
     }
 
     /** @return the sessions with changes Redis does not have, a snapshot */
-    Map<String, SessionData> unsaved()
+    public Map<String, SessionData> unsaved()
     {
         return new HashMap<>(unsaved);
     }
 
     /** @param id a session this node deleted (a logout, say) while Redis could not be reached */
-    void undeleted(String id)
+    public void undeleted(String id)
     {
         remove(id);
         undeleted.add(id);
     }
 
     /** @param id a session whose deletion Redis now has */
-    void deleted(String id)
+    public void deleted(String id)
     {
         undeleted.remove(id);
     }
 
     /** @return whether this node deleted the session but Redis does not know yet */
-    boolean isUndeleted(String id)
+    public boolean isUndeleted(String id)
     {
         return undeleted.contains(id);
     }
 
     /** @return the sessions this node deleted while Redis could not be told, a snapshot */
-    Set<String> undeleted()
+    public Set<String> undeleted()
     {
         return Set.copyOf(undeleted);
     }
@@ -148,9 +153,55 @@ final class HeldSessions
      * @return the session the cache holds under that id, without loading or using it; null if none (or the
      * cache cannot tell)
      */
-    ManagedSession find(String id)
+    public ManagedSession find(String id)
     {
         return cache() instanceof DefaultSessionCache cache ? cache.doGet(id) : null;
+    }
+
+    /** Loads a session as the store does. */
+    @FunctionalInterface
+    public interface Loader
+    {
+        /**
+         * @param id a session id
+         * @return its data, or null if there is none
+         * @throws Exception if it cannot be loaded
+         */
+        SessionData load(String id) throws Exception;
+    }
+
+    /**
+     * Expires, with their listeners, sessions this node claimed that no cache holds. Jetty expires an id by
+     * deleting it from the cache and firing {@code sessionDestroyed} on the session the cache gives back,
+     * but a {@link NullSessionCache} gives none back, so a session that expired between requests would
+     * vanish without its listeners.
+     *
+     * @param ids the claimed sessions
+     * @param loader loads a session
+     * @return the ids left for Jetty: those already gone, or that cannot be loaded (Jetty deletes them)
+     */
+    public Set<String> expireUnheld(Set<String> ids, Loader loader)
+    {
+        SessionCache cache = cache();
+        Set<String> gone = new HashSet<>();
+        for (String id : ids)
+        {
+            try
+            {
+                SessionData data = loader.load(id);
+                if (data == null)
+                    gone.add(id);
+                else
+                    // Fires the listeners, then removes the id from every context of this node, and so from Redis.
+                    context.run(() -> cache.newSession(data).invalidate());
+            }
+            catch (Exception e)
+            {
+                LOG.warn("Cannot expire session {} with its listeners: {}", id, e.toString());
+                gone.add(id);
+            }
+        }
+        return gone;
     }
 
     /**
@@ -160,7 +211,7 @@ final class HeldSessions
      *
      * @param id a session id
      */
-    void drop(String id)
+    public void drop(String id)
     {
         held.remove(id);
         unsaved.remove(id);

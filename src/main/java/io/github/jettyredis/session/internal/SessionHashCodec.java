@@ -1,4 +1,4 @@
-package io.github.jettyredis.session.codec;
+package io.github.jettyredis.session.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +12,7 @@ import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.github.jettyredis.session.codec.AttributeSerializer;
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
 import org.eclipse.jetty.session.SessionData;
 
@@ -206,6 +207,25 @@ public final class SessionHashCodec
         if (metadata.getFormat() != FORMAT)
             throw new InvalidProtocolBufferException("Unknown session format " + metadata.getFormat());
         return metadata;
+    }
+
+    /**
+     * @param bytes the {@code meta} field, or null when the session has none (is gone)
+     * @return the decoded metadata; a metadata of format 0 (and no expiry) if the bytes cannot be decoded,
+     * so that an unreadable session still counts as existing; null for null
+     */
+    public SessionMetadata decodeMetadataOrUnknown(byte[] bytes)
+    {
+        if (bytes == null)
+            return null;
+        try
+        {
+            return decodeMetadata(bytes);
+        }
+        catch (IOException e)
+        {
+            return SessionMetadata.getDefaultInstance();
+        }
     }
 
     /**

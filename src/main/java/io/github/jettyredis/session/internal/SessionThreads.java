@@ -1,4 +1,4 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.internal;
 
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 

@@ -1,4 +1,4 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.internal;
 
 import java.nio.charset.StandardCharsets;
 
@@ -100,7 +100,11 @@ public final class SessionKeys
         return expiryIndex;
     }
 
-    static byte[] bytes(String s)
+    /**
+     * @param s a key part or id
+     * @return its UTF-8 bytes
+     */
+    public static byte[] bytes(String s)
     {
         return s.getBytes(StandardCharsets.UTF_8);
     }

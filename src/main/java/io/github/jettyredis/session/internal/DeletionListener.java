@@ -1,4 +1,4 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -28,7 +28,7 @@ import redis.clients.jedis.UnifiedJedis;
  * balancer that forgot the idle flow) is taken for dead; the listener then connects again, and each
  * context, told that it listens again, catches up on what it may have missed.</p>
  */
-final class DeletionListener implements AutoCloseable
+public final class DeletionListener implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(DeletionListener.class);
     private static final long RESUBSCRIBE_DELAY_MS = 1000;
@@ -81,7 +81,7 @@ final class DeletionListener implements AutoCloseable
      * @param onListening run each time the channel is subscribed, at first and after a reconnection: what
      * was published in between was missed
      */
-    synchronized void register(String channel, String sender, Consumer<String> onDeleted, Runnable onListening)
+    public synchronized void register(String channel, String sender, Consumer<String> onDeleted, Runnable onListening)
     {
         channels.put(channel, new Registration(sender, onDeleted, onListening));
         if (thread == null)
@@ -103,7 +103,7 @@ final class DeletionListener implements AutoCloseable
     }
 
     /** @param channel a channel given to {@link #register}, no longer listened to */
-    synchronized void unregister(String channel)
+    public synchronized void unregister(String channel)
     {
         channels.remove(channel);
         writer.execute(() ->

@@ -1,4 +1,4 @@
-package io.github.jettyredis.session.codec;
+package io.github.jettyredis.session.internal;
 
 import java.util.HashMap;
 import java.util.Map;

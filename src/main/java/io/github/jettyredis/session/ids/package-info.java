@@ -1,0 +1,5 @@
+/**
+ * Session ids of your own: a {@link io.github.jettyredis.session.ids.SessionIdGenerator} and the session id
+ * manager that uses it. API.
+ */
+package io.github.jettyredis.session.ids;

@@ -1,0 +1,216 @@
+package io.github.jettyredis.session.internal;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+import org.eclipse.jetty.session.ManagedSession;
+import org.eclipse.jetty.session.SessionContext;
+import org.eclipse.jetty.session.SessionData;
+import org.eclipse.jetty.util.thread.AutoLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+
+/**
+ * Brings Redis and what this node holds back in step after they drifted apart: writes the saves and
+ * deletions that could not reach Redis when they were made (when Redis answers again, at each scavenge, and
+ * before such a session is loaded), and checks the sessions held in memory when the deletion listener
+ * listens again after missing messages (deleted meanwhile: dropped; lost by Redis: written back whole).
+ */
+public final class CatchUp
+{
+    private static final Logger LOG = LoggerFactory.getLogger(CatchUp.class);
+
+    /** The store's writes, which catching up makes again. */
+    public interface Writes
+    {
+        /**
+         * Saves as Jetty's {@code doStore} would.
+         *
+         * @param id the session id
+         * @param data its data
+         * @param lastSaveTime when it was last saved, 0 for never
+         * @throws Exception if it cannot be saved
+         */
+        void store(String id, SessionData data, long lastSaveTime) throws Exception;
+
+        /**
+         * Writes a session whole, unless another node deleted it.
+         *
+         * @param id the session id
+         * @param data its data
+         * @throws Exception if it cannot be written
+         */
+        void writeWhole(String id, SessionData data) throws Exception;
+
+        /**
+         * Deletes a session.
+         *
+         * @param id the session id
+         * @throws Exception if it cannot be deleted
+         */
+        void delete(String id) throws Exception;
+    }
+
+    private final SessionContext context;
+    private final SessionKeys keys;
+    private final RedisCalls calls;
+    private final HeldSessions held;
+    private final Writes writes;
+
+    /**
+     * @param context the store's context
+     * @param keys its key layout
+     * @param calls how to reach Redis
+     * @param held what its cache holds, and what Redis missed
+     * @param writes the store's writes
+     */
+    public CatchUp(SessionContext context, SessionKeys keys, RedisCalls calls, HeldSessions held, Writes writes)
+    {
+        this.context = context;
+        this.keys = keys;
+        this.calls = calls;
+        this.held = held;
+        this.writes = writes;
+    }
+
+    /** Makes the deletions and saves that could not reach Redis, if it answers. */
+    public void writeWhatRedisMissed()
+    {
+        if (calls.availability().isDown())
+            return;
+        for (String id : held.undeleted())
+            deleteQuietly(id);
+        held.unsaved().forEach(this::saveQuietly);
+    }
+
+    /**
+     * Before a session is loaded: what this node changed or deleted while Redis could not be reached
+     * comes first.
+     *
+     * @param id the session about to be loaded
+     * @return false if this node deleted it (Redis may not know yet)
+     */
+    public boolean beforeLoad(String id)
+    {
+        if (!calls.availability().isDown())
+        {
+            if (held.isUndeleted(id))
+                deleteQuietly(id);
+            else if (held.isUnsaved(id))
+            {
+                SessionData data = held.unsaved().get(id);
+                if (data != null)
+                    saveQuietly(id, data);
+            }
+        }
+        return !held.isUndeleted(id);
+    }
+
+    /**
+     * Checks each session held in memory against Redis: one deleted meanwhile is dropped, one Redis lost
+     * (restarted empty, failed over to a replica that missed writes) is written back whole.
+     */
+    public void checkHeldSessions()
+    {
+        Set<String> ids = held.ids();
+        if (ids.isEmpty())
+            return;
+        Map<String, Response<Boolean>> hashes = new HashMap<>();
+        Map<String, Response<Boolean>> tombstones = new HashMap<>();
+        calls.run(redis ->
+        {
+            try (AbstractPipeline pipeline = redis.pipelined())
+            {
+                for (String id : ids)
+                {
+                    hashes.put(id, pipeline.exists(keys.session(id)));
+                    tombstones.put(id, pipeline.exists(keys.tombstone(id)));
+                }
+                pipeline.sync();
+            }
+            return null;
+        });
+        for (String id : ids)
+        {
+            if (hashes.get(id).get())
+                continue;
+            if (tombstones.get(id).get())
+                held.drop(id);
+            else
+                writeBack(id);
+        }
+    }
+
+    private void writeBack(String id)
+    {
+        ManagedSession session = held.find(id);
+        if (session == null)
+        {
+            held.forget(id);
+            return;
+        }
+        try (AutoLock lock = session.lock())
+        {
+            if (!session.isValid() || !session.isResident() || session.isExpiredAt(System.currentTimeMillis()))
+                return;
+            LOG.info("Session {} of {} is held in memory but not in Redis, and no node deleted it (Redis lost it): " +
+                "writing it back whole", id, keys.context());
+            SessionData data = session.getSessionData();
+            context.run(() -> run(() -> writes.writeWhole(id, data), "Cannot write back session {} of {}", id));
+        }
+    }
+
+    private void saveQuietly(String id, SessionData data)
+    {
+        ManagedSession session = held.find(id);
+        if (session != null && session.getSessionData() == data)
+        {
+            // The cache still holds it: requests may change it meanwhile.
+            try (AutoLock lock = session.lock())
+            {
+                save(id, data);
+            }
+        }
+        else
+            save(id, data);
+    }
+
+    private void save(String id, SessionData data)
+    {
+        context.run(() ->
+        {
+            if (!run(() -> writes.store(id, data, data.getLastSaved()), "Cannot write the changes of session {} of {} made while Redis could not be reached", id))
+                held.saved(id);
+        });
+    }
+
+    private void deleteQuietly(String id)
+    {
+        run(() -> writes.delete(id), "Cannot delete session {} of {}, deleted while Redis could not be reached", id);
+    }
+
+    private interface Write
+    {
+        void run() throws Exception;
+    }
+
+    private boolean run(Write write, String failure, String id)
+    {
+        try
+        {
+            write.run();
+            return true;
+        }
+        catch (Exception e)
+        {
+            if (RedisAvailability.isUnreachable(e))
+                LOG.debug(failure + ": {}", id, keys.context(), e.toString());
+            else
+                LOG.warn(failure, id, keys.context(), e);
+            return false;
+        }
+    }
+}
