@@ -18,7 +18,7 @@ import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import io.github.jettyredis.session.SessionIdLimitHandler;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
-import io.github.jettyredis.session.ids.RedisSessionIdManager;
+import io.github.jettyredis.session.ids.GeneratedSessionIdManager;
 import io.github.jettyredis.session.ids.SessionIdGenerator;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.resource.ResourceFactory;
@@ -161,7 +161,7 @@ class SessionStoreModuleTest
         expected.put("savePeriodSec", 5);
         assertEquals(expected, settings(factory));
         assertEquals(3, server.getDescendant(SessionIdLimitHandler.class).getMaxSessionIds());
-        RedisSessionIdManager ids = server.getBean(RedisSessionIdManager.class);
+        GeneratedSessionIdManager ids = server.getBean(GeneratedSessionIdManager.class);
         assertNotNull(ids, "jetty.session.redis.idGenerator must install the id manager");
         assertEquals(CounterIds.class.getName(), ids.getIdGeneratorClass());
     }

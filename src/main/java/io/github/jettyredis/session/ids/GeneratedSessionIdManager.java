@@ -17,11 +17,14 @@ import org.slf4j.LoggerFactory;
  * an id already in use: each new id is checked with every context's session cache and store (for this
  * project's store, in Redis) and, if taken, generated again. Without a generator, ids are Jetty's own
  * (SecureRandom), checked the same way.
+ *
+ * <p>It asks nothing of Redis itself: whether an id is in use is the stores' answer, so it works with any
+ * session store.</p>
  */
 @ManagedObject("Session id manager with a pluggable id generator")
-public class RedisSessionIdManager extends DefaultSessionIdManager
+public class GeneratedSessionIdManager extends DefaultSessionIdManager
 {
-    private static final Logger LOG = LoggerFactory.getLogger(RedisSessionIdManager.class);
+    private static final Logger LOG = LoggerFactory.getLogger(GeneratedSessionIdManager.class);
     private static final Pattern VALID_ID = Pattern.compile("[^.\\s;,]+");
     /** How many taken ids in a row mean the generator is broken rather than unlucky. */
     static final int MAX_ATTEMPTS = 16;
@@ -31,7 +34,7 @@ public class RedisSessionIdManager extends DefaultSessionIdManager
     /**
      * @param server the server whose contexts share the ids
      */
-    public RedisSessionIdManager(Server server)
+    public GeneratedSessionIdManager(Server server)
     {
         super(server);
     }
@@ -49,7 +52,7 @@ public class RedisSessionIdManager extends DefaultSessionIdManager
     {
         if (generatorClass == null || generatorClass.isBlank())
             return;
-        RedisSessionIdManager manager = new RedisSessionIdManager(server);
+        GeneratedSessionIdManager manager = new GeneratedSessionIdManager(server);
         manager.setIdGeneratorClass(generatorClass);
         SessionIdManager previous = server.getBean(SessionIdManager.class);
         if (previous != null)
