@@ -25,27 +25,43 @@ session-store
 sessions
 
 [files]
-maven://io.github.jettyredis/jetty-session-redis/${session-store-redis.version}|lib/redis/jetty-session-redis-${session-store-redis.version}.jar
+maven://io.github.jettyredis/jetty-session-redis/${jetty-session-redis.version}|lib/redis/jetty-session-redis-${jetty-session-redis.version}.jar
 maven://redis.clients/jedis/${jedis.version}|lib/redis/jedis-${jedis.version}.jar
 maven://com.google.protobuf/protobuf-java/${protobuf-java.version}|lib/redis/protobuf-java-${protobuf-java.version}.jar
-maven://org.apache.commons/commons-pool2/2.13.1|lib/redis/commons-pool2-2.13.1.jar
-maven://org.json/json/20260719|lib/redis/json-20260719.jar
-maven://com.google.code.gson/gson/2.14.0|lib/redis/gson-2.14.0.jar
-maven://com.google.errorprone/error_prone_annotations/2.48.0|lib/redis/error_prone_annotations-2.48.0.jar
-maven://redis.clients.authentication/redis-authx-core/0.1.1-beta2|lib/redis/redis-authx-core-0.1.1-beta2.jar
+maven://org.apache.commons/commons-pool2/${commons-pool2.version}|lib/redis/commons-pool2-${commons-pool2.version}.jar
+maven://org.json/json/${json.version}|lib/redis/json-${json.version}.jar
+maven://com.google.code.gson/gson/${gson.version}|lib/redis/gson-${gson.version}.jar
+maven://com.google.errorprone/error_prone_annotations/${error_prone_annotations.version}|lib/redis/error_prone_annotations-${error_prone_annotations.version}.jar
+maven://redis.clients.authentication/redis-authx-core/${redis-authx-core.version}|lib/redis/redis-authx-core-${redis-authx-core.version}.jar
 
 [lib]
-lib/redis/*.jar
+# Each jar by name, as Jetty's own modules do: a glob (lib/redis/*.jar) would also load a jar that an upgrade
+# left behind in lib/redis/, putting two versions of the same classes on the class path. Jars of your own (a
+# SessionIdGenerator, a RedisClientFactory, ...) go in lib/ext/, with Jetty's ext module.
+lib/redis/jetty-session-redis-${jetty-session-redis.version}.jar
+lib/redis/jedis-${jedis.version}.jar
+lib/redis/protobuf-java-${protobuf-java.version}.jar
+lib/redis/commons-pool2-${commons-pool2.version}.jar
+lib/redis/json-${json.version}.jar
+lib/redis/gson-${gson.version}.jar
+lib/redis/error_prone_annotations-${error_prone_annotations.version}.jar
+lib/redis/redis-authx-core-${redis-authx-core.version}.jar
 
 [xml]
 etc/sessions/redis/session-store.xml
 
 [ini]
-## Versions of the jars above. The unversioned ones are Jedis's own dependencies:
-## change them together with jedis.version.
-session-store-redis.version?=0.1.0-SNAPSHOT
+## The version of each jar above, as <artifactId>.version, written once and used by [files] and [lib].
+## pom.xml decides them: SessionStoreModuleTest fails, naming the line to change, when one is not the version
+## the build resolves. Those the pom does not name are Jedis's own dependencies: they follow jedis.version.
+jetty-session-redis.version?=0.1.0-SNAPSHOT
 jedis.version?=8.0.2
 protobuf-java.version?=4.36.2
+commons-pool2.version?=2.13.1
+json.version?=20260719
+gson.version?=2.14.0
+error_prone_annotations.version?=2.48.0
+redis-authx-core.version?=0.1.1-beta2
 ## Hide the Redis client, protobuf and the store itself from webapps: a webapp may bundle its own versions.
 jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/
 
@@ -78,8 +94,9 @@ jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/
 ## values that need Java serialization. Empty: the built-in limits and deny list only.
 #jetty.session.redis.serialFilter=
 
-## Class name of a RedisClientFactory (public no-argument constructor, on the server class path, e.g.
-## lib/redis/) that supplies the Jedis client. Empty: one pooled client built from the settings above.
+## Class name of a RedisClientFactory (public no-argument constructor, on the server class path: its jar in
+## lib/ext/, with Jetty's ext module) that supplies the Jedis client. Empty: one pooled client built from the
+## settings above.
 #jetty.session.redis.clientFactory=
 
 ## Options for the client factory, key=value,key=value (e.g. the routes of

@@ -168,6 +168,19 @@ class SessionStoreDistributionIT
             .placeProjectJar(BuildLayout.projectJar());
         base.startJar(Duration.ofMinutes(3), addModules);
         assertTrue(Files.exists(dir.resolve("start.d/session-store-redis.ini")), "--add-modules must write the module's ini");
+
+        // An upgrade that left the old Jedis behind: [lib] names each jar, so only the current one goes on the
+        // class path (a glob, lib/redis/*.jar, would load both). The nodes then run with the old jar there.
+        Path jedis;
+        try (Stream<Path> jars = Files.list(dir.resolve("lib/redis")))
+        {
+            jedis = jars.filter(jar -> jar.getFileName().toString().matches("jedis-\\d.*\\.jar")).findFirst()
+                .orElseThrow(() -> new AssertionError("[files] must fetch Jedis into lib/redis/"));
+        }
+        Files.copy(jedis, dir.resolve("lib/redis/jedis-7.2.0.jar"));
+        String classPath = base.startJar(Duration.ofMinutes(1), "--list-classpath");
+        assertTrue(classPath.contains("/lib/redis/" + jedis.getFileName()), "the current Jedis must be on the class path:\n" + classPath);
+        assertFalse(classPath.contains("jedis-7.2.0.jar"), "a jar the module does not name must stay off the class path:\n" + classPath);
         base.deployDemoWebapp("demo");
         return base;
     }

@@ -3,10 +3,12 @@ package io.github.jettyredis.session.distribution;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -30,6 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.w3c.dom.Element;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,39 +46,110 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class SessionStoreModuleTest
 {
-    private static final Path MODULE = BuildLayout.projectDir().resolve("modules/session-store-redis.mod");
+    private static final String MODULE_NAME = "modules/session-store-redis.mod";
+    private static final Path MODULE = BuildLayout.projectDir().resolve(MODULE_NAME);
     private static final Path XML = BuildLayout.projectDir().resolve("config/etc/sessions/redis/session-store.xml");
+    /** The modules that fetch jars: together, they fetch every jar the build resolves, once. */
+    private static final List<Path> JAR_MODULES = List.of(MODULE);
     private static final Pattern FILE = Pattern.compile("maven://([^/]+)/([^/]+)/([^/|]+)\\|lib/redis/(.+)");
+    /** A jar of target/module-libs: artifactId, version (which starts with a digit). */
+    private static final Pattern JAR = Pattern.compile("(.+?)-(\\d.*)\\.jar");
     private static final Pattern PROPERTY = Pattern.compile("<Property name=\"([^\"]+)\" default=\"([^\"]*)\"/>");
 
+    /**
+     * The versions written in the modules are the build's: pom.xml is the one source of truth, the module
+     * repeats each version once, as {@code <artifactId>.version?=} in {@code [ini]}, and this test names the line
+     * to change when the two differ. A failure lists every problem at once, each with what to write.
+     */
     @Test
     void filesFetchEveryRuntimeJarJettyHomeDoesNotShipAtTheBuildsVersions() throws Exception
     {
-        ModuleFile module = ModuleFile.read(MODULE);
-        TreeSet<String> fetched = new TreeSet<>();
-        for (String line : module.section("files"))
-        {
-            Matcher file = FILE.matcher(module.resolve(line));
-            assertTrue(file.matches(), "a [files] line must be maven://group/artifact/version|lib/redis/<jar>: " + line);
-            assertEquals(file.group(2) + "-" + file.group(3) + ".jar", file.group(4), "the jar's name must be artifact-version.jar: " + line);
-            fetched.add(file.group(4));
-        }
-
+        // What the build resolves, by artifactId: the version, and where it shows.
+        Map<String, String> resolved = new TreeMap<>();
+        Map<String, String> evidence = new HashMap<>();
+        resolved.put("jetty-session-redis", pomVersion());
+        evidence.put("jetty-session-redis", "pom.xml's <version>");
         TreeSet<String> needed = new TreeSet<>();
         needed.add("jetty-session-redis-" + pomVersion() + ".jar");
         try (Stream<Path> jars = Files.list(BuildLayout.moduleLibs()))
         {
-            jars.forEach(jar -> needed.add(jar.getFileName().toString()));
+            for (Path jar : (Iterable<Path>)jars::iterator)
+            {
+                String name = jar.getFileName().toString();
+                Matcher parts = JAR.matcher(name);
+                assertTrue(parts.matches(), "not artifact-version.jar: " + jar);
+                resolved.put(parts.group(1), parts.group(2));
+                evidence.put(parts.group(1), "target/module-libs/" + name);
+                needed.add(name);
+            }
         }
+
+        List<String> problems = new ArrayList<>();
+        TreeSet<String> fetched = new TreeSet<>();
+        Map<String, String> fetchedWhere = new HashMap<>();
+        for (Path path : JAR_MODULES)
+        {
+            ModuleFile module = ModuleFile.read(path);
+            Map<String, ModuleFile.Line> versions = module.iniDefaultLines();
+            List<ModuleFile.Line> unmatchedLibs = new ArrayList<>(module.entries("lib"));
+            for (ModuleFile.Line line : module.entries("files"))
+            {
+                Matcher file = FILE.matcher(line.text());
+                if (!file.matches())
+                {
+                    problems.add(module.where(line) + ": a [files] line must be maven://<groupId>/<artifactId>/${<artifactId>.version}|" +
+                        "lib/redis/<artifactId>-${<artifactId>.version}.jar, not " + line.text());
+                    continue;
+                }
+                String artifact = file.group(2);
+                String property = artifact + ".version";
+                String jar = "lib/redis/" + artifact + "-${" + property + "}.jar";
+                String expected = "maven://" + file.group(1) + "/" + artifact + "/${" + property + "}|" + jar;
+                if (!line.text().equals(expected))
+                    problems.add(module.where(line) + ": write it as " + expected + " (the version once, in [ini], as " + property + ")");
+                fetched.add(module.resolve(file.group(4)));
+                String other = fetchedWhere.put(artifact, module.where(line));
+                if (other != null)
+                    problems.add(module.where(line) + ": " + artifact + " is fetched by " + other + " already: remove this line");
+
+                if (!unmatchedLibs.removeIf(lib -> lib.text().equals(jar)))
+                    problems.add(module.name() + " [lib]: add " + jar + " (" + module.where(line) + " fetches it, and only the jars [lib] " +
+                        "names go on the class path)");
+
+                String version = resolved.remove(artifact);
+                ModuleFile.Line written = versions.get(property);
+                if (version == null && other == null)
+                    problems.add(module.where(line) + ": the build does not resolve " + artifact + " (not in target/module-libs): remove its " +
+                        "[files], [lib] and [ini] lines");
+                else if (written == null)
+                    problems.add(module.name() + " [ini]: add " + property + "?=" + version + " (" + module.where(line) + " uses it)");
+                else if (version != null && !module.iniDefaults().get(property).equals(version))
+                    problems.add(module.where(written) + ": change " + written.text() + " to " + property + "?=" + version +
+                        " (what the build resolves: " + evidence.get(artifact) + ")");
+            }
+            for (ModuleFile.Line lib : unmatchedLibs)
+                problems.add(module.where(lib) + ": no [files] line fetches " + lib.text() + ": remove it, or fetch it as the other jars are");
+        }
+        resolved.forEach((artifact, version) -> problems.add("No module fetches " + evidence.get(artifact) + ": add to " + MODULE_NAME +
+            " [files] maven://<groupId>/" + artifact + "/${" + artifact + ".version}|lib/redis/" + artifact + "-${" + artifact + ".version}.jar, " +
+            "[lib] lib/redis/" + artifact + "-${" + artifact + ".version}.jar and [ini] " + artifact + ".version?=" + version +
+            " (its groupId: ./mvnw dependency:tree)"));
+        assertTrue(problems.isEmpty(), "The modules do not fetch what the build resolves:\n" + String.join("\n", problems));
+
         assertEquals(needed, fetched, "[files] must fetch this project's jar and every runtime dependency jetty-home lacks " +
             "(target/module-libs), at the versions the build resolves");
     }
 
     @Test
-    void jarsGoOnTheServerClassPathHiddenFromWebapps() throws IOException
+    void jarsGoOnTheServerClassPathByNameHiddenFromWebapps() throws IOException
     {
         ModuleFile module = ModuleFile.read(MODULE);
-        assertEquals(List.of("lib/redis/*.jar"), module.section("lib"));
+        assertFalse(module.entries("lib").isEmpty(), "[lib] must name the jars");
+        for (ModuleFile.Line lib : module.entries("lib"))
+        {
+            assertFalse(lib.text().contains("*"), module.where(lib) + ": [lib] must name each jar; a glob also loads the jars of " +
+                "old versions an upgrade left in the directory");
+        }
         assertTrue(module.section("ini").contains("jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/"), module.section("ini").toString());
         assertEquals(List.of("etc/sessions/redis/session-store.xml"), module.section("xml"));
         assertTrue(Files.exists(XML), XML.toString());
