@@ -1,6 +1,8 @@
 # Jetty module of jetty-session-redis: keeps the sessions of every webapp of the server in Redis.
-# Install: copy this file into ${jetty.base}/modules/ and the contents of the project's config/ directory
-# into ${jetty.base}/, then: java -jar $JETTY_HOME/start.jar --add-modules=session-store-redis
+# Install: copy the contents of the project's modules/ directory into ${jetty.base}/modules/ and those of its
+# config/ directory into ${jetty.base}/, then: java -jar $JETTY_HOME/start.jar --add-modules=session-store-redis
+# The project's own jar comes with the jetty-session-redis module, which this one depends on; session ids of
+# your own with the session-id-generator module.
 #
 # Licenses (kept here, not in a [license] section: start.jar makes a module with a [license] section ask
 # "Proceed (y/N)?" and, without a terminal, exit with nothing installed unless --approve-all-licenses is
@@ -23,9 +25,14 @@ session-store
 
 [depend]
 sessions
+jetty-session-redis
+
+# Not a dependency: when session-id-generator is enabled too, its XML runs first, so that this module's XML can
+# tell a jetty.session.redis.idGenerator it installed from one left in an ini by nothing (see the XML).
+[after]
+session-id-generator
 
 [files]
-maven://io.github.jettyredis/jetty-session-redis/${jetty-session-redis.version}|lib/redis/jetty-session-redis-${jetty-session-redis.version}.jar
 maven://redis.clients/jedis/${jedis.version}|lib/redis/jedis-${jedis.version}.jar
 maven://com.google.protobuf/protobuf-java/${protobuf-java.version}|lib/redis/protobuf-java-${protobuf-java.version}.jar
 maven://org.apache.commons/commons-pool2/${commons-pool2.version}|lib/redis/commons-pool2-${commons-pool2.version}.jar
@@ -38,7 +45,6 @@ maven://redis.clients.authentication/redis-authx-core/${redis-authx-core.version
 # Each jar by name, as Jetty's own modules do: a glob (lib/redis/*.jar) would also load a jar that an upgrade
 # left behind in lib/redis/, putting two versions of the same classes on the class path. Jars of your own (a
 # SessionIdGenerator, a RedisClientFactory, ...) go in lib/ext/, with Jetty's ext module.
-lib/redis/jetty-session-redis-${jetty-session-redis.version}.jar
 lib/redis/jedis-${jedis.version}.jar
 lib/redis/protobuf-java-${protobuf-java.version}.jar
 lib/redis/commons-pool2-${commons-pool2.version}.jar
@@ -51,10 +57,10 @@ lib/redis/redis-authx-core-${redis-authx-core.version}.jar
 etc/sessions/redis/session-store.xml
 
 [ini]
-## The version of each jar above, as <artifactId>.version, written once and used by [files] and [lib].
-## pom.xml decides them: SessionStoreModuleTest fails, naming the line to change, when one is not the version
-## the build resolves. Those the pom does not name are Jedis's own dependencies: they follow jedis.version.
-jetty-session-redis.version?=0.1.0-SNAPSHOT
+## The version of each jar above, as <artifactId>.version, written once and used by [files] and [lib]. pom.xml
+## decides them: SessionStoreModuleTest fails, naming the line to change, when one is not the version the build
+## resolves. Those the pom does not name are Jedis's own dependencies: they follow jedis.version. The project's
+## own jar, and hiding lib/redis/ from webapps, are the jetty-session-redis module's.
 jedis.version?=8.0.2
 protobuf-java.version?=4.36.2
 commons-pool2.version?=2.13.1
@@ -62,8 +68,6 @@ json.version?=20260719
 gson.version?=2.14.0
 error_prone_annotations.version?=2.48.0
 redis-authx-core.version?=0.1.1-beta2
-## Hide the Redis client, protobuf and the store itself from webapps: a webapp may bundle its own versions.
-jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/
 
 [ini-template]
 ## Redis session store (jetty-session-redis). Every property is optional; the value shown is the default.
@@ -110,10 +114,6 @@ jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/
 ## The most session ids (JSESSIONID cookies and ;jsessionid= parameters) one request may name; a request
 ## naming more is refused (400) before any is looked up in Redis.
 #jetty.session.redis.maxSessionIds=8
-
-## Class name of a SessionIdGenerator (public no-argument constructor) that makes session ids; ids in use
-## are never handed out again. Empty: Jetty's own random ids.
-#jetty.session.redis.idGenerator=
 
 ## Class name of an AttributeSerializer (public no-argument constructor) that turns attribute values into
 ## bytes, e.g. io.github.jettyredis.session.codec.EncryptingAttributeSerializer (AES-GCM; keys from the

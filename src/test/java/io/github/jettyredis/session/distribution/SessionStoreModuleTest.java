@@ -23,6 +23,9 @@ import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
 import io.github.jettyredis.session.ids.GeneratedSessionIdManager;
 import io.github.jettyredis.session.ids.SessionIdGenerator;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.session.DefaultSessionIdManager;
+import org.eclipse.jetty.session.HouseKeeper;
+import org.eclipse.jetty.session.SessionIdManager;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.xml.XmlConfiguration;
 import org.junit.jupiter.api.Test;
@@ -34,23 +37,30 @@ import org.w3c.dom.Element;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Checks {@code modules/session-store-redis.mod} and {@code config/etc/sessions/redis/session-store.xml}
- * against the build and the factory, so that neither drifts: the jars the module fetches are exactly the
- * runtime jars jetty-home lacks, at the versions the build uses; every property of the XML is documented
- * with its default; the XML's defaults are the factory's; a bad value stops the server naming the property.
+ * Checks the project's Jetty modules and their XML against the build and the code, so that none drifts:
+ * {@code session-store-redis} ({@code config/etc/sessions/redis/session-store.xml}), {@code session-id-generator}
+ * ({@code config/etc/sessions/session-id-generator.xml}) and {@code jetty-session-redis} (the project's jar, which
+ * both depend on). The jars the modules fetch are exactly the runtime jars jetty-home lacks, at the versions the
+ * build uses, and go on the class path by name; every property of an XML is documented in its module with its
+ * default; the store XML's defaults are the factory's; a bad value stops the server naming the property.
  */
 class SessionStoreModuleTest
 {
     private static final String MODULE_NAME = "modules/session-store-redis.mod";
     private static final Path MODULE = BuildLayout.projectDir().resolve(MODULE_NAME);
     private static final Path XML = BuildLayout.projectDir().resolve("config/etc/sessions/redis/session-store.xml");
+    private static final Path ID_MODULE = BuildLayout.projectDir().resolve("modules/session-id-generator.mod");
+    private static final Path ID_XML = BuildLayout.projectDir().resolve("config/etc/sessions/session-id-generator.xml");
+    private static final Path LIB_MODULE = BuildLayout.projectDir().resolve("modules/jetty-session-redis.mod");
     /** The modules that fetch jars: together, they fetch every jar the build resolves, once. */
-    private static final List<Path> JAR_MODULES = List.of(MODULE);
+    private static final List<Path> JAR_MODULES = List.of(LIB_MODULE, MODULE);
+    private static final String ID_GENERATOR = "jetty.session.redis.idGenerator";
     private static final Pattern FILE = Pattern.compile("maven://([^/]+)/([^/]+)/([^/|]+)\\|lib/redis/(.+)");
     /** A jar of target/module-libs: artifactId, version (which starts with a digit). */
     private static final Pattern JAR = Pattern.compile("(.+?)-(\\d.*)\\.jar");
@@ -143,15 +153,21 @@ class SessionStoreModuleTest
     @Test
     void jarsGoOnTheServerClassPathByNameHiddenFromWebapps() throws IOException
     {
-        ModuleFile module = ModuleFile.read(MODULE);
-        assertFalse(module.entries("lib").isEmpty(), "[lib] must name the jars");
-        for (ModuleFile.Line lib : module.entries("lib"))
+        for (Path path : JAR_MODULES)
         {
-            assertFalse(lib.text().contains("*"), module.where(lib) + ": [lib] must name each jar; a glob also loads the jars of " +
-                "old versions an upgrade left in the directory");
+            ModuleFile module = ModuleFile.read(path);
+            assertFalse(module.entries("lib").isEmpty(), module.name() + ": [lib] must name the jars");
+            for (ModuleFile.Line lib : module.entries("lib"))
+            {
+                assertFalse(lib.text().contains("*"), module.where(lib) + ": [lib] must name each jar; a glob also loads the jars of " +
+                    "old versions an upgrade left in the directory");
+            }
         }
-        assertTrue(module.section("ini").contains("jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/"), module.section("ini").toString());
-        assertEquals(List.of("etc/sessions/redis/session-store.xml"), module.section("xml"));
+        ModuleFile lib = ModuleFile.read(LIB_MODULE);
+        assertTrue(lib.section("ini").contains("jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/"), lib.section("ini").toString());
+        assertEquals(List.of("session", "internal"), lib.section("tags"), "a library of the other modules, left out of --list-modules");
+        assertEquals(List.of(), lib.section("xml"));
+        assertEquals(List.of("etc/sessions/redis/session-store.xml"), ModuleFile.read(MODULE).section("xml"));
         assertTrue(Files.exists(XML), XML.toString());
     }
 
@@ -160,23 +176,76 @@ class SessionStoreModuleTest
     {
         ModuleFile module = ModuleFile.read(MODULE);
         assertEquals(List.of("session-store"), module.section("provides"));
-        assertEquals(List.of("sessions"), module.section("depend"));
+        assertEquals(List.of("sessions", "jetty-session-redis"), module.entries("depend").stream().map(ModuleFile.Line::text).toList());
+        // Its XML checks that jetty.session.redis.idGenerator was installed, so the id module's XML runs first.
+        assertEquals(List.of("session-id-generator"), module.entries("after").stream().map(ModuleFile.Line::text).toList());
         assertEquals(List.of("session"), module.section("tags"));
-        // start.jar asks "Proceed (y/N)?" for a module with a [license] section, and without a terminal
-        // installs nothing: the install contract must work from a script.
-        assertEquals(List.of(), module.section("license"), "the licenses belong in comments, not in a [license] section");
+    }
+
+    /**
+     * start.jar asks "Proceed (y/N)?" when --add-modules enables a module with a [license] section and, without
+     * a terminal, exits with nothing installed: the install contract must work from a script. The modules state
+     * their licences in comments instead (see the top of session-store-redis.mod).
+     */
+    @Test
+    void noModuleAsksToApproveALicence() throws IOException
+    {
+        try (Stream<Path> modules = Files.list(BuildLayout.projectDir().resolve("modules")))
+        {
+            for (Path path : (Iterable<Path>)modules::iterator)
+            {
+                ModuleFile module = ModuleFile.read(path);
+                assertEquals(List.of(), module.section("license"), module.name() + ": licences belong in comments, not in a [license] section");
+            }
+        }
+    }
+
+    /** Like the sessions module's id manager, the generator has a module and an XML of its own, with no Redis. */
+    @Test
+    void theIdGeneratorIsAModuleOfItsOwn() throws Exception
+    {
+        ModuleFile module = ModuleFile.read(ID_MODULE);
+        assertEquals(List.of("sessions", "jetty-session-redis"), module.entries("depend").stream().map(ModuleFile.Line::text).toList());
+        assertEquals(List.of("etc/sessions/session-id-generator.xml"), module.section("xml"));
+        assertEquals(List.of("session"), module.section("tags"));
+        assertEquals(List.of(), module.section("provides"), "it works with any session store, and alongside any other module");
+        assertEquals(List.of(), module.entries("files"), "it needs only the project's jar, which the jetty-session-redis module fetches");
+        assertEquals(List.of(), module.entries("lib"));
+        assertTrue(Files.exists(ID_XML), ID_XML.toString());
+
+        // The store's XML no longer touches the server's id manager.
+        Configured store = configure(Map.of(), XML);
+        assertSame(store.jettysIds(), store.server().getBean(SessionIdManager.class), "the store module must leave the sessions module's id manager");
     }
 
     @Test
     void iniTemplateDocumentsEveryPropertyOfTheXmlWithItsDefault() throws IOException
     {
-        List<String> template = ModuleFile.read(MODULE).section("ini-template");
-        Map<String, String> properties = xmlProperties();
+        Map<String, String> properties = xmlProperties(XML);
         assertTrue(properties.size() >= 16, properties.toString());
+        // The store's XML reads jetty.session.redis.idGenerator only to check it was installed: the id module documents it.
+        assertEquals("", properties.remove(ID_GENERATOR));
+        assertDocumented(ModuleFile.read(MODULE), properties);
+        assertFalse(ModuleFile.read(MODULE).section("ini-template").stream().anyMatch(line -> line.contains(ID_GENERATOR)),
+            "the session-id-generator module's [ini-template] documents " + ID_GENERATOR);
+    }
+
+    @Test
+    void idIniTemplateDocumentsEveryPropertyOfTheIdXmlWithItsDefault() throws IOException
+    {
+        Map<String, String> properties = xmlProperties(ID_XML);
+        assertEquals(Map.of(ID_GENERATOR, ""), properties);
+        assertDocumented(ModuleFile.read(ID_MODULE), properties);
+    }
+
+    /** Each property shows as {@code #name=default} in the module's [ini-template], after a {@code ##} line. */
+    private static void assertDocumented(ModuleFile module, Map<String, String> properties)
+    {
+        List<String> template = module.section("ini-template");
         properties.forEach((name, defaultValue) ->
         {
             int line = template.indexOf("#" + name + "=" + defaultValue);
-            assertTrue(line > 0, "[ini-template] must show #" + name + "=" + defaultValue + ":\n" + String.join("\n", template));
+            assertTrue(line > 0, module.name() + " [ini-template] must show #" + name + "=" + defaultValue + ":\n" + String.join("\n", template));
             int comment = line - 1;
             while (comment > 0 && !template.get(comment).startsWith("## "))
                 comment--;
@@ -187,7 +256,7 @@ class SessionStoreModuleTest
     @Test
     void xmlDefaultsAreTheFactorysDefaults() throws Exception
     {
-        RedisSessionDataStoreFactory configured = configure(Map.of());
+        RedisSessionDataStoreFactory configured = configure(Map.of(), XML).factory();
         RedisSessionDataStoreFactory plain = new RedisSessionDataStoreFactory();
         assertEquals(settings(plain), settings(configured));
     }
@@ -213,10 +282,12 @@ class SessionStoreModuleTest
         properties.put("jetty.session.gracePeriod.seconds", "120");
         properties.put("jetty.session.savePeriod.seconds", "5");
         properties.put("jetty.session.redis.maxSessionIds", "3");
-        assertEquals(xmlProperties().keySet(), properties.keySet(), "this test must set every property of the XML");
+        assertEquals(xmlProperties(XML).keySet(), properties.keySet(), "this test must set every property of the XML");
 
-        Server server = new Server();
-        RedisSessionDataStoreFactory factory = configure(server, properties);
+        // With the id module's XML first, as start.jar orders them ([after] in session-store-redis.mod).
+        Configured configured = configure(properties, ID_XML, XML);
+        Server server = configured.server();
+        RedisSessionDataStoreFactory factory = configured.factory();
 
         Map<String, Object> expected = new LinkedHashMap<>();
         expected.put("uri", "redis://redis.example:6380/2");
@@ -235,9 +306,22 @@ class SessionStoreModuleTest
         expected.put("savePeriodSec", 5);
         assertEquals(expected, settings(factory));
         assertEquals(3, server.getDescendant(SessionIdLimitHandler.class).getMaxSessionIds());
+        assertEquals(CounterIds.class.getName(), server.getBean(GeneratedSessionIdManager.class).getIdGeneratorClass());
+    }
+
+    @Test
+    void idXmlInstallsTheGeneratorKeepingTheSessionsModulesWorkerNameAndHouseKeeper() throws Exception
+    {
+        Configured configured = configure(Map.of(ID_GENERATOR, CounterIds.class.getName()), ID_XML);
+        Server server = configured.server();
+        assertEquals(1, server.getBeans(SessionIdManager.class).size(), "one id manager: the sessions module's is taken out");
         GeneratedSessionIdManager ids = server.getBean(GeneratedSessionIdManager.class);
-        assertNotNull(ids, "jetty.session.redis.idGenerator must install the id manager");
+        assertNotNull(ids, ID_GENERATOR + " must install the id manager");
         assertEquals(CounterIds.class.getName(), ids.getIdGeneratorClass());
+        assertEquals(configured.jettysIds().getWorkerName(), ids.getWorkerName());
+        assertSame(configured.jettysIds().getSessionHouseKeeper(), ids.getSessionHouseKeeper());
+        assertSame(ids, configured.ids().get("idMgr"), "an XML that runs later and configures idMgr must reach the id manager in use");
+        assertEquals("id1", ids.newSessionId(0));
     }
 
     /** A SessionIdGenerator for the idGenerator property (ids need not be good in this test). */
@@ -257,13 +341,13 @@ class SessionStoreModuleTest
         "jetty.session.redis.maxConnections", "jetty.session.gracePeriod.seconds", "jetty.session.savePeriod.seconds"})
     void aMalformedNumberStopsTheServerNamingTheProperty(String property)
     {
-        assertFailureNames(property + " must be a whole number, not 'abc'", Map.of(property, "abc"));
+        assertFailureNames(property + " must be a whole number, not 'abc'", XML, Map.of(property, "abc"));
     }
 
     @Test
     void aMalformedBooleanStopsTheServerNamingTheProperty()
     {
-        assertFailureNames("jetty.session.redis.broadcastInvalidation must be true or false, not 'yes'",
+        assertFailureNames("jetty.session.redis.broadcastInvalidation must be true or false, not 'yes'", XML,
             Map.of("jetty.session.redis.broadcastInvalidation", "yes"));
     }
 
@@ -274,17 +358,35 @@ class SessionStoreModuleTest
         "jetty.session.redis.maxConnections|0|jetty.session.redis.maxConnections",
         "jetty.session.redis.maxSessionIds|0|jetty.session.redis.maxSessionIds",
         "jetty.session.redis.serializer|com.example.Missing|jetty.session.redis.serializer=com.example.Missing",
-        "jetty.session.redis.clientFactory|java.lang.String|jetty.session.redis.clientFactory=java.lang.String",
-        "jetty.session.redis.idGenerator|com.example.Missing|jetty.session.redis.idGenerator=com.example.Missing"
+        "jetty.session.redis.clientFactory|java.lang.String|jetty.session.redis.clientFactory=java.lang.String"
     })
     void anInvalidValueStopsTheServerNamingTheProperty(String property, String value, String message)
     {
-        assertFailureNames(message, Map.of(property, value));
+        assertFailureNames(message, XML, Map.of(property, value));
     }
 
-    private static void assertFailureNames(String message, Map<String, String> properties)
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "''|jetty.session.redis.idGenerator must name a",
+        "com.example.Missing|jetty.session.redis.idGenerator=com.example.Missing",
+        "java.lang.String|jetty.session.redis.idGenerator=java.lang.String is not a"
+    })
+    void anInvalidOrMissingGeneratorStopsTheServerNamingTheProperty(String value, String message)
     {
-        Throwable failure = assertThrows(Throwable.class, () -> configure(properties));
+        assertFailureNames(message, ID_XML, value.isEmpty() ? Map.of() : Map.of(ID_GENERATOR, value));
+    }
+
+    /** An ini written when the store's module installed the generator, on a base without the id module. */
+    @Test
+    void aGeneratorWithoutItsModuleStopsTheServerNamingTheModule()
+    {
+        assertFailureNames(ID_GENERATOR + "=" + CounterIds.class.getName() + " is set, but the session-id-generator module", XML,
+            Map.of(ID_GENERATOR, CounterIds.class.getName()));
+    }
+
+    private static void assertFailureNames(String message, Path xml, Map<String, String> properties)
+    {
+        Throwable failure = assertThrows(Throwable.class, () -> configure(properties, xml));
         for (Throwable cause = failure; cause != null; cause = cause.getCause())
         {
             if (cause instanceof IllegalArgumentException && String.valueOf(cause.getMessage()).contains(message))
@@ -293,20 +395,46 @@ class SessionStoreModuleTest
         fail("Expected an IllegalArgumentException saying '" + message + "' among the causes of " + failure, failure);
     }
 
-    /** Runs the module's XML as start.jar would, with these properties, on a new Server. */
-    private static RedisSessionDataStoreFactory configure(Map<String, String> properties) throws Exception
+    /**
+     * What start.jar made of a base.
+     *
+     * @param server the server
+     * @param jettysIds the id manager the sessions module made
+     * @param ids the XML ids after the last XML ran
+     */
+    private record Configured(Server server, SessionIdManager jettysIds, Map<String, Object> ids)
     {
-        return configure(new Server(), properties);
+        RedisSessionDataStoreFactory factory()
+        {
+            RedisSessionDataStoreFactory factory = server.getBean(RedisSessionDataStoreFactory.class);
+            assertNotNull(factory, "the XML must add the factory as a bean of the Server");
+            return factory;
+        }
     }
 
-    private static RedisSessionDataStoreFactory configure(Server server, Map<String, String> properties) throws Exception
+    /**
+     * Runs XMLs as start.jar does, in order on one Server with these properties, each seeing the ids of those
+     * before, after what the sessions module's {@code etc/sessions/id-manager.xml} makes: a DefaultSessionIdManager
+     * with a worker name and a house keeper, under the id {@code idMgr} (jetty-home itself is only unpacked for
+     * the integration tests).
+     */
+    private static Configured configure(Map<String, String> properties, Path... xmls) throws Exception
     {
-        XmlConfiguration xml = new XmlConfiguration(ResourceFactory.of(server).newResource(XML));
-        xml.getProperties().putAll(properties);
-        xml.configure(server);
-        RedisSessionDataStoreFactory factory = server.getBean(RedisSessionDataStoreFactory.class);
-        assertNotNull(factory, "the XML must add the factory as a bean of the Server");
-        return factory;
+        Server server = new Server();
+        DefaultSessionIdManager jettys = new DefaultSessionIdManager(server);
+        jettys.setWorkerName("node7");
+        jettys.setSessionHouseKeeper(new HouseKeeper());
+        server.addBean(jettys, true);
+        Map<String, Object> ids = new HashMap<>(Map.of("Server", server, "idMgr", jettys));
+        for (Path path : xmls)
+        {
+            XmlConfiguration xml = new XmlConfiguration(ResourceFactory.of(server).newResource(path));
+            xml.getIdMap().putAll(ids);
+            xml.getProperties().putAll(properties);
+            xml.configure();
+            ids.putAll(xml.getIdMap());
+        }
+        return new Configured(server, jettys, ids);
     }
 
     private static Map<String, Object> settings(RedisSessionDataStoreFactory factory)
@@ -330,10 +458,10 @@ class SessionStoreModuleTest
     }
 
     /** @return every {@code <Property name default>} of the XML */
-    private static Map<String, String> xmlProperties() throws IOException
+    private static Map<String, String> xmlProperties(Path xml) throws IOException
     {
         Map<String, String> properties = new LinkedHashMap<>();
-        Matcher property = PROPERTY.matcher(Files.readString(XML));
+        Matcher property = PROPERTY.matcher(Files.readString(xml));
         while (property.find())
             properties.put(property.group(1), property.group(2));
         return properties;

@@ -162,16 +162,35 @@ public class GeneratedSessionIdManagerTest
         jettys.setSessionHouseKeeper(houseKeeper);
         s.addBean(jettys, true);
 
-        GeneratedSessionIdManager.install(s, QueuedIdGenerator.class.getName());
-        GeneratedSessionIdManager installed = (GeneratedSessionIdManager)s.getBean(SessionIdManager.class);
+        GeneratedSessionIdManager installed = GeneratedSessionIdManager.install(s, QueuedIdGenerator.class.getName());
+        assertSame(installed, s.getBean(SessionIdManager.class));
         assertEquals("w7", installed.getWorkerName());
         assertSame(houseKeeper, installed.getSessionHouseKeeper());
         assertEquals(1, s.getBeans(SessionIdManager.class).size());
 
-        GeneratedSessionIdManager.install(s, " ");
-        assertSame(installed, s.getBean(SessionIdManager.class), "a blank class name changes nothing");
+        // The session-id-generator module exists to install a generator: without one it stops the server.
+        IllegalArgumentException blank = assertThrows(IllegalArgumentException.class, () -> GeneratedSessionIdManager.install(s, " "));
+        assertTrue(blank.getMessage().contains("jetty.session.redis.idGenerator must name a"), blank.getMessage());
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> GeneratedSessionIdManager.install(s, "com.example.Nope"));
         assertTrue(bad.getMessage().contains("jetty.session.redis.idGenerator"), bad.getMessage());
+        assertSame(installed, s.getBean(SessionIdManager.class), "a failed install changes nothing");
+    }
+
+    @Test
+    public void aGeneratorNamedButNotInstalledStopsTheServer()
+    {
+        Server s = new Server();
+        s.addBean(new DefaultSessionIdManager(s), true);
+        GeneratedSessionIdManager.checkInstalled(s, "");
+
+        // An ini from when the store's module installed the generator, without the session-id-generator module.
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+            () -> GeneratedSessionIdManager.checkInstalled(s, "com.acme.MyIds"));
+        assertTrue(missing.getMessage().contains("jetty.session.redis.idGenerator=com.acme.MyIds") &&
+            missing.getMessage().contains("--add-modules=session-id-generator"), missing.getMessage());
+
+        GeneratedSessionIdManager.install(s, QueuedIdGenerator.class.getName());
+        GeneratedSessionIdManager.checkInstalled(s, QueuedIdGenerator.class.getName());
     }
 
     @Test
