@@ -2,9 +2,9 @@
 # session-id-generator modules depend on. Not meant to be enabled by itself; tagged internal, so that
 # start.jar --list-modules leaves it out.
 #
-# Licence: jetty-session-redis is under the Apache License, Version 2.0,
-# https://www.apache.org/licenses/LICENSE-2.0. Written here, not in a [license] section, for the reason given
-# at the top of session-store-redis.mod.
+# Licence of the jar this module fetches into lib/redis/, by artifactId (in a comment, not a [license]
+# section, for the reasons given at the top of session-store-redis.mod):
+#   jetty-session-redis: Apache License, Version 2.0, https://www.apache.org/licenses/LICENSE-2.0
 
 [description]
 The jetty-session-redis jar (lib/redis/), for the session-store-redis and session-id-generator modules.

@@ -4,14 +4,24 @@
 # The project's own jar comes with the jetty-session-redis module, which this one depends on; session ids of
 # your own with the session-id-generator module.
 #
-# Licenses (kept here, not in a [license] section: start.jar makes a module with a [license] section ask
-# "Proceed (y/N)?" and, without a terminal, exit with nothing installed unless --approve-all-licenses is
-# given, which would break the non-interactive install above):
-#   jetty-session-redis: Apache License, Version 2.0, https://www.apache.org/licenses/LICENSE-2.0
-#   Jedis and redis-authx-core (fetched into lib/redis/): MIT License, https://github.com/redis/jedis
-#   protobuf-java: BSD 3-Clause License, https://github.com/protocolbuffers/protobuf
-#   Apache Commons Pool, Gson, Error Prone annotations: Apache License, Version 2.0
-#   org.json (JSON in Java): Public Domain, https://github.com/stleary/JSON-java
+# Licences of the jars this module fetches into lib/redis/, by artifactId:
+#   jedis: MIT License, https://github.com/redis/jedis/blob/master/LICENSE
+#   redis-authx-core: MIT License, https://github.com/redis/redis-authx-core/blob/master/LICENSE
+#   protobuf-java: BSD 3-Clause License, https://github.com/protocolbuffers/protobuf/blob/main/LICENSE
+#   commons-pool2, gson, error_prone_annotations: Apache License, Version 2.0, https://www.apache.org/licenses/LICENSE-2.0
+#   json (org.json, JSON in Java): Public Domain, https://github.com/stleary/JSON-java/blob/master/LICENSE
+# (jetty-session-redis itself: Apache License, Version 2.0; see jetty-session-redis.mod.)
+#
+# Why here, in comments, and not in a [license] section as Jetty's own modules that fetch third-party jars have:
+# for a module with a [license] section, start.jar --add-modules prints the licence and asks "Proceed (y/N)?";
+# with no terminal (a script, a Dockerfile, CI) it exits with status 1 and installs nothing, unless given
+# --approve-all-licenses, which approves the licences of every module of that command, not only these. Jetty
+# asks because it ships its modules: one may enable them unaware that they fetch software from outside the
+# Eclipse Foundation. These modules are not shipped with Jetty: whoever installs them has copied them in,
+# having chosen this project. And every licence above is permissive: its conditions concern redistributing the
+# jars, not running them. So the install stays one command that works from a script (README, "Install into a
+# jetty-base"), the licences are written here, and start.jar --list-classpath shows the licence that each jar's
+# manifest states. SessionStoreModuleTest checks that every jar a module fetches is named in such a list.
 
 [description]
 Enables session data storage in Redis (jetty-session-redis: protobuf-encoded sessions,

@@ -36,18 +36,21 @@ final class ModuleFile
     }
 
     private final Path path;
+    private final List<Line> header;
     private final Map<String, List<Line>> sections;
 
-    private ModuleFile(Path path, Map<String, List<Line>> sections)
+    private ModuleFile(Path path, List<Line> header, Map<String, List<Line>> sections)
     {
         this.path = path;
+        this.header = header;
         this.sections = sections;
     }
 
     static ModuleFile read(Path file) throws IOException
     {
+        List<Line> header = new ArrayList<>();
         Map<String, List<Line>> sections = new LinkedHashMap<>();
-        List<Line> current = null;
+        List<Line> current = header;
         int number = 0;
         for (String line : Files.readAllLines(file))
         {
@@ -55,10 +58,10 @@ final class ModuleFile
             Matcher section = SECTION.matcher(line);
             if (section.matches())
                 sections.put(section.group(1), current = new ArrayList<>());
-            else if (current != null && !line.isBlank())
+            else if (!line.isBlank())
                 current.add(new Line(number, line.strip()));
         }
-        return new ModuleFile(file, sections);
+        return new ModuleFile(file, header, sections);
     }
 
     /** @return the file, relative to the project, e.g. {@code modules/session-store-redis.mod} */
@@ -74,6 +77,12 @@ final class ModuleFile
     String where(Line line)
     {
         return name() + ":" + line.number();
+    }
+
+    /** @return the non-blank lines before the first section: the module's comment for its readers */
+    List<Line> header()
+    {
+        return header;
     }
 
     /**

@@ -5,9 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
@@ -64,6 +66,8 @@ class SessionStoreModuleTest
     private static final Pattern FILE = Pattern.compile("maven://([^/]+)/([^/]+)/([^/|]+)\\|lib/redis/(.+)");
     /** A jar of target/module-libs: artifactId, version (which starts with a digit). */
     private static final Pattern JAR = Pattern.compile("(.+?)-(\\d.*)\\.jar");
+    /** A licence line at the top of a module: {@code #   artifactId[, artifactId...]: licence, URL}. */
+    private static final Pattern LICENCE = Pattern.compile("#\\s+([a-z0-9_.-]+(?:,\\s*[a-z0-9_.-]+)*)(?:\\s*\\([^)]*\\))?:\\s.+");
     private static final Pattern PROPERTY = Pattern.compile("<Property name=\"([^\"]+)\" default=\"([^\"]*)\"/>");
 
     /**
@@ -196,6 +200,30 @@ class SessionStoreModuleTest
             {
                 ModuleFile module = ModuleFile.read(path);
                 assertEquals(List.of(), module.section("license"), module.name() + ": licences belong in comments, not in a [license] section");
+            }
+        }
+    }
+
+    /** Each jar a module fetches has its licence written at the top of that module, named by artifactId. */
+    @Test
+    void everyFetchedJarHasItsLicenceWritten() throws IOException
+    {
+        for (Path path : JAR_MODULES)
+        {
+            ModuleFile module = ModuleFile.read(path);
+            Set<String> listed = new HashSet<>();
+            for (ModuleFile.Line line : module.header())
+            {
+                Matcher licence = LICENCE.matcher(line.text());
+                if (licence.matches())
+                    listed.addAll(List.of(licence.group(1).split(",\\s*")));
+            }
+            for (ModuleFile.Line line : module.entries("files"))
+            {
+                Matcher file = FILE.matcher(line.text());
+                assertTrue(file.matches(), module.where(line));
+                assertTrue(listed.contains(file.group(2)), module.where(line) + " fetches " + file.group(2) + ": write its licence at the " +
+                    "top of " + module.name() + " as '#   " + file.group(2) + ": <licence>, <URL>'");
             }
         }
     }
