@@ -1,15 +1,27 @@
 # Jetty module of jetty-session-redis: keeps the sessions of every webapp of the server in Redis.
-# Install: copy this file into ${jetty.base}/modules/ and the contents of the project's config/ directory
-# into ${jetty.base}/, then: java -jar $JETTY_HOME/start.jar --add-modules=session-store-redis
+# Install: copy the contents of the project's modules/ directory into ${jetty.base}/modules/ and those of its
+# config/ directory into ${jetty.base}/, then: java -jar $JETTY_HOME/start.jar --add-modules=session-store-redis
+# The project's own jar comes with the jetty-session-redis module, which this one depends on; session ids of
+# your own with the session-id-generator module.
 #
-# Licenses (kept here, not in a [license] section: start.jar makes a module with a [license] section ask
-# "Proceed (y/N)?" and, without a terminal, exit with nothing installed unless --approve-all-licenses is
-# given, which would break the non-interactive install above):
-#   jetty-session-redis: Apache License, Version 2.0, https://www.apache.org/licenses/LICENSE-2.0
-#   Jedis and redis-authx-core (fetched into lib/redis/): MIT License, https://github.com/redis/jedis
-#   protobuf-java: BSD 3-Clause License, https://github.com/protocolbuffers/protobuf
-#   Apache Commons Pool, Gson, Error Prone annotations: Apache License, Version 2.0
-#   org.json (JSON in Java): Public Domain, https://github.com/stleary/JSON-java
+# Licences of the jars this module fetches into lib/redis/, by artifactId:
+#   jedis: MIT License, https://github.com/redis/jedis/blob/master/LICENSE
+#   redis-authx-core: MIT License, https://github.com/redis/redis-authx-core/blob/master/LICENSE
+#   protobuf-java: BSD 3-Clause License, https://github.com/protocolbuffers/protobuf/blob/main/LICENSE
+#   commons-pool2, gson, error_prone_annotations: Apache License, Version 2.0, https://www.apache.org/licenses/LICENSE-2.0
+#   json (org.json, JSON in Java): Public Domain, https://github.com/stleary/JSON-java/blob/master/LICENSE
+# (jetty-session-redis itself: Apache License, Version 2.0; see jetty-session-redis.mod.)
+#
+# Why here, in comments, and not in a [license] section as Jetty's own modules that fetch third-party jars have:
+# for a module with a [license] section, start.jar --add-modules prints the licence and asks "Proceed (y/N)?";
+# with no terminal (a script, a Dockerfile, CI) it exits with status 1 and installs nothing, unless given
+# --approve-all-licenses, which approves the licences of every module of that command, not only these. Jetty
+# asks because it ships its modules: one may enable them unaware that they fetch software from outside the
+# Eclipse Foundation. These modules are not shipped with Jetty: whoever installs them has copied them in,
+# having chosen this project. And every licence above is permissive: its conditions concern redistributing the
+# jars, not running them. So the install stays one command that works from a script (README, "Install into a
+# jetty-base"), the licences are written here, and start.jar --list-classpath shows the licence that each jar's
+# manifest states. SessionStoreModuleTest checks that every jar a module fetches is named in such a list.
 
 [description]
 Enables session data storage in Redis (jetty-session-redis: protobuf-encoded sessions,
@@ -23,31 +35,49 @@ session-store
 
 [depend]
 sessions
+jetty-session-redis
+
+# Not a dependency: when session-id-generator is enabled too, its XML runs first, so that this module's XML can
+# tell a jetty.session.redis.idGenerator it installed from one left in an ini by nothing (see the XML).
+[after]
+session-id-generator
 
 [files]
-maven://io.github.jettyredis/jetty-session-redis/${session-store-redis.version}|lib/redis/jetty-session-redis-${session-store-redis.version}.jar
 maven://redis.clients/jedis/${jedis.version}|lib/redis/jedis-${jedis.version}.jar
 maven://com.google.protobuf/protobuf-java/${protobuf-java.version}|lib/redis/protobuf-java-${protobuf-java.version}.jar
-maven://org.apache.commons/commons-pool2/2.13.1|lib/redis/commons-pool2-2.13.1.jar
-maven://org.json/json/20260719|lib/redis/json-20260719.jar
-maven://com.google.code.gson/gson/2.14.0|lib/redis/gson-2.14.0.jar
-maven://com.google.errorprone/error_prone_annotations/2.48.0|lib/redis/error_prone_annotations-2.48.0.jar
-maven://redis.clients.authentication/redis-authx-core/0.1.1-beta2|lib/redis/redis-authx-core-0.1.1-beta2.jar
+maven://org.apache.commons/commons-pool2/${commons-pool2.version}|lib/redis/commons-pool2-${commons-pool2.version}.jar
+maven://org.json/json/${json.version}|lib/redis/json-${json.version}.jar
+maven://com.google.code.gson/gson/${gson.version}|lib/redis/gson-${gson.version}.jar
+maven://com.google.errorprone/error_prone_annotations/${error_prone_annotations.version}|lib/redis/error_prone_annotations-${error_prone_annotations.version}.jar
+maven://redis.clients.authentication/redis-authx-core/${redis-authx-core.version}|lib/redis/redis-authx-core-${redis-authx-core.version}.jar
 
 [lib]
-lib/redis/*.jar
+# Each jar by name, as Jetty's own modules do: a glob (lib/redis/*.jar) would also load a jar that an upgrade
+# left behind in lib/redis/, putting two versions of the same classes on the class path. Jars of your own (a
+# SessionIdGenerator, a RedisClientFactory, ...) go in lib/ext/, with Jetty's ext module.
+lib/redis/jedis-${jedis.version}.jar
+lib/redis/protobuf-java-${protobuf-java.version}.jar
+lib/redis/commons-pool2-${commons-pool2.version}.jar
+lib/redis/json-${json.version}.jar
+lib/redis/gson-${gson.version}.jar
+lib/redis/error_prone_annotations-${error_prone_annotations.version}.jar
+lib/redis/redis-authx-core-${redis-authx-core.version}.jar
 
 [xml]
 etc/sessions/redis/session-store.xml
 
 [ini]
-## Versions of the jars above. The unversioned ones are Jedis's own dependencies:
-## change them together with jedis.version.
-session-store-redis.version?=0.1.0-SNAPSHOT
+## The version of each jar above, as <artifactId>.version, written once and used by [files] and [lib]. pom.xml
+## decides them: SessionStoreModuleTest fails, naming the line to change, when one is not the version the build
+## resolves. Those the pom does not name are Jedis's own dependencies: they follow jedis.version. The project's
+## own jar, and hiding lib/redis/ from webapps, are the jetty-session-redis module's.
 jedis.version?=8.0.2
 protobuf-java.version?=4.36.2
-## Hide the Redis client, protobuf and the store itself from webapps: a webapp may bundle its own versions.
-jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/
+commons-pool2.version?=2.13.1
+json.version?=20260719
+gson.version?=2.14.0
+error_prone_annotations.version?=2.48.0
+redis-authx-core.version?=0.1.1-beta2
 
 [ini-template]
 ## Redis session store (jetty-session-redis). Every property is optional; the value shown is the default.
@@ -78,8 +108,9 @@ jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/
 ## values that need Java serialization. Empty: the built-in limits and deny list only.
 #jetty.session.redis.serialFilter=
 
-## Class name of a RedisClientFactory (public no-argument constructor, on the server class path, e.g.
-## lib/redis/) that supplies the Jedis client. Empty: one pooled client built from the settings above.
+## Class name of a RedisClientFactory (public no-argument constructor, on the server class path: its jar in
+## lib/ext/, with Jetty's ext module) that supplies the Jedis client. Empty: one pooled client built from the
+## settings above.
 #jetty.session.redis.clientFactory=
 
 ## Options for the client factory, key=value,key=value (e.g. the routes of
@@ -93,10 +124,6 @@ jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/
 ## The most session ids (JSESSIONID cookies and ;jsessionid= parameters) one request may name; a request
 ## naming more is refused (400) before any is looked up in Redis.
 #jetty.session.redis.maxSessionIds=8
-
-## Class name of a SessionIdGenerator (public no-argument constructor) that makes session ids; ids in use
-## are never handed out again. Empty: Jetty's own random ids.
-#jetty.session.redis.idGenerator=
 
 ## Class name of an AttributeSerializer (public no-argument constructor) that turns attribute values into
 ## bytes, e.g. io.github.jettyredis.session.codec.EncryptingAttributeSerializer (AES-GCM; keys from the

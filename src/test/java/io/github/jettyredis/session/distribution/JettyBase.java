@@ -2,6 +2,7 @@ package io.github.jettyredis.session.distribution;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -9,6 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
 /**
@@ -80,6 +83,36 @@ public final class JettyBase
     {
         Path lib = Files.createDirectories(dir.resolve("lib/redis"));
         Files.copy(projectJar, lib.resolve(projectJar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        return this;
+    }
+
+    /**
+     * Puts a jar of the given classes in {@code lib/ext/}, whose jars Jetty's {@code ext} module puts on the
+     * server class path: where the README tells users to put a class of their own that a property names (a
+     * {@code SessionIdGenerator}, a {@code RedisClientFactory}, ...).
+     *
+     * @param name the jar's name, without {@code .jar}
+     * @param classes top-level classes compiled with the tests
+     * @return this
+     */
+    public JettyBase placeExtJar(String name, Class<?>... classes) throws IOException
+    {
+        Path jar = Files.createDirectories(dir.resolve("lib/ext")).resolve(name + ".jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar)))
+        {
+            for (Class<?> type : classes)
+            {
+                String entry = type.getName().replace('.', '/') + ".class";
+                try (InputStream in = type.getClassLoader().getResourceAsStream(entry))
+                {
+                    if (in == null)
+                        throw new IllegalArgumentException("No " + entry + " for " + type);
+                    out.putNextEntry(new JarEntry(entry));
+                    in.transferTo(out);
+                    out.closeEntry();
+                }
+            }
+        }
         return this;
     }
 

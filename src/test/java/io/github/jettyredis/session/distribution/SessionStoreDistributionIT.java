@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,6 +18,7 @@ import java.util.stream.Stream;
 
 import io.github.jettyredis.session.RedisTestServer;
 import io.github.jettyredis.session.demo.webapp.SessionDemoListener;
+import io.github.jettyredis.session.ids.HexIdGenerator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -33,7 +35,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code modules/} and {@code config/}, {@code start.jar --add-modules=...}), each started with
  * {@code java -jar start.jar} as a child process, sharing sessions through a Redis of the test's own, driven
  * over HTTP through the demo webapp. Only the project jar is put in place by hand (a build that has not run
- * {@code install} has it in no Maven repository); every other jar comes through the module's {@code [files]}.
+ * {@code install} has it in no Maven repository); every other jar comes through the modules' {@code [files]}.
+ * One run has Jetty's session ids; the other adds the {@code session-id-generator} module, with the jar of a
+ * generator in {@code lib/ext/}, as the README says.
  */
 class SessionStoreDistributionIT
 {
@@ -49,19 +53,21 @@ class SessionStoreDistributionIT
         nodes.forEach(JettyProcess::close);
     }
 
-    @ParameterizedTest(name = "{0} + {1}")
+    @ParameterizedTest(name = "{0} + {1} + {2}")
     @CsvSource({
-        "ee10-deploy, session-cache-null",
+        // Jetty's own session ids.
+        "ee10-deploy, session-cache-null, ",
         // A hash cache that evicts when the last request leaves: the next request reads Redis again, so
-        // this node sees what the other one did.
-        "ee11-deploy, session-cache-hash"
+        // this node sees what the other one did. Ids from a SessionIdGenerator in lib/ext/.
+        "ee11-deploy, session-cache-hash, session-id-generator"
     })
-    void twoNodesShareSessionsThroughRedis(String deployModule, String cacheModule) throws Exception
+    void twoNodesShareSessionsThroughRedis(String deployModule, String cacheModule, String idModule) throws Exception
     {
         RedisTestServer redis = RedisTestServer.shared();
         String prefix = RedisTestServer.uniquePrefix();
         Path work = emptyDir(BuildLayout.target().resolve("distribution-it").resolve(deployModule));
-        String modules = "--add-modules=http," + deployModule + "," + cacheModule + ",session-store-redis";
+        boolean generatedIds = idModule != null;
+        String modules = "--add-modules=http," + deployModule + "," + cacheModule + ",session-store-redis" + (generatedIds ? ",ext," + idModule : "");
         // Scavenge every second with a one-second grace period, so that an expired session goes within seconds.
         List<String> properties = new ArrayList<>(List.of("jetty.http.host=127.0.0.1",
             "jetty.session.redis.uri=" + redis.uri(), "jetty.session.redis.prefix=" + prefix,
@@ -71,8 +77,8 @@ class SessionStoreDistributionIT
 
         // The demo webapp reads TTLs and counts destroyed sessions with its own Jedis: it needs the URI too.
         List<String> jvmArgs = List.of("-Djetty.session.redis.uri=" + redis.uri(), "-Djetty.session.redis.prefix=" + prefix);
-        JettyProcess node1 = start("node1", install(work.resolve("base1"), modules), jvmArgs, properties, work);
-        JettyProcess node2 = start("node2", install(work.resolve("base2"), modules), jvmArgs, properties, work);
+        JettyProcess node1 = start("node1", install(work.resolve("base1"), modules, generatedIds), jvmArgs, properties, work);
+        JettyProcess node2 = start("node2", install(work.resolve("base2"), modules, generatedIds), jvmArgs, properties, work);
         for (JettyProcess node : nodes)
             node.awaitReady("/demo/favicon.ico", START_TIMEOUT);
         URI page1 = node1.uri("/demo/");
@@ -91,6 +97,7 @@ class SessionStoreDistributionIT
             assertEquals("false", made.get("serverProtobufVisible"), "lib/redis/ must be hidden from webapps: " + made);
             assertEquals("false", made.get("serverStoreVisible"), "lib/redis/ must be hidden from webapps: " + made);
             String id = made.get("id");
+            assertIdMadeBy(generatedIds, "node1", id);
             String key = sessionKey(prefix, id);
             awaitTrue(() -> jedis.exists(key), "the session's key " + key + " in Redis");
 
@@ -127,12 +134,14 @@ class SessionStoreDistributionIT
             assertNotEquals(id, afterInvalidate.get("id"), "node 2 must not serve the invalidated session");
             assertEquals("true", afterInvalidate.get("new"));
             assertEquals("1", afterInvalidate.get("attribute.visits"));
+            assertIdMadeBy(generatedIds, "node2", afterInvalidate.get("id"));
 
             // changeSessionId on node 1: the new id works on node 2 with the same attributes; the old is gone.
             String oldId = afterInvalidate.get("id");
             awaitTrue(() -> jedis.exists(sessionKey(prefix, oldId)), "the key of session " + oldId);
             String newId = browser.post(page1, Map.of("action", "renew")).get("id");
             assertNotEquals(oldId, newId);
+            assertIdMadeBy(generatedIds, "node1", newId);
             Map<String, String> renewedOnNode2 = browser.visit(page2);
             assertEquals(newId, renewedOnNode2.get("id"), "node 2 must serve the session under its new id");
             assertEquals("2", renewedOnNode2.get("attribute.visits"));
@@ -161,15 +170,51 @@ class SessionStoreDistributionIT
         }
     }
 
-    private JettyBase install(Path dir, String addModules) throws IOException, InterruptedException
+    private JettyBase install(Path dir, String addModules, boolean generatedIds) throws IOException, InterruptedException
     {
         JettyBase base = new JettyBase(dir, BuildLayout.jettyHome())
             .copyModuleAndConfig()
             .placeProjectJar(BuildLayout.projectJar());
+        if (generatedIds)
+            base.placeExtJar("acme-session-ids", HexIdGenerator.class);
         base.startJar(Duration.ofMinutes(3), addModules);
         assertTrue(Files.exists(dir.resolve("start.d/session-store-redis.ini")), "--add-modules must write the module's ini");
+        if (generatedIds)
+        {
+            assertTrue(Files.exists(dir.resolve("start.d/session-id-generator.ini")), "--add-modules must write the id module's ini");
+            // In the store's ini, where bases set it when the store's module installed the generator: the
+            // property keeps its name, and is read wherever it is set.
+            Files.writeString(dir.resolve("start.d/session-store-redis.ini"),
+                "jetty.session.redis.idGenerator=" + HexIdGenerator.class.getName() + "\n", StandardOpenOption.APPEND);
+        }
+
+        // An upgrade that left the old Jedis behind: [lib] names each jar, so only the current one goes on the
+        // class path (a glob, lib/redis/*.jar, would load both). The nodes then run with the old jar there.
+        Path jedis;
+        try (Stream<Path> jars = Files.list(dir.resolve("lib/redis")))
+        {
+            jedis = jars.filter(jar -> jar.getFileName().toString().matches("jedis-\\d.*\\.jar")).findFirst()
+                .orElseThrow(() -> new AssertionError("[files] must fetch Jedis into lib/redis/"));
+        }
+        Files.copy(jedis, dir.resolve("lib/redis/jedis-7.2.0.jar"));
+        String classPath = base.startJar(Duration.ofMinutes(1), "--list-classpath");
+        assertTrue(classPath.contains("/lib/redis/" + jedis.getFileName()), "the current Jedis must be on the class path:\n" + classPath);
+        assertFalse(classPath.contains("jedis-7.2.0.jar"), "a jar the module does not name must stay off the class path:\n" + classPath);
         base.deployDemoWebapp("demo");
         return base;
+    }
+
+    /**
+     * @param generatedIds whether the base has the session-id-generator module with {@link HexIdGenerator}
+     * @param node the node that made the id, whose worker name starts Jetty's ids
+     * @param id a session id
+     */
+    private static void assertIdMadeBy(boolean generatedIds, String node, String id)
+    {
+        if (generatedIds)
+            assertTrue(id.startsWith(HexIdGenerator.PREFIX) && id.length() == HexIdGenerator.PREFIX.length() + 32, "the generator must make the ids: " + id);
+        else
+            assertTrue(id.startsWith(node) && !id.startsWith(HexIdGenerator.PREFIX), "Jetty must make the ids (worker name first): " + id);
     }
 
     private static String sessionKey(String prefix, String id)

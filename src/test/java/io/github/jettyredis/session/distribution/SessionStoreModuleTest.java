@@ -3,10 +3,14 @@ package io.github.jettyredis.session.distribution;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -18,9 +22,12 @@ import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import io.github.jettyredis.session.SessionIdLimitHandler;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
-import io.github.jettyredis.session.ids.RedisSessionIdManager;
+import io.github.jettyredis.session.ids.GeneratedSessionIdManager;
 import io.github.jettyredis.session.ids.SessionIdGenerator;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.session.DefaultSessionIdManager;
+import org.eclipse.jetty.session.HouseKeeper;
+import org.eclipse.jetty.session.SessionIdManager;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.xml.XmlConfiguration;
 import org.junit.jupiter.api.Test;
@@ -30,54 +37,141 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.w3c.dom.Element;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Checks {@code modules/session-store-redis.mod} and {@code config/etc/sessions/redis/session-store.xml}
- * against the build and the factory, so that neither drifts: the jars the module fetches are exactly the
- * runtime jars jetty-home lacks, at the versions the build uses; every property of the XML is documented
- * with its default; the XML's defaults are the factory's; a bad value stops the server naming the property.
+ * Checks the project's Jetty modules and their XML against the build and the code, so that none drifts:
+ * {@code session-store-redis} ({@code config/etc/sessions/redis/session-store.xml}), {@code session-id-generator}
+ * ({@code config/etc/sessions/session-id-generator.xml}) and {@code jetty-session-redis} (the project's jar, which
+ * both depend on). The jars the modules fetch are exactly the runtime jars jetty-home lacks, at the versions the
+ * build uses, and go on the class path by name; every property of an XML is documented in its module with its
+ * default; the store XML's defaults are the factory's; a bad value stops the server naming the property.
  */
 class SessionStoreModuleTest
 {
-    private static final Path MODULE = BuildLayout.projectDir().resolve("modules/session-store-redis.mod");
+    private static final String MODULE_NAME = "modules/session-store-redis.mod";
+    private static final Path MODULE = BuildLayout.projectDir().resolve(MODULE_NAME);
     private static final Path XML = BuildLayout.projectDir().resolve("config/etc/sessions/redis/session-store.xml");
+    private static final Path ID_MODULE = BuildLayout.projectDir().resolve("modules/session-id-generator.mod");
+    private static final Path ID_XML = BuildLayout.projectDir().resolve("config/etc/sessions/session-id-generator.xml");
+    private static final Path LIB_MODULE = BuildLayout.projectDir().resolve("modules/jetty-session-redis.mod");
+    /** The modules that fetch jars: together, they fetch every jar the build resolves, once. */
+    private static final List<Path> JAR_MODULES = List.of(LIB_MODULE, MODULE);
+    private static final String ID_GENERATOR = "jetty.session.redis.idGenerator";
     private static final Pattern FILE = Pattern.compile("maven://([^/]+)/([^/]+)/([^/|]+)\\|lib/redis/(.+)");
+    /** A jar of target/module-libs: artifactId, version (which starts with a digit). */
+    private static final Pattern JAR = Pattern.compile("(.+?)-(\\d.*)\\.jar");
+    /** A licence line at the top of a module: {@code #   artifactId[, artifactId...]: licence, URL}. */
+    private static final Pattern LICENCE = Pattern.compile("#\\s+([a-z0-9_.-]+(?:,\\s*[a-z0-9_.-]+)*)(?:\\s*\\([^)]*\\))?:\\s.+");
     private static final Pattern PROPERTY = Pattern.compile("<Property name=\"([^\"]+)\" default=\"([^\"]*)\"/>");
 
+    /**
+     * The versions written in the modules are the build's: pom.xml is the one source of truth, the module
+     * repeats each version once, as {@code <artifactId>.version?=} in {@code [ini]}, and this test names the line
+     * to change when the two differ. A failure lists every problem at once, each with what to write.
+     */
     @Test
     void filesFetchEveryRuntimeJarJettyHomeDoesNotShipAtTheBuildsVersions() throws Exception
     {
-        ModuleFile module = ModuleFile.read(MODULE);
-        TreeSet<String> fetched = new TreeSet<>();
-        for (String line : module.section("files"))
-        {
-            Matcher file = FILE.matcher(module.resolve(line));
-            assertTrue(file.matches(), "a [files] line must be maven://group/artifact/version|lib/redis/<jar>: " + line);
-            assertEquals(file.group(2) + "-" + file.group(3) + ".jar", file.group(4), "the jar's name must be artifact-version.jar: " + line);
-            fetched.add(file.group(4));
-        }
-
+        // What the build resolves, by artifactId: the version, and where it shows.
+        Map<String, String> resolved = new TreeMap<>();
+        Map<String, String> evidence = new HashMap<>();
+        resolved.put("jetty-session-redis", pomVersion());
+        evidence.put("jetty-session-redis", "pom.xml's <version>");
         TreeSet<String> needed = new TreeSet<>();
         needed.add("jetty-session-redis-" + pomVersion() + ".jar");
         try (Stream<Path> jars = Files.list(BuildLayout.moduleLibs()))
         {
-            jars.forEach(jar -> needed.add(jar.getFileName().toString()));
+            for (Path jar : (Iterable<Path>)jars::iterator)
+            {
+                String name = jar.getFileName().toString();
+                Matcher parts = JAR.matcher(name);
+                assertTrue(parts.matches(), "not artifact-version.jar: " + jar);
+                resolved.put(parts.group(1), parts.group(2));
+                evidence.put(parts.group(1), "target/module-libs/" + name);
+                needed.add(name);
+            }
         }
+
+        List<String> problems = new ArrayList<>();
+        TreeSet<String> fetched = new TreeSet<>();
+        Map<String, String> fetchedWhere = new HashMap<>();
+        for (Path path : JAR_MODULES)
+        {
+            ModuleFile module = ModuleFile.read(path);
+            Map<String, ModuleFile.Line> versions = module.iniDefaultLines();
+            List<ModuleFile.Line> unmatchedLibs = new ArrayList<>(module.entries("lib"));
+            for (ModuleFile.Line line : module.entries("files"))
+            {
+                Matcher file = FILE.matcher(line.text());
+                if (!file.matches())
+                {
+                    problems.add(module.where(line) + ": a [files] line must be maven://<groupId>/<artifactId>/${<artifactId>.version}|" +
+                        "lib/redis/<artifactId>-${<artifactId>.version}.jar, not " + line.text());
+                    continue;
+                }
+                String artifact = file.group(2);
+                String property = artifact + ".version";
+                String jar = "lib/redis/" + artifact + "-${" + property + "}.jar";
+                String expected = "maven://" + file.group(1) + "/" + artifact + "/${" + property + "}|" + jar;
+                if (!line.text().equals(expected))
+                    problems.add(module.where(line) + ": write it as " + expected + " (the version once, in [ini], as " + property + ")");
+                fetched.add(module.resolve(file.group(4)));
+                String other = fetchedWhere.put(artifact, module.where(line));
+                if (other != null)
+                    problems.add(module.where(line) + ": " + artifact + " is fetched by " + other + " already: remove this line");
+
+                if (!unmatchedLibs.removeIf(lib -> lib.text().equals(jar)))
+                    problems.add(module.name() + " [lib]: add " + jar + " (" + module.where(line) + " fetches it, and only the jars [lib] " +
+                        "names go on the class path)");
+
+                String version = resolved.remove(artifact);
+                ModuleFile.Line written = versions.get(property);
+                if (version == null && other == null)
+                    problems.add(module.where(line) + ": the build does not resolve " + artifact + " (not in target/module-libs): remove its " +
+                        "[files], [lib] and [ini] lines");
+                else if (written == null)
+                    problems.add(module.name() + " [ini]: add " + property + "?=" + version + " (" + module.where(line) + " uses it)");
+                else if (version != null && !module.iniDefaults().get(property).equals(version))
+                    problems.add(module.where(written) + ": change " + written.text() + " to " + property + "?=" + version +
+                        " (what the build resolves: " + evidence.get(artifact) + ")");
+            }
+            for (ModuleFile.Line lib : unmatchedLibs)
+                problems.add(module.where(lib) + ": no [files] line fetches " + lib.text() + ": remove it, or fetch it as the other jars are");
+        }
+        resolved.forEach((artifact, version) -> problems.add("No module fetches " + evidence.get(artifact) + ": add to " + MODULE_NAME +
+            " [files] maven://<groupId>/" + artifact + "/${" + artifact + ".version}|lib/redis/" + artifact + "-${" + artifact + ".version}.jar, " +
+            "[lib] lib/redis/" + artifact + "-${" + artifact + ".version}.jar and [ini] " + artifact + ".version?=" + version +
+            " (its groupId: ./mvnw dependency:tree)"));
+        assertTrue(problems.isEmpty(), "The modules do not fetch what the build resolves:\n" + String.join("\n", problems));
+
         assertEquals(needed, fetched, "[files] must fetch this project's jar and every runtime dependency jetty-home lacks " +
             "(target/module-libs), at the versions the build resolves");
     }
 
     @Test
-    void jarsGoOnTheServerClassPathHiddenFromWebapps() throws IOException
+    void jarsGoOnTheServerClassPathByNameHiddenFromWebapps() throws IOException
     {
-        ModuleFile module = ModuleFile.read(MODULE);
-        assertEquals(List.of("lib/redis/*.jar"), module.section("lib"));
-        assertTrue(module.section("ini").contains("jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/"), module.section("ini").toString());
-        assertEquals(List.of("etc/sessions/redis/session-store.xml"), module.section("xml"));
+        for (Path path : JAR_MODULES)
+        {
+            ModuleFile module = ModuleFile.read(path);
+            assertFalse(module.entries("lib").isEmpty(), module.name() + ": [lib] must name the jars");
+            for (ModuleFile.Line lib : module.entries("lib"))
+            {
+                assertFalse(lib.text().contains("*"), module.where(lib) + ": [lib] must name each jar; a glob also loads the jars of " +
+                    "old versions an upgrade left in the directory");
+            }
+        }
+        ModuleFile lib = ModuleFile.read(LIB_MODULE);
+        assertTrue(lib.section("ini").contains("jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/redis/"), lib.section("ini").toString());
+        assertEquals(List.of("session", "internal"), lib.section("tags"), "a library of the other modules, left out of --list-modules");
+        assertEquals(List.of(), lib.section("xml"));
+        assertEquals(List.of("etc/sessions/redis/session-store.xml"), ModuleFile.read(MODULE).section("xml"));
         assertTrue(Files.exists(XML), XML.toString());
     }
 
@@ -86,23 +180,100 @@ class SessionStoreModuleTest
     {
         ModuleFile module = ModuleFile.read(MODULE);
         assertEquals(List.of("session-store"), module.section("provides"));
-        assertEquals(List.of("sessions"), module.section("depend"));
+        assertEquals(List.of("sessions", "jetty-session-redis"), module.entries("depend").stream().map(ModuleFile.Line::text).toList());
+        // Its XML checks that jetty.session.redis.idGenerator was installed, so the id module's XML runs first.
+        assertEquals(List.of("session-id-generator"), module.entries("after").stream().map(ModuleFile.Line::text).toList());
         assertEquals(List.of("session"), module.section("tags"));
-        // start.jar asks "Proceed (y/N)?" for a module with a [license] section, and without a terminal
-        // installs nothing: the install contract must work from a script.
-        assertEquals(List.of(), module.section("license"), "the licenses belong in comments, not in a [license] section");
+    }
+
+    /**
+     * start.jar asks "Proceed (y/N)?" when --add-modules enables a module with a [license] section and, without
+     * a terminal, exits with nothing installed: the install contract must work from a script. The modules state
+     * their licences in comments instead (see the top of session-store-redis.mod).
+     */
+    @Test
+    void noModuleAsksToApproveALicence() throws IOException
+    {
+        try (Stream<Path> modules = Files.list(BuildLayout.projectDir().resolve("modules")))
+        {
+            for (Path path : (Iterable<Path>)modules::iterator)
+            {
+                ModuleFile module = ModuleFile.read(path);
+                assertEquals(List.of(), module.section("license"), module.name() + ": licences belong in comments, not in a [license] section");
+            }
+        }
+    }
+
+    /** Each jar a module fetches has its licence written at the top of that module, named by artifactId. */
+    @Test
+    void everyFetchedJarHasItsLicenceWritten() throws IOException
+    {
+        for (Path path : JAR_MODULES)
+        {
+            ModuleFile module = ModuleFile.read(path);
+            Set<String> listed = new HashSet<>();
+            for (ModuleFile.Line line : module.header())
+            {
+                Matcher licence = LICENCE.matcher(line.text());
+                if (licence.matches())
+                    listed.addAll(List.of(licence.group(1).split(",\\s*")));
+            }
+            for (ModuleFile.Line line : module.entries("files"))
+            {
+                Matcher file = FILE.matcher(line.text());
+                assertTrue(file.matches(), module.where(line));
+                assertTrue(listed.contains(file.group(2)), module.where(line) + " fetches " + file.group(2) + ": write its licence at the " +
+                    "top of " + module.name() + " as '#   " + file.group(2) + ": <licence>, <URL>'");
+            }
+        }
+    }
+
+    /** Like the sessions module's id manager, the generator has a module and an XML of its own, with no Redis. */
+    @Test
+    void theIdGeneratorIsAModuleOfItsOwn() throws Exception
+    {
+        ModuleFile module = ModuleFile.read(ID_MODULE);
+        assertEquals(List.of("sessions", "jetty-session-redis"), module.entries("depend").stream().map(ModuleFile.Line::text).toList());
+        assertEquals(List.of("etc/sessions/session-id-generator.xml"), module.section("xml"));
+        assertEquals(List.of("session"), module.section("tags"));
+        assertEquals(List.of(), module.section("provides"), "it works with any session store, and alongside any other module");
+        assertEquals(List.of(), module.entries("files"), "it needs only the project's jar, which the jetty-session-redis module fetches");
+        assertEquals(List.of(), module.entries("lib"));
+        assertTrue(Files.exists(ID_XML), ID_XML.toString());
+
+        // The store's XML no longer touches the server's id manager.
+        Configured store = configure(Map.of(), XML);
+        assertSame(store.jettysIds(), store.server().getBean(SessionIdManager.class), "the store module must leave the sessions module's id manager");
     }
 
     @Test
     void iniTemplateDocumentsEveryPropertyOfTheXmlWithItsDefault() throws IOException
     {
-        List<String> template = ModuleFile.read(MODULE).section("ini-template");
-        Map<String, String> properties = xmlProperties();
+        Map<String, String> properties = xmlProperties(XML);
         assertTrue(properties.size() >= 16, properties.toString());
+        // The store's XML reads jetty.session.redis.idGenerator only to check it was installed: the id module documents it.
+        assertEquals("", properties.remove(ID_GENERATOR));
+        assertDocumented(ModuleFile.read(MODULE), properties);
+        assertFalse(ModuleFile.read(MODULE).section("ini-template").stream().anyMatch(line -> line.contains(ID_GENERATOR)),
+            "the session-id-generator module's [ini-template] documents " + ID_GENERATOR);
+    }
+
+    @Test
+    void idIniTemplateDocumentsEveryPropertyOfTheIdXmlWithItsDefault() throws IOException
+    {
+        Map<String, String> properties = xmlProperties(ID_XML);
+        assertEquals(Map.of(ID_GENERATOR, ""), properties);
+        assertDocumented(ModuleFile.read(ID_MODULE), properties);
+    }
+
+    /** Each property shows as {@code #name=default} in the module's [ini-template], after a {@code ##} line. */
+    private static void assertDocumented(ModuleFile module, Map<String, String> properties)
+    {
+        List<String> template = module.section("ini-template");
         properties.forEach((name, defaultValue) ->
         {
             int line = template.indexOf("#" + name + "=" + defaultValue);
-            assertTrue(line > 0, "[ini-template] must show #" + name + "=" + defaultValue + ":\n" + String.join("\n", template));
+            assertTrue(line > 0, module.name() + " [ini-template] must show #" + name + "=" + defaultValue + ":\n" + String.join("\n", template));
             int comment = line - 1;
             while (comment > 0 && !template.get(comment).startsWith("## "))
                 comment--;
@@ -113,7 +284,7 @@ class SessionStoreModuleTest
     @Test
     void xmlDefaultsAreTheFactorysDefaults() throws Exception
     {
-        RedisSessionDataStoreFactory configured = configure(Map.of());
+        RedisSessionDataStoreFactory configured = configure(Map.of(), XML).factory();
         RedisSessionDataStoreFactory plain = new RedisSessionDataStoreFactory();
         assertEquals(settings(plain), settings(configured));
     }
@@ -139,10 +310,12 @@ class SessionStoreModuleTest
         properties.put("jetty.session.gracePeriod.seconds", "120");
         properties.put("jetty.session.savePeriod.seconds", "5");
         properties.put("jetty.session.redis.maxSessionIds", "3");
-        assertEquals(xmlProperties().keySet(), properties.keySet(), "this test must set every property of the XML");
+        assertEquals(xmlProperties(XML).keySet(), properties.keySet(), "this test must set every property of the XML");
 
-        Server server = new Server();
-        RedisSessionDataStoreFactory factory = configure(server, properties);
+        // With the id module's XML first, as start.jar orders them ([after] in session-store-redis.mod).
+        Configured configured = configure(properties, ID_XML, XML);
+        Server server = configured.server();
+        RedisSessionDataStoreFactory factory = configured.factory();
 
         Map<String, Object> expected = new LinkedHashMap<>();
         expected.put("uri", "redis://redis.example:6380/2");
@@ -161,9 +334,22 @@ class SessionStoreModuleTest
         expected.put("savePeriodSec", 5);
         assertEquals(expected, settings(factory));
         assertEquals(3, server.getDescendant(SessionIdLimitHandler.class).getMaxSessionIds());
-        RedisSessionIdManager ids = server.getBean(RedisSessionIdManager.class);
-        assertNotNull(ids, "jetty.session.redis.idGenerator must install the id manager");
+        assertEquals(CounterIds.class.getName(), server.getBean(GeneratedSessionIdManager.class).getIdGeneratorClass());
+    }
+
+    @Test
+    void idXmlInstallsTheGeneratorKeepingTheSessionsModulesWorkerNameAndHouseKeeper() throws Exception
+    {
+        Configured configured = configure(Map.of(ID_GENERATOR, CounterIds.class.getName()), ID_XML);
+        Server server = configured.server();
+        assertEquals(1, server.getBeans(SessionIdManager.class).size(), "one id manager: the sessions module's is taken out");
+        GeneratedSessionIdManager ids = server.getBean(GeneratedSessionIdManager.class);
+        assertNotNull(ids, ID_GENERATOR + " must install the id manager");
         assertEquals(CounterIds.class.getName(), ids.getIdGeneratorClass());
+        assertEquals(configured.jettysIds().getWorkerName(), ids.getWorkerName());
+        assertSame(configured.jettysIds().getSessionHouseKeeper(), ids.getSessionHouseKeeper());
+        assertSame(ids, configured.ids().get("idMgr"), "an XML that runs later and configures idMgr must reach the id manager in use");
+        assertEquals("id1", ids.newSessionId(0));
     }
 
     /** A SessionIdGenerator for the idGenerator property (ids need not be good in this test). */
@@ -183,13 +369,13 @@ class SessionStoreModuleTest
         "jetty.session.redis.maxConnections", "jetty.session.gracePeriod.seconds", "jetty.session.savePeriod.seconds"})
     void aMalformedNumberStopsTheServerNamingTheProperty(String property)
     {
-        assertFailureNames(property + " must be a whole number, not 'abc'", Map.of(property, "abc"));
+        assertFailureNames(property + " must be a whole number, not 'abc'", XML, Map.of(property, "abc"));
     }
 
     @Test
     void aMalformedBooleanStopsTheServerNamingTheProperty()
     {
-        assertFailureNames("jetty.session.redis.broadcastInvalidation must be true or false, not 'yes'",
+        assertFailureNames("jetty.session.redis.broadcastInvalidation must be true or false, not 'yes'", XML,
             Map.of("jetty.session.redis.broadcastInvalidation", "yes"));
     }
 
@@ -200,17 +386,35 @@ class SessionStoreModuleTest
         "jetty.session.redis.maxConnections|0|jetty.session.redis.maxConnections",
         "jetty.session.redis.maxSessionIds|0|jetty.session.redis.maxSessionIds",
         "jetty.session.redis.serializer|com.example.Missing|jetty.session.redis.serializer=com.example.Missing",
-        "jetty.session.redis.clientFactory|java.lang.String|jetty.session.redis.clientFactory=java.lang.String",
-        "jetty.session.redis.idGenerator|com.example.Missing|jetty.session.redis.idGenerator=com.example.Missing"
+        "jetty.session.redis.clientFactory|java.lang.String|jetty.session.redis.clientFactory=java.lang.String"
     })
     void anInvalidValueStopsTheServerNamingTheProperty(String property, String value, String message)
     {
-        assertFailureNames(message, Map.of(property, value));
+        assertFailureNames(message, XML, Map.of(property, value));
     }
 
-    private static void assertFailureNames(String message, Map<String, String> properties)
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "''|jetty.session.redis.idGenerator must name a",
+        "com.example.Missing|jetty.session.redis.idGenerator=com.example.Missing",
+        "java.lang.String|jetty.session.redis.idGenerator=java.lang.String is not a"
+    })
+    void anInvalidOrMissingGeneratorStopsTheServerNamingTheProperty(String value, String message)
     {
-        Throwable failure = assertThrows(Throwable.class, () -> configure(properties));
+        assertFailureNames(message, ID_XML, value.isEmpty() ? Map.of() : Map.of(ID_GENERATOR, value));
+    }
+
+    /** An ini written when the store's module installed the generator, on a base without the id module. */
+    @Test
+    void aGeneratorWithoutItsModuleStopsTheServerNamingTheModule()
+    {
+        assertFailureNames(ID_GENERATOR + "=" + CounterIds.class.getName() + " is set, but the session-id-generator module", XML,
+            Map.of(ID_GENERATOR, CounterIds.class.getName()));
+    }
+
+    private static void assertFailureNames(String message, Path xml, Map<String, String> properties)
+    {
+        Throwable failure = assertThrows(Throwable.class, () -> configure(properties, xml));
         for (Throwable cause = failure; cause != null; cause = cause.getCause())
         {
             if (cause instanceof IllegalArgumentException && String.valueOf(cause.getMessage()).contains(message))
@@ -219,20 +423,46 @@ class SessionStoreModuleTest
         fail("Expected an IllegalArgumentException saying '" + message + "' among the causes of " + failure, failure);
     }
 
-    /** Runs the module's XML as start.jar would, with these properties, on a new Server. */
-    private static RedisSessionDataStoreFactory configure(Map<String, String> properties) throws Exception
+    /**
+     * What start.jar made of a base.
+     *
+     * @param server the server
+     * @param jettysIds the id manager the sessions module made
+     * @param ids the XML ids after the last XML ran
+     */
+    private record Configured(Server server, SessionIdManager jettysIds, Map<String, Object> ids)
     {
-        return configure(new Server(), properties);
+        RedisSessionDataStoreFactory factory()
+        {
+            RedisSessionDataStoreFactory factory = server.getBean(RedisSessionDataStoreFactory.class);
+            assertNotNull(factory, "the XML must add the factory as a bean of the Server");
+            return factory;
+        }
     }
 
-    private static RedisSessionDataStoreFactory configure(Server server, Map<String, String> properties) throws Exception
+    /**
+     * Runs XMLs as start.jar does, in order on one Server with these properties, each seeing the ids of those
+     * before, after what the sessions module's {@code etc/sessions/id-manager.xml} makes: a DefaultSessionIdManager
+     * with a worker name and a house keeper, under the id {@code idMgr} (jetty-home itself is only unpacked for
+     * the integration tests).
+     */
+    private static Configured configure(Map<String, String> properties, Path... xmls) throws Exception
     {
-        XmlConfiguration xml = new XmlConfiguration(ResourceFactory.of(server).newResource(XML));
-        xml.getProperties().putAll(properties);
-        xml.configure(server);
-        RedisSessionDataStoreFactory factory = server.getBean(RedisSessionDataStoreFactory.class);
-        assertNotNull(factory, "the XML must add the factory as a bean of the Server");
-        return factory;
+        Server server = new Server();
+        DefaultSessionIdManager jettys = new DefaultSessionIdManager(server);
+        jettys.setWorkerName("node7");
+        jettys.setSessionHouseKeeper(new HouseKeeper());
+        server.addBean(jettys, true);
+        Map<String, Object> ids = new HashMap<>(Map.of("Server", server, "idMgr", jettys));
+        for (Path path : xmls)
+        {
+            XmlConfiguration xml = new XmlConfiguration(ResourceFactory.of(server).newResource(path));
+            xml.getIdMap().putAll(ids);
+            xml.getProperties().putAll(properties);
+            xml.configure();
+            ids.putAll(xml.getIdMap());
+        }
+        return new Configured(server, jettys, ids);
     }
 
     private static Map<String, Object> settings(RedisSessionDataStoreFactory factory)
@@ -256,10 +486,10 @@ class SessionStoreModuleTest
     }
 
     /** @return every {@code <Property name default>} of the XML */
-    private static Map<String, String> xmlProperties() throws IOException
+    private static Map<String, String> xmlProperties(Path xml) throws IOException
     {
         Map<String, String> properties = new LinkedHashMap<>();
-        Matcher property = PROPERTY.matcher(Files.readString(XML));
+        Matcher property = PROPERTY.matcher(Files.readString(xml));
         while (property.find())
             properties.put(property.group(1), property.group(2));
         return properties;

@@ -17,11 +17,15 @@ import org.slf4j.LoggerFactory;
  * an id already in use: each new id is checked with every context's session cache and store (for this
  * project's store, in Redis) and, if taken, generated again. Without a generator, ids are Jetty's own
  * (SecureRandom), checked the same way.
+ *
+ * <p>It asks nothing of Redis itself: whether an id is in use is the stores' answer, so it works with any
+ * session store.</p>
  */
 @ManagedObject("Session id manager with a pluggable id generator")
-public class RedisSessionIdManager extends DefaultSessionIdManager
+public class GeneratedSessionIdManager extends DefaultSessionIdManager
 {
-    private static final Logger LOG = LoggerFactory.getLogger(RedisSessionIdManager.class);
+    private static final Logger LOG = LoggerFactory.getLogger(GeneratedSessionIdManager.class);
+    private static final String PROPERTY = "jetty.session.redis.idGenerator";
     private static final Pattern VALID_ID = Pattern.compile("[^.\\s;,]+");
     /** How many taken ids in a row mean the generator is broken rather than unlucky. */
     static final int MAX_ATTEMPTS = 16;
@@ -31,25 +35,29 @@ public class RedisSessionIdManager extends DefaultSessionIdManager
     /**
      * @param server the server whose contexts share the ids
      */
-    public RedisSessionIdManager(Server server)
+    public GeneratedSessionIdManager(Server server)
     {
         super(server);
     }
 
     /**
      * Replaces the server's session id manager (as made by Jetty's {@code sessions} module) with one that
-     * uses the named generator, keeping its worker name and house keeper. Does nothing for a blank name,
-     * so Jetty XML can call it with an optional property.
+     * uses the named generator, keeping its worker name and house keeper. The {@code session-id-generator}
+     * module calls it, with the value of {@code jetty.session.redis.idGenerator}.
      *
      * @param server the server
-     * @param generatorClass a {@link SessionIdGenerator} class name, or blank for Jetty's ids
-     * @throws IllegalArgumentException naming {@code jetty.session.redis.idGenerator} if the class is unusable
+     * @param generatorClass a {@link SessionIdGenerator} class name
+     * @return the id manager now in use
+     * @throws IllegalArgumentException naming {@code jetty.session.redis.idGenerator} if the class name is
+     *     blank (the module is there to install a generator: without one it would silently change nothing) or
+     *     the class is unusable
      */
-    public static void install(Server server, String generatorClass)
+    public static GeneratedSessionIdManager install(Server server, String generatorClass)
     {
         if (generatorClass == null || generatorClass.isBlank())
-            return;
-        RedisSessionIdManager manager = new RedisSessionIdManager(server);
+            throw new IllegalArgumentException(PROPERTY + " must name a " + SessionIdGenerator.class.getName() +
+                " class: the session-id-generator module installs one");
+        GeneratedSessionIdManager manager = new GeneratedSessionIdManager(server);
         manager.setIdGeneratorClass(generatorClass);
         SessionIdManager previous = server.getBean(SessionIdManager.class);
         if (previous != null)
@@ -61,6 +69,27 @@ public class RedisSessionIdManager extends DefaultSessionIdManager
                 manager.setSessionHouseKeeper(houseKeeper);
         }
         server.addBean(manager, true);
+        return manager;
+    }
+
+    /**
+     * Stops a server configured with a generator that nothing installed. The {@code session-store-redis}
+     * module used to install it itself, so ini files set {@code jetty.session.redis.idGenerator} next to the
+     * store's settings; without the {@code session-id-generator} module that now installs it, its ids would
+     * silently be Jetty's. The store's module calls this after the id module's XML has run.
+     *
+     * @param server the server
+     * @param generatorClass the value of {@code jetty.session.redis.idGenerator}; blank for none
+     * @throws IllegalArgumentException naming the property and the module, if a generator is named but the
+     *     server's id manager is not a {@code GeneratedSessionIdManager}
+     */
+    public static void checkInstalled(Server server, String generatorClass)
+    {
+        boolean named = generatorClass != null && !generatorClass.isBlank();
+        if (!named || server.getBean(SessionIdManager.class) instanceof GeneratedSessionIdManager)
+            return;
+        throw new IllegalArgumentException(PROPERTY + "=" + generatorClass + " is set, but the session-id-generator module that " +
+            "installs it is not enabled: java -jar $JETTY_HOME/start.jar --add-modules=session-id-generator");
     }
 
     /** @return the generator in use, or null for Jetty's ids */
@@ -88,7 +117,7 @@ public class RedisSessionIdManager extends DefaultSessionIdManager
      */
     public void setIdGeneratorClass(String className)
     {
-        setIdGenerator(ModuleProperties.newInstance("jetty.session.redis.idGenerator", className, SessionIdGenerator.class));
+        setIdGenerator(ModuleProperties.newInstance(PROPERTY, className, SessionIdGenerator.class));
     }
 
     @Override

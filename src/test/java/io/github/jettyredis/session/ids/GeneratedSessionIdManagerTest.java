@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Pluggable session ids over real HTTP, with sessions in Redis: the generator's ids are used, one already
  * in use in Redis is never handed out, and the generator is configurable in code, by class name and in XML.
  */
-public class RedisSessionIdManagerTest
+public class GeneratedSessionIdManagerTest
 {
     private final String prefix = RedisTestServer.uniquePrefix();
     private Server server;
@@ -69,13 +69,13 @@ public class RedisSessionIdManagerTest
         }
     }
 
-    /** Starts a server whose session id manager is a RedisSessionIdManager configured by the caller. */
-    private RedisSessionIdManager start(Consumer<RedisSessionIdManager> configure) throws Exception
+    /** Starts a server whose session id manager is a GeneratedSessionIdManager configured by the caller. */
+    private GeneratedSessionIdManager start(Consumer<GeneratedSessionIdManager> configure) throws Exception
     {
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
         server.addConnector(connector);
-        RedisSessionIdManager ids = new RedisSessionIdManager(server);
+        GeneratedSessionIdManager ids = new GeneratedSessionIdManager(server);
         configure.accept(ids);
         server.addBean(ids, true);
         RedisSessionDataStoreFactory sessions = new RedisSessionDataStoreFactory();
@@ -131,7 +131,7 @@ public class RedisSessionIdManagerTest
     @Test
     public void aGeneratorThatOnlyMakesTakenIdsFailsLoudly() throws Exception
     {
-        RedisSessionIdManager ids = start(manager -> manager.setIdGenerator(() -> "taken"));
+        GeneratedSessionIdManager ids = start(manager -> manager.setIdGenerator(() -> "taken"));
         long now = System.currentTimeMillis();
         SessionData taken = store().newSessionData("taken", now, now, now, 600_000);
         taken.calcAndSetExpiry(now);
@@ -162,16 +162,35 @@ public class RedisSessionIdManagerTest
         jettys.setSessionHouseKeeper(houseKeeper);
         s.addBean(jettys, true);
 
-        RedisSessionIdManager.install(s, QueuedIdGenerator.class.getName());
-        RedisSessionIdManager installed = (RedisSessionIdManager)s.getBean(SessionIdManager.class);
+        GeneratedSessionIdManager installed = GeneratedSessionIdManager.install(s, QueuedIdGenerator.class.getName());
+        assertSame(installed, s.getBean(SessionIdManager.class));
         assertEquals("w7", installed.getWorkerName());
         assertSame(houseKeeper, installed.getSessionHouseKeeper());
         assertEquals(1, s.getBeans(SessionIdManager.class).size());
 
-        RedisSessionIdManager.install(s, " ");
-        assertSame(installed, s.getBean(SessionIdManager.class), "a blank class name changes nothing");
-        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> RedisSessionIdManager.install(s, "com.example.Nope"));
+        // The session-id-generator module exists to install a generator: without one it stops the server.
+        IllegalArgumentException blank = assertThrows(IllegalArgumentException.class, () -> GeneratedSessionIdManager.install(s, " "));
+        assertTrue(blank.getMessage().contains("jetty.session.redis.idGenerator must name a"), blank.getMessage());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> GeneratedSessionIdManager.install(s, "com.example.Nope"));
         assertTrue(bad.getMessage().contains("jetty.session.redis.idGenerator"), bad.getMessage());
+        assertSame(installed, s.getBean(SessionIdManager.class), "a failed install changes nothing");
+    }
+
+    @Test
+    public void aGeneratorNamedButNotInstalledStopsTheServer()
+    {
+        Server s = new Server();
+        s.addBean(new DefaultSessionIdManager(s), true);
+        GeneratedSessionIdManager.checkInstalled(s, "");
+
+        // An ini from when the store's module installed the generator, without the session-id-generator module.
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+            () -> GeneratedSessionIdManager.checkInstalled(s, "com.acme.MyIds"));
+        assertTrue(missing.getMessage().contains("jetty.session.redis.idGenerator=com.acme.MyIds") &&
+            missing.getMessage().contains("--add-modules=session-id-generator"), missing.getMessage());
+
+        GeneratedSessionIdManager.install(s, QueuedIdGenerator.class.getName());
+        GeneratedSessionIdManager.checkInstalled(s, QueuedIdGenerator.class.getName());
     }
 
     @Test
@@ -181,7 +200,7 @@ public class RedisSessionIdManagerTest
         Files.writeString(xml, """
             <?xml version="1.0"?>
             <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
-            <Configure class="io.github.jettyredis.session.ids.RedisSessionIdManager">
+            <Configure class="io.github.jettyredis.session.ids.GeneratedSessionIdManager">
               <Set name="idGenerator"><New class="%s"/></Set>
             </Configure>
             """.formatted(QueuedIdGenerator.class.getName()));
