@@ -110,8 +110,8 @@ redis-authx-core.version?=0.1.1-beta2
 
 ## Class name of a RedisClientFactory (public no-argument constructor, on the server class path: its jar in
 ## lib/ext/, with Jetty's ext module) that supplies the Jedis client. Empty: one pooled client built from the
-## settings above.
-#jetty.session.redis.clientFactory=
+## settings above. (Read under its former name, jetty.session.redis.clientFactory, too.)
+#jetty.session.redis.clientFactoryClass=
 
 ## Options for the client factory, key=value,key=value (e.g. the routes of
 ## io.github.jettyredis.session.client.ContextRoutingClientFactory). Empty: none.
@@ -128,7 +128,8 @@ redis-authx-core.version?=0.1.1-beta2
 ## Class name of an AttributeSerializer (public no-argument constructor) that turns attribute values into
 ## bytes, e.g. io.github.jettyredis.session.codec.EncryptingAttributeSerializer (AES-GCM; keys from the
 ## environment variable JETTY_SESSION_REDIS_KEYS). Empty: protobuf, with filtered Java serialization as fallback.
-#jetty.session.redis.serializer=
+## (Read under its former name, jetty.session.redis.serializer, too.)
+#jetty.session.redis.serializerClass=
 
 ## Jetty's shared session store settings: seconds an expired session is kept for its last node to
 ## scavenge before other nodes may, and least seconds between writes of a session whose attributes did not

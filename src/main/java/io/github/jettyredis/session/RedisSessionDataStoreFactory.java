@@ -32,26 +32,21 @@ import org.eclipse.jetty.util.annotation.ManagedObject;
 @ManagedObject("Redis session data store factory")
 public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactory
 {
-    /** The default {@link #setUri URI}. */
-    public static final String DEFAULT_URI = "redis://127.0.0.1:6379";
-    /** The default {@link #setPrefix key prefix}. */
-    public static final String DEFAULT_PREFIX = "jetty-session:";
-
-    private String uri = DEFAULT_URI;
-    private String user;
-    private String password;
-    private String prefix = DEFAULT_PREFIX;
-    private int connectTimeoutMs = 2000;
-    private int socketTimeoutMs = 2000;
-    private int maxConnections = 16;
-    private String clientName = "jetty-session-redis";
-    private String serialFilter;
+    private String uri = StoreProperty.URI.defaultValue();
+    private String user = StoreProperty.USER.defaultOrNull();
+    private String password = StoreProperty.PASSWORD.defaultOrNull();
+    private String prefix = StoreProperty.PREFIX.defaultValue();
+    private int connectTimeoutMs = StoreProperty.CONNECT_TIMEOUT_MS.defaultInt();
+    private int socketTimeoutMs = StoreProperty.SOCKET_TIMEOUT_MS.defaultInt();
+    private int maxConnections = StoreProperty.MAX_CONNECTIONS.defaultInt();
+    private String clientName = StoreProperty.CLIENT_NAME.defaultOrNull();
+    private String serialFilter = StoreProperty.SERIAL_FILTER.defaultOrNull();
     private RedisClientFactory clientFactory;
-    private String clientFactoryClass;
-    private String clientOptions;
+    private String clientFactoryClass = StoreProperty.CLIENT_FACTORY_CLASS.defaultOrNull();
+    private String clientOptions = StoreProperty.CLIENT_OPTIONS.defaultOrNull();
     private AttributeSerializer serializer;
-    private String serializerClass;
-    private boolean broadcastInvalidation = true;
+    private String serializerClass = StoreProperty.SERIALIZER_CLASS.defaultOrNull();
+    private boolean broadcastInvalidation = StoreProperty.BROADCAST_INVALIDATION.defaultBoolean();
     private RedisClientFactory defaultClientFactory;
     /** What the stores of this factory share per Redis client: one listener for deletions, one view of availability. */
     private final RedisLinks links = new RedisLinks();
@@ -86,7 +81,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         }
         catch (IllegalStateException e)
         {
-            throw new IllegalArgumentException("jetty.session.redis.serializer cannot be used: " + e.getMessage(), e);
+            throw new IllegalArgumentException(StoreProperty.SERIALIZER_CLASS + " cannot be used: " + e.getMessage(), e);
         }
     }
 
@@ -98,7 +93,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     private String validPrefix()
     {
         if (prefix == null || prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0)
-            throw new IllegalArgumentException("jetty.session.redis.prefix must be set and must not contain '{' or '}' " +
+            throw new IllegalArgumentException(StoreProperty.PREFIX + " must be set and must not contain '{' or '}' " +
                 "(they would change the Redis Cluster hash slot of every key): " + prefix);
         return prefix;
     }
@@ -108,7 +103,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         if (clientFactory != null)
             return clientFactory;
         if (clientFactoryClass != null)
-            return clientFactory = ModuleProperties.newInstance("jetty.session.redis.clientFactory", clientFactoryClass, RedisClientFactory.class);
+            return clientFactory = ModuleProperties.newInstance(StoreProperty.CLIENT_FACTORY_CLASS.property(), clientFactoryClass, RedisClientFactory.class);
         if (defaultClientFactory == null)
             defaultClientFactory = new PooledRedisClientFactory();
         return defaultClientFactory;
@@ -119,14 +114,14 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         if (serializer != null)
             return serializer;
         if (serializerClass != null)
-            return serializer = ModuleProperties.newInstance("jetty.session.redis.serializer", serializerClass, AttributeSerializer.class);
+            return serializer = ModuleProperties.newInstance(StoreProperty.SERIALIZER_CLASS.property(), serializerClass, AttributeSerializer.class);
         try
         {
             return new ProtobufAttributeSerializer(new JavaSerialization(SessionSerialFilter.create(serialFilter)));
         }
         catch (IllegalArgumentException e)
         {
-            throw new IllegalArgumentException("jetty.session.redis.serialFilter is not a valid filter pattern: " + e.getMessage(), e);
+            throw new IllegalArgumentException(StoreProperty.SERIAL_FILTER + " is not a valid filter pattern: " + e.getMessage(), e);
         }
     }
 
@@ -147,7 +142,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
      * {@code redis-cluster://[user:password@]host:port[,host:port...]} for Redis Cluster,
      * {@code redis-sentinel://[user:password@]host:port[,host:port...]/masterName[/db]} for the master
      * behind Redis Sentinel; {@code rediss://...}, {@code rediss-cluster://...}, {@code rediss-sentinel://...}
-     * for TLS (see {@link RedisUri}); default {@value #DEFAULT_URI}
+     * for TLS (see {@link RedisUri}); default {@code redis://127.0.0.1:6379}
      */
     public void setUri(String uri)
     {
@@ -180,7 +175,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         return prefix;
     }
 
-    /** @param prefix the prefix of every key, default {@value #DEFAULT_PREFIX}; no braces */
+    /** @param prefix the prefix of every key, default {@code jetty-session:}; no braces */
     public void setPrefix(String prefix)
     {
         this.prefix = prefix;

@@ -80,7 +80,7 @@ public class SessionIdLimitHandler extends Handler.Wrapper
     public void setMaxSessionIds(int maxSessionIds)
     {
         if (maxSessionIds < 1)
-            throw new IllegalArgumentException("jetty.session.redis.maxSessionIds must be at least 1, not " + maxSessionIds);
+            throw new IllegalArgumentException(StoreProperty.MAX_SESSION_IDS + " must be at least 1, not " + maxSessionIds);
         this.maxSessionIds = maxSessionIds;
     }
 

@@ -232,7 +232,7 @@ public class EncryptedSessionStoreTest
         RedisSessionDataStoreFactory factory = factory(null);
         factory.setSerializerClass(EncryptingAttributeSerializer.class.getName());
         IllegalArgumentException invalid = assertThrows(IllegalArgumentException.class, factory::validate);
-        assertTrue(invalid.getMessage().contains("jetty.session.redis.serializer") &&
+        assertTrue(invalid.getMessage().contains("jetty.session.redis.serializerClass") &&
             invalid.getMessage().contains(EncryptingAttributeSerializer.KEYS_ENV), invalid.getMessage());
         Exception failed = assertThrows(Exception.class, () -> new StoreHarness(factory, "/app").close());
         assertTrue(causes(failed).stream().anyMatch(t -> String.valueOf(t.getMessage()).contains(EncryptingAttributeSerializer.KEYS_ENV)),

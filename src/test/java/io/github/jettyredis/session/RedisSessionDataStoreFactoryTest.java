@@ -93,9 +93,9 @@ public class RedisSessionDataStoreFactoryTest
             {"jetty.session.redis.prefix", "bad{prefix}"},
             {"jetty.session.redis.connectTimeoutMs", "0"},
             {"jetty.session.redis.maxConnections", "-1"},
-            {"jetty.session.redis.clientFactory", "com.example.NoSuchFactory"},
-            {"jetty.session.redis.clientFactory", "java.lang.String"},
-            {"jetty.session.redis.serializer", "com.example.NoSuchSerializer"},
+            {"jetty.session.redis.clientFactoryClass", "com.example.NoSuchFactory"},
+            {"jetty.session.redis.clientFactoryClass", "java.lang.String"},
+            {"jetty.session.redis.serializerClass", "com.example.NoSuchSerializer"},
             {"jetty.session.redis.serialFilter", "maxdepth=notanumber"},
         };
         for (String[] c : cases)
@@ -110,8 +110,8 @@ public class RedisSessionDataStoreFactoryTest
                     case "jetty.session.redis.prefix" -> f.setPrefix(value);
                     case "jetty.session.redis.connectTimeoutMs" -> f.setConnectTimeoutMs(Integer.parseInt(value));
                     case "jetty.session.redis.maxConnections" -> f.setMaxConnections(Integer.parseInt(value));
-                    case "jetty.session.redis.clientFactory" -> f.setClientFactoryClass(value);
-                    case "jetty.session.redis.serializer" -> f.setSerializerClass(value);
+                    case "jetty.session.redis.clientFactoryClass" -> f.setClientFactoryClass(value);
+                    case "jetty.session.redis.serializerClass" -> f.setSerializerClass(value);
                     case "jetty.session.redis.serialFilter" -> f.setSerialFilter(value);
                     default -> throw new IllegalArgumentException(property);
                 }

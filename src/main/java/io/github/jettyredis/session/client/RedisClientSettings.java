@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
 
+import io.github.jettyredis.session.StoreProperty;
 import redis.clients.jedis.HostAndPort;
 
 /**
@@ -52,9 +53,9 @@ public final class RedisClientSettings
         this.uri = URI.create(uri.trim());
         this.user = blankToNull(user);
         this.password = blankToNull(password);
-        this.connectTimeoutMs = requirePositive(connectTimeoutMs, "jetty.session.redis.connectTimeoutMs");
-        this.socketTimeoutMs = requirePositive(socketTimeoutMs, "jetty.session.redis.socketTimeoutMs");
-        this.maxConnections = requirePositive(maxConnections, "jetty.session.redis.maxConnections");
+        this.connectTimeoutMs = requirePositive(connectTimeoutMs, StoreProperty.CONNECT_TIMEOUT_MS.property());
+        this.socketTimeoutMs = requirePositive(socketTimeoutMs, StoreProperty.SOCKET_TIMEOUT_MS.property());
+        this.maxConnections = requirePositive(maxConnections, StoreProperty.MAX_CONNECTIONS.property());
         this.clientName = blankToNull(clientName);
     }
 
@@ -67,7 +68,7 @@ public final class RedisClientSettings
         {
             int equals = option.indexOf('=');
             if (equals <= 0)
-                throw new IllegalArgumentException("jetty.session.redis.clientOptions must be key=value pairs separated by ',', not: " + mask(option.trim()));
+                throw new IllegalArgumentException(StoreProperty.CLIENT_OPTIONS + " must be key=value pairs separated by ',', not: " + mask(option.trim()));
             parsed.put(option.substring(0, equals).trim(), option.substring(equals + 1).trim());
         }
         return Collections.unmodifiableMap(parsed);

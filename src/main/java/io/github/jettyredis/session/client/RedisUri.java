@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.stream.Collectors;
 
+import io.github.jettyredis.session.StoreProperty;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.util.JedisURIHelper;
 
@@ -39,7 +40,7 @@ import redis.clients.jedis.util.JedisURIHelper;
 public record RedisUri(Mode mode, List<HostAndPort> nodes, String user, String password, int database, boolean tls, String masterName)
 {
     /** The configuration property whose values this class parses; every message names it. */
-    public static final String PROPERTY = "jetty.session.redis.uri";
+    public static final String PROPERTY = StoreProperty.URI.property();
 
     /** The kind of Redis deployment a URI names. */
     public enum Mode

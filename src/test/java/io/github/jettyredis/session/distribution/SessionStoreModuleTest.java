@@ -20,6 +20,7 @@ import javax.xml.parsers.DocumentBuilderFactory;
 
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import io.github.jettyredis.session.SessionIdLimitHandler;
+import io.github.jettyredis.session.StoreProperty;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
 import io.github.jettyredis.session.ids.GeneratedSessionIdManager;
@@ -68,7 +69,9 @@ class SessionStoreModuleTest
     private static final Pattern JAR = Pattern.compile("(.+?)-(\\d.*)\\.jar");
     /** A licence line at the top of a module: {@code #   artifactId[, artifactId...]: licence, URL}. */
     private static final Pattern LICENCE = Pattern.compile("#\\s+([a-z0-9_.-]+(?:,\\s*[a-z0-9_.-]+)*)(?:\\s*\\([^)]*\\))?:\\s.+");
-    private static final Pattern PROPERTY = Pattern.compile("<Property name=\"([^\"]+)\" default=\"([^\"]*)\"/>");
+    private static final Pattern PROPERTY = Pattern.compile("<Property name=\"([^\"]+)\"(?: deprecated=\"[^\"]*\")? default=\"([^\"]*)\"/>");
+    /** A row of README's properties table: name and default, each in backquotes, or "none". */
+    private static final Pattern README_ROW = Pattern.compile("^\\| `([^`]+)` \\| (?:`([^`]*)`|(none)[^|]*) \\|");
 
     /**
      * The versions written in the modules are the build's: pom.xml is the one source of truth, the module
@@ -282,6 +285,50 @@ class SessionStoreModuleTest
     }
 
     @Test
+    void theXmlReadsEveryStorePropertyWithItsDefault() throws IOException
+    {
+        Map<String, String> expected = new LinkedHashMap<>();
+        for (StoreProperty property : StoreProperty.values())
+            expected.put(property.property(), property.defaultValue());
+        // Read by the store's XML only to stop a base that names a generator without the id module.
+        expected.put(ID_GENERATOR, "");
+        assertEquals(expected, xmlProperties(XML), "session-store.xml must read each StoreProperty, with its default");
+    }
+
+    @Test
+    void theReadmeTableShowsEveryPropertyWithItsDefault() throws IOException
+    {
+        Map<String, String> expected = new LinkedHashMap<>();
+        for (StoreProperty property : StoreProperty.values())
+        {
+            String name = property.property().startsWith(StoreProperty.PROPERTY_PREFIX)
+                ? property.property().substring(StoreProperty.PROPERTY_PREFIX.length()) : property.property();
+            expected.put(name, property.defaultValue());
+        }
+        expected.put(ID_GENERATOR.substring(StoreProperty.PROPERTY_PREFIX.length()), "");
+        Map<String, String> table = new LinkedHashMap<>();
+        String readme = Files.readString(BuildLayout.projectDir().resolve("README.md"));
+        String section = readme.substring(readme.indexOf("## Properties"), readme.indexOf("\n## ", readme.indexOf("## Properties") + 1));
+        for (String line : section.lines().toList())
+        {
+            Matcher row = README_ROW.matcher(line);
+            if (row.find())
+                table.put(row.group(1), row.group(2) == null ? "" : row.group(2));
+        }
+        assertEquals(new TreeMap<>(expected), new TreeMap<>(table), "README's properties table must list every property with its default (none for empty)");
+    }
+
+    @Test
+    void theFormerNamesOfTheClassPropertiesAreStillRead() throws Exception
+    {
+        RedisSessionDataStoreFactory factory = configure(Map.of(
+            "jetty.session.redis.clientFactory", PooledRedisClientFactory.class.getName(),
+            "jetty.session.redis.serializer", ProtobufAttributeSerializer.class.getName()), XML).factory();
+        assertEquals(PooledRedisClientFactory.class.getName(), factory.getClientFactoryClass());
+        assertEquals(ProtobufAttributeSerializer.class.getName(), factory.getSerializerClass());
+    }
+
+    @Test
     void xmlDefaultsAreTheFactorysDefaults() throws Exception
     {
         RedisSessionDataStoreFactory configured = configure(Map.of(), XML).factory();
@@ -303,10 +350,10 @@ class SessionStoreModuleTest
         properties.put("jetty.session.redis.clientName", "app1");
         properties.put("jetty.session.redis.serialFilter", "com.example.**");
         properties.put("jetty.session.redis.broadcastInvalidation", "false");
-        properties.put("jetty.session.redis.clientFactory", PooledRedisClientFactory.class.getName());
+        properties.put("jetty.session.redis.clientFactoryClass", PooledRedisClientFactory.class.getName());
         properties.put("jetty.session.redis.clientOptions", "a=b");
         properties.put("jetty.session.redis.idGenerator", CounterIds.class.getName());
-        properties.put("jetty.session.redis.serializer", ProtobufAttributeSerializer.class.getName());
+        properties.put("jetty.session.redis.serializerClass", ProtobufAttributeSerializer.class.getName());
         properties.put("jetty.session.gracePeriod.seconds", "120");
         properties.put("jetty.session.savePeriod.seconds", "5");
         properties.put("jetty.session.redis.maxSessionIds", "3");
@@ -385,8 +432,10 @@ class SessionStoreModuleTest
         "jetty.session.redis.prefix|app{1}:|jetty.session.redis.prefix",
         "jetty.session.redis.maxConnections|0|jetty.session.redis.maxConnections",
         "jetty.session.redis.maxSessionIds|0|jetty.session.redis.maxSessionIds",
-        "jetty.session.redis.serializer|com.example.Missing|jetty.session.redis.serializer=com.example.Missing",
-        "jetty.session.redis.clientFactory|java.lang.String|jetty.session.redis.clientFactory=java.lang.String"
+        "jetty.session.redis.serializerClass|com.example.Missing|jetty.session.redis.serializerClass=com.example.Missing",
+        "jetty.session.redis.clientFactoryClass|java.lang.String|jetty.session.redis.clientFactoryClass=java.lang.String",
+        "jetty.session.redis.serializer|com.example.Missing|jetty.session.redis.serializerClass=com.example.Missing",
+        "jetty.session.redis.clientFactory|java.lang.String|jetty.session.redis.clientFactoryClass=java.lang.String"
     })
     void anInvalidValueStopsTheServerNamingTheProperty(String property, String value, String message)
     {

@@ -3,6 +3,7 @@ package io.github.jettyredis.session.example;
 import java.io.IOException;
 
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
+import io.github.jettyredis.session.StoreProperty;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -85,7 +86,7 @@ public final class EmbeddedRedisSessionsExample
     public static void main(String[] args) throws Exception
     {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 8080;
-        String redisUri = args.length > 1 ? args[1] : RedisSessionDataStoreFactory.DEFAULT_URI;
+        String redisUri = args.length > 1 ? args[1] : StoreProperty.URI.defaultValue();
         Server server = newServer(port, redisUri, "example-session:");
         server.start();
         System.out.println("Sessions in Redis at " + redisUri + ": open " + server.getURI());

@@ -1,0 +1,105 @@
+package io.github.jettyredis.session;
+
+/**
+ * Every setting of the {@code session-store-redis} module, in one place: its property name in a jetty-base,
+ * the bean property it sets on {@link RedisSessionDataStoreFactory} (or on the
+ * {@link SessionIdLimitHandler} the module inserts), and its default. The factory's fields start from
+ * these defaults; the module's XML and ini-template and the README's table are checked against them by
+ * the tests, so that none of them drifts.
+ */
+public enum StoreProperty
+{
+    /** The Redis URI: standalone, Cluster or Sentinel, TLS with {@code rediss}. */
+    URI("uri", "redis://127.0.0.1:6379"),
+    /** The ACL user; overrides one in the URI. */
+    USER("user", ""),
+    /** The password; overrides one in the URI; never logged. */
+    PASSWORD("password", ""),
+    /** The prefix of every key. */
+    PREFIX("prefix", "jetty-session:"),
+    /** How long to wait for a connection, in ms. */
+    CONNECT_TIMEOUT_MS("connectTimeoutMs", "2000"),
+    /** How long to wait for a reply (and for a pooled connection), in ms. */
+    SOCKET_TIMEOUT_MS("socketTimeoutMs", "2000"),
+    /** The most pooled connections. */
+    MAX_CONNECTIONS("maxConnections", "16"),
+    /** The name of the connections in {@code CLIENT LIST}. */
+    CLIENT_NAME("clientName", "jetty-session-redis"),
+    /** A JDK serial filter pattern, checked before the built-in deny list. */
+    SERIAL_FILTER("serialFilter", ""),
+    /** Whether nodes drop sessions deleted by other nodes from memory at once. */
+    BROADCAST_INVALIDATION("broadcastInvalidation", "true"),
+    /** The class of a {@code RedisClientFactory}. */
+    CLIENT_FACTORY_CLASS("clientFactoryClass", ""),
+    /** Options handed to the client factory. */
+    CLIENT_OPTIONS("clientOptions", ""),
+    /** The class of an {@code AttributeSerializer}. */
+    SERIALIZER_CLASS("serializerClass", ""),
+    /** The most session ids one request may name. */
+    MAX_SESSION_IDS("maxSessionIds", Integer.toString(SessionIdLimitHandler.DEFAULT_MAX_SESSION_IDS)),
+    /** Jetty's grace period, in seconds (Jetty's own property, shared with its stores). */
+    GRACE_PERIOD_SEC("gracePeriodSec", "jetty.session.gracePeriod.seconds", "3600"),
+    /** Jetty's save period, in seconds (Jetty's own property, shared with its stores). */
+    SAVE_PERIOD_SEC("savePeriodSec", "jetty.session.savePeriod.seconds", "0");
+
+    /** What every property of this module starts with. */
+    public static final String PROPERTY_PREFIX = "jetty.session.redis.";
+
+    private final String beanProperty;
+    private final String property;
+    private final String defaultValue;
+
+    StoreProperty(String beanProperty, String defaultValue)
+    {
+        this(beanProperty, PROPERTY_PREFIX + beanProperty, defaultValue);
+    }
+
+    StoreProperty(String beanProperty, String property, String defaultValue)
+    {
+        this.beanProperty = beanProperty;
+        this.property = property;
+        this.defaultValue = defaultValue;
+    }
+
+    /** @return the bean property it sets, e.g. {@code connectTimeoutMs} */
+    public String beanProperty()
+    {
+        return beanProperty;
+    }
+
+    /** @return its name in a jetty-base, e.g. {@code jetty.session.redis.connectTimeoutMs} */
+    public String property()
+    {
+        return property;
+    }
+
+    /** @return its default, as written in a jetty-base; empty for none */
+    public String defaultValue()
+    {
+        return defaultValue;
+    }
+
+    /** @return its default as a number */
+    public int defaultInt()
+    {
+        return Integer.parseInt(defaultValue);
+    }
+
+    /** @return its default as a boolean */
+    public boolean defaultBoolean()
+    {
+        return Boolean.parseBoolean(defaultValue);
+    }
+
+    /** @return its default, or null for none */
+    public String defaultOrNull()
+    {
+        return defaultValue.isEmpty() ? null : defaultValue;
+    }
+
+    @Override
+    public String toString()
+    {
+        return property;
+    }
+}
