@@ -1,6 +1,7 @@
 package io.github.jettyredis.session.distribution;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,12 +15,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
+import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 import io.github.jettyredis.session.RedisTestServer;
 import io.github.jettyredis.session.demo.webapp.SessionDemoListener;
 import io.github.jettyredis.session.ids.HexIdGenerator;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import redis.clients.jedis.UnifiedJedis;
@@ -76,7 +79,9 @@ class SessionStoreDistributionIT
             properties.add("jetty.session.evictionPolicy=0");
 
         // The demo webapp reads TTLs and counts destroyed sessions with its own Jedis: it needs the URI too.
-        List<String> jvmArgs = List.of("-Djetty.session.redis.uri=" + redis.uri(), "-Djetty.session.redis.prefix=" + prefix);
+        // The house keeper logs each scavenge at DEBUG: the test counts them to see that nothing more happens.
+        List<String> jvmArgs = List.of("-Djetty.session.redis.uri=" + redis.uri(), "-Djetty.session.redis.prefix=" + prefix,
+            "-Dorg.eclipse.jetty.session.HouseKeeper.LEVEL=DEBUG");
         JettyProcess node1 = start("node1", install(work.resolve("base1"), modules, generatedIds), jvmArgs, properties, work);
         JettyProcess node2 = start("node2", install(work.resolve("base2"), modules, generatedIds), jvmArgs, properties, work);
         for (JettyProcess node : nodes)
@@ -153,8 +158,12 @@ class SessionStoreDistributionIT
             String destroyed = SessionDemoListener.destroyedKey(prefix, newId);
             awaitTrue(() -> "1".equals(jedis.get(destroyed)), Duration.ofSeconds(30), "sessionDestroyed of " + newId);
             awaitTrue(() -> !jedis.exists(sessionKey(prefix, newId)), "the expired session's key to be deleted");
-            // Both scavengers keep running every second: watch three more rounds for a second firing.
-            TimeUnit.SECONDS.sleep(3);
+            // Both scavengers keep running every second: watch three more of their rounds for a second firing.
+            for (JettyProcess node : nodes)
+            {
+                long scavenges = scavenges(node);
+                awaitValue(() -> scavenges(node), n -> n >= scavenges + 4, Duration.ofSeconds(30), "three more scavenges on " + node.name());
+            }
             assertEquals("1", jedis.get(destroyed), "sessionDestroyed must fire exactly once across the nodes");
         }
 
@@ -167,6 +176,15 @@ class SessionStoreDistributionIT
             assertTrue(log.contains("Stopped oejs.Server@"), node.name() + " must log its stop:\n" + log);
             assertTrue(log.contains("/demo,") && log.contains("a=AVAILABLE"), node.name() + " must have started the webapp:\n" + log);
             assertCleanLog(node.name(), log);
+        }
+    }
+
+    @Test
+    void theJarDeclaresItsModuleName() throws IOException
+    {
+        try (JarFile jar = new JarFile(BuildLayout.projectJar().toFile()))
+        {
+            assertEquals("io.github.jettyredis.session", jar.getManifest().getMainAttributes().getValue("Automatic-Module-Name"));
         }
     }
 
@@ -230,6 +248,21 @@ class SessionStoreDistributionIT
             work.resolve(name + ".log"), null);
         nodes.add(node);
         return node;
+    }
+
+    /** @return how many scavenges the node has begun (its house keeper logs each at DEBUG) */
+    private static long scavenges(JettyProcess node)
+    {
+        String log;
+        try
+        {
+            log = node.logText();
+        }
+        catch (IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
+        return log.lines().filter(line -> line.contains("DEBUG:oejs.HouseKeeper:") && line.contains("scavenging sessions")).count();
     }
 
     private static void assertCleanLog(String node, String log)
