@@ -5,6 +5,9 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import io.github.jettyredis.session.internal.SessionHashCodec;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,7 +32,7 @@ public class BadAttributeTest
 
     private byte[] field(String id, String name)
     {
-        return cluster.redis.hget(cluster.keys().session(id), SessionHashCodec.attributeField(name));
+        return cluster.redis().hget(cluster.keys().session(id), SessionHashCodec.attributeField(name));
     }
 
     @Test
@@ -43,7 +46,7 @@ public class BadAttributeTest
         cluster.awaitIdle();
         // Damaged bytes, as a changed class, a corrupted write or a rotated key leave them.
         byte[] damaged = {(byte)0x9a, 0x01, 0x03, 1, 2, 3};
-        cluster.redis.hset(cluster.keys().session(id), Map.of(SessionHashCodec.attributeField("foo"), damaged));
+        cluster.redis().hset(cluster.keys().session(id), Map.of(SessionHashCodec.attributeField("foo"), damaged));
 
         assertEquals("alice", cluster.get(b.url("op=get&name=user")), "the login is kept");
         assertEquals("null", cluster.get(b.url("op=get&name=foo")));
@@ -62,7 +65,7 @@ public class BadAttributeTest
         {
             try
             {
-                Files.delete(node.webapp.getBaseResource().getPath().resolve("WEB-INF/classes/Foo.class"));
+                Files.delete(node.webapp().getBaseResource().getPath().resolve("WEB-INF/classes/Foo.class"));
             }
             catch (Exception e)
             {
@@ -96,6 +99,6 @@ public class BadAttributeTest
 
         assertEquals("alice", cluster.get(b.url("op=get&name=user")), "the rest of the session is saved, and readable");
         assertEquals("null", cluster.get(b.url("op=get&name=big")));
-        assertFalse(cluster.redis.hexists(cluster.keys().session(id), SessionHashCodec.attributeField("big")));
+        assertFalse(cluster.redis().hexists(cluster.keys().session(id), SessionHashCodec.attributeField("big")));
     }
 }

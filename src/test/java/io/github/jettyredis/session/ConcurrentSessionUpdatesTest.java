@@ -1,6 +1,10 @@
 package io.github.jettyredis.session;
 
 import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,7 +69,7 @@ public class ConcurrentSessionUpdatesTest
 
     private String get(JettyNode node, String sessionId, String query) throws Exception
     {
-        var request = cluster.client.newRequest(node.url(query));
+        var request = cluster.client().newRequest(node.url(query));
         if (sessionId != null)
             request.headers(headers -> headers.put("Cookie", "JSESSIONID=" + sessionId + ".any"));
         return request.send().getContentAsString();
@@ -73,7 +77,7 @@ public class ConcurrentSessionUpdatesTest
 
     private byte[] key(String id)
     {
-        return new SessionKeys(cluster.prefix, "_app", "0.0.0.0").session(id);
+        return new SessionKeys(cluster.prefix(), "_app", "0.0.0.0").session(id);
     }
 
     @ParameterizedTest
@@ -94,7 +98,7 @@ public class ConcurrentSessionUpdatesTest
             for (int t = 0; t < THREADS_PER_NODE; t++)
             {
                 JettyNode node = pair[n];
-                String attribute = node.server.getBean(org.eclipse.jetty.session.SessionIdManager.class).getWorkerName() + "-t" + t;
+                String attribute = node.server().getBean(org.eclipse.jetty.session.SessionIdManager.class).getWorkerName() + "-t" + t;
                 lastWrites.add(threads.submit(() ->
                 {
                     Map<String, Integer> last = new HashMap<>();
@@ -192,7 +196,7 @@ public class ConcurrentSessionUpdatesTest
         Future<String> held = thread.submit(() -> get(a, id, "op=hold&name=late&value=write"));
         assertTrue(JettyNode.HOLD.entered.await(10, TimeUnit.SECONDS));
         assertEquals("ok", get(b, id, "op=invalidate"));
-        assertFalse(cluster.redis.exists(key(id)));
+        assertFalse(cluster.redis().exists(key(id)));
         JettyNode.HOLD.release.countDown();
         // A NullSessionCache request holds its own copy and writes to it; a DefaultSessionCache node has
         // dropped the session on B's broadcast, so the request finds it invalid, as after a local invalidate.
@@ -200,7 +204,7 @@ public class ConcurrentSessionUpdatesTest
         thread.shutdown();
 
         cluster.awaitIdle();
-        assertFalse(cluster.redis.exists(key(id)), "the invalidated session was re-created, whole or partial");
+        assertFalse(cluster.redis().exists(key(id)), "the invalidated session was re-created, whole or partial");
         assertEquals("none", get(b, id, "op=get&name=k"));
     }
 
@@ -220,12 +224,12 @@ public class ConcurrentSessionUpdatesTest
         Future<String> held = thread.submit(() -> get(a, id, "op=hold&name=late&value=write"));
         assertTrue(JettyNode.HOLD.entered.await(10, TimeUnit.SECONDS));
         // Redis still says the session expired a second after it was created: a scavenger deletes it.
-        Await.until("a scavenger expired the session", Duration.ofSeconds(20), () -> !cluster.redis.exists(key(id)));
+        Await.until("a scavenger expired the session", Duration.ofSeconds(20), () -> !cluster.redis().exists(key(id)));
         JettyNode.HOLD.release.countDown();
         assertEquals("ok", held.get(10, TimeUnit.SECONDS));
         thread.shutdown();
 
         cluster.awaitIdle();
-        assertFalse(cluster.redis.exists(key(id)), "the expired session was re-created, whole or partial");
+        assertFalse(cluster.redis().exists(key(id)), "the expired session was re-created, whole or partial");
     }
 }

@@ -1,6 +1,11 @@
 package io.github.jettyredis.session;
 
 import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
+import io.github.jettyredis.session.testing.TcpProxy;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -49,7 +54,7 @@ public class DeletionBroadcastTest
     /** @return PUBSUB NUMSUB of one channel */
     private long subscribers(String channel)
     {
-        List<?> reply = (List<?>)cluster.redis.sendCommand(Protocol.Command.PUBSUB, "NUMSUB", channel);
+        List<?> reply = (List<?>)cluster.redis().sendCommand(Protocol.Command.PUBSUB, "NUMSUB", channel);
         return (Long)reply.get(1);
     }
 
@@ -81,7 +86,7 @@ public class DeletionBroadcastTest
         server.addConnector(connector);
         RedisSessionDataStoreFactory sessions = new RedisSessionDataStoreFactory();
         sessions.setUri(REDIS.uri());
-        sessions.setPrefix(cluster.prefix);
+        sessions.setPrefix(cluster.prefix());
         sessions.setMaxConnections(16);
         server.addBean(sessions);
         server.addBean(new DefaultSessionCacheFactory());
@@ -99,14 +104,14 @@ public class DeletionBroadcastTest
             for (int i = 0; i < webapps; i++)
             {
                 String url = "http://127.0.0.1:" + connector.getLocalPort() + "/app" + i + "/";
-                assertEquals("1", cluster.client.GET(url).getContentAsString());
-                assertEquals("2", cluster.client.GET(url).getContentAsString());
+                assertEquals("1", cluster.client().GET(url).getContentAsString());
+                assertEquals("2", cluster.client().GET(url).getContentAsString());
             }
-            assertEquals(1, pubSubConnections(cluster.redis), clientList(cluster.redis));
+            assertEquals(1, pubSubConnections(cluster.redis()), clientList(cluster.redis()));
             // Every webapp's channel on it, also those of webapps that started while it was connecting.
             for (int i = 0; i < webapps; i++)
             {
-                String channel = new SessionKeys(cluster.prefix, "_app" + i, "0.0.0.0").deletionChannel();
+                String channel = new SessionKeys(cluster.prefix(), "_app" + i, "0.0.0.0").deletionChannel();
                 Await.until(channel + " is listened to", Duration.ofSeconds(10), () -> subscribers(channel) == 1);
             }
         }
@@ -127,14 +132,14 @@ public class DeletionBroadcastTest
         cluster.awaitIdle();
 
         // A network blip on the listeners' connections (also what a Redis restart or failover does).
-        cluster.redis.sendCommand(Protocol.Command.CLIENT, "KILL", "TYPE", "pubsub");
+        cluster.redis().sendCommand(Protocol.Command.CLIENT, "KILL", "TYPE", "pubsub");
         assertEquals("ok", cluster.get(a.url("op=invalidate")));
         cluster.awaitIdle();
 
         Await.until("B drops the session A logged out", Duration.ofSeconds(10), () -> "none".equals(cluster.getUnchecked(b.url("op=get&name=user"))));
         assertEquals("none", cluster.get(b.url("op=set&name=user&value=mallory")));
         cluster.awaitIdle();
-        assertFalse(cluster.redis.exists(cluster.keys().session(id)));
+        assertFalse(cluster.redis().exists(cluster.keys().session(id)));
     }
 
     @Test
@@ -145,8 +150,8 @@ public class DeletionBroadcastTest
             JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
             JettyNode b = cluster.start("nodeB", JettyNode.Cache.DEFAULT, node ->
             {
-                node.sessions.setUri(proxy.uri());
-                node.sessions.setSocketTimeoutMs(500);
+                node.sessions().setUri(proxy.uri());
+                node.sessions().setSocketTimeoutMs(500);
             });
             cluster.get(a.url("op=create"));
             cluster.get(a.url("op=set&name=user&value=alice"));
@@ -167,7 +172,7 @@ public class DeletionBroadcastTest
     {
         JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
         // No listener on B: it learns of the deletion only when its save is refused.
-        JettyNode b = cluster.start("nodeB", JettyNode.Cache.DEFAULT, node -> node.sessions.setBroadcastInvalidation(false));
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.DEFAULT, node -> node.sessions().setBroadcastInvalidation(false));
         String id = cluster.get(a.url("op=create"));
         cluster.get(a.url("op=set&name=user&value=alice"));
         assertEquals("alice", cluster.get(b.url("op=get&name=user")));
@@ -175,13 +180,12 @@ public class DeletionBroadcastTest
 
         assertEquals("ok", cluster.get(a.url("op=invalidate")));
         cluster.awaitIdle();
-        ContentResponse zombie = cluster.client.GET(b.url("op=set&name=user&value=mallory"));
+        ContentResponse zombie = cluster.client().GET(b.url("op=set&name=user&value=mallory"));
         cluster.awaitIdle();
 
-        assertFalse(cluster.redis.exists(cluster.keys().session(id)), "B's save did not re-create the session");
+        assertFalse(cluster.redis().exists(cluster.keys().session(id)), "B's save did not re-create the session");
         assertEquals("none", cluster.get(b.url("op=get&name=user")), "B no longer serves the deleted session: " + zombie.getContentAsString());
-        assertFalse(cluster.redis.exists(cluster.keys().session(id)));
-        assertTrue(cluster.destroyed.containsKey(id));
-        assertEquals(1, cluster.destroyed.get(id).get(), "sessionDestroyed fired once, by the node that invalidated");
+        assertFalse(cluster.redis().exists(cluster.keys().session(id)));
+        assertEquals(1, cluster.destroyedCount(id), "sessionDestroyed fired once, by the node that invalidated");
     }
 }

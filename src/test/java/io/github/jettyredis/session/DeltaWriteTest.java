@@ -1,5 +1,8 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
 import java.util.List;
 import java.util.Map;
 
@@ -32,14 +35,14 @@ public class DeltaWriteTest
     /** Sends a request and waits until the node has saved its session. */
     private String get(JettyNode node, String query) throws Exception
     {
-        String reply = cluster.client.GET(node.url(query)).getContentAsString();
+        String reply = cluster.client().GET(node.url(query)).getContentAsString();
         node.awaitIdle();
         return reply;
     }
 
     private long inputBytes()
     {
-        String stats = cluster.redis.info("stats");
+        String stats = cluster.redis().info("stats");
         for (String line : stats.split("\r\n"))
             if (line.startsWith("total_net_input_bytes:"))
                 return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
@@ -66,7 +69,7 @@ public class DeltaWriteTest
         get(node, "op=bytes&name=big&size=" + BIG);
         for (int i = 0; i < 10; i++)
             get(node, "op=set&name=small" + i + "&value=value" + i);
-        long wholeSession = cluster.redis.hgetAll(node.store().getKeys().session(id)).entrySet().stream()
+        long wholeSession = cluster.redis().hgetAll(node.store().getKeys().session(id)).entrySet().stream()
             .mapToLong(field -> field.getKey().length + field.getValue().length).sum();
 
         long touch = bytesPerRequest(node, "op=touch");

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import io.github.jettyredis.session.internal.SessionHashCodec;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.RedisTestServer;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

@@ -11,7 +11,9 @@ import java.util.Random;
 import java.util.Set;
 
 import io.github.jettyredis.session.codec.AttributeSerializer;
-import io.github.jettyredis.session.codec.Bytes;
+import io.github.jettyredis.session.testing.Bytes;
+import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.StoreHarness;
 import io.github.jettyredis.session.codec.EncryptingAttributeSerializer;
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.StoredSessionData;

@@ -1,6 +1,10 @@
 package io.github.jettyredis.session;
 
 import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +57,7 @@ public class ExpiryOwnershipTest
         Await.until("A's copy has expired", Duration.ofSeconds(5), () -> System.currentTimeMillis() > expiry);
         a.awaitScavenges(3);
         assertEquals(0, cluster.destroyedCount(id), "nobody expired the session B is serving");
-        assertTrue(cluster.redis.exists(cluster.keys().session(id)));
+        assertTrue(cluster.redis().exists(cluster.keys().session(id)));
 
         JettyNode.HOLD.release.countDown();
         assertEquals("ok", onB.get(10, TimeUnit.SECONDS));
@@ -65,8 +69,8 @@ public class ExpiryOwnershipTest
     @Test
     public void aSessionBothNodesHoldIsDestroyedOnceWhenNoDeletionMessageGetsThrough() throws Exception
     {
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node -> node.sessions.setBroadcastInvalidation(false));
-        JettyNode b = cluster.start("nodeB", JettyNode.Cache.DEFAULT, node -> node.sessions.setBroadcastInvalidation(false));
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node -> node.sessions().setBroadcastInvalidation(false));
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.DEFAULT, node -> node.sessions().setBroadcastInvalidation(false));
         String id = cluster.get(a.url("op=create&ttl=1"));
         cluster.get(b.url("op=touch"));
         cluster.awaitIdle();
@@ -84,7 +88,7 @@ public class ExpiryOwnershipTest
         {
             try
             {
-                node.server.getBean(SessionIdManager.class).getSessionHouseKeeper().setIntervalSec(90);
+                node.server().getBean(SessionIdManager.class).getSessionHouseKeeper().setIntervalSec(90);
             }
             catch (Exception e)
             {
@@ -95,7 +99,7 @@ public class ExpiryOwnershipTest
         cluster.awaitIdle();
         long scavengeMs = TimeUnit.SECONDS.toMillis(90);
         assertTrue(a.store().getTtlMarginMs() > scavengeMs, "margin " + a.store().getTtlMarginMs());
-        long pttl = cluster.redis.pttl(cluster.keys().session(id));
+        long pttl = cluster.redis().pttl(cluster.keys().session(id));
         assertTrue(pttl > 1000 + scavengeMs, "TTL " + pttl + " ms must outlive the session by a scavenge interval");
     }
 
@@ -106,18 +110,18 @@ public class ExpiryOwnershipTest
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++)
         {
-            cluster.client.getHttpCookieStore().clear();
+            cluster.client().getHttpCookieStore().clear();
             ids.add(cluster.get(a.url("op=create&ttl=1")));
         }
         cluster.awaitIdle();
         // Something that is not a session hash under a session key, its id in the index.
-        cluster.redis.set(cluster.keys().session("poison"), new byte[]{'x'});
-        cluster.redis.zadd(cluster.keys().expiryIndex(), 1, SessionKeys.bytes("poison"));
+        cluster.redis().set(cluster.keys().session("poison"), new byte[]{'x'});
+        cluster.redis().zadd(cluster.keys().expiryIndex(), 1, SessionKeys.bytes("poison"));
 
         Await.until("every session is expired with its listener", Duration.ofSeconds(20),
             () -> ids.stream().allMatch(id -> cluster.destroyedCount(id) == 1));
         for (String id : ids)
-            assertTrue(!cluster.redis.exists(cluster.keys().session(id)), id);
-        assertTrue(cluster.redis.exists(cluster.keys().session("poison")), "not ours to delete");
+            assertTrue(!cluster.redis().exists(cluster.keys().session(id)), id);
+        assertTrue(cluster.redis().exists(cluster.keys().session("poison")), "not ours to delete");
     }
 }

@@ -1,5 +1,6 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.testing.RedisTestCluster;
 import redis.clients.jedis.UnifiedJedis;
 
 /**

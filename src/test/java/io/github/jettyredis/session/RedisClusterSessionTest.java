@@ -2,6 +2,11 @@ package io.github.jettyredis.session;
 
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.internal.SessionScripts;
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.RedisTestCluster;
+import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.StoreHarness;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;

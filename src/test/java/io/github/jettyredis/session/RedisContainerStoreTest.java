@@ -1,5 +1,6 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.testing.StoreHarness;
 import org.eclipse.jetty.session.SessionData;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.GenericContainer;

@@ -1,5 +1,10 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
+import io.github.jettyredis.session.testing.TcpProxy;
 import java.time.Duration;
 import java.util.Map;
 
@@ -60,7 +65,7 @@ public class RedisDataLossTest
         cluster.get(a.url("op=set&name=cart&value=1-item"));
         cluster.awaitIdle();
 
-        cluster.redis.flushAll();
+        cluster.redis().flushAll();
         assertEquals("ok", cluster.get(a.url("op=set&name=cart&value=2-items")));
         cluster.awaitIdle();
 
@@ -90,7 +95,7 @@ public class RedisDataLossTest
     public void aSessionDeletedWhileAnotherNodeHeldItIsNeverWrittenBack() throws Exception
     {
         // A holds the session and hears of no deletion; B logs the user out.
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node -> node.sessions.setBroadcastInvalidation(false));
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node -> node.sessions().setBroadcastInvalidation(false));
         JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
         String id = cluster.get(a.url("op=create"));
         cluster.get(a.url("op=set&name=user&value=alice"));
@@ -100,7 +105,7 @@ public class RedisDataLossTest
 
         cluster.get(a.url("op=set&name=user&value=mallory"));
         cluster.awaitIdle();
-        assertFalse(cluster.redis.exists(cluster.keys().session(id)));
+        assertFalse(cluster.redis().exists(cluster.keys().session(id)));
         assertEquals("none", cluster.get(b.url("op=get&name=user")));
     }
 
@@ -110,9 +115,9 @@ public class RedisDataLossTest
         proxy = new TcpProxy(REDIS.server().port());
         JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node ->
         {
-            node.sessions.setUri(proxy.uri());
-            node.sessions.setConnectTimeoutMs(300);
-            node.sessions.setSocketTimeoutMs(300);
+            node.sessions().setUri(proxy.uri());
+            node.sessions().setConnectTimeoutMs(300);
+            node.sessions().setSocketTimeoutMs(300);
         });
         String id = cluster.get(a.url("op=create"));
         cluster.get(a.url("op=set&name=user&value=alice"));
@@ -137,9 +142,9 @@ public class RedisDataLossTest
         proxy = new TcpProxy(REDIS.server().port());
         JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node ->
         {
-            node.sessions.setUri(proxy.uri());
-            node.sessions.setConnectTimeoutMs(300);
-            node.sessions.setSocketTimeoutMs(300);
+            node.sessions().setUri(proxy.uri());
+            node.sessions().setConnectTimeoutMs(300);
+            node.sessions().setSocketTimeoutMs(300);
         });
         JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
         String id = cluster.get(a.url("op=create"));
@@ -152,7 +157,7 @@ public class RedisDataLossTest
         assertEquals(1, cluster.destroyedCount(id));
 
         proxy.restore();
-        Await.until("the logout reaches Redis", Duration.ofSeconds(20), () -> !cluster.redis.exists(cluster.keys().session(id)));
+        Await.until("the logout reaches Redis", Duration.ofSeconds(20), () -> !cluster.redis().exists(cluster.keys().session(id)));
         assertEquals("none", cluster.get(b.url("op=get&name=user")));
         assertEquals(1, cluster.destroyedCount(id));
     }

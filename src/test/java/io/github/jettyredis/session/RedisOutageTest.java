@@ -1,5 +1,8 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.RedisTestServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,8 +52,8 @@ public class RedisOutageTest
     {
         redisServer = RedisTestServer.startPrivate();
         node = new JettyNode("node", redisServer.uri(), RedisTestServer.uniquePrefix(), cache, JettyNode.newCounter());
-        node.sessions.setConnectTimeoutMs(300);
-        node.sessions.setSocketTimeoutMs(300);
+        node.sessions().setConnectTimeoutMs(300);
+        node.sessions().setSocketTimeoutMs(300);
         node.start();
         client = new HttpClient();
         client.start();

@@ -1,5 +1,8 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.StoreHarness;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

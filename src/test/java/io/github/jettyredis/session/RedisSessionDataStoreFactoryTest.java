@@ -6,6 +6,8 @@ import java.util.function.Consumer;
 
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
+import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.StoreHarness;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;

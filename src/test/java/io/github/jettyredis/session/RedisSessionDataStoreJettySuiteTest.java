@@ -7,6 +7,7 @@ import java.util.Objects;
 
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
 import io.github.jettyredis.session.internal.SessionHashCodec;
+import io.github.jettyredis.session.testing.RedisTestServer;
 import org.eclipse.jetty.session.AbstractSessionDataStoreTest;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.SessionDataStoreFactory;

@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.internal.SessionHashCodec;
+import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.StoreHarness;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.SessionIdManager;
 import org.eclipse.jetty.session.UnreadableSessionDataException;
@@ -76,7 +78,7 @@ public class RedisSessionDataStoreTest
         try (StoreHarness harness = new StoreHarness(factory, "/app"))
         {
             RedisSessionDataStore store = harness.store();
-            long scavengeSec = harness.server.getBean(SessionIdManager.class).getSessionHouseKeeper().getIntervalSec();
+            long scavengeSec = harness.server().getBean(SessionIdManager.class).getSessionHouseKeeper().getIntervalSec();
             assertTrue(scavengeSec > 0);
             long margin = TimeUnit.SECONDS.toMillis(2 * 30 + scavengeSec) + RedisSessionDataStore.CLOCK_SKEW_ALLOWANCE_MS;
             assertEquals(margin, store.getTtlMarginMs());

@@ -1,5 +1,8 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -25,7 +28,7 @@ public class SessionIdLimitHandlerTest
 
     private long lookups()
     {
-        String stats = cluster.redis.info("commandstats");
+        String stats = cluster.redis().info("commandstats");
         return stats.lines().filter(line -> line.startsWith("cmdstat_hgetall:")).findFirst()
             .map(line -> Long.parseLong(line.replaceAll("^cmdstat_hgetall:calls=(\\d+),.*", "$1"))).orElse(0L);
     }
@@ -33,7 +36,7 @@ public class SessionIdLimitHandlerTest
     private ContentResponse getWithSessionCookies(JettyNode node, int cookies) throws Exception
     {
         String header = IntStream.range(0, cookies).mapToObj(i -> "JSESSIONID=x" + i).collect(Collectors.joining("; "));
-        return cluster.client.newRequest(node.url("op=get&name=user")).headers(h -> h.put(HttpHeader.COOKIE, header)).send();
+        return cluster.client().newRequest(node.url("op=get&name=user")).headers(h -> h.put(HttpHeader.COOKIE, header)).send();
     }
 
     @Test
@@ -49,7 +52,7 @@ public class SessionIdLimitHandlerTest
     public void aRequestNamingTooManySessionIdsIsRefusedBeforeAnyIsLookedUp() throws Exception
     {
         SessionIdLimitHandler limit = new SessionIdLimitHandler();
-        JettyNode node = cluster.start("node", JettyNode.Cache.NULL, n -> n.server.insertHandler(limit));
+        JettyNode node = cluster.start("node", JettyNode.Cache.NULL, n -> n.server().insertHandler(limit));
         long before = lookups();
         assertEquals(HttpStatus.BAD_REQUEST_400, getWithSessionCookies(node, 400).getStatus());
         assertEquals(0, lookups() - before);

@@ -1,5 +1,9 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,25 +86,25 @@ public class SessionLockHandlerTest
         return cluster.start("node", JettyNode.Cache.NULL, node ->
         {
             // The connector's acceptor and selectors (half the cores) take threads of the pool for good.
-            ServerConnector connector = (ServerConnector)node.server.getConnectors()[0];
+            ServerConnector connector = (ServerConnector)node.server().getConnectors()[0];
             int threads = connector.getAcceptors() + connector.getSelectorManager().getSelectorCount() + SPARE_THREADS;
             flood = 2 * threads;
-            QueuedThreadPool pool = (QueuedThreadPool)node.server.getThreadPool();
+            QueuedThreadPool pool = (QueuedThreadPool)node.server().getThreadPool();
             pool.setMaxThreads(threads);
             pool.setMinThreads(threads);
             pool.setReservedThreads(0);
             node.lockSessions();
-            SessionLockHandler locks = (SessionLockHandler)node.server.getHandler();
+            SessionLockHandler locks = (SessionLockHandler)node.server().getHandler();
             // Long enough that a request still waiting when the test looks at it has not given up.
             locks.setWaitMs(TimeUnit.MINUTES.toMillis(2));
             configure.accept(locks);
-            node.server.setHandler(new Returns(locks));
+            node.server().setHandler(new Returns(locks));
         });
     }
 
     private static Returns returns(JettyNode node)
     {
-        return (Returns)node.server.getHandler();
+        return (Returns)node.server().getHandler();
     }
 
     private static SessionLockHandler locks(JettyNode node)
@@ -110,7 +114,7 @@ public class SessionLockHandlerTest
 
     private CompletableFuture<ContentResponse> send(JettyNode node, String sessionId, String query)
     {
-        var request = cluster.client.newRequest(node.url(query)).timeout(2, TimeUnit.MINUTES);
+        var request = cluster.client().newRequest(node.url(query)).timeout(2, TimeUnit.MINUTES);
         if (sessionId != null)
             request.headers(headers -> headers.put("Cookie", "JSESSIONID=" + sessionId + ".node"));
         return new CompletableResponseListener(request).send();
@@ -123,12 +127,12 @@ public class SessionLockHandlerTest
 
     private String lockKey(String id)
     {
-        return cluster.prefix + "lock:{" + id + "}";
+        return cluster.prefix() + "lock:{" + id + "}";
     }
 
     private long setCalls()
     {
-        for (String line : cluster.redis.info("commandstats").split("\r?\n"))
+        for (String line : cluster.redis().info("commandstats").split("\r?\n"))
         {
             if (line.startsWith("cmdstat_set:"))
                 return Long.parseLong(line.replaceAll("^cmdstat_set:calls=(\\d+),.*$", "$1"));
@@ -142,7 +146,7 @@ public class SessionLockHandlerTest
         JettyNode node = lockedNode(locks -> locks.setMaxWaitingPerSession(flood));
         String flooded = get(node, null, "op=create").getContentAsString();
         String other = get(node, null, "op=create").getContentAsString();
-        cluster.redis.set(lockKey(flooded), HELD);
+        cluster.redis().set(lockKey(flooded), HELD);
         List<CompletableFuture<ContentResponse>> waiters = new ArrayList<>();
         try
         {
@@ -159,7 +163,7 @@ public class SessionLockHandlerTest
         }
         finally
         {
-            cluster.redis.del(lockKey(flooded));
+            cluster.redis().del(lockKey(flooded));
         }
 
         // Released, the flood runs, one request at a time: every increment counts.
@@ -173,7 +177,7 @@ public class SessionLockHandlerTest
         assertEquals(flood, counters.stream().distinct().count(), "each request saw the one before: " + counters);
         assertEquals(String.valueOf(flood + 1), get(node, flooded, "op=incr&name=counter").getContentAsString());
         cluster.awaitIdle();
-        assertFalse(cluster.redis.exists(lockKey(flooded)), "a lock was left behind");
+        assertFalse(cluster.redis().exists(lockKey(flooded)), "a lock was left behind");
     }
 
     @Test
@@ -186,7 +190,7 @@ public class SessionLockHandlerTest
         for (String id : List.of("not-a-session", invalidated))
         {
             // Even a lock someone holds under that id does not make such a request wait.
-            cluster.redis.set(lockKey(id), HELD);
+            cluster.redis().set(lockKey(id), HELD);
             try
             {
                 long setsBefore = setCalls();
@@ -200,11 +204,11 @@ public class SessionLockHandlerTest
                     assertEquals("none", response.getContentAsString());
                 }
                 assertEquals(setsBefore, setCalls(), "SET commands, i.e. lock attempts, for " + id);
-                assertEquals(HELD, cluster.redis.get(lockKey(id)));
+                assertEquals(HELD, cluster.redis().get(lockKey(id)));
             }
             finally
             {
-                cluster.redis.del(lockKey(id));
+                cluster.redis().del(lockKey(id));
             }
         }
     }
@@ -215,16 +219,16 @@ public class SessionLockHandlerTest
         JettyNode node = lockedNode(locks -> locks.setWaitMs(200));
         String id = get(node, null, "op=create").getContentAsString();
         assertEquals("ok", get(node, id, "op=set&name=x&value=before").getContentAsString());
-        cluster.redis.set(lockKey(id), HELD);
+        cluster.redis().set(lockKey(id), HELD);
         try
         {
             ContentResponse refused = get(node, id, "op=set&name=x&value=unlocked");
             assertEquals(503, refused.getStatus(), refused.getContentAsString());
-            assertEquals(HELD, cluster.redis.get(lockKey(id)));
+            assertEquals(HELD, cluster.redis().get(lockKey(id)));
         }
         finally
         {
-            cluster.redis.del(lockKey(id));
+            cluster.redis().del(lockKey(id));
         }
         assertEquals("before", get(node, id, "op=get&name=x").getContentAsString());
     }
@@ -235,7 +239,7 @@ public class SessionLockHandlerTest
         int max = 2;
         JettyNode node = lockedNode(locks -> locks.setMaxWaitingPerSession(max));
         String id = get(node, null, "op=create").getContentAsString();
-        cluster.redis.set(lockKey(id), HELD);
+        cluster.redis().set(lockKey(id), HELD);
         List<CompletableFuture<ContentResponse>> waiting = new ArrayList<>();
         try
         {
@@ -257,7 +261,7 @@ public class SessionLockHandlerTest
         }
         finally
         {
-            cluster.redis.del(lockKey(id));
+            cluster.redis().del(lockKey(id));
         }
         List<String> counters = new ArrayList<>();
         for (CompletableFuture<ContentResponse> request : waiting)
@@ -269,9 +273,9 @@ public class SessionLockHandlerTest
     public void aWaitingRequestWhoseConnectionTimesOutLeavesTheQueueAndNeverRuns() throws Exception
     {
         JettyNode node = lockedNode(locks -> {});
-        ((ServerConnector)node.server.getConnectors()[0]).setIdleTimeout(1000);
+        ((ServerConnector)node.server().getConnectors()[0]).setIdleTimeout(1000);
         String id = get(node, null, "op=create").getContentAsString();
-        cluster.redis.set(lockKey(id), HELD);
+        cluster.redis().set(lockKey(id), HELD);
         CompletableFuture<ContentResponse> abandoned;
         try
         {
@@ -285,7 +289,7 @@ public class SessionLockHandlerTest
         }
         finally
         {
-            cluster.redis.del(lockKey(id));
+            cluster.redis().del(lockKey(id));
         }
         try
         {
@@ -297,6 +301,6 @@ public class SessionLockHandlerTest
         }
         assertEquals("null", get(node, id, "op=get&name=x").getContentAsString());
         cluster.awaitIdle();
-        assertFalse(cluster.redis.exists(lockKey(id)), "a lock was left behind");
+        assertFalse(cluster.redis().exists(lockKey(id)), "a lock was left behind");
     }
 }

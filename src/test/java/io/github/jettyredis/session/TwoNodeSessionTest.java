@@ -1,6 +1,10 @@
 package io.github.jettyredis.session;
 
 import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +41,7 @@ public class TwoNodeSessionTest
 
     private JettyNode node(String name, JettyNode.Cache cache, int savePeriodSec) throws Exception
     {
-        return cluster.start(name, cache, node -> node.sessions.setSavePeriodSec(savePeriodSec));
+        return cluster.start(name, cache, node -> node.sessions().setSavePeriodSec(savePeriodSec));
     }
 
     @ParameterizedTest
@@ -75,11 +79,11 @@ public class TwoNodeSessionTest
         assertEquals("v", cluster.get(b.url("op=get&name=k")));
 
         cluster.get(a.url("op=invalidate"));
-        assertFalse(cluster.redis.exists(cluster.keys().session(id)));
+        assertFalse(cluster.redis().exists(cluster.keys().session(id)));
         // NullSessionCache reads Redis on every request; DefaultSessionCache drops its copy on the
         // deletion broadcast, which arrives while A's response is on its way.
         Await.until("B no longer serves the session", Duration.ofSeconds(2), () -> "none".equals(cluster.getUnchecked(b.url("op=get&name=k"))));
-        assertFalse(cluster.redis.exists(cluster.keys().session(id)), "B's request did not re-create the session");
+        assertFalse(cluster.redis().exists(cluster.keys().session(id)), "B's request did not re-create the session");
         assertEquals(1, cluster.destroyedCount(id), "sessionDestroyed fires once, on the node that invalidated");
     }
 
@@ -95,10 +99,10 @@ public class TwoNodeSessionTest
         assertNotEquals(oldId, newId);
 
         assertEquals("kept", cluster.get(b.url("op=get&name=k")));
-        assertFalse(cluster.redis.exists(cluster.keys().session(oldId)), "the old id is gone");
-        assertTrue(cluster.redis.exists(cluster.keys().session(newId)));
-        assertNull(cluster.redis.zscore(cluster.keys().expiryIndex(), SessionKeys.bytes(oldId)));
-        String commandStats = cluster.redis.info("commandstats");
+        assertFalse(cluster.redis().exists(cluster.keys().session(oldId)), "the old id is gone");
+        assertTrue(cluster.redis().exists(cluster.keys().session(newId)));
+        assertNull(cluster.redis().zscore(cluster.keys().expiryIndex(), SessionKeys.bytes(oldId)));
+        String commandStats = cluster.redis().info("commandstats");
         assertFalse(commandStats.contains("cmdstat_rename"), commandStats);
     }
 
@@ -127,7 +131,7 @@ public class TwoNodeSessionTest
 
     private boolean ttlMatches(String id, int intervalSec, long marginMs)
     {
-        long pttl = cluster.redis.pttl(cluster.keys().session(id));
+        long pttl = cluster.redis().pttl(cluster.keys().session(id));
         if (intervalSec <= 0)
             return pttl == -1;
         long expected = TimeUnit.SECONDS.toMillis(intervalSec) + marginMs;
@@ -147,7 +151,7 @@ public class TwoNodeSessionTest
         assertEquals("42", cluster.get(a.url("op=interval")));
         a.awaitIdle();
         assertTrue(b.store().getOperations().setSessionMaxInactiveInterval(id, 0));
-        assertEquals(-1, cluster.redis.pttl(cluster.keys().session(id)));
+        assertEquals(-1, cluster.redis().pttl(cluster.keys().session(id)));
         assertFalse(b.store().getOperations().setSessionMaxInactiveInterval("no-such-session", 10));
     }
 
@@ -167,7 +171,7 @@ public class TwoNodeSessionTest
             TimeUnit.MILLISECONDS.sleep(400); // the request gap, shorter than the 2 s interval
         }
         assertEquals(0, cluster.destroyedCount(id));
-        assertTrue(cluster.redis.exists(cluster.keys().session(id)));
+        assertTrue(cluster.redis().exists(cluster.keys().session(id)));
     }
 
     @Test
@@ -178,7 +182,7 @@ public class TwoNodeSessionTest
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++)
         {
-            cluster.client.getHttpCookieStore().clear();
+            cluster.client().getHttpCookieStore().clear();
             ids.add(cluster.get(a.url("op=create&ttl=1")));
         }
         a.close(); // node A is gone, its sessions still in Redis
@@ -186,8 +190,8 @@ public class TwoNodeSessionTest
         Await.until("B expires A's sessions", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> cluster.destroyedCount(id) == 1));
         for (String id : ids)
         {
-            assertFalse(cluster.redis.exists(cluster.keys().session(id)), id);
-            assertNull(cluster.redis.zscore(cluster.keys().expiryIndex(), SessionKeys.bytes(id)), id);
+            assertFalse(cluster.redis().exists(cluster.keys().session(id)), id);
+            assertNull(cluster.redis().zscore(cluster.keys().expiryIndex(), SessionKeys.bytes(id)), id);
         }
     }
 
@@ -199,7 +203,7 @@ public class TwoNodeSessionTest
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 20; i++)
         {
-            cluster.client.getHttpCookieStore().clear();
+            cluster.client().getHttpCookieStore().clear();
             ids.add(cluster.get((i % 2 == 0 ? a : b).url("op=create&ttl=1")));
         }
         Await.until("every session destroyed", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> cluster.destroyedCount(id) >= 1));
@@ -207,7 +211,7 @@ public class TwoNodeSessionTest
         TimeUnit.SECONDS.sleep(3);
         for (String id : ids)
             assertEquals(1, cluster.destroyedCount(id), "sessionDestroyed of " + id);
-        assertEquals(0, cluster.redis.zcard(cluster.keys().expiryIndex()));
+        assertEquals(0, cluster.redis().zcard(cluster.keys().expiryIndex()));
         System.out.printf("sessionDestroyed per expired session across 2 nodes: %.2f (%d sessions)%n",
             ids.stream().mapToInt(cluster::destroyedCount).average().orElse(0), ids.size());
     }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import io.github.jettyredis.session.RedisTestServer;
+import io.github.jettyredis.session.testing.RedisTestServer;
 import redis.clients.jedis.UnifiedJedis;
 
 /**

@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
-import io.github.jettyredis.session.RedisTestServer;
+import io.github.jettyredis.session.testing.RedisTestServer;
 import org.eclipse.jetty.session.DatabaseAdaptor;
 import org.eclipse.jetty.session.DefaultSessionCacheFactory;
 import org.eclipse.jetty.session.FileSessionDataStoreFactory;

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.github.jettyredis.session.BenchAccess;
 import io.github.jettyredis.session.RedisSessionDataStore;
-import io.github.jettyredis.session.RedisTestServer;
-import io.github.jettyredis.session.StoreHarness;
+import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.StoreHarness;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;

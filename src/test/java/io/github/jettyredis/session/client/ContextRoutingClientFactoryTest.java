@@ -7,10 +7,10 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.function.Consumer;
 
-import io.github.jettyredis.session.Await;
-import io.github.jettyredis.session.PrivateRedis;
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.PrivateRedis;
+import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
-import io.github.jettyredis.session.RedisTestServer;
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.codec.EncryptingAttributeSerializer;
 import jakarta.servlet.http.HttpServlet;

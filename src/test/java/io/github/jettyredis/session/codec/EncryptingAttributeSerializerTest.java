@@ -1,5 +1,6 @@
 package io.github.jettyredis.session.codec;
 
+import io.github.jettyredis.session.testing.Bytes;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.Serializable;

@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
-import io.github.jettyredis.session.RedisTestServer;
+import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.distribution.BuildLayout;
 import io.github.jettyredis.session.distribution.JettyBase;
 import io.github.jettyredis.session.distribution.JettyProcess;

@@ -4,7 +4,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import io.github.jettyredis.session.RedisTestServer;
+import io.github.jettyredis.session.testing.RedisTestServer;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 

@@ -1,4 +1,4 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.testing;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.github.jettyredis.session.codec;
+package io.github.jettyredis.session.testing;
 
 /**
  * Byte-level checks for tests that must prove what is, or is not, in stored bytes (e.g. no plaintext).

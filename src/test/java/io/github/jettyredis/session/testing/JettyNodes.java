@@ -1,4 +1,4 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.testing;
 
 import io.github.jettyredis.session.internal.SessionKeys;
 import java.util.ArrayList;
@@ -22,14 +22,14 @@ import redis.clients.jedis.UnifiedJedis;
 public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
 {
     /** The key prefix every node of the test shares. */
-    final String prefix = RedisTestServer.uniquePrefix();
+    private final String prefix = RedisTestServer.uniquePrefix();
     /** Session id to the number of {@code sessionDestroyed} calls, across the nodes. */
-    final Map<String, AtomicInteger> destroyed = JettyNode.newCounter();
+    private final Map<String, AtomicInteger> destroyed = JettyNode.newCounter();
     private final PrivateRedis redisServer;
     private final Consumer<HttpClient> clientSetup;
     private final List<JettyNode> nodes = new ArrayList<>();
-    HttpClient client;
-    UnifiedJedis redis;
+    private HttpClient client;
+    private UnifiedJedis redis;
 
     /**
      * @param redisServer the Redis the nodes share
@@ -68,14 +68,32 @@ public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
         redis.close();
     }
 
+    /** @return the key prefix every node of the test shares */
+    public String prefix()
+    {
+        return prefix;
+    }
+
+    /** @return the HTTP client of the test (it keeps cookies unless the setup given to the constructor changed that) */
+    public HttpClient client()
+    {
+        return client;
+    }
+
+    /** @return a client of the nodes' Redis, for assertions */
+    public UnifiedJedis redis()
+    {
+        return redis;
+    }
+
     /** @return the body of the answer to a GET */
-    String get(String url) throws Exception
+    public String get(String url) throws Exception
     {
         return client.GET(url).getContentAsString();
     }
 
     /** @return the body of the answer to a GET; for conditions, which cannot throw checked exceptions */
-    String getUnchecked(String url)
+    public String getUnchecked(String url)
     {
         try
         {
@@ -88,33 +106,33 @@ public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
     }
 
     /** @return how many times {@code sessionDestroyed} fired for a session, across the nodes */
-    int destroyedCount(String id)
+    public int destroyedCount(String id)
     {
         AtomicInteger count = destroyed.get(id);
         return count == null ? 0 : count.get();
     }
 
     /** @return the key layout of the nodes' webapp, {@code /app} on any virtual host */
-    SessionKeys keys()
+    public SessionKeys keys()
     {
         return new SessionKeys(prefix, "_app", "0.0.0.0");
     }
 
     /** Waits until every node of the test has finished every request it received, session saves included. */
-    void awaitIdle() throws InterruptedException
+    public void awaitIdle() throws InterruptedException
     {
         for (JettyNode node : nodes)
             node.awaitIdle();
     }
 
     /** @return a started node of the test */
-    JettyNode start(String name, JettyNode.Cache cache) throws Exception
+    public JettyNode start(String name, JettyNode.Cache cache) throws Exception
     {
         return start(name, cache, node -> {});
     }
 
     /** @return a node of the test, configured before it starts */
-    JettyNode start(String name, JettyNode.Cache cache, Consumer<JettyNode> configure) throws Exception
+    public JettyNode start(String name, JettyNode.Cache cache, Consumer<JettyNode> configure) throws Exception
     {
         JettyNode node = new JettyNode(name, redisServer.uri(), prefix, cache, destroyed);
         configure.accept(node);

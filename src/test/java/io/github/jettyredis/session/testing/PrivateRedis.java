@@ -1,4 +1,4 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.testing;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;

@@ -1,4 +1,4 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.testing;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

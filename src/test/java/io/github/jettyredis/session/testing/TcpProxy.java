@@ -1,4 +1,4 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@link #refuse()} cuts every connection and refuses new ones, as an unreachable Redis looks, until
  * {@link #restore()}.
  */
-final class TcpProxy implements AutoCloseable
+public final class TcpProxy implements AutoCloseable
 {
     private final int targetPort;
     private final ServerSocket listener;
@@ -28,8 +28,9 @@ final class TcpProxy implements AutoCloseable
 
     /**
      * @param targetPort the port on 127.0.0.1 to forward to
+     * @throws IOException if no port is free for the proxy
      */
-    TcpProxy(int targetPort) throws IOException
+    public TcpProxy(int targetPort) throws IOException
     {
         this.targetPort = targetPort;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -39,20 +40,20 @@ final class TcpProxy implements AutoCloseable
     }
 
     /** @return {@code redis://127.0.0.1:<the proxy's port>} */
-    String uri()
+    public String uri()
     {
         return "redis://127.0.0.1:" + listener.getLocalPort();
     }
 
     /** Stops forwarding on every connection open now, without telling either side; new connections work. */
-    void blackhole()
+    public void blackhole()
     {
         for (Link link : links)
             link.blackholed = true;
     }
 
     /** Closes every connection and refuses new ones until {@link #restore()}. */
-    void refuse()
+    public void refuse()
     {
         refusing = true;
         for (Link link : links)
@@ -60,13 +61,13 @@ final class TcpProxy implements AutoCloseable
     }
 
     /** Accepts and forwards new connections again. */
-    void restore()
+    public void restore()
     {
         refusing = false;
     }
 
     /** @return the number of connections the proxy forwards now */
-    int openConnections()
+    public int openConnections()
     {
         return (int)links.stream().filter(link -> !link.closed).count();
     }

@@ -1,4 +1,4 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.github.jettyredis.session.RedisSessionDataStore;
+import io.github.jettyredis.session.RedisSessionDataStoreFactory;
+import io.github.jettyredis.session.SessionLockHandler;
 import io.github.jettyredis.session.client.RedisClientSettings;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -56,13 +59,18 @@ import org.eclipse.jetty.session.SessionCacheFactory;
  * </ul>
  * Every {@code sessionDestroyed} is counted per session id in the map given to the node.
  */
-final class JettyNode implements AutoCloseable
+public final class JettyNode implements AutoCloseable
 {
-    enum Cache
+    /** The session cache of a node. */
+    public enum Cache
     {
-        NULL, DEFAULT;
+        /** {@code NullSessionCache}: every request reads Redis. */
+        NULL,
+        /** {@code DefaultSessionCache}: sessions are held in memory too. */
+        DEFAULT;
 
-        SessionCacheFactory factory()
+        /** @return a factory of this cache, which removes sessions it cannot load */
+        public SessionCacheFactory factory()
         {
             if (this == NULL)
             {
@@ -77,17 +85,20 @@ final class JettyNode implements AutoCloseable
     }
 
     /** Lets a test stop a request half-way ({@code op=hold}) to force an interleaving with another node. */
-    static final class Hold
+    public static final class Hold
     {
-        final CountDownLatch entered = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
+        /** Counted down when the held request has the session in hand. */
+        public final CountDownLatch entered = new CountDownLatch(1);
+        /** Count down to let the held request go on. */
+        public final CountDownLatch release = new CountDownLatch(1);
     }
 
-    static volatile Hold HOLD = new Hold();
+    /** The hold of the next {@code op=hold} request, on any node. */
+    public static volatile Hold HOLD = new Hold();
 
-    final Server server = new Server();
-    final RedisSessionDataStoreFactory sessions = new RedisSessionDataStoreFactory();
-    final WebAppContext webapp = new WebAppContext();
+    private final Server server = new Server();
+    private final RedisSessionDataStoreFactory sessions = new RedisSessionDataStoreFactory();
+    private final WebAppContext webapp = new WebAppContext();
     private final AtomicInteger scavenges = new AtomicInteger();
     private final CompletionCounter completions;
     private final ServerConnector connector = new ServerConnector(server);
@@ -100,8 +111,9 @@ final class JettyNode implements AutoCloseable
      * @param prefix the key prefix all nodes share
      * @param cache which session cache
      * @param destroyed where to count {@code sessionDestroyed} per id (shared by the nodes of a test)
+     * @throws Exception if the webapp's directory cannot be made
      */
-    JettyNode(String name, String redisUri, String prefix, Cache cache, Map<String, AtomicInteger> destroyed) throws Exception
+    public JettyNode(String name, String redisUri, String prefix, Cache cache, Map<String, AtomicInteger> destroyed) throws Exception
     {
         this.redisUri = redisUri;
         this.prefix = prefix;
@@ -146,7 +158,7 @@ final class JettyNode implements AutoCloseable
      * Waits until the node has finished every request it received, session saves included (a request's
      * last save happens as it leaves, which can be after the client has the response).
      */
-    void awaitIdle() throws InterruptedException
+    public void awaitIdle() throws InterruptedException
     {
         completions.awaitIdle();
     }
@@ -155,7 +167,7 @@ final class JettyNode implements AutoCloseable
      * Waits until the node's scavenger has finished {@code cycles} more runs than it had when called: how a
      * test sees that "nothing happens" (no expiry, no listener) without sleeping for a guessed time.
      */
-    void awaitScavenges(int cycles) throws InterruptedException
+    public void awaitScavenges(int cycles) throws InterruptedException
     {
         int target = scavenges.get() + cycles;
         Await.until(cycles + " scavenge cycles", Duration.ofSeconds(10L * cycles + 10), () -> scavenges.get() >= target);
@@ -165,18 +177,21 @@ final class JettyNode implements AutoCloseable
      * Counts requests as they arrive and once their session was saved: the stream wrapper it adds first is
      * the innermost, and Jetty's session layer saves the session before passing completion inwards.
      */
-    static final class CompletionCounter extends Handler.Wrapper
+    public static final class CompletionCounter extends Handler.Wrapper
     {
         private final AtomicInteger received = new AtomicInteger();
         private final AtomicInteger completed = new AtomicInteger();
 
-        CompletionCounter(Handler handler)
+        /**
+         * @param handler the handler whose requests are counted
+         */
+        public CompletionCounter(Handler handler)
         {
             super(handler);
         }
 
         /** Waits until every request received so far has completed, its session saved. */
-        void awaitIdle() throws InterruptedException
+        public void awaitIdle() throws InterruptedException
         {
             int count = received.get();
             Await.until(count + " requests completed", Duration.ofSeconds(10), () -> completed.get() >= count);
@@ -207,27 +222,51 @@ final class JettyNode implements AutoCloseable
     }
 
     /** Serializes each session's requests across the cluster with a {@link SessionLockHandler}; call before start. */
-    JettyNode lockSessions()
+    public JettyNode lockSessions()
     {
         RedisClientSettings settings = new RedisClientSettings(redisUri, null, null, 2000, 2000, 16, null, null);
         server.setHandler(new SessionLockHandler(settings, prefix, server.getHandler()));
         return this;
     }
 
-    JettyNode start() throws Exception
+    /** @return this node, started */
+    public JettyNode start() throws Exception
     {
         server.start();
         return this;
     }
 
-    String url(String query)
+    /**
+     * @param query the query of the servlet's request, e.g. {@code op=create}
+     * @return the URL of the session servlet with that query
+     */
+    public String url(String query)
     {
         return "http://127.0.0.1:" + connector.getLocalPort() + "/app/s?" + query;
     }
 
-    RedisSessionDataStore store()
+    /** @return the store of the webapp (the node must be started) */
+    public RedisSessionDataStore store()
     {
         return (RedisSessionDataStore)webapp.getSessionHandler().getSessionCache().getSessionDataStore();
+    }
+
+    /** @return the node's server, e.g. to look up its beans or wrap its handler before start */
+    public Server server()
+    {
+        return server;
+    }
+
+    /** @return the node's store factory, to configure before start */
+    public RedisSessionDataStoreFactory sessions()
+    {
+        return sessions;
+    }
+
+    /** @return the node's webapp */
+    public WebAppContext webapp()
+    {
+        return webapp;
     }
 
     @Override
@@ -237,7 +276,7 @@ final class JettyNode implements AutoCloseable
     }
 
     /** Counts {@code sessionDestroyed} per session id. */
-    static final class CountingListener implements HttpSessionListener
+    private static final class CountingListener implements HttpSessionListener
     {
         private final Map<String, AtomicInteger> destroyed;
 
@@ -406,7 +445,8 @@ final class JettyNode implements AutoCloseable
         }
     }
 
-    static Map<String, AtomicInteger> newCounter()
+    /** @return an empty map for counting {@code sessionDestroyed} per session id, safe for concurrent use */
+    public static Map<String, AtomicInteger> newCounter()
     {
         return new ConcurrentHashMap<>();
     }

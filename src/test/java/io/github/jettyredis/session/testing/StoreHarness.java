@@ -1,5 +1,7 @@
-package io.github.jettyredis.session;
+package io.github.jettyredis.session.testing;
 
+import io.github.jettyredis.session.RedisSessionDataStore;
+import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.session.SessionCacheFactory;
@@ -12,10 +14,15 @@ import org.eclipse.jetty.session.SessionHandler;
  */
 public final class StoreHarness implements AutoCloseable
 {
-    final Server server = new Server();
-    final SessionHandler sessionHandler = new SessionHandler();
+    private final Server server = new Server();
+    private final SessionHandler sessionHandler = new SessionHandler();
 
-    StoreHarness(RedisSessionDataStoreFactory factory, String contextPath) throws Exception
+    /**
+     * @param factory where the context's session handler gets its store
+     * @param contextPath the context's path
+     * @throws Exception if the server does not start
+     */
+    public StoreHarness(RedisSessionDataStoreFactory factory, String contextPath) throws Exception
     {
         this(factory, contextPath, null);
     }
@@ -35,6 +42,12 @@ public final class StoreHarness implements AutoCloseable
         if (cacheFactory != null)
             server.addBean(cacheFactory);
         server.start();
+    }
+
+    /** @return the server, e.g. to look up its beans */
+    public Server server()
+    {
+        return server;
     }
 
     /** @return the store of the context */
