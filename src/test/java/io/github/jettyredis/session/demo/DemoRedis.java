@@ -1,8 +1,6 @@
 package io.github.jettyredis.session.demo;
 
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import io.github.jettyredis.session.testing.RedisTestServer;
 import redis.clients.jedis.RedisClient;
@@ -11,8 +9,8 @@ import redis.clients.jedis.UnifiedJedis;
 /**
  * The Redis the demo uses, in this order: the one given ({@code -Djetty.session.redis.uri} or
  * {@code REDIS_URL}); else whatever answers PING on 127.0.0.1:6379; else a {@code redis-server} the demo
- * starts itself on a free port (the binary on the PATH, else the one inside embedded-redis), stopped by
- * {@link #close()}.
+ * starts itself on a free port, the way the tests do ({@link RedisTestServer#startPrivate(String...)}: the
+ * binary on the PATH, else the one inside embedded-redis), stopped by {@link #close()}.
  */
 final class DemoRedis implements AutoCloseable
 {
@@ -47,8 +45,8 @@ final class DemoRedis implements AutoCloseable
         if (answers(LOCAL))
             return new DemoRedis(LOCAL, "the one answering on 127.0.0.1:6379", null);
         RedisTestServer server = RedisTestServer.startPrivate();
-        return new DemoRedis(server.uri(), "nothing answered on 127.0.0.1:6379, so the demo started " + binary() +
-            " on a free port; it stops with the demo", server);
+        return new DemoRedis(server.uri(), "nothing answered on 127.0.0.1:6379, so the demo started its own " +
+            RedisTestServer.binaryDescription() + " on a free port; it stops with the demo", server);
     }
 
     /** @return the Redis URI */
@@ -93,18 +91,6 @@ final class DemoRedis implements AutoCloseable
         {
             return false;
         }
-    }
-
-    /** Says which binary RedisTestServer will start: the first redis-server on the PATH, else the embedded one. */
-    private static String binary()
-    {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":"))
-        {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "redis-server");
-            if (Files.isExecutable(candidate))
-                return "its own " + candidate;
-        }
-        return "the redis-server inside com.github.codemonstur:embedded-redis (none on the PATH)";
     }
 
     private static String blankToNull(String value)

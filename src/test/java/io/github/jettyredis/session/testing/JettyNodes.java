@@ -14,9 +14,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
- * The Jetty nodes of one test on a class's {@link PrivateRedis}, with an HTTP client to call them and a
- * Redis client to check what they stored; all started before each test and closed after it (after the
- * class's own {@code @AfterEach} methods):
+ * The Jetty nodes of one test on one Redis (a class's {@link PrivateRedis}, the shared cluster, ...), with
+ * an HTTP client to call them and a Redis client to check what they stored; all started before each test
+ * and closed after it (after the class's own {@code @AfterEach} methods):
  * {@code @RegisterExtension final JettyNodes cluster = new JettyNodes(REDIS);}
  */
 public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
@@ -25,7 +25,7 @@ public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
     private final String prefix = RedisTestServer.uniquePrefix();
     /** Session id to the number of {@code sessionDestroyed} calls, across the nodes. */
     private final Map<String, AtomicInteger> destroyed = JettyNode.newCounter();
-    private final PrivateRedis redisServer;
+    private final TestRedis redisServer;
     private final Consumer<HttpClient> clientSetup;
     private final List<JettyNode> nodes = new ArrayList<>();
     private HttpClient client;
@@ -34,7 +34,7 @@ public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
     /**
      * @param redisServer the Redis the nodes share
      */
-    public JettyNodes(PrivateRedis redisServer)
+    public JettyNodes(TestRedis redisServer)
     {
         this(redisServer, client -> {});
     }
@@ -43,7 +43,7 @@ public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
      * @param redisServer the Redis the nodes share
      * @param clientSetup configures the HTTP client before it starts
      */
-    public JettyNodes(PrivateRedis redisServer, Consumer<HttpClient> clientSetup)
+    public JettyNodes(TestRedis redisServer, Consumer<HttpClient> clientSetup)
     {
         this.redisServer = redisServer;
         this.clientSetup = clientSetup;

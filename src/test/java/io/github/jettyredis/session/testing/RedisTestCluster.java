@@ -19,13 +19,13 @@ import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * A real Redis Cluster for tests: masters spawned as {@code redis-server} processes (see
- * {@link RedisTestServer}) on free ports whose cluster-bus ports (port + 10000) are free too, each given an
- * equal range of the 16384 slots and introduced to the others with {@code CLUSTER MEET}, all through Jedis
- * (no {@code redis-cli}). No replicas: the tests need slots spread over several nodes, not failover.
- * {@link #shared()} is one cluster per test JVM.
+ * A real Redis Cluster for tests: masters that are private {@link RedisTestServer}s in cluster mode, on free
+ * ports whose cluster-bus ports (port + 10000) are free too, each given an equal range of the 16384 slots
+ * and introduced to the others with {@code CLUSTER MEET}, all through Jedis (no {@code redis-cli}). No
+ * replicas: the tests need slots spread over several nodes, not failover. {@link #shared()} is one cluster
+ * per test JVM (its nodes are stopped when the JVM exits, as every {@link RedisTestServer} is).
  */
-public final class RedisTestCluster implements AutoCloseable
+public final class RedisTestCluster implements TestRedis, AutoCloseable
 {
     private static final int SLOTS = 16384;
     private static final int BUS_PORT_OFFSET = 10000;
@@ -41,10 +41,7 @@ public final class RedisTestCluster implements AutoCloseable
     public static synchronized RedisTestCluster shared()
     {
         if (shared == null)
-        {
             shared = start(3);
-            Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
-        }
         return shared;
     }
 
@@ -147,6 +144,7 @@ public final class RedisTestCluster implements AutoCloseable
     }
 
     /** @return the {@code redis-cluster://} URI listing every node */
+    @Override
     public String uri()
     {
         return "redis-cluster://" + nodes.stream().map(n -> "127.0.0.1:" + n.port()).collect(Collectors.joining(","));
@@ -159,6 +157,7 @@ public final class RedisTestCluster implements AutoCloseable
     }
 
     /** @return a new cluster client for test assertions; close it when done */
+    @Override
     public UnifiedJedis newClient()
     {
         Set<HostAndPort> seeds = nodes.stream().map(n -> new HostAndPort("127.0.0.1", n.port()))
@@ -166,6 +165,7 @@ public final class RedisTestCluster implements AutoCloseable
         return RedisClusterClient.create(seeds);
     }
 
+    /** Stops every node. */
     @Override
     public synchronized void close()
     {

@@ -10,29 +10,45 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * Provides a real Redis for tests, never the shared one on 6379 unless {@code REDIS_URL} says so:
- * <ol>
- *   <li>{@code REDIS_URL} if set (shared; tests isolate themselves by key prefix and never flush it);</li>
- *   <li>else a {@code redis-server} from the PATH, started on a free port in a temporary directory;</li>
- *   <li>else the Linux binary shipped in {@code com.github.codemonstur:embedded-redis}.</li>
- * </ol>
- * (Docker is absent on the machines this project is built on; where it exists the first two still apply.)
- * {@link #shared()} is one server per test JVM; {@link #startPrivate()} gives a test its own server to
- * stop, restart or reconfigure; {@link #startSentinel} a sentinel. {@link RedisTestCluster} builds a Redis
- * Cluster of private servers.
+ * The one way tests, the demo and the benchmarks start Redis: a real {@code redis-server} process, never the
+ * shared one on 6379 unless {@code REDIS_URL} says so. The binary is the first {@code redis-server} on the
+ * PATH (or in {@code /usr/bin}, {@code /usr/local/bin}, {@code /usr/sbin}), else the Linux binary shipped in
+ * {@code com.github.codemonstur:embedded-redis}; each process runs on a free loopback port in a temporary
+ * directory of its own, without persistence. Every kind of test Redis is built on it:
+ * <ul>
+ *   <li>{@link #shared()}: one server per JVM, or {@code REDIS_URL} if set; tests isolate themselves on it
+ *   by key prefix ({@link #uniquePrefix()}) and never flush it;</li>
+ *   <li>{@link #startPrivate(String...)}: a server of the caller's own, to kill, pause, restart, flush or
+ *   read server-wide counters of; {@link PrivateRedis} gives one to a test class or to each test;</li>
+ *   <li>{@link #startSentinel}: a Redis Sentinel watching a private server;</li>
+ *   <li>{@link RedisTestCluster}: a Redis Cluster of private servers.</li>
+ * </ul>
+ * (Docker is absent on the machines this project is built on; {@code RedisContainerStoreTest} uses it where
+ * it exists.) A process still running when the JVM exits is killed by a shutdown hook, whatever the test did.
  */
-public final class RedisTestServer implements AutoCloseable
+public final class RedisTestServer implements TestRedis, AutoCloseable
 {
+    /** Servers started and not closed: the shutdown hook closes them, so no redis-server outlives the JVM. */
+    private static final Set<RedisTestServer> LIVE = ConcurrentHashMap.newKeySet();
     private static RedisTestServer shared;
+
+    static
+    {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(RedisTestServer::close), "redis-test-servers-stop"));
+    }
 
     private final String uri;
     private final Path dir;
@@ -57,7 +73,6 @@ public final class RedisTestServer implements AutoCloseable
         {
             String url = System.getenv("REDIS_URL");
             shared = url != null && !url.isBlank() ? new RedisTestServer(url, null, URI.create(url).getPort()) : startPrivate();
-            Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
         }
         return shared;
     }
@@ -88,9 +103,7 @@ public final class RedisTestServer implements AutoCloseable
         try
         {
             Path dir = Files.createTempDirectory("redis-test");
-            RedisTestServer server = new RedisTestServer("redis://127.0.0.1:" + port, dir, port, extraArgs);
-            server.start();
-            return server;
+            return new RedisTestServer("redis://127.0.0.1:" + port, dir, port, extraArgs).startOrClose();
         }
         catch (IOException e)
         {
@@ -125,8 +138,7 @@ public final class RedisTestServer implements AutoCloseable
             Files.write(config, lines);
             RedisTestServer sentinel = new RedisTestServer("redis://127.0.0.1:" + port, dir, port);
             sentinel.sentinelConfig = config;
-            sentinel.start();
-            return sentinel;
+            return sentinel.startOrClose();
         }
         catch (IOException e)
         {
@@ -143,11 +155,31 @@ public final class RedisTestServer implements AutoCloseable
         }
     }
 
-    /** Starts (or restarts) the process and waits until it answers. */
+    /** Starts the process the first time; if it does not come up, removes what it left and throws. */
+    private RedisTestServer startOrClose() throws IOException
+    {
+        try
+        {
+            start();
+            return this;
+        }
+        catch (IOException | RuntimeException e)
+        {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts (or restarts) the process and waits until it answers.
+     *
+     * @throws IOException if it cannot be started or does not answer within 20 s
+     */
     public synchronized void start() throws IOException
     {
         if (dir == null)
             throw new IllegalStateException("Cannot start an external Redis: " + uri);
+        LIVE.add(this);
         List<String> command;
         if (sentinelConfig != null)
             // A sentinel takes its settings from its (rewritable) config file, which must come first.
@@ -165,7 +197,11 @@ public final class RedisTestServer implements AutoCloseable
         awaitReady();
     }
 
-    /** Kills the process, as a crash or network loss would look to clients. */
+    /**
+     * Kills the process, as a crash or network loss would look to clients; {@link #start()} starts it again.
+     *
+     * @throws InterruptedException if interrupted while waiting for it to end
+     */
     public synchronized void kill() throws InterruptedException
     {
         if (process != null)
@@ -177,13 +213,23 @@ public final class RedisTestServer implements AutoCloseable
         }
     }
 
-    /** Stops the process with SIGSTOP: it keeps its connections and data but answers nothing, as a stalled Redis. */
+    /**
+     * Stops the process with SIGSTOP: it keeps its connections and data but answers nothing, as a stalled Redis.
+     *
+     * @throws IOException if the signal could not be sent
+     * @throws InterruptedException if interrupted meanwhile
+     */
     public synchronized void pause() throws IOException, InterruptedException
     {
         signal("-STOP");
     }
 
-    /** Lets a {@link #pause() paused} process run again with SIGCONT. */
+    /**
+     * Lets a {@link #pause() paused} process run again with SIGCONT.
+     *
+     * @throws IOException if the signal could not be sent
+     * @throws InterruptedException if interrupted meanwhile
+     */
     public synchronized void resume() throws IOException, InterruptedException
     {
         signal("-CONT");
@@ -198,9 +244,11 @@ public final class RedisTestServer implements AutoCloseable
             throw new IOException("kill " + signal + " " + process.pid() + " failed");
     }
 
+    /** Kills the process and removes its temporary directory (its log, a sentinel's config). */
     @Override
     public synchronized void close()
     {
+        LIVE.remove(this);
         try
         {
             kill();
@@ -209,17 +257,21 @@ public final class RedisTestServer implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
-        deleteDir();
+        deleteRecursively(dir);
     }
 
-    /** Removes the server's temporary directory (its log, a sentinel's config), once it is stopped. */
-    private void deleteDir()
+    /**
+     * Removes a temporary directory and everything in it, if it exists.
+     *
+     * @param dir the directory, or null
+     */
+    static void deleteRecursively(Path dir)
     {
         if (dir == null || !Files.exists(dir))
             return;
-        try (java.util.stream.Stream<Path> paths = Files.walk(dir))
+        try (Stream<Path> paths = Files.walk(dir))
         {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }
         catch (IOException e)
         {
@@ -228,6 +280,7 @@ public final class RedisTestServer implements AutoCloseable
     }
 
     /** @return the URI of this server, {@code redis://127.0.0.1:port} */
+    @Override
     public String uri()
     {
         return uri;
@@ -240,6 +293,7 @@ public final class RedisTestServer implements AutoCloseable
     }
 
     /** @return a new client for test assertions; close it when done */
+    @Override
     public UnifiedJedis newClient()
     {
         return RedisClient.create(URI.create(uri));
@@ -285,7 +339,24 @@ public final class RedisTestServer implements AutoCloseable
         throw new IOException("redis-server did not answer on port " + port, last);
     }
 
+    /**
+     * @return which {@code redis-server} this class starts, for messages (the demo prints it): its path, or
+     * that it is the one inside embedded-redis
+     */
+    public static String binaryDescription()
+    {
+        Path onPath = installedBinary();
+        return onPath != null ? onPath.toString() : "redis-server from com.github.codemonstur:embedded-redis (none on the PATH)";
+    }
+
     private static Path binary() throws IOException
+    {
+        Path installed = installedBinary();
+        return installed != null ? installed : embeddedBinary();
+    }
+
+    /** @return the first redis-server on the PATH or in the usual directories, or null */
+    private static Path installedBinary()
     {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(":"))
         {
@@ -299,7 +370,7 @@ public final class RedisTestServer implements AutoCloseable
             if (Files.isExecutable(candidate))
                 return candidate;
         }
-        return embeddedBinary();
+        return null;
     }
 
     private static synchronized Path embeddedBinary() throws IOException
