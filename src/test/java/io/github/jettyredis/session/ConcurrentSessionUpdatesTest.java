@@ -5,20 +5,18 @@ import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.PrivateRedis;
+import io.github.jettyredis.session.testing.TestExecutors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.session.SessionData;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,18 +47,8 @@ public class ConcurrentSessionUpdatesTest
         client.setMaxConnectionsPerDestination(64);
     });
 
-    @BeforeEach
-    public void hold()
-    {
-        JettyNode.HOLD = new JettyNode.Hold();
-    }
-
-    // Runs before the nodes stop: a request held by a test must not keep a node from stopping.
-    @AfterEach
-    public void release()
-    {
-        JettyNode.HOLD.release.countDown();
-    }
+    @RegisterExtension
+    final TestExecutors executors = new TestExecutors();
 
     private JettyNode node(String name, JettyNode.Cache cache) throws Exception
     {
@@ -91,7 +79,7 @@ public class ConcurrentSessionUpdatesTest
 
         // Each thread owns one attribute name and writes its request number into it, round robin over the
         // shared sessions; the last number it wrote to each session must be what Redis holds at the end.
-        ExecutorService threads = Executors.newFixedThreadPool(2 * THREADS_PER_NODE);
+        ExecutorService threads = executors.newPool(2 * THREADS_PER_NODE);
         List<Future<Map<String, Integer>>> lastWrites = new ArrayList<>();
         for (int n = 0; n < 2; n++)
         {
@@ -115,7 +103,6 @@ public class ConcurrentSessionUpdatesTest
         Map<String, Integer> expected = new HashMap<>();
         for (Future<Map<String, Integer>> writes : lastWrites)
             expected.putAll(writes.get(2, TimeUnit.MINUTES));
-        threads.shutdown();
 
         cluster.awaitIdle();
         int lost = 0;
@@ -160,7 +147,7 @@ public class ConcurrentSessionUpdatesTest
             pair[n] = cluster.start("node" + n, JettyNode.Cache.NULL, JettyNode::lockSessions);
         }
         String id = get(pair[0], null, "op=create");
-        ExecutorService pool = Executors.newFixedThreadPool(2 * threads);
+        ExecutorService pool = executors.newPool(2 * threads);
         List<Future<?>> done = new ArrayList<>();
         for (int t = 0; t < 2 * threads; t++)
         {
@@ -174,7 +161,6 @@ public class ConcurrentSessionUpdatesTest
         }
         for (Future<?> f : done)
             f.get(2, TimeUnit.MINUTES);
-        pool.shutdown();
         cluster.awaitIdle();
         Object counter = pair[0].store().load(id).getAttribute("counter");
         System.out.printf("locked counter: %d increments from %d threads on 2 nodes, counter = %s%n", 2 * threads * increments, 2 * threads, counter);
@@ -192,16 +178,15 @@ public class ConcurrentSessionUpdatesTest
 
         // A's request has the session in hand and is paused; B invalidates it; then A's request goes on,
         // changes an attribute and leaves, which saves the session.
-        ExecutorService thread = Executors.newSingleThreadExecutor();
+        ExecutorService thread = executors.newPool(1);
         Future<String> held = thread.submit(() -> get(a, id, "op=hold&name=late&value=write"));
-        assertTrue(JettyNode.HOLD.entered.await(10, TimeUnit.SECONDS));
+        assertTrue(a.hold().awaitEntered(Duration.ofSeconds(10)));
         assertEquals("ok", get(b, id, "op=invalidate"));
         assertFalse(cluster.redis().exists(key(id)));
-        JettyNode.HOLD.release.countDown();
+        a.hold().release();
         // A NullSessionCache request holds its own copy and writes to it; a DefaultSessionCache node has
         // dropped the session on B's broadcast, so the request finds it invalid, as after a local invalidate.
         assertEquals(cache == JettyNode.Cache.NULL ? "ok" : "invalidated", held.get(10, TimeUnit.SECONDS));
-        thread.shutdown();
 
         cluster.awaitIdle();
         assertFalse(cluster.redis().exists(key(id)), "the invalidated session was re-created, whole or partial");
@@ -220,14 +205,13 @@ public class ConcurrentSessionUpdatesTest
         node("nodeB", JettyNode.Cache.NULL);
         String id = get(a, null, "op=create&ttl=1");
 
-        ExecutorService thread = Executors.newSingleThreadExecutor();
+        ExecutorService thread = executors.newPool(1);
         Future<String> held = thread.submit(() -> get(a, id, "op=hold&name=late&value=write"));
-        assertTrue(JettyNode.HOLD.entered.await(10, TimeUnit.SECONDS));
+        assertTrue(a.hold().awaitEntered(Duration.ofSeconds(10)));
         // Redis still says the session expired a second after it was created: a scavenger deletes it.
         Await.until("a scavenger expired the session", Duration.ofSeconds(20), () -> !cluster.redis().exists(key(id)));
-        JettyNode.HOLD.release.countDown();
+        a.hold().release();
         assertEquals("ok", held.get(10, TimeUnit.SECONDS));
-        thread.shutdown();
 
         cluster.awaitIdle();
         assertFalse(cluster.redis().exists(key(id)), "the expired session was re-created, whole or partial");

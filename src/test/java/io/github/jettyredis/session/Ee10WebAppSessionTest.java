@@ -2,7 +2,6 @@ package io.github.jettyredis.session;
 
 import io.github.jettyredis.session.internal.SessionKeys;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -24,6 +23,7 @@ import org.eclipse.jetty.session.NullSessionCacheFactory;
 import org.eclipse.jetty.session.SessionCacheFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import redis.clients.jedis.UnifiedJedis;
@@ -44,6 +44,9 @@ public class Ee10WebAppSessionTest
     private WebAppContext webapp;
     private JettyNode.CompletionCounter completions;
     private HttpClient client;
+    /** The webapp's base directory, removed after each test. */
+    @TempDir
+    Path base;
 
     /** Counts visits in the session and echoes the session id: {@code id count}. */
     public static class CounterServlet extends HttpServlet
@@ -80,7 +83,6 @@ public class Ee10WebAppSessionTest
         server.addBean(sessions);
         server.addBean(cache);
 
-        Path base = Files.createTempDirectory("webapp");
         webapp = new WebAppContext();
         webapp.setContextPath("/app");
         webapp.setBaseResourceAsPath(base);

@@ -5,10 +5,11 @@ import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.PrivateRedis;
+import io.github.jettyredis.session.testing.TestExecutors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.eclipse.jetty.session.SessionIdManager;
@@ -30,36 +31,28 @@ public class ExpiryOwnershipTest
     @RegisterExtension
     final JettyNodes cluster = new JettyNodes(REDIS);
 
+    @RegisterExtension
+    final TestExecutors executors = new TestExecutors();
+
     @Test
     public void aNodeHoldingAnOldCopyNeverExpiresASessionAnotherNodeIsServing() throws Exception
     {
         JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
         JettyNode b = cluster.start("nodeB", JettyNode.Cache.DEFAULT);
-        JettyNode.HOLD = new JettyNode.Hold();
         String id = cluster.get(a.url("op=create&ttl=3"));
         cluster.awaitIdle();
         // The session is about to expire when B takes it: A's copy (and Redis) say it expires in 3 s.
         long expiry = a.store().load(id).getExpiry();
         Await.until("the session is close to its expiry", Duration.ofSeconds(5), () -> expiry - System.currentTimeMillis() < 1000);
-        CompletableFuture<String> onB = CompletableFuture.supplyAsync(() ->
-        {
-            try
-            {
-                return cluster.get(b.url("op=hold&name=k&value=v"));
-            }
-            catch (Exception e)
-            {
-                return e.toString();
-            }
-        });
-        assertTrue(JettyNode.HOLD.entered.await(10, TimeUnit.SECONDS));
+        Future<String> onB = executors.newPool(1).submit(() -> cluster.get(b.url("op=hold&name=k&value=v")));
+        assertTrue(b.hold().awaitEntered(Duration.ofSeconds(10)));
         // A's copy expires while B's request holds the session; A's scavenger runs several times meanwhile.
         Await.until("A's copy has expired", Duration.ofSeconds(5), () -> System.currentTimeMillis() > expiry);
         a.awaitScavenges(3);
         assertEquals(0, cluster.destroyedCount(id), "nobody expired the session B is serving");
         assertTrue(cluster.redis().exists(cluster.keys().session(id)));
 
-        JettyNode.HOLD.release.countDown();
+        b.hold().release();
         assertEquals("ok", onB.get(10, TimeUnit.SECONDS));
         cluster.awaitIdle();
         assertEquals("v", cluster.get(b.url("op=get&name=k")));
@@ -76,8 +69,7 @@ public class ExpiryOwnershipTest
         cluster.awaitIdle();
 
         Await.until("the session is destroyed", Duration.ofSeconds(20), () -> cluster.destroyedCount(id) > 0);
-        a.awaitScavenges(3);
-        b.awaitScavenges(3);
+        cluster.awaitScavenges(3);
         assertEquals(1, cluster.destroyedCount(id));
     }
 

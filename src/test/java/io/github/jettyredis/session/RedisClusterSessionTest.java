@@ -1,23 +1,21 @@
 package io.github.jettyredis.session;
 
-import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.internal.SessionScripts;
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.RedisTestCluster;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.StoreHarness;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.session.SessionData;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -36,6 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 public class RedisClusterSessionTest
 {
     private final String prefix = RedisTestServer.uniquePrefix();
+
+    @RegisterExtension
+    final JettyNodes cluster = new JettyNodes(RedisTestCluster.shared());
 
     @Test
     public void sessionsOfOneContextSpreadOverTheMastersAndEveryOperationWorks() throws Exception
@@ -94,40 +95,21 @@ public class RedisClusterSessionTest
     @Test
     public void invalidationOnOneNodeReachesTheOtherNodesMemoryAcrossRedisNodes() throws Exception
     {
-        Map<String, AtomicInteger> destroyed = JettyNode.newCounter();
-        HttpClient client = new HttpClient();
-        client.start();
-        try (JettyNode a = new JettyNode("nodeA", RedisTestCluster.shared().uri(), prefix, JettyNode.Cache.DEFAULT, destroyed).start();
-             JettyNode b = new JettyNode("nodeB", RedisTestCluster.shared().uri(), prefix, JettyNode.Cache.DEFAULT, destroyed).start();
-             UnifiedJedis redis = RedisTestCluster.shared().newClient())
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.DEFAULT);
+        // Several sessions, so that some keys (and so the masters whose delete script publishes) differ
+        // from the master that B's subscription happens to be connected to.
+        for (String colour : List.of("red", "green", "blue", "cyan", "grey"))
         {
-            // Several sessions, so that some keys (and so the masters whose delete script publishes) differ
-            // from the master that B's subscription happens to be connected to.
-            for (String colour : List.of("red", "green", "blue", "cyan", "grey"))
-            {
-                String id = client.GET(a.url("op=create")).getContentAsString();
-                client.GET(a.url("op=set&name=colour&value=" + colour));
-                assertEquals(colour, client.GET(b.url("op=get&name=colour")).getContentAsString(), "B holds the session in memory");
+            String id = cluster.get(a.url("op=create"));
+            cluster.get(a.url("op=set&name=colour&value=" + colour));
+            assertEquals(colour, cluster.get(b.url("op=get&name=colour")), "B holds the session in memory");
 
-                client.GET(a.url("op=invalidate"));
-                assertFalse(redis.exists(new SessionKeys(prefix, "_app", "0.0.0.0").session(id)));
-                Await.until("B drops session " + id + " from memory", Duration.ofSeconds(2), () ->
-                {
-                    try
-                    {
-                        return "none".equals(client.GET(b.url("op=get&name=colour")).getContentAsString());
-                    }
-                    catch (Exception e)
-                    {
-                        throw new IllegalStateException(e);
-                    }
-                });
-                assertEquals(1, destroyed.get(id).get(), "sessionDestroyed fires once, on the node that invalidated");
-            }
-        }
-        finally
-        {
-            client.stop();
+            cluster.get(a.url("op=invalidate"));
+            assertFalse(cluster.redis().exists(cluster.keys().session(id)));
+            Await.until("B drops session " + id + " from memory", Duration.ofSeconds(2),
+                () -> "none".equals(cluster.getUnchecked(b.url("op=get&name=colour"))));
+            assertEquals(1, cluster.destroyedCount(id), "sessionDestroyed fires once, on the node that invalidated");
         }
     }
 }

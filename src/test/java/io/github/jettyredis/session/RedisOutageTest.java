@@ -2,21 +2,25 @@ package io.github.jettyredis.session;
 
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
 import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.TestExecutors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -30,33 +34,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public class RedisOutageTest
 {
+    // A Redis per test: each test kills or pauses it, and one that fails half-way must not leave the next
+    // test a dead Redis.
+    @RegisterExtension
+    @Order(1)
+    final PrivateRedis redis = new PrivateRedis();
+
+    @RegisterExtension
+    @Order(2)
+    final JettyNodes cluster = new JettyNodes(redis);
+
+    @RegisterExtension
+    @Order(3)
+    final TestExecutors executors = new TestExecutors();
+
     private RedisTestServer redisServer;
     private JettyNode node;
     private HttpClient client;
-    private ExecutorService executor;
-
-    @AfterEach
-    public void stop() throws Exception
-    {
-        if (executor != null)
-            executor.shutdownNow();
-        if (client != null)
-            client.stop();
-        if (node != null)
-            node.close();
-        if (redisServer != null)
-            redisServer.close();
-    }
 
     private void startNode(JettyNode.Cache cache) throws Exception
     {
-        redisServer = RedisTestServer.startPrivate();
-        node = new JettyNode("node", redisServer.uri(), RedisTestServer.uniquePrefix(), cache, JettyNode.newCounter());
-        node.sessions().setConnectTimeoutMs(300);
-        node.sessions().setSocketTimeoutMs(300);
-        node.start();
-        client = new HttpClient();
-        client.start();
+        redisServer = redis.server();
+        node = cluster.start("node", cache, n ->
+        {
+            n.sessions().setConnectTimeoutMs(300);
+            n.sessions().setSocketTimeoutMs(300);
+        });
+        client = cluster.client();
     }
 
     private String get(String query) throws Exception
@@ -141,12 +145,12 @@ public class RedisOutageTest
     public void rightAfterARestartEveryUsersChangeIsKept() throws Exception
     {
         startNode(JettyNode.Cache.NULL);
-        executor = Executors.newFixedThreadPool(12);
+        ExecutorService executor = executors.newPool(12);
         List<Boolean> kept = new ArrayList<>();
         for (int round = 0; round < 3; round++)
         {
             // Concurrent traffic leaves the pool full of connections, which a restart breaks all at once.
-            runUsers(12, () ->
+            runUsers(executor, 12, () ->
             {
                 for (int i = 0; i < 10; i++)
                     get("op=create");
@@ -155,7 +159,7 @@ public class RedisOutageTest
             redisServer.kill();
             redisServer.start();
 
-            kept.addAll(runUsers(12, () ->
+            kept.addAll(runUsers(executor, 12, () ->
             {
                 HttpClient user = new HttpClient();
                 user.start();
@@ -175,7 +179,7 @@ public class RedisOutageTest
         assertEquals(36, kept.stream().filter(Boolean::booleanValue).count(), kept.toString());
     }
 
-    private List<Boolean> runUsers(int users, java.util.concurrent.Callable<Boolean> user) throws Exception
+    private List<Boolean> runUsers(ExecutorService executor, int users, Callable<Boolean> user) throws Exception
     {
         List<CompletableFuture<Boolean>> all = new ArrayList<>();
         for (int i = 0; i < users; i++)

@@ -24,6 +24,7 @@ import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.xml.XmlConfiguration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
@@ -40,6 +41,10 @@ public class ContextRoutingClientFactoryTest
 {
     @RegisterExtension
     static final PrivateRedis REDIS = new PrivateRedis();
+
+    /** Where the Jetty XML test writes its file, removed after it. */
+    @TempDir
+    Path dir;
 
     /** Creates a session holding {@code owner=<context path>}; replies with the session id. */
     public static class OwnerServlet extends HttpServlet
@@ -79,10 +84,10 @@ public class ContextRoutingClientFactoryTest
         server.setHandler(contexts);
         server.addBean(sessions);
         HttpClient client = new HttpClient();
-        server.start();
-        client.start();
         try (UnifiedJedis db1 = RedisClient.create(db(1)); UnifiedJedis db2 = RedisClient.create(db(2)); UnifiedJedis db0 = RedisClient.create(db(0)))
         {
+            server.start();
+            client.start();
             String one = client.GET("http://127.0.0.1:" + connector.getLocalPort() + "/one/").getContentAsString();
             String two = client.GET("http://127.0.0.1:" + connector.getLocalPort() + "/two/").getContentAsString();
             byte[] oneKey = new SessionKeys(prefix, "_one", "0.0.0.0").session(one);
@@ -135,7 +140,7 @@ public class ContextRoutingClientFactoryTest
               </Set>
             </Configure>
             """.formatted(db(1), db(2), key);
-        Path file = Files.createTempFile("sessions", ".xml");
+        Path file = dir.resolve("sessions.xml");
         Files.writeString(file, xml);
         assertRoutedToOwnDatabases(sessions ->
         {

@@ -13,7 +13,6 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.net.URLConnection;
 import java.net.URLStreamHandler;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,10 +24,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
+import io.github.jettyredis.session.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -188,16 +187,9 @@ class JavaSerializationTest
     @MethodSource("urlDnsFilters")
     void urlDnsChainIsRefusedBeforeTheHostIsLookedUp(String userPattern, String expected) throws Exception
     {
-        Process probe = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp", System.getProperty("java.class.path"),
-            UrlDnsProbe.class.getName(), userPattern)
-            .redirectErrorStream(true)
-            .start();
-        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertTrue(probe.waitFor(1, TimeUnit.MINUTES));
-        assertEquals(0, probe.exitValue(), output);
-        assertEquals(expected, output);
+        ChildJvm.Result probe = ChildJvm.run(Duration.ofMinutes(1), List.of(), UrlDnsProbe.class, userPattern);
+        assertEquals(0, probe.exitCode(), probe.output());
+        assertEquals(expected, probe.output());
     }
 
     @Test

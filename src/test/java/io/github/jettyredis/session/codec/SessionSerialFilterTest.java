@@ -8,8 +8,7 @@ import java.io.ObjectInputFilter;
 import java.io.ObjectInputFilter.FilterInfo;
 import java.io.ObjectInputFilter.Status;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -22,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import io.github.jettyredis.session.testing.ChildJvm;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -211,17 +211,10 @@ class SessionSerialFilterTest
     @MethodSource("jvmWideFilters")
     void jvmWideFilterStillApplies(String jvmWideFilter, String expected) throws Exception
     {
-        Process probe = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Djdk.serialFilter=" + jvmWideFilter,
-            "-cp", System.getProperty("java.class.path"),
-            JvmWideFilterProbe.class.getName())
-            .redirectErrorStream(true)
-            .start();
-        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertTrue(probe.waitFor(1, TimeUnit.MINUTES));
-        assertEquals(0, probe.exitValue(), output);
-        assertEquals(expected, output);
+        ChildJvm.Result probe = ChildJvm.run(Duration.ofMinutes(1), List.of("-Djdk.serialFilter=" + jvmWideFilter),
+            JvmWideFilterProbe.class);
+        assertEquals(0, probe.exitCode(), probe.output());
+        assertEquals(expected, probe.output());
     }
 
     private static final StubClasses STUBS = new StubClasses();

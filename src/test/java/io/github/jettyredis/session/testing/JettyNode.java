@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.jettyredis.session.RedisSessionDataStore;
@@ -23,6 +23,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionListener;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpStream;
@@ -55,9 +56,11 @@ import org.eclipse.jetty.session.SessionCacheFactory;
  *   <li>{@code ?op=big&name=X&kind=array|map|unserializable&n=N}: sets a list holding a byte[N], a map of N
  *   entries, or a value that cannot be serialized</li>
  *   <li>{@code ?op=incr&name=X}: increments the Integer attribute X, replies with the new value</li>
- *   <li>{@code ?op=hold&name=X&value=Y}: takes the session, waits for {@link #HOLD} to be released, then sets X</li>
+ *   <li>{@code ?op=hold&name=X&value=Y}: takes the session, waits until the node's {@link #hold()} is
+ *   released, then sets X</li>
  * </ul>
- * Every {@code sessionDestroyed} is counted per session id in the map given to the node.
+ * Every {@code sessionDestroyed} is counted per session id in the map given to the node. The webapp lives in
+ * a temporary directory that {@link #close()} removes, as it does when the node fails to start.
  */
 public final class JettyNode implements AutoCloseable
 {
@@ -84,22 +87,41 @@ public final class JettyNode implements AutoCloseable
         }
     }
 
-    /** Lets a test stop a request half-way ({@code op=hold}) to force an interleaving with another node. */
+    /**
+     * Lets a test stop a request half-way ({@code op=hold}) to force an interleaving with another node. Each
+     * node has one, released when the node closes, so that a test that fails while a request is held does
+     * not leave the request (and the node's stop) waiting.
+     */
     public static final class Hold
     {
-        /** Counted down when the held request has the session in hand. */
-        public final CountDownLatch entered = new CountDownLatch(1);
-        /** Count down to let the held request go on. */
-        public final CountDownLatch release = new CountDownLatch(1);
-    }
+        private final CountDownLatch entered = new CountDownLatch(1);
+        private final CountDownLatch release = new CountDownLatch(1);
 
-    /** The hold of the next {@code op=hold} request, on any node. */
-    public static volatile Hold HOLD = new Hold();
+        /**
+         * @param timeout how long to wait at most
+         * @return whether an {@code op=hold} request reached the hold, its session in hand, in time
+         * @throws InterruptedException if interrupted meanwhile
+         */
+        public boolean awaitEntered(Duration timeout) throws InterruptedException
+        {
+            return entered.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        /** Lets the held request go on; later {@code op=hold} requests then pass without waiting. */
+        public void release()
+        {
+            release.countDown();
+        }
+    }
 
     private final Server server = new Server();
     private final RedisSessionDataStoreFactory sessions = new RedisSessionDataStoreFactory();
     private final WebAppContext webapp = new WebAppContext();
-    private final AtomicInteger scavenges = new AtomicInteger();
+    private final Hold hold = new Hold();
+    /** Scavenge cycles begun and finished: together they tell whole cycles from one under way. */
+    private final AtomicInteger scavengesBegun = new AtomicInteger();
+    private final AtomicInteger scavengesFinished = new AtomicInteger();
+    private final Path base;
     private final CompletionCounter completions;
     private final ServerConnector connector = new ServerConnector(server);
     private final String redisUri;
@@ -111,7 +133,7 @@ public final class JettyNode implements AutoCloseable
      * @param prefix the key prefix all nodes share
      * @param cache which session cache
      * @param destroyed where to count {@code sessionDestroyed} per id (shared by the nodes of a test)
-     * @throws Exception if the webapp's directory cannot be made
+     * @throws Exception if the webapp's directory cannot be made or the scavenger not configured
      */
     public JettyNode(String name, String redisUri, String prefix, Cache cache, Map<String, AtomicInteger> destroyed) throws Exception
     {
@@ -125,8 +147,15 @@ public final class JettyNode implements AutoCloseable
             @Override
             public void scavenge()
             {
-                super.scavenge();
-                scavenges.incrementAndGet();
+                scavengesBegun.incrementAndGet();
+                try
+                {
+                    super.scavenge();
+                }
+                finally
+                {
+                    scavengesFinished.incrementAndGet();
+                }
             }
         };
         houseKeeper.setIntervalSec(1);
@@ -139,16 +168,24 @@ public final class JettyNode implements AutoCloseable
         server.addBean(sessions);
         server.addBean(cache.factory());
 
-        Path base = Files.createTempDirectory("webapp-" + name);
-        Path classes = Files.createDirectories(base.resolve("WEB-INF/classes"));
-        // Jetty's session test jar ships Foo as a resource, so only this webapp's loader can define it.
-        try (InputStream foo = JettyNode.class.getClassLoader().getResourceAsStream("Foo.clazz"))
+        base = Files.createTempDirectory("webapp-" + name);
+        try
         {
-            Files.copy(foo, classes.resolve("Foo.class"));
+            Path classes = Files.createDirectories(base.resolve("WEB-INF/classes"));
+            // Jetty's session test jar ships Foo as a resource, so only this webapp's loader can define it.
+            try (InputStream foo = JettyNode.class.getClassLoader().getResourceAsStream("Foo.clazz"))
+            {
+                Files.copy(foo, classes.resolve("Foo.class"));
+            }
+        }
+        catch (IOException | RuntimeException e)
+        {
+            TempDirectories.delete(base);
+            throw e;
         }
         webapp.setContextPath("/app");
         webapp.setBaseResourceAsPath(base);
-        webapp.addServlet(SessionServlet.class, "/s");
+        webapp.addServlet(new ServletHolder(new SessionServlet(hold)), "/s");
         webapp.addEventListener(new CountingListener(destroyed));
         completions = new CompletionCounter(webapp);
         server.setHandler(completions);
@@ -164,13 +201,58 @@ public final class JettyNode implements AutoCloseable
     }
 
     /**
-     * Waits until the node's scavenger has finished {@code cycles} more runs than it had when called: how a
+     * Waits until the node's scavenger has run {@code cycles} whole cycles that began after the call: how a
      * test sees that "nothing happens" (no expiry, no listener) without sleeping for a guessed time.
+     *
+     * @param cycles how many cycles
+     * @throws InterruptedException if interrupted meanwhile
+     * @throws AssertionError if the scavenger did not run them within 10 s each, plus 10 s
      */
     public void awaitScavenges(int cycles) throws InterruptedException
     {
-        int target = scavenges.get() + cycles;
-        Await.until(cycles + " scavenge cycles", Duration.ofSeconds(10L * cycles + 10), () -> scavenges.get() >= target);
+        ScavengeMark mark = markScavenges();
+        Await.until(cycles + " scavenge cycles", ScavengeMark.timeout(cycles), () -> mark.passed(cycles));
+    }
+
+    /** @return a mark of this moment in the node's scavenging, to ask later how many whole cycles ran since */
+    public ScavengeMark markScavenges()
+    {
+        return new ScavengeMark(this, scavengesBegun.get());
+    }
+
+    /**
+     * A moment in one node's scavenging. A cycle already under way at the mark is not counted: it may have
+     * looked at Redis before the moment that matters to the test.
+     */
+    public static final class ScavengeMark
+    {
+        private final JettyNode node;
+        private final int begun;
+
+        private ScavengeMark(JettyNode node, int begun)
+        {
+            this.node = node;
+            this.begun = begun;
+        }
+
+        /**
+         * @param cycles how many cycles
+         * @return whether the node's scavenger has run that many whole cycles that began after the mark
+         */
+        public boolean passed(int cycles)
+        {
+            // Cycles run one after another: every cycle begun before the mark finishes before a later one.
+            return node.scavengesFinished.get() >= begun + cycles;
+        }
+
+        /**
+         * @param cycles how many cycles
+         * @return how long to wait at most for that many cycles of a one-second scavenger on a busy machine
+         */
+        static Duration timeout(int cycles)
+        {
+            return Duration.ofSeconds(10L * cycles + 10);
+        }
     }
 
     /**
@@ -229,10 +311,28 @@ public final class JettyNode implements AutoCloseable
         return this;
     }
 
-    /** @return this node, started */
+    /**
+     * @return this node, started
+     * @throws Exception if it does not start; the node is then closed (its directory removed)
+     */
     public JettyNode start() throws Exception
     {
-        server.start();
+        try
+        {
+            server.start();
+        }
+        catch (Exception e)
+        {
+            try
+            {
+                close();
+            }
+            catch (Exception stopFailed)
+            {
+                e.addSuppressed(stopFailed);
+            }
+            throw e;
+        }
         return this;
     }
 
@@ -269,10 +369,28 @@ public final class JettyNode implements AutoCloseable
         return webapp;
     }
 
+    /** @return the hold that {@code op=hold} requests of this node wait on */
+    public Hold hold()
+    {
+        return hold;
+    }
+
+    /**
+     * Releases the hold (a held request must not keep the node from stopping), stops the server and removes
+     * the webapp's directory; closing again does nothing more.
+     */
     @Override
     public void close() throws Exception
     {
-        server.stop();
+        hold.release();
+        try
+        {
+            server.stop();
+        }
+        finally
+        {
+            TempDirectories.delete(base);
+        }
     }
 
     /** Counts {@code sessionDestroyed} per session id. */
@@ -295,6 +413,16 @@ public final class JettyNode implements AutoCloseable
     /** Drives sessions for the tests; see {@link JettyNode}. */
     public static class SessionServlet extends HttpServlet
     {
+        private final transient Hold hold;
+
+        /**
+         * @param hold what {@code op=hold} requests wait on
+         */
+        public SessionServlet(Hold hold)
+        {
+            this.hold = hold;
+        }
+
         @Override
         @SuppressWarnings("unchecked")
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
@@ -366,7 +494,6 @@ public final class JettyNode implements AutoCloseable
                 }
                 case "hold" ->
                 {
-                    Hold hold = HOLD;
                     hold.entered.countDown();
                     awaitRelease(hold);
                     try

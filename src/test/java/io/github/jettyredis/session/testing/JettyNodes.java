@@ -58,14 +58,33 @@ public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
         redis = redisServer.newClient();
     }
 
+    // Everything is closed even when something fails to close: the first failure is thrown, the others added to it.
     @Override
     public void afterEach(ExtensionContext context) throws Exception
     {
-        for (JettyNode node : nodes)
-            node.close();
+        List<AutoCloseable> all = new ArrayList<>(nodes);
         nodes.clear();
-        client.stop();
-        redis.close();
+        if (client != null)
+            all.add(client::stop);
+        if (redis != null)
+            all.add(redis);
+        Exception failure = null;
+        for (AutoCloseable closeable : all)
+        {
+            try
+            {
+                closeable.close();
+            }
+            catch (Exception e)
+            {
+                if (failure == null)
+                    failure = e;
+                else
+                    failure.addSuppressed(e);
+            }
+        }
+        if (failure != null)
+            throw failure;
     }
 
     /** @return the key prefix every node of the test shares */
@@ -118,25 +137,57 @@ public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
         return new SessionKeys(prefix, "_app", "0.0.0.0");
     }
 
-    /** Waits until every node of the test has finished every request it received, session saves included. */
+    /**
+     * Waits until every node of the test has finished every request it received, session saves included.
+     *
+     * @throws InterruptedException if interrupted meanwhile
+     */
     public void awaitIdle() throws InterruptedException
     {
         for (JettyNode node : nodes)
             node.awaitIdle();
     }
 
-    /** @return a started node of the test */
+    /**
+     * Waits until the scavenger of every running node of the test has run {@code cycles} whole cycles that
+     * began after the call (the nodes scavenge at the same time, so this takes as long as one node's
+     * cycles): how a test sees that "nothing happens" without sleeping for a guessed time.
+     *
+     * @param cycles how many cycles
+     * @throws InterruptedException if interrupted meanwhile
+     */
+    public void awaitScavenges(int cycles) throws InterruptedException
+    {
+        List<JettyNode.ScavengeMark> marks = nodes.stream().filter(node -> node.server().isRunning())
+            .map(JettyNode::markScavenges).toList();
+        Await.until(cycles + " scavenge cycles on each of " + marks.size() + " nodes", JettyNode.ScavengeMark.timeout(cycles),
+            () -> marks.stream().allMatch(mark -> mark.passed(cycles)));
+    }
+
+    /**
+     * @param name the node's worker name
+     * @param cache which session cache
+     * @return a started node of the test
+     * @throws Exception if it does not start
+     */
     public JettyNode start(String name, JettyNode.Cache cache) throws Exception
     {
         return start(name, cache, node -> {});
     }
 
-    /** @return a node of the test, configured before it starts */
+    /**
+     * @param name the node's worker name
+     * @param cache which session cache
+     * @param configure changes the node before it starts (its factory, handlers, webapp)
+     * @return a started node of the test, closed after the test
+     * @throws Exception if it does not start
+     */
     public JettyNode start(String name, JettyNode.Cache cache, Consumer<JettyNode> configure) throws Exception
     {
         JettyNode node = new JettyNode(name, redisServer.uri(), prefix, cache, destroyed);
+        // Listed before it starts, so that it is closed (its directory removed) whatever happens next.
+        nodes.add(node);
         configure.accept(node);
-        nodes.add(node.start());
-        return node;
+        return node.start();
     }
 }

@@ -10,13 +10,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
@@ -257,26 +255,7 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
-        deleteRecursively(dir);
-    }
-
-    /**
-     * Removes a temporary directory and everything in it, if it exists.
-     *
-     * @param dir the directory, or null
-     */
-    static void deleteRecursively(Path dir)
-    {
-        if (dir == null || !Files.exists(dir))
-            return;
-        try (Stream<Path> paths = Files.walk(dir))
-        {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
-        catch (IOException e)
-        {
-            // Leaving a temporary directory behind is not worth failing a test for.
-        }
+        TempDirectories.delete(dir);
     }
 
     /** @return the URI of this server, {@code redis://127.0.0.1:port} */

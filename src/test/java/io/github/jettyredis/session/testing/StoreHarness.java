@@ -31,7 +31,7 @@ public final class StoreHarness implements AutoCloseable
      * @param factory where the context's session handler gets its store
      * @param contextPath the context's path
      * @param cacheFactory the session cache, or null for Jetty's default
-     * @throws Exception if the server does not start
+     * @throws Exception if the server does not start (it is then stopped again)
      */
     public StoreHarness(RedisSessionDataStoreFactory factory, String contextPath, SessionCacheFactory cacheFactory) throws Exception
     {
@@ -41,7 +41,23 @@ public final class StoreHarness implements AutoCloseable
         server.addBean(factory);
         if (cacheFactory != null)
             server.addBean(cacheFactory);
-        server.start();
+        try
+        {
+            server.start();
+        }
+        catch (Exception e)
+        {
+            // Tests that expect the start to fail get no harness to close: stop what did start here.
+            try
+            {
+                server.stop();
+            }
+            catch (Exception stopFailed)
+            {
+                e.addSuppressed(stopFailed);
+            }
+            throw e;
+        }
     }
 
     /** @return the server, e.g. to look up its beans */
