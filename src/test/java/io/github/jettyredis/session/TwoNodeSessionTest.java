@@ -163,12 +163,18 @@ public class TwoNodeSessionTest
         JettyNode b = node("nodeB", cache);
         String id = cluster.get(a.url("op=create&ttl=2"));
         cluster.get(a.url("op=set&name=k&value=busy"));
-        // Six seconds of requests on B, one every 400 ms: three intervals, six scavenges on A.
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
-        while (System.nanoTime() < end)
+        // A user keeps using the session on B until both scavengers have run six whole cycles since: three
+        // of the session's intervals, in each of which A would expire a session that merely looked idle to it.
+        JettyNode.ScavengeMark onA = a.markScavenges();
+        JettyNode.ScavengeMark onB = b.markScavenges();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (!onA.passed(6) || !onB.passed(6))
         {
+            assertTrue(System.nanoTime() < deadline, "both scavengers ran six cycles within a minute");
             assertEquals("busy", cluster.get(b.url("op=get&name=k")));
-            TimeUnit.MILLISECONDS.sleep(400); // the request gap, shorter than the 2 s interval
+            // The user's pace, not a wait for a condition: a request every 400 ms keeps the session well
+            // within its 2 s interval without flooding the machine with requests.
+            TimeUnit.MILLISECONDS.sleep(400);
         }
         assertEquals(0, cluster.destroyedCount(id));
         assertTrue(cluster.redis().exists(cluster.keys().session(id)));
@@ -207,8 +213,8 @@ public class TwoNodeSessionTest
             ids.add(cluster.get((i % 2 == 0 ? a : b).url("op=create&ttl=1")));
         }
         Await.until("every session destroyed", Duration.ofSeconds(20), () -> ids.stream().allMatch(id -> cluster.destroyedCount(id) >= 1));
-        // Both scavengers keep running: watch three more of their cycles for a second firing.
-        TimeUnit.SECONDS.sleep(3);
+        // Both scavengers keep running: watch three more whole cycles of each for a second firing.
+        cluster.awaitScavenges(3);
         for (String id : ids)
             assertEquals(1, cluster.destroyedCount(id), "sessionDestroyed of " + id);
         assertEquals(0, cluster.redis().zcard(cluster.keys().expiryIndex()));
