@@ -27,11 +27,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The store on a real three-master Redis Cluster ({@link RedisTestCluster#shared()}), beyond Jetty's suite
- * ({@link RedisClusterJettySuiteTest}): the sessions of one context spread over every master, and a
+ * ({@link RedisClusterJettySuiteIT}): the sessions of one context spread over every master, and a
  * deletion on one Jetty node reaches the other's memory whichever masters the session's key (where the
  * delete script publishes) and the subscriber's connection are on: classic pub/sub spans the cluster.
  */
-public class RedisClusterSessionTest
+public class RedisClusterSessionIT
 {
     private final String prefix = RedisTestServer.uniquePrefix();
 

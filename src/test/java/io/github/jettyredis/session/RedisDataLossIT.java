@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * eviction) or cannot be reached for a while, under nodes that hold sessions in memory: a held session keeps
  * working and is written back whole; a session some node deleted stays deleted.
  */
-public class RedisDataLossTest
+public class RedisDataLossIT
 {
     @RegisterExtension
     static final PrivateRedis REDIS = new PrivateRedis();

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Who may expire a session, and when: never while it lives (another node may be serving it), exactly once
  * when it dies, whatever the nodes hold in memory and whatever else sits in the index.
  */
-public class ExpiryOwnershipTest
+public class ExpiryOwnershipIT
 {
     @RegisterExtension
     static final PrivateRedis REDIS = new PrivateRedis();

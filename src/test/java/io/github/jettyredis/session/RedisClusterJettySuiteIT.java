@@ -9,9 +9,9 @@ import redis.clients.jedis.UnifiedJedis;
  * that spanned slots would fail here with {@code CROSSSLOT}, and any script missing on a node would have
  * to be sent again.
  */
-public class RedisClusterJettySuiteTest extends RedisSessionDataStoreJettySuiteTest
+public class RedisClusterJettySuiteIT extends RedisSessionDataStoreJettySuiteTest
 {
-    public RedisClusterJettySuiteTest() throws Exception
+    public RedisClusterJettySuiteIT() throws Exception
     {
     }
 

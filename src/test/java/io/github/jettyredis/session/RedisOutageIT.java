@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Redis stalls, goes away and comes back under a running server: what a user gets meanwhile (README,
  * "When Redis fails"), and that the server recovers by itself, without a restart.
  */
-public class RedisOutageTest
+public class RedisOutageIT
 {
     // A Redis per test: each test kills or pauses it, and one that fails half-way must not leave the next
     // test a dead Redis.

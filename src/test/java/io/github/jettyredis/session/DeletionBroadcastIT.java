@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * How nodes that hold sessions in memory learn that another node deleted one (a logout, an expiry, a new
  * id): the listener's connection, and what happens when a deletion message does not arrive.
  */
-public class DeletionBroadcastTest
+public class DeletionBroadcastIT
 {
     private static final Pattern SUBSCRIBED = Pattern.compile(" sub=[1-9]");
 

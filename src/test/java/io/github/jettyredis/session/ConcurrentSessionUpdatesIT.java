@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Concurrent requests for the same sessions on two nodes: no update of a different attribute is lost, and
  * no save in flight resurrects a session that another node deleted (forced interleavings, not luck).
  */
-public class ConcurrentSessionUpdatesTest
+public class ConcurrentSessionUpdatesIT
 {
     private static final int THREADS_PER_NODE = 16;
     private static final int REQUESTS_PER_THREAD = 25;

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sentinel names, with the URI's password and database, and still do after the sentinel promotes a
  * replica because the master died.
  */
-public class RedisSentinelSessionTest
+public class RedisSentinelSessionIT
 {
     private static final String MASTER = "mymaster";
 

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * One attribute that cannot be read or written costs only itself: the user keeps the session, login
  * included, and no node wipes what another can read.
  */
-public class BadAttributeTest
+public class BadAttributeIT
 {
     @RegisterExtension
     static final PrivateRedis REDIS = new PrivateRedis();

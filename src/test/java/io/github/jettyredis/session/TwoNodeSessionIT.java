@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Two Jetty servers sharing one Redis, over real HTTP: the behaviours that let any node serve any request.
  * The Redis is this class's own, so its command statistics are ours alone.
  */
-public class TwoNodeSessionTest
+public class TwoNodeSessionIT
 {
     @RegisterExtension
     static final PrivateRedis REDIS = new PrivateRedis();
