@@ -1,8 +1,10 @@
 package io.github.jettyredis.session;
 
+import io.github.jettyredis.session.testing.DockerRequired;
 import io.github.jettyredis.session.testing.StoreHarness;
 import org.eclipse.jetty.session.SessionData;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
@@ -11,10 +13,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The store against the official Redis image, where a Docker engine exists (skipped elsewhere: the
- * build machines of this project have none, and every other test uses a spawned redis-server).
+ * The store against the official Redis image, where a Docker engine exists. Elsewhere (the build machines
+ * of this project have none, and every other test uses a spawned redis-server) it is skipped, and the
+ * console of the build says so: it runs in surefire's {@code docker} execution, whose test output goes to
+ * the console, and {@link DockerRequired} prints why.
  */
-@Testcontainers(disabledWithoutDocker = true)
+@ExtendWith(DockerRequired.class)
+@Testcontainers
 public class RedisContainerStoreTest
 {
     @Container
