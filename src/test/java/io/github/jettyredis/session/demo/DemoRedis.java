@@ -44,7 +44,8 @@ final class DemoRedis implements AutoCloseable
         }
         if (answers(LOCAL))
             return new DemoRedis(LOCAL, "the one answering on 127.0.0.1:6379", null);
-        RedisTestServer server = RedisTestServer.startPrivate();
+        // Stopped by the demo's shutdown hook after the nodes that use it, not by RedisTestServer's at once.
+        RedisTestServer server = RedisTestServer.startPrivate().stoppedByOwnerOnly();
         return new DemoRedis(server.uri(), "nothing answered on 127.0.0.1:6379, so the demo started its own " +
             RedisTestServer.binaryDescription() + " on a free port; it stops with the demo", server);
     }

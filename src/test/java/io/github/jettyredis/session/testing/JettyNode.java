@@ -97,6 +97,10 @@ public final class JettyNode implements AutoCloseable
         private final CountDownLatch entered = new CountDownLatch(1);
         private final CountDownLatch release = new CountDownLatch(1);
 
+        private Hold()
+        {
+        }
+
         /**
          * @param timeout how long to wait at most
          * @return whether an {@code op=hold} request reached the hold, its session in hand, in time
@@ -303,7 +307,11 @@ public final class JettyNode implements AutoCloseable
         }
     }
 
-    /** Serializes each session's requests across the cluster with a {@link SessionLockHandler}; call before start. */
+    /**
+     * Serializes each session's requests across the cluster with a {@link SessionLockHandler}; call before start.
+     *
+     * @return this node
+     */
     public JettyNode lockSessions()
     {
         RedisClientSettings settings = new RedisClientSettings(redisUri, null, null, 2000, 2000, 16, null, null);

@@ -35,7 +35,8 @@ import redis.clients.jedis.exceptions.JedisDataException;
  *   <li>{@link RedisTestCluster}: a Redis Cluster of private servers.</li>
  * </ul>
  * (Docker is absent on the machines this project is built on; {@code RedisContainerStoreTest} uses it where
- * it exists.) A process still running when the JVM exits is killed by a shutdown hook, whatever the test did.
+ * it exists.) A process still running when the JVM exits is killed by a shutdown hook, whatever the test did
+ * (unless its owner stops it: {@link #stoppedByOwnerOnly()}).
  */
 public final class RedisTestServer implements TestRedis, AutoCloseable
 {
@@ -55,6 +56,8 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
     /** The config file of a sentinel (which must be writable: the sentinel rewrites it), else null. */
     private Path sentinelConfig;
     private Process process;
+    /** Whether the shutdown hook leaves this server to its owner. */
+    private volatile boolean ownerStops;
 
     private RedisTestServer(String uri, Path dir, int port, String... extraArgs)
     {
@@ -177,7 +180,8 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
     {
         if (dir == null)
             throw new IllegalStateException("Cannot start an external Redis: " + uri);
-        LIVE.add(this);
+        if (!ownerStops)
+            LIVE.add(this);
         List<String> command;
         if (sentinelConfig != null)
             // A sentinel takes its settings from its (rewritable) config file, which must come first.
@@ -240,6 +244,19 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
         Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
         if (kill.waitFor() != 0)
             throw new IOException("kill " + signal + " " + process.pid() + " failed");
+    }
+
+    /**
+     * Leaves stopping this server to its owner, also when the JVM exits: for an owner whose own shutdown
+     * hook must stop what uses the server first (the demo stops its Jetty nodes, then its Redis).
+     *
+     * @return this server
+     */
+    public RedisTestServer stoppedByOwnerOnly()
+    {
+        ownerStops = true;
+        LIVE.remove(this);
+        return this;
     }
 
     /** Kills the process and removes its temporary directory (its log, a sentinel's config). */
