@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Jetty module of jetty-session-redis: the project's own jar, which the session-store-redis and
 # session-id-generator modules depend on. Not meant to be enabled by itself; tagged internal, so that
 # start.jar --list-modules leaves it out.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Jetty module of jetty-session-redis: session ids made by a SessionIdGenerator of yours.
 # Install: as for session-store-redis (see that module), then
 #   java -jar $JETTY_HOME/start.jar --add-modules=ext,session-id-generator

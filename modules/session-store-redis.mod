@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Jetty module of jetty-session-redis: keeps the sessions of every webapp of the server in Redis.
 # Install: copy the contents of the project's modules/ directory into ${jetty.base}/modules/ and those of its
 # config/ directory into ${jetty.base}/, then: java -jar $JETTY_HOME/start.jar --add-modules=session-store-redis

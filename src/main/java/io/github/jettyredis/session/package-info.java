@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * A Redis session store for Eclipse Jetty 12.1: the API.
  *

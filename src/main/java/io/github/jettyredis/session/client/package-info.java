@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * How the store gets its Redis client: {@link io.github.jettyredis.session.client.RedisClientFactory} (the
  * plug-in point), the default {@link io.github.jettyredis.session.client.PooledRedisClientFactory} (one pooled

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * How session attribute values become bytes: {@link io.github.jettyredis.session.codec.AttributeSerializer}
  * (the plug-in point), the default {@link io.github.jettyredis.session.codec.ProtobufAttributeSerializer}

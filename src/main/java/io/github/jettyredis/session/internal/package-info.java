@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * How the store keeps sessions in Redis and stays in step with it: the key layout, the Lua scripts, the
  * hash codec, the expiry index and claims, the deletion listener, Redis availability and retries, what the

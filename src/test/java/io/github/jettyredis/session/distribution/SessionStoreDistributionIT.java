@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.distribution;
 
 import java.io.IOException;
@@ -18,9 +19,9 @@ import java.util.function.LongSupplier;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
-import io.github.jettyredis.session.RedisTestServer;
 import io.github.jettyredis.session.demo.webapp.SessionDemoListener;
 import io.github.jettyredis.session.ids.HexIdGenerator;
+import io.github.jettyredis.session.testing.RedisTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

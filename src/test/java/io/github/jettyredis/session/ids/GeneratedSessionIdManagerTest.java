@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.ids;
 
 import java.io.IOException;
@@ -11,7 +12,7 @@ import java.util.function.Consumer;
 
 import io.github.jettyredis.session.RedisSessionDataStore;
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
-import io.github.jettyredis.session.RedisTestServer;
+import io.github.jettyredis.session.testing.RedisTestServer;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Test support shared by the tests, the demo launcher and the benchmarks: real Redis processes
  * ({@link io.github.jettyredis.session.testing.RedisTestServer}, the one way to start one, and what is built
