@@ -56,6 +56,18 @@ public class RedisDataLossIT
         return null;
     }
 
+    /** @return a node holding sessions in memory, whose Redis is behind {@link #proxy}, with short timeouts */
+    private JettyNode startBehindProxy(String name) throws Exception
+    {
+        proxy = new TcpProxy(REDIS.server().port());
+        return cluster.start(name, JettyNode.Cache.DEFAULT, node ->
+        {
+            node.sessions().setUri(proxy.uri());
+            node.sessions().setConnectTimeoutMs(300);
+            node.sessions().setSocketTimeoutMs(300);
+        });
+    }
+
     @Test
     public void aHeldSessionThatRedisLostIsWrittenBackWholeAtItsNextSave() throws Exception
     {
@@ -113,13 +125,7 @@ public class RedisDataLossIT
     @Test
     public void whileRedisCannotBeReachedAHeldSessionKeepsWorkingAndItsChangesReachRedisWhenItIsBack() throws Exception
     {
-        proxy = new TcpProxy(REDIS.server().port());
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node ->
-        {
-            node.sessions().setUri(proxy.uri());
-            node.sessions().setConnectTimeoutMs(300);
-            node.sessions().setSocketTimeoutMs(300);
-        });
+        JettyNode a = startBehindProxy("nodeA");
         String id = cluster.get(a.url("op=create"));
         cluster.get(a.url("op=set&name=user&value=alice"));
         cluster.awaitIdle();
@@ -140,13 +146,7 @@ public class RedisDataLossIT
     @Test
     public void aLogoutWhileRedisCannotBeReachedReachesRedisWhenItIsBack() throws Exception
     {
-        proxy = new TcpProxy(REDIS.server().port());
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node ->
-        {
-            node.sessions().setUri(proxy.uri());
-            node.sessions().setConnectTimeoutMs(300);
-            node.sessions().setSocketTimeoutMs(300);
-        });
+        JettyNode a = startBehindProxy("nodeA");
         JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
         String id = cluster.get(a.url("op=create"));
         cluster.get(a.url("op=set&name=user&value=alice"));
