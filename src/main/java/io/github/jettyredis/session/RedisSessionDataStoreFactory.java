@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
-import io.github.jettyredis.session.internal.RedisLinks;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -12,8 +11,9 @@ import io.github.jettyredis.session.client.RedisUri;
 import io.github.jettyredis.session.codec.AttributeSerializer;
 import io.github.jettyredis.session.codec.JavaSerialization;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
-import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.codec.SessionSerialFilter;
+import io.github.jettyredis.session.internal.RedisLinks;
+import io.github.jettyredis.session.internal.SessionHashCodec;
 import org.eclipse.jetty.session.AbstractSessionDataStoreFactory;
 import org.eclipse.jetty.session.SessionDataStore;
 import org.eclipse.jetty.session.SessionManager;

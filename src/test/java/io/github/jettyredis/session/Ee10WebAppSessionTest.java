@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
-import io.github.jettyredis.session.internal.SessionKeys;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
 
 import io.github.jettyredis.session.internal.SessionHashCodec;
+import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import jakarta.servlet.http.HttpServlet;

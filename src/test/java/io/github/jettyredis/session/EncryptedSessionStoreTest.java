@@ -12,12 +12,12 @@ import java.util.Random;
 import java.util.Set;
 
 import io.github.jettyredis.session.codec.AttributeSerializer;
-import io.github.jettyredis.session.testing.Bytes;
-import io.github.jettyredis.session.testing.RedisTestServer;
-import io.github.jettyredis.session.testing.StoreHarness;
 import io.github.jettyredis.session.codec.EncryptingAttributeSerializer;
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.StoredSessionData;
+import io.github.jettyredis.session.testing.Bytes;
+import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.StoreHarness;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.UnwriteableSessionDataException;
 import org.junit.jupiter.api.AfterEach;

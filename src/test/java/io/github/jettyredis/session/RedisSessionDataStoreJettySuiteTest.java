@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
-import io.github.jettyredis.session.internal.SessionKeys;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
 import io.github.jettyredis.session.internal.SessionHashCodec;
+import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import org.eclipse.jetty.session.AbstractSessionDataStoreTest;
 import org.eclipse.jetty.session.SessionData;

@@ -15,13 +15,13 @@ import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.BenchAccess;
 import io.github.jettyredis.session.RedisSessionDataStore;
-import io.github.jettyredis.session.testing.RedisTestServer;
-import io.github.jettyredis.session.testing.StoreHarness;
-import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
 import io.github.jettyredis.session.internal.SessionHashCodec;
+import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.StoreHarness;
 import org.eclipse.jetty.session.DefaultSessionCacheFactory;
 import org.eclipse.jetty.session.SessionData;
 import redis.clients.jedis.AbstractPipeline;

@@ -15,12 +15,12 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.github.jettyredis.session.BenchAccess;
 import io.github.jettyredis.session.RedisSessionDataStore;
-import io.github.jettyredis.session.testing.RedisTestServer;
-import io.github.jettyredis.session.testing.StoreHarness;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
 import io.github.jettyredis.session.internal.SessionHashCodec;
+import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.StoreHarness;
 import org.eclipse.jetty.session.SessionData;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;

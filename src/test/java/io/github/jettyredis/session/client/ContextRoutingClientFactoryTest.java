@@ -8,12 +8,12 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import io.github.jettyredis.session.RedisSessionDataStoreFactory;
+import io.github.jettyredis.session.codec.EncryptingAttributeSerializer;
+import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.PrivateRedis;
 import io.github.jettyredis.session.testing.RedisTestServer;
-import io.github.jettyredis.session.RedisSessionDataStoreFactory;
-import io.github.jettyredis.session.internal.SessionKeys;
-import io.github.jettyredis.session.codec.EncryptingAttributeSerializer;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -25,8 +25,8 @@ import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.xml.XmlConfiguration;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 

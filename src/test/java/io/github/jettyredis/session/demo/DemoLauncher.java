@@ -14,10 +14,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
-import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.distribution.BuildLayout;
 import io.github.jettyredis.session.distribution.JettyBase;
 import io.github.jettyredis.session.distribution.JettyProcess;
+import io.github.jettyredis.session.testing.RedisTestServer;
 
 /**
  * The two-node demo, run by {@code ./mvnw -Pdemo verify} after the build: makes {@code target/demo-base}

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.demo.webapp;
 
-import io.github.jettyredis.session.internal.SessionKeys;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -11,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.github.jettyredis.session.internal.SessionKeys;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
