@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
-import io.github.jettyredis.session.internal.SessionKeys;
-import io.github.jettyredis.session.internal.SessionScripts;
 import java.util.List;
 import java.util.Map;
 
 import io.github.jettyredis.session.internal.SessionDelta;
+import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.internal.SessionScripts;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
@@ -32,7 +32,7 @@ public final class BenchAccess
      */
     public static byte[][] writeArgs(SessionKeys keys, String id, byte[] metadata, long expiry, Map<byte[], byte[]> attributes, long ttlMs)
     {
-        return SessionScripts.writeArgs(keys, id, "update", new SessionDelta(false, metadata, expiry, attributes, List.of(), Map.of(), Map.of()), ttlMs);
+        return SessionScripts.writeArgs(keys, id, "update", new SessionDelta(false, metadata, expiry, attributes, List.of(), Map.of(), Map.of(), null), ttlMs);
     }
 
     /** Queues the store's write script, as {@code doStore} does. */

@@ -2,7 +2,9 @@
 package io.github.jettyredis.session;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -24,8 +26,8 @@ import io.github.jettyredis.session.internal.RedisLinks;
 import io.github.jettyredis.session.internal.SessionDelta;
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
-import io.github.jettyredis.session.internal.SessionScripts;
 import io.github.jettyredis.session.internal.SessionScripts.Write;
+import io.github.jettyredis.session.internal.SessionScripts;
 import io.github.jettyredis.session.internal.StoredSessionData;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
@@ -83,6 +85,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** Names this store instance in expiry claims and deletion messages; worker names are often the same on every node. */
     private final String claimant = UUID.randomUUID().toString();
     private final AtomicLong unreadableAttributes = new AtomicLong();
+    /** Numbers the content versions this store writes (with its claimant, unique across nodes). */
+    private final AtomicLong versions = new AtomicLong();
     private RedisLinks links = new RedisLinks();
     private boolean broadcastInvalidation = true;
     private SessionKeys keys;
@@ -334,12 +338,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         try
         {
+            delta = versioned(data, delta);
             Write result = write(id, data, delta, mode);
             if (result == Write.LOST)
             {
                 LOG.info("Session {} of {} was not in Redis, and no node deleted it (Redis lost it): writing it back whole",
                     id, keys.context());
-                delta = codec.encodeDelta(data, true);
+                delta = versioned(data, codec.encodeDelta(data, true));
                 result = write(id, data, delta, REPLACE);
             }
             switch (result)
@@ -363,6 +368,16 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             // Kept, with the session itself, until Redis answers again: see CatchUp.
             held.unsaved(id, data);
         }
+    }
+
+    /**
+     * @return the save with a new content version when it changes more than what every request changes (the
+     * access times, expiry and last node), so that nodes holding the session know to read it again
+     */
+    private SessionDelta versioned(SessionData data, SessionDelta delta)
+    {
+        boolean onlyAccess = !delta.changesAttributes() && data instanceof StoredSessionData stored && stored.isOnlyAccessSinceStored();
+        return onlyAccess ? delta : delta.withVersion(claimant.substring(0, 8) + Long.toHexString(versions.incrementAndGet()));
     }
 
     /** One round trip: the write script on the session's keys and the session's expiry index entry. */
@@ -391,6 +406,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             stored.setStoredAttributes(delta.storedAfter());
             stored.markMetadataStored();
+            if (delta.version() != null)
+                stored.setStoredVersion(delta.version());
         }
         held.saved(id);
     }
@@ -591,6 +608,65 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 index.remove(redis, id);
             return result;
         });
+    }
+
+    /** What Redis holds, compared with a copy of a session held in memory. */
+    enum Freshness
+    {
+        /** The same content (the copy took the access times another node may have saved since), or Redis cannot be asked. */
+        CURRENT,
+        /** Other content: the copy was replaced, in place, by what Redis holds now. */
+        REFRESHED,
+        /** No such session. */
+        GONE
+    }
+
+    /**
+     * Makes a copy of a session held in memory the one Redis holds: one small read tells whether Redis holds
+     * the same content version (then the copy takes the access times another node may have saved since);
+     * if not, the session is read again and the copy takes its content, in place, so that the session
+     * object the cache holds, and that requests share, stays the same. While Redis cannot be asked, the copy
+     * is used as it is (and Redis's state is logged once). The caller holds the session's lock.
+     *
+     * @param id the session id
+     * @param held the copy held in memory
+     * @return what Redis holds, compared with the copy
+     * @throws Exception if the session cannot be read again
+     */
+    Freshness refresh(String id, SessionData held) throws Exception
+    {
+        if (!(held instanceof StoredSessionData stored))
+            return Freshness.CURRENT;
+        if (stored.getStoredVersion() != null)
+        {
+            List<byte[]> fields;
+            try
+            {
+                fields = calls.run(redis -> redis.hmget(keys.session(id), SessionHashCodec.VERSION_FIELD, SessionHashCodec.METADATA_FIELD));
+            }
+            catch (JedisException e)
+            {
+                if (RedisAvailability.isUnreachable(e))
+                    return Freshness.CURRENT;
+                throw e;
+            }
+            byte[] version = fields.get(0);
+            SessionMetadata metadata = codec.decodeMetadataOrUnknown(fields.get(1));
+            if (version == null && metadata == null)
+                return Freshness.GONE;
+            if (version != null && stored.getStoredVersion().equals(new String(version, StandardCharsets.US_ASCII)) &&
+                metadata != null && metadata.getFormat() != 0)
+            {
+                stored.takeAccessFrom(metadata.getAccessed(), metadata.getLastAccessed(), metadata.getExpiry(),
+                    metadata.hasLastNode() ? metadata.getLastNode() : null);
+                return Freshness.CURRENT;
+            }
+        }
+        SessionData fresher = load(id);
+        if (fresher == null)
+            return Freshness.GONE;
+        stored.replaceWith((StoredSessionData)fresher);
+        return Freshness.REFRESHED;
     }
 
     @Override

@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
-import io.github.jettyredis.session.internal.SessionKeys;
-import io.github.jettyredis.session.testing.Await;
-import io.github.jettyredis.session.testing.JettyNode;
-import io.github.jettyredis.session.testing.JettyNodes;
-import io.github.jettyredis.session.testing.PrivateRedis;
-import io.github.jettyredis.session.testing.TestExecutors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,6 +10,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
+import io.github.jettyredis.session.testing.TestExecutors;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.session.SessionData;
 import org.junit.jupiter.api.Test;
@@ -184,6 +184,9 @@ public class ConcurrentSessionUpdatesIT
         assertTrue(a.hold().awaitEntered(Duration.ofSeconds(10)));
         assertEquals("ok", get(b, id, "op=invalidate"));
         assertFalse(cluster.redis().exists(key(id)));
+        if (cache.holdsSessions())
+            Await.until("A drops the session on B's broadcast", Duration.ofSeconds(10),
+                () -> !held(a, id));
         a.hold().release();
         // A NullSessionCache request holds its own copy and writes to it; a DefaultSessionCache node has
         // dropped the session on B's broadcast, so the request finds it invalid, as after a local invalidate.
@@ -192,6 +195,19 @@ public class ConcurrentSessionUpdatesIT
         cluster.awaitIdle();
         assertFalse(cluster.redis().exists(key(id)), "the invalidated session was re-created, whole or partial");
         assertEquals("none", get(b, id, "op=get&name=k"));
+    }
+
+    /** @return whether the node holds the session in memory */
+    private static boolean held(JettyNode node, String id)
+    {
+        try
+        {
+            return node.webapp().getSessionHandler().getSessionCache().contains(id);
+        }
+        catch (Exception e)
+        {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
-import io.github.jettyredis.session.testing.Await;
-import io.github.jettyredis.session.testing.JettyNode;
-import io.github.jettyredis.session.testing.JettyNodes;
-import io.github.jettyredis.session.testing.PrivateRedis;
-import io.github.jettyredis.session.testing.RedisTestServer;
-import io.github.jettyredis.session.testing.TestExecutors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +9,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
+import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.TestExecutors;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
@@ -90,7 +90,7 @@ public class RedisOutageIT
         {
             // A page that asks for a session, as a login page does.
             ContentResponse create = client.GET(node.url("op=create"));
-            if (cache == JettyNode.Cache.DEFAULT)
+            if (cache.holdsSessions())
             {
                 // The node holds the session: it is simply used.
                 assertEquals(HttpStatus.OK_200, create.getStatus());

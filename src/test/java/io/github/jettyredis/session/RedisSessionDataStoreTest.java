@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
-import io.github.jettyredis.session.internal.SessionKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.internal.SessionHashCodec;
+import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.StoreHarness;
 import org.eclipse.jetty.session.SessionData;
@@ -173,13 +173,13 @@ public class RedisSessionDataStoreTest
             for (int i = 0; i < 1_500; i++)
                 data.setAttribute("a" + i, i);
             store.store("many", data);
-            assertEquals(1_502, redis.hlen(store.getKeys().session("many")), "1,500 attributes, #meta and #expiry");
+            assertEquals(1_503, redis.hlen(store.getKeys().session("many")), "1,500 attributes, #meta, #expiry and #version");
 
             SessionData loaded = store.load("many");
             for (int i = 0; i < 1_200; i++)
                 loaded.setAttribute("a" + i, null);
             store.store("many", loaded);
-            assertEquals(302, redis.hlen(store.getKeys().session("many")));
+            assertEquals(303, redis.hlen(store.getKeys().session("many")));
             assertEquals(1_499, store.load("many").getAttribute("a1499"));
         }
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +18,27 @@ import java.util.Map;
  * @param deleted attribute fields to delete
  * @param storedAfter attribute name to what Redis holds for it, once the save succeeded
  * @param unwritable attribute name to why its value cannot be written: it is left as Redis holds it
+ * @param version the new version of the session's content, written in {@link SessionHashCodec#VERSION_FIELD}
+ * when the save changes more than access times; null when it does not
  */
 public record SessionDelta(boolean whole, byte[] metadata, long expiry, Map<byte[], byte[]> attributes, List<byte[]> deleted,
-                           Map<String, StoredAttribute> storedAfter, Map<String, String> unwritable)
+                           Map<String, StoredAttribute> storedAfter, Map<String, String> unwritable, String version)
 {
+    /**
+     * @param version a new version of the session's content
+     * @return this save, writing that version too
+     */
+    public SessionDelta withVersion(String version)
+    {
+        return new SessionDelta(whole, metadata, expiry, attributes, deleted, storedAfter, unwritable, version);
+    }
+
+    /** @return whether it changes the session's attributes, or writes it whole */
+    public boolean changesAttributes()
+    {
+        return whole || !attributes.isEmpty() || !deleted.isEmpty();
+    }
+
     /** @return true if no attribute is set or deleted: only the metadata is written */
     public boolean isMetadataOnly()
     {
@@ -33,6 +51,8 @@ public record SessionDelta(boolean whole, byte[] metadata, long expiry, Map<byte
         Map<byte[], byte[]> fields = new LinkedHashMap<>();
         fields.put(SessionHashCodec.METADATA_FIELD, metadata);
         fields.put(SessionHashCodec.EXPIRY_FIELD, SessionHashCodec.expiryValue(expiry));
+        if (version != null)
+            fields.put(SessionHashCodec.VERSION_FIELD, version.getBytes(StandardCharsets.US_ASCII));
         fields.putAll(attributes);
         return fields;
     }

@@ -39,6 +39,12 @@ public final class SessionHashCodec
     public static final byte[] METADATA_FIELD = "#meta".getBytes(StandardCharsets.UTF_8);
     /** The name of the hash field that holds the session's expiry (ms since the epoch, 0 for never) in decimal. */
     public static final byte[] EXPIRY_FIELD = "#expiry".getBytes(StandardCharsets.UTF_8);
+    /**
+     * The name of the hash field that holds the version of the session's content: a token, new with each save
+     * that changes more than access times, so that a node holding the session can tell with one small read
+     * whether its copy is still the one Redis holds.
+     */
+    public static final byte[] VERSION_FIELD = "#version".getBytes(StandardCharsets.UTF_8);
     /** The first character of the store's own fields. */
     public static final char RESERVED = '#';
 
@@ -138,7 +144,7 @@ public final class SessionHashCodec
                 if (!data.getKeys().contains(unreadable.getKey()))
                     set.put(attributeField(unreadable.getKey()), unreadable.getValue());
         }
-        return new SessionDelta(sendAll, encodeMetadata(data), data.getExpiry(), set, deleted, after, unwritable);
+        return new SessionDelta(sendAll, encodeMetadata(data), data.getExpiry(), set, deleted, after, unwritable, null);
     }
 
     /**
@@ -149,7 +155,7 @@ public final class SessionHashCodec
     {
         Map<String, StoredAttribute> stored = data instanceof StoredSessionData known && known.getStoredAttributes() != null
             ? known.getStoredAttributes() : Map.of();
-        return new SessionDelta(false, encodeMetadata(data), data.getExpiry(), Map.of(), List.of(), stored, Map.of());
+        return new SessionDelta(false, encodeMetadata(data), data.getExpiry(), Map.of(), List.of(), stored, Map.of(), null);
     }
 
     /**
@@ -242,10 +248,13 @@ public final class SessionHashCodec
         throws IOException
     {
         byte[] metadataBytes = null;
+        byte[] version = null;
         for (Map.Entry<byte[], byte[]> field : fields.entrySet())
         {
             if (Arrays.equals(field.getKey(), METADATA_FIELD))
                 metadataBytes = field.getValue();
+            else if (Arrays.equals(field.getKey(), VERSION_FIELD))
+                version = field.getValue();
         }
         if (metadataBytes == null)
             throw new IOException("Session hash has no '" + new String(METADATA_FIELD, StandardCharsets.UTF_8) + "' field");
@@ -282,6 +291,7 @@ public final class SessionHashCodec
         }
         data.setStoredAttributes(stored);
         data.setUnreadableAttributes(unreadable, unreadableReasons);
+        data.setStoredVersion(version == null ? null : new String(version, StandardCharsets.US_ASCII));
         data.markMetadataStored();
         // Loading is not a change: nothing needs writing back until the request changes something.
         data.clean();

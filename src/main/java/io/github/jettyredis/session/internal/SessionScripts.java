@@ -4,7 +4,6 @@ package io.github.jettyredis.session.internal;
 import java.util.List;
 import java.util.Map;
 
-
 import redis.clients.jedis.util.SafeEncoder;
 
 /**
@@ -186,7 +185,8 @@ public final class SessionScripts
      */
     public static byte[][] writeArgs(SessionKeys keys, String id, String mode, SessionDelta delta, long ttlMs)
     {
-        byte[][] args = new byte[2 + 3 + delta.deleted().size() + 4 + 2 * delta.attributes().size()][];
+        Map<byte[], byte[]> set = delta.set();
+        byte[][] args = new byte[2 + 3 + delta.deleted().size() + 2 * set.size()][];
         int i = 0;
         args[i++] = keys.session(id);
         args[i++] = keys.tombstone(id);
@@ -195,7 +195,7 @@ public final class SessionScripts
         args[i++] = SafeEncoder.encode(Integer.toString(delta.deleted().size()));
         for (byte[] field : delta.deleted())
             args[i++] = field;
-        for (Map.Entry<byte[], byte[]> field : delta.set().entrySet())
+        for (Map.Entry<byte[], byte[]> field : set.entrySet())
         {
             args[i++] = field.getKey();
             args[i++] = field.getValue();

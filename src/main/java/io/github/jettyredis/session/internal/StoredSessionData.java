@@ -22,6 +22,7 @@ public class StoredSessionData extends SessionData
     private transient Metadata storedMetadata;
     private transient Map<String, byte[]> unreadableAttributes = Map.of();
     private transient Map<String, String> unreadableReasons = Map.of();
+    private transient String storedVersion;
 
     /**
      * @see SessionData#SessionData(String, String, String, long, long, long, long)
@@ -100,6 +101,77 @@ public class StoredSessionData extends SessionData
             return false;
         long drift = getExpiry() - storedMetadata.expiry();
         return drift >= 0 && drift < toleranceMs && Metadata.of(this).withExpiry(storedMetadata.expiry()).equals(storedMetadata);
+    }
+
+    /**
+     * @return the version of the session's content (attributes, interval, creation) that Redis holds, as this
+     * node last read or wrote it; null if unknown
+     */
+    public String getStoredVersion()
+    {
+        return storedVersion;
+    }
+
+    /** @param version the version of the content Redis holds now, after a load or a save that changed it */
+    public void setStoredVersion(String version)
+    {
+        this.storedVersion = version;
+    }
+
+    /**
+     * @return true if, since Redis last got this session's metadata from or to this node, nothing changed
+     * but what serving a request changes: its access times, expiry, last node and when its cookie was last
+     * set (Jetty sets it again whenever the session moves to another node, whose name the cookie carries);
+     * so its content version stays
+     */
+    public boolean isOnlyAccessSinceStored()
+    {
+        return storedMetadata != null && storedMetadata.created() == getCreated() && storedMetadata.maxInactiveMs() == getMaxInactiveMs();
+    }
+
+    /**
+     * Takes the access times, expiry and last node another node saved, when they are later than this copy's:
+     * the content is the same (same version), only the other node served the session since.
+     *
+     * @param accessed the stored access time
+     * @param lastAccessed the stored previous access time
+     * @param expiry the stored expiry
+     * @param lastNode the stored last node
+     */
+    public void takeAccessFrom(long accessed, long lastAccessed, long expiry, String lastNode)
+    {
+        if (accessed <= getAccessed())
+            return;
+        setAccessed(accessed);
+        setLastAccessed(lastAccessed);
+        setExpiry(expiry);
+        setLastNode(lastNode);
+        markMetadataStored();
+    }
+
+    /**
+     * Becomes a copy of what Redis holds now, in place: the session object that holds this data (and the
+     * requests that will share it) stays the same, only its content is that of the fresher copy.
+     *
+     * @param fresher the session as just read from Redis
+     */
+    public void replaceWith(StoredSessionData fresher)
+    {
+        setAccessed(fresher.getAccessed());
+        setLastAccessed(fresher.getLastAccessed());
+        setCookieSet(fresher.getCookieSet());
+        setMaxInactiveMs(fresher.getMaxInactiveMs());
+        setExpiry(fresher.getExpiry());
+        setLastNode(fresher.getLastNode());
+        setLastSaved(fresher.getLastSaved());
+        clearAllAttributes();
+        putAllAttributes(fresher.getAllAttributes());
+        storedAttributes = fresher.storedAttributes;
+        unreadableAttributes = fresher.unreadableAttributes;
+        unreadableReasons = fresher.unreadableReasons;
+        storedVersion = fresher.storedVersion;
+        markMetadataStored();
+        clean();
     }
 
     /** The metadata a save compares, all but the last save time (which only Jetty's save period reads). */

@@ -61,9 +61,9 @@ class SessionStoreDistributionIT
     @CsvSource({
         // Jetty's own session ids.
         "ee10-deploy, session-cache-null, ",
-        // A hash cache that evicts when the last request leaves: the next request reads Redis again, so
-        // this node sees what the other one did. Ids from a SessionIdGenerator in lib/ext/.
-        "ee11-deploy, session-cache-hash, session-id-generator"
+        // The coherent cache: sessions held in memory, checked against Redis before each use, so that each
+        // node sees what the other one did. Ids from a SessionIdGenerator in lib/ext/.
+        "ee11-deploy, session-cache-redis, session-id-generator"
     })
     void twoNodesShareSessionsThroughRedis(String deployModule, String cacheModule, String idModule) throws Exception
     {
@@ -76,8 +76,6 @@ class SessionStoreDistributionIT
         List<String> properties = new ArrayList<>(List.of("jetty.http.host=127.0.0.1",
             "jetty.session.redis.uri=" + redis.uri(), "jetty.session.redis.prefix=" + prefix,
             "jetty.sessionScavengeInterval.seconds=1", "jetty.session.gracePeriod.seconds=1"));
-        if (cacheModule.equals("session-cache-hash"))
-            properties.add("jetty.session.evictionPolicy=0");
 
         // The demo webapp reads TTLs and counts destroyed sessions with its own Jedis: it needs the URI too.
         // The house keeper logs each scavenge at DEBUG: the test counts them to see that nothing more happens.
@@ -178,6 +176,17 @@ class SessionStoreDistributionIT
             assertTrue(log.contains("/demo,") && log.contains("a=AVAILABLE"), node.name() + " must have started the webapp:\n" + log);
             assertCleanLog(node.name(), log);
         }
+    }
+
+    /** The coherent cache's module takes Jetty's own cache settings, with the defaults of session-cache-hash. */
+    @Test
+    void theCoherentCacheModuleHasTheSettingsOfJettysCacheModule() throws IOException
+    {
+        List<String> jettys = ModuleFile.read(BuildLayout.jettyHome().resolve("modules/session-cache-hash.mod")).section("ini-template")
+            .stream().filter(line -> line.startsWith("#jetty.session.")).sorted().toList();
+        List<String> ours = ModuleFile.read(BuildLayout.projectDir().resolve("modules/session-cache-redis.mod")).section("ini-template")
+            .stream().filter(line -> line.startsWith("#jetty.session.")).sorted().toList();
+        assertEquals(jettys, ours);
     }
 
     @Test

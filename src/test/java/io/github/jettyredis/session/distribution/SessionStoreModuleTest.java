@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 
+import io.github.jettyredis.session.RedisSessionCacheFactory;
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import io.github.jettyredis.session.SessionIdLimitHandler;
 import io.github.jettyredis.session.StoreProperty;
@@ -61,6 +62,8 @@ class SessionStoreModuleTest
     private static final Path XML = BuildLayout.projectDir().resolve("config/etc/sessions/redis/session-store.xml");
     private static final Path ID_MODULE = BuildLayout.projectDir().resolve("modules/session-id-generator.mod");
     private static final Path ID_XML = BuildLayout.projectDir().resolve("config/etc/sessions/session-id-generator.xml");
+    private static final Path CACHE_MODULE = BuildLayout.projectDir().resolve("modules/session-cache-redis.mod");
+    private static final Path CACHE_XML = BuildLayout.projectDir().resolve("config/etc/sessions/session-cache-redis.xml");
     private static final Path LIB_MODULE = BuildLayout.projectDir().resolve("modules/jetty-session-redis.mod");
     /** The modules that fetch jars: together, they fetch every jar the build resolves, once. */
     private static final List<Path> JAR_MODULES = List.of(LIB_MODULE, MODULE);
@@ -260,6 +263,30 @@ class SessionStoreModuleTest
         assertDocumented(ModuleFile.read(MODULE), properties);
         assertFalse(ModuleFile.read(MODULE).section("ini-template").stream().anyMatch(line -> line.contains(ID_GENERATOR)),
             "the session-id-generator module's [ini-template] documents " + ID_GENERATOR);
+    }
+
+    /** The coherent cache is a session cache as Jetty's are, with the settings and defaults of session-cache-hash. */
+    @Test
+    void theCoherentCacheIsASessionCacheModuleWithJettysCacheSettings() throws Exception
+    {
+        ModuleFile module = ModuleFile.read(CACHE_MODULE);
+        assertEquals(List.of("session-cache"), module.section("provides"));
+        assertEquals(List.of("sessions", "session-store-redis"), module.entries("depend").stream().map(ModuleFile.Line::text).toList());
+        assertEquals(List.of("etc/sessions/session-cache-redis.xml"), module.section("xml"));
+        Map<String, String> properties = xmlProperties(CACHE_XML);
+        assertDocumented(module, properties);
+        // The same names and defaults as Jetty's own cache module (SessionStoreDistributionIT compares them with jetty-home's).
+        assertEquals(Set.of("jetty.session.evictionPolicy", "jetty.session.saveOnInactiveEviction", "jetty.session.saveOnCreate",
+            "jetty.session.removeUnloadableSessions", "jetty.session.flushOnResponseCommit", "jetty.session.invalidateOnShutdown"), properties.keySet());
+
+        Server server = new Server();
+        XmlConfiguration xml = new XmlConfiguration(ResourceFactory.of(server).newResource(CACHE_XML));
+        xml.getProperties().putAll(Map.of("jetty.session.evictionPolicy", "0", "jetty.session.flushOnResponseCommit", "false"));
+        xml.configure(server);
+        RedisSessionCacheFactory factory = server.getBean(RedisSessionCacheFactory.class);
+        assertEquals(0, factory.getEvictionPolicy());
+        assertFalse(factory.isFlushOnResponseCommit());
+        assertFailureNames("jetty.session.evictionPolicy must be a whole number, not 'never'", CACHE_XML, Map.of("jetty.session.evictionPolicy", "never"));
     }
 
     @Test

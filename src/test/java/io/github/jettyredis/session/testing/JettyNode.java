@@ -9,11 +9,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.github.jettyredis.session.RedisSessionCacheFactory;
 import io.github.jettyredis.session.RedisSessionDataStore;
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import io.github.jettyredis.session.SessionLockHandler;
@@ -31,13 +32,14 @@ import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.session.AbstractSessionCacheFactory;
 import org.eclipse.jetty.session.DefaultSessionCacheFactory;
 import org.eclipse.jetty.session.DefaultSessionIdManager;
 import org.eclipse.jetty.session.HouseKeeper;
 import org.eclipse.jetty.session.NullSessionCacheFactory;
 import org.eclipse.jetty.session.SessionCacheFactory;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * One node of a test cluster: an embedded Jetty with an ee10 webapp at {@code /app} whose sessions live in
@@ -71,20 +73,27 @@ public final class JettyNode implements AutoCloseable
         /** {@code NullSessionCache}: every request reads Redis. */
         NULL,
         /** {@code DefaultSessionCache}: sessions are held in memory too. */
-        DEFAULT;
+        DEFAULT,
+        /** {@code RedisSessionCache}: held in memory, checked against Redis before each use. */
+        REDIS;
 
         /** @return a factory of this cache, which removes sessions it cannot load */
         public SessionCacheFactory factory()
         {
-            if (this == NULL)
+            AbstractSessionCacheFactory factory = switch (this)
             {
-                NullSessionCacheFactory factory = new NullSessionCacheFactory();
-                factory.setRemoveUnloadableSessions(true);
-                return factory;
-            }
-            DefaultSessionCacheFactory factory = new DefaultSessionCacheFactory();
+                case NULL -> new NullSessionCacheFactory();
+                case DEFAULT -> new DefaultSessionCacheFactory();
+                case REDIS -> new RedisSessionCacheFactory();
+            };
             factory.setRemoveUnloadableSessions(true);
             return factory;
+        }
+
+        /** @return whether the cache keeps sessions in memory between requests */
+        public boolean holdsSessions()
+        {
+            return this != NULL;
         }
     }
 

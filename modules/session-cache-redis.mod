@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: Apache-2.0
+# Jetty module of jetty-session-redis: a session cache that keeps sessions in memory, as session-cache-hash
+# does, but checks Redis before each request uses a held session, so that every node of a cluster without
+# sticky sessions serves the latest session. Needs the Redis session store, which it enables.
+# Install as session-store-redis (README, "Install into a jetty-base"), then:
+#   java -jar $JETTY_HOME/start.jar --add-modules=session-cache-redis
+# It fetches nothing of its own (the jars come with session-store-redis and jetty-session-redis).
+
+[description]
+Session cache for the Redis session store (jetty-session-redis): sessions held in memory and checked
+against Redis (one small read) before each use, so that any node serves the latest session.
+
+[tags]
+session
+
+[provides]
+session-cache
+
+[depend]
+sessions
+session-store-redis
+
+[xml]
+etc/sessions/session-cache-redis.xml
+
+[ini-template]
+## The settings of Jetty's own session caches (session-cache-hash), with the same names and defaults.
+
+## When to drop a session from memory: -1 never, 0 when its last request leaves, N after N idle seconds.
+#jetty.session.evictionPolicy=-1
+
+## Whether to save a session before it is dropped from memory for being idle.
+#jetty.session.saveOnInactiveEviction=false
+
+## Whether to save a new session at once, rather than when its first request leaves.
+#jetty.session.saveOnCreate=false
+
+## Whether to delete from Redis a session whose metadata cannot be read.
+#jetty.session.removeUnloadableSessions=false
+
+## Whether to save a changed session when the response commits (so another node sees the change as soon as
+## the client has the response), and not only when the request leaves.
+#jetty.session.flushOnResponseCommit=true
+
+## Whether to invalidate the sessions in memory when the server stops.
+#jetty.session.invalidateOnShutdown=false

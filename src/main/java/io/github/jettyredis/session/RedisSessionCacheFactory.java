@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.jettyredis.session;
+
+import org.eclipse.jetty.session.AbstractSessionCacheFactory;
+import org.eclipse.jetty.session.SessionCache;
+import org.eclipse.jetty.session.SessionManager;
+
+/**
+ * Makes a {@link RedisSessionCache} for each context: sessions held in memory, checked against Redis before
+ * each use. Add it as a bean of the {@code Server} (the {@code session-cache-redis} module does so from Jetty
+ * XML), next to a {@link RedisSessionDataStoreFactory}; it has the settings of Jetty's
+ * {@code DefaultSessionCacheFactory} (eviction, save on create, flush on response commit, ...).
+ */
+public class RedisSessionCacheFactory extends AbstractSessionCacheFactory
+{
+    @Override
+    public SessionCache newSessionCache(SessionManager manager)
+    {
+        return new RedisSessionCache(manager);
+    }
+}

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.jettyredis.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
+import org.eclipse.jetty.http.HttpHeader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The coherent cache ({@code session-cache-redis}) on two nodes behind a load balancer without affinity:
+ * every request sees what the previous one did, on whichever node it ran, although both nodes keep
+ * sessions in memory. The nodes hear no deletion broadcasts here, so what they see is the check alone.
+ */
+public class CoherentCacheIT
+{
+    @RegisterExtension
+    static final PrivateRedis REDIS = new PrivateRedis();
+
+    @RegisterExtension
+    final JettyNodes cluster = new JettyNodes(REDIS);
+
+    private JettyNode node(String name, JettyNode.Cache cache) throws Exception
+    {
+        return cluster.start(name, cache, node -> node.sessions().setBroadcastInvalidation(false));
+    }
+
+    /** @return the counter each of 8 requests, alternating nodes, saw after incrementing it */
+    private List<String> alternatingIncrements(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode a = node("nodeA", cache);
+        JettyNode b = node("nodeB", cache);
+        cluster.get(a.url("op=create"));
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i < 8; i++)
+        {
+            seen.add(cluster.get((i % 2 == 0 ? a : b).url("op=incr&name=n")));
+            cluster.awaitIdle();
+        }
+        return seen;
+    }
+
+    @Test
+    public void everyRequestSeesThePreviousOnesChangeWhicheverNodeServesIt() throws Exception
+    {
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), alternatingIncrements(JettyNode.Cache.REDIS));
+    }
+
+    /** The same requests with Jetty's DefaultSessionCache: each node goes on from its own copy. */
+    @Test
+    public void withoutTheCheckANodeServesItsOwnOldCopy() throws Exception
+    {
+        assertNotEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), alternatingIncrements(JettyNode.Cache.DEFAULT));
+    }
+
+    @Test
+    public void anInvalidationOnOneNodeIsSeenByTheOtherAtItsNextRequest() throws Exception
+    {
+        JettyNode a = node("nodeA", JettyNode.Cache.REDIS);
+        JettyNode b = node("nodeB", JettyNode.Cache.REDIS);
+        String id = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=alice"));
+        assertEquals("alice", cluster.get(b.url("op=get&name=user")));
+        cluster.awaitIdle();
+
+        assertEquals("ok", cluster.get(a.url("op=invalidate")));
+        cluster.awaitIdle();
+        assertEquals("none", cluster.get(b.url("op=get&name=user")));
+        assertEquals(1, cluster.destroyedCount(id));
+    }
+
+    @Test
+    public void anExpiryIsSeenByTheOtherNodeAtItsNextRequest() throws Exception
+    {
+        JettyNode a = node("nodeA", JettyNode.Cache.REDIS);
+        JettyNode b = node("nodeB", JettyNode.Cache.REDIS);
+        String id = cluster.get(a.url("op=create&ttl=1"));
+        assertEquals("ok", cluster.get(b.url("op=touch")));
+        cluster.awaitIdle();
+
+        Await.until("the session is expired", Duration.ofSeconds(20), () -> cluster.destroyedCount(id) == 1);
+        assertEquals("none", cluster.get(b.url("op=get&name=user")));
+        cluster.awaitScavenges(2);
+        assertEquals(1, cluster.destroyedCount(id), "sessionDestroyed fired once");
+    }
+
+    @Test
+    public void aNewIntervalSetOnOneNodeIsSeenByTheOther() throws Exception
+    {
+        JettyNode a = node("nodeA", JettyNode.Cache.REDIS);
+        JettyNode b = node("nodeB", JettyNode.Cache.REDIS);
+        cluster.get(a.url("op=create&ttl=600"));
+        assertEquals("600", cluster.get(b.url("op=interval")));
+        cluster.awaitIdle();
+
+        assertEquals("ok", cluster.get(a.url("op=ttl&n=42")));
+        cluster.awaitIdle();
+        assertEquals("42", cluster.get(b.url("op=interval")));
+    }
+
+    @Test
+    public void aNewIdGivenOnOneNodeIsServedByTheOtherAndTheOldIsGone() throws Exception
+    {
+        JettyNode a = node("nodeA", JettyNode.Cache.REDIS);
+        JettyNode b = node("nodeB", JettyNode.Cache.REDIS);
+        String oldId = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=alice"));
+        assertEquals("alice", cluster.get(b.url("op=get&name=user")));
+        cluster.awaitIdle();
+
+        String newId = cluster.get(a.url("op=renew"));
+        cluster.awaitIdle();
+        assertNotEquals(oldId, newId);
+        assertEquals(newId, cluster.get(b.url("op=id")));
+        assertEquals("alice", cluster.get(b.url("op=get&name=user")));
+        // A client that still sends the old id finds no session on the node that held it.
+        cluster.client().getHttpCookieStore().clear();
+        String old = cluster.client().newRequest(b.url("op=get&name=user"))
+            .headers(headers -> headers.put(HttpHeader.COOKIE, "JSESSIONID=" + oldId + ".nodeA")).send().getContentAsString();
+        assertEquals("none", old);
+    }
+
+    @Test
+    public void aSessionChangedInRedisByAnotherNodeIsReadAgain() throws Exception
+    {
+        JettyNode a = node("nodeA", JettyNode.Cache.REDIS);
+        JettyNode b = node("nodeB", JettyNode.Cache.REDIS);
+        cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=cart&value=1-item"));
+        assertEquals("1-item", cluster.get(b.url("op=get&name=cart")));
+        cluster.awaitIdle();
+        RedisSessionCache bCache = (RedisSessionCache)b.webapp().getSessionHandler().getSessionCache();
+        long reloadedBefore = bCache.getRefreshes();
+
+        cluster.get(a.url("op=set&name=cart&value=2-items"));
+        cluster.awaitIdle();
+        assertEquals("2-items", cluster.get(b.url("op=get&name=cart")));
+        assertTrue(bCache.getRefreshes() > reloadedBefore, "B read the session again");
+
+        // A request that only reads keeps the content version: B's copy stays in use.
+        long currentBefore = bCache.getCurrentHits();
+        cluster.get(a.url("op=touch"));
+        cluster.awaitIdle();
+        assertEquals("2-items", cluster.get(b.url("op=get&name=cart")));
+        assertEquals(currentBefore + 1, bCache.getCurrentHits(), "a touch elsewhere does not make B read the session again");
+    }
+
+    @Test
+    public void theCacheRefusesToStartWithoutTheRedisStore() throws Exception
+    {
+        JettyNode a = new JettyNode("alone", REDIS.uri(), cluster.prefix(), JettyNode.Cache.REDIS, JettyNode.newCounter());
+        try (a)
+        {
+            a.server().removeBean(a.sessions());
+            a.server().addBean(new org.eclipse.jetty.session.NullSessionDataStoreFactory());
+            a.start();
+            assertFalse(a.webapp().isAvailable(), "the webapp must not start with the coherent cache on another store");
+        }
+    }
+}
