@@ -94,6 +94,34 @@ public class RedisClusterSessionIT
     }
 
     @Test
+    public void expiredSessionsOnEveryMasterAreClaimedSlotBySlot() throws Exception
+    {
+        RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
+        factory.setUri(RedisTestCluster.shared().uri());
+        factory.setPrefix(prefix);
+        try (StoreHarness harness = new StoreHarness(factory, "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            long now = System.currentTimeMillis();
+            Set<String> expired = new HashSet<>();
+            // A claim script touches the keys of one hash slot only: the sessions' slots are all different,
+            // and a script mixing them would fail with CROSSSLOT.
+            for (int i = 0; i < 300; i++)
+            {
+                String id = "old" + i;
+                SessionData data = store.newSessionData(id, now, now, now, 1_000);
+                data.setExpiry(i % 3 == 0 ? now + TimeUnit.MINUTES.toMillis(30) : now - 10_000);
+                store.store(id, data);
+                if (i % 3 != 0)
+                    expired.add(id);
+            }
+            // No grace period: what the index finds expired is due at once.
+            store.setGracePeriodSec(0);
+            assertEquals(expired, store.getExpired(Set.of()));
+        }
+    }
+
+    @Test
     public void invalidationOnOneNodeReachesTheOtherNodesMemoryAcrossRedisNodes() throws Exception
     {
         JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);

@@ -2,10 +2,13 @@
 package io.github.jettyredis.session;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import io.github.jettyredis.session.internal.ExpiryClaims;
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.RedisTestServer;
@@ -239,9 +242,43 @@ public class RedisSessionDataStoreTest
             foreign.setExpiry(now - 10_000);
             other.store().store("foreign", foreign);
 
-            assertEquals(java.util.Set.of("old"), store.doGetExpired(now));
-            assertEquals(java.util.Set.of("old"), store.doCheckExpired(java.util.Set.of("old", "young", "forever"), now));
-            assertEquals(java.util.Set.of("gone"), store.doCheckExpired(java.util.Set.of("gone"), now));
+            assertEquals(Set.of("old"), store.doGetExpired(now));
+            assertEquals(Set.of("old"), store.doCheckExpired(Set.of("old", "young", "forever"), now));
+            assertEquals(Set.of("gone"), store.doCheckExpired(Set.of("gone"), now));
+        }
+    }
+
+    @Test
+    public void manyExpiredSessionsAreClaimedInBatchesAndOneForeignKeyAmongThemCostsOnlyItself() throws Exception
+    {
+        try (StoreHarness app = new StoreHarness(factory(prefix), "/app"))
+        {
+            RedisSessionDataStore store = app.store();
+            long now = System.currentTimeMillis();
+            Set<String> expired = new HashSet<>();
+            // More than two claim batches, with sessions still alive and a foreign key in between.
+            for (int i = 0; i < 2 * ExpiryClaims.CLAIM_BATCH + 50; i++)
+            {
+                String id = "s" + i;
+                SessionData data = newSession(store, id, 1_000);
+                if (i % 10 != 7)
+                {
+                    data.setExpiry(now - 10_000);
+                    expired.add(id);
+                }
+                store.store(id, data);
+                if (i == 250)
+                {
+                    redis.set(store.getKeys().session("foreign"), SessionKeys.bytes("x"));
+                    redis.zadd(store.getKeys().expiryIndex(), 1, SessionKeys.bytes("foreign"));
+                }
+            }
+
+            // No grace period: what the index finds expired is due at once.
+            store.setGracePeriodSec(0);
+            assertEquals(expired, store.getExpired(Set.of()));
+            assertTrue(redis.exists(store.getKeys().session("foreign")), "not ours to touch");
+            assertNull(redis.zscore(store.getKeys().expiryIndex(), SessionKeys.bytes("foreign")), "taken out of the index");
         }
     }
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.internal;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,8 +16,10 @@ import io.github.jettyredis.session.codec.proto.SessionMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * Decides, with Redis, which node expires which session, so that a session is expired by exactly one
@@ -30,6 +34,8 @@ public final class ExpiryClaims
     private static final Logger LOG = LoggerFactory.getLogger(ExpiryClaims.class);
     /** How long a node's claim to expire a session stops others; after that (the node died) it is taken over. */
     public static final long CLAIM_HOLD_MS = TimeUnit.SECONDS.toMillis(60);
+    /** The most sessions one claim script handles: large enough to spare thousands of calls, small enough to keep Redis responsive. */
+    public static final int CLAIM_BATCH = 200;
 
     private final SessionKeys keys;
     private final RedisCalls calls;
@@ -122,7 +128,9 @@ public final class ExpiryClaims
     }
 
     /**
-     * Claims each due session in Redis; one bad entry (a key that is no session hash) costs only itself.
+     * Claims each due session in Redis, in batches of at most {@value #CLAIM_BATCH} sessions per script call
+     * (of one hash slot each on Redis Cluster), all pipelined; one bad entry (a key that is no session hash)
+     * costs only itself.
      *
      * @param due session id to the latest expiry that counts as expired for it
      * @param now now
@@ -134,28 +142,33 @@ public final class ExpiryClaims
         Outcome outcome = new Outcome(new HashSet<>(), new HashSet<>(), new HashMap<>(), new HashSet<>());
         if (due.isEmpty())
             return outcome;
-        Map<String, byte[][]> args = new LinkedHashMap<>();
-        due.forEach((id, expiredBy) -> args.put(id, SessionScripts.claimArgs(keys, id, claimant, now, CLAIM_HOLD_MS, expiredBy, tombstoneMs)));
+        List<Map<String, Long>> batches = batches(due);
         Map<String, Object> replies = calls.run(redis ->
         {
-            Map<String, Response<Object>> queued = new LinkedHashMap<>();
+            List<byte[][]> args = new ArrayList<>();
+            List<Response<Object>> queued = new ArrayList<>();
             try (AbstractPipeline pipeline = redis.pipelined())
             {
-                args.forEach((id, call) -> queued.put(id, SessionScripts.CLAIM_EXPIRY.queue(pipeline, call)));
+                for (Map<String, Long> batch : batches)
+                {
+                    byte[][] call = SessionScripts.claimArgs(keys, batch, claimant, now, CLAIM_HOLD_MS, tombstoneMs);
+                    args.add(call);
+                    queued.add(SessionScripts.CLAIM_EXPIRY.queue(pipeline, 2 * batch.size(), call));
+                }
                 pipeline.sync();
             }
             Map<String, Object> results = new LinkedHashMap<>();
-            queued.forEach((id, reply) -> results.put(id, replyOrError(() -> SessionScripts.CLAIM_EXPIRY.result(reply, redis, args.get(id)))));
+            for (int b = 0; b < batches.size(); b++)
+            {
+                List<?> perSession = (List<?>)SessionScripts.CLAIM_EXPIRY.result(queued.get(b), redis, 2 * batches.get(b).size(), args.get(b));
+                int i = 0;
+                for (String id : batches.get(b).keySet())
+                    results.put(id, perSession.get(i++));
+            }
             return results;
         });
         replies.forEach((id, reply) ->
         {
-            if (reply instanceof JedisDataException error)
-            {
-                logNotASession(id, error);
-                outcome.notSessions().add(id);
-                return;
-            }
             switch (SessionScripts.claim(reply))
             {
                 case CLAIMED, CLAIMED_LOST ->
@@ -165,6 +178,12 @@ public final class ExpiryClaims
                 }
                 case GONE -> outcome.gone().add(id);
                 case ALIVE -> outcome.alive().put(id, SessionScripts.aliveExpiry(reply));
+                case NOT_A_SESSION ->
+                {
+                    LOG.warn("The key of session {} of {} holds something else than a session: left alone, and taken out of the expiry index",
+                        id, keys.context());
+                    outcome.notSessions().add(id);
+                }
                 case HELD_ELSEWHERE ->
                 {
                     // The node that claimed it expires it.
@@ -172,6 +191,27 @@ public final class ExpiryClaims
             }
         });
         return outcome;
+    }
+
+    /**
+     * Splits the due sessions into batches of one script call each: of one hash slot each on Redis Cluster
+     * (a script must not touch keys of several), of any sessions on a single Redis.
+     */
+    private List<Map<String, Long>> batches(Map<String, Long> due)
+    {
+        boolean cluster = calls.client() instanceof RedisClusterClient;
+        Map<Integer, List<Map<String, Long>>> bySlot = new HashMap<>();
+        for (Map.Entry<String, Long> session : due.entrySet())
+        {
+            int slot = cluster ? JedisClusterCRC16.getSlot(keys.session(session.getKey())) : 0;
+            List<Map<String, Long>> slotBatches = bySlot.computeIfAbsent(slot, s -> new ArrayList<>());
+            if (slotBatches.isEmpty() || slotBatches.get(slotBatches.size() - 1).size() == CLAIM_BATCH)
+                slotBatches.add(new LinkedHashMap<>());
+            slotBatches.get(slotBatches.size() - 1).put(session.getKey(), session.getValue());
+        }
+        List<Map<String, Long>> batches = new ArrayList<>();
+        bySlot.values().forEach(batches::addAll);
+        return batches;
     }
 
     /**

@@ -24,7 +24,8 @@ public final class LuaScript
     private final int keys;
 
     /**
-     * @param keys how many of a call's first arguments are keys
+     * @param keys how many of a call's first arguments are keys; -1 for scripts whose calls say it (see the
+     * methods that take a key count)
      * @param source the script
      */
     public LuaScript(int keys, String source)
@@ -80,6 +81,38 @@ public final class LuaScript
         catch (JedisNoScriptException e)
         {
             return redis.eval(source, keys, keysAndArgs);
+        }
+    }
+
+    /**
+     * Queues a call of a script whose number of keys varies from call to call.
+     *
+     * @param pipeline where to queue it
+     * @param keyCount how many of the first arguments are keys
+     * @param keysAndArgs the keys, then the arguments
+     * @return the reply
+     */
+    public Response<Object> queue(AbstractPipeline pipeline, int keyCount, byte[][] keysAndArgs)
+    {
+        return pipeline.evalsha(sha1, keyCount, keysAndArgs);
+    }
+
+    /**
+     * @param reply a reply of {@link #queue(AbstractPipeline, int, byte[][])}, after the pipeline was synced
+     * @param redis the client, to run the call again with the source if Redis lacked the script
+     * @param keyCount how many of the first arguments are keys
+     * @param keysAndArgs the same keys and arguments
+     * @return what the script returned
+     */
+    public Object result(Response<Object> reply, UnifiedJedis redis, int keyCount, byte[][] keysAndArgs)
+    {
+        try
+        {
+            return reply.get();
+        }
+        catch (JedisNoScriptException e)
+        {
+            return redis.eval(source, keyCount, keysAndArgs);
         }
     }
 

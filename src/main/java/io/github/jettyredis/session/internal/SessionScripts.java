@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +19,8 @@ public final class SessionScripts
 {
     /** The hash field where a node records that it is expiring the session. */
     public static final String EXPIRY_CLAIM_FIELD = SessionHashCodec.RESERVED + "claim";
+    /** The hash field of the session's expiry, which the scripts read (see {@link SessionHashCodec#EXPIRY_FIELD}). */
+    private static final String EXPIRY_FIELD = new String(SessionHashCodec.EXPIRY_FIELD, StandardCharsets.US_ASCII);
 
     /**
      * Writes a session, then sets its TTL (or none). Modes:
@@ -93,37 +96,54 @@ public final class SessionScripts
         """);
 
     /**
-     * Claims an expired session for one node, so that only that node expires it and fires its listeners.
-     * The stored expiry is checked again here: a session used again since the caller looked is left alone.
-     * A claim older than the hold time (its node died mid-way) can be taken over. A session that is gone
-     * without a tombstone (Redis lost it) is claimed by writing the tombstone, so that one node holding a
-     * copy expires it with its listeners. KEYS[1] hash, KEYS[2] tombstone; ARGV[1] claimant; ARGV[2] now
-     * ms; ARGV[3] hold ms; ARGV[4] the latest expiry that counts as expired; ARGV[5] tombstone TTL ms.
-     * Replies {@link Claim}: {code} or, for a session still alive, {code, stored expiry}.
+     * Claims expired sessions for one node, so that only that node expires each and fires its listeners: a
+     * batch of sessions per call, whose keys must share a hash slot on Redis Cluster (the caller groups
+     * them), so that claiming thousands costs a few calls rather than thousands. For each session: the
+     * stored expiry is checked again, so a session used again since the caller looked is left alone; a claim
+     * older than the hold time (its node died mid-way) can be taken over; a session that is gone without a
+     * tombstone (Redis lost it) is claimed by writing the tombstone, so that one node holding a copy expires
+     * it with its listeners; a key that holds something else than a session hash is reported, not touched.
+     * KEYS: hash, tombstone, for each session; ARGV[1] claimant; ARGV[2] now ms; ARGV[3] hold ms; ARGV[4]
+     * tombstone TTL ms; ARGV[4 + n] the latest expiry that counts as expired for the n-th session.
+     * Replies one {@link Claim} per session, in order: {code} or, for a session still alive, {code, stored expiry}.
      */
-    public static final LuaScript CLAIM_EXPIRY = new LuaScript(2, """
-        if redis.call('EXISTS', KEYS[1]) == 0 then
-          local tombstone = redis.call('GET', KEYS[2])
-          if tombstone and tombstone ~= ARGV[1] then
-            return {-1}
+    public static final LuaScript CLAIM_EXPIRY = new LuaScript(-1, """
+        local results = {}
+        for i = 1, #KEYS, 2 do
+          local hash, tombstone, n = KEYS[i], KEYS[i + 1], (i + 1) / 2
+          local result
+          if redis.call('EXISTS', hash) == 0 then
+            local claimedBy = redis.call('GET', tombstone)
+            if claimedBy and claimedBy ~= ARGV[1] then
+              result = {-1}
+            else
+              redis.call('SET', tombstone, ARGV[1], 'PX', ARGV[4])
+              result = {2}
+            end
+          elseif redis.call('TYPE', hash).ok ~= 'hash' then
+            result = {-3}
+          else
+            local expiry = tonumber(redis.call('HGET', hash, '%s'))
+            if expiry and (expiry <= 0 or expiry > tonumber(ARGV[4 + n])) then
+              result = {-2, expiry}
+            else
+              local claim = redis.call('HGET', hash, '%s')
+              local claimant, at
+              if claim then
+                claimant, at = string.match(claim, '^(.*)@(%%d+)$')
+              end
+              if claimant and claimant ~= ARGV[1] and tonumber(at) + tonumber(ARGV[3]) > tonumber(ARGV[2]) then
+                result = {0}
+              else
+                redis.call('HSET', hash, '%s', ARGV[1] .. '@' .. ARGV[2])
+                result = {1}
+              end
+            end
           end
-          redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[5])
-          return {2}
+          results[n] = result
         end
-        local expiry = tonumber(redis.call('HGET', KEYS[1], '#expiry'))
-        if expiry and (expiry <= 0 or expiry > tonumber(ARGV[4])) then
-          return {-2, expiry}
-        end
-        local claim = redis.call('HGET', KEYS[1], '%s')
-        if claim then
-          local claimant, at = string.match(claim, '^(.*)@(%%d+)$')
-          if claimant ~= ARGV[1] and at and tonumber(at) + tonumber(ARGV[3]) > tonumber(ARGV[2]) then
-            return {0}
-          end
-        end
-        redis.call('HSET', KEYS[1], '%s', ARGV[1] .. '@' .. ARGV[2])
-        return {1}
-        """.formatted(EXPIRY_CLAIM_FIELD, EXPIRY_CLAIM_FIELD));
+        return results
+        """.formatted(EXPIRY_FIELD, EXPIRY_CLAIM_FIELD, EXPIRY_CLAIM_FIELD));
 
     /** What a {@link #WRITE} did. */
     public enum Write
@@ -155,7 +175,9 @@ public final class SessionScripts
         /** Deleted by a node: nothing to fire, nothing to delete. */
         GONE,
         /** Used again since it was found: not expired. */
-        ALIVE;
+        ALIVE,
+        /** The key holds something other than a session hash: left alone. */
+        NOT_A_SESSION;
 
         static Claim of(long code)
         {
@@ -166,6 +188,7 @@ public final class SessionScripts
                 case 0 -> HELD_ELSEWHERE;
                 case -1 -> GONE;
                 case -2 -> ALIVE;
+                case -3 -> NOT_A_SESSION;
                 default -> throw new IllegalArgumentException("Unknown claim reply " + code);
             };
         }
@@ -219,14 +242,35 @@ public final class SessionScripts
             number(tombstoneFallbackMs), number(tombstoneLeastMs), expiredBy > 0 ? number(expiredBy) : new byte[0]};
     }
 
-    public static byte[][] claimArgs(SessionKeys keys, String id, String claimant, long now, long holdMs, long expiredBy, long tombstoneMs)
+    /**
+     * @param keys the context's keys
+     * @param due the sessions to claim, to the latest expiry that counts as expired for each, in call order
+     * @param claimant who claims
+     * @param now now
+     * @param holdMs how long a claim stops others
+     * @param tombstoneMs how long the tombstone of a session Redis lost lives, once claimed
+     * @return the arguments of one {@link #CLAIM_EXPIRY}: the keys first, {@code 2 * due.size()} of them
+     */
+    public static byte[][] claimArgs(SessionKeys keys, Map<String, Long> due, String claimant, long now, long holdMs, long tombstoneMs)
     {
-        return new byte[][]{keys.session(id), keys.tombstone(id), SafeEncoder.encode(claimant), number(now), number(holdMs),
-            number(expiredBy), number(tombstoneMs)};
+        byte[][] args = new byte[3 * due.size() + 4][];
+        int key = 0;
+        int arg = 2 * due.size();
+        args[arg++] = SafeEncoder.encode(claimant);
+        args[arg++] = number(now);
+        args[arg++] = number(holdMs);
+        args[arg++] = number(tombstoneMs);
+        for (Map.Entry<String, Long> session : due.entrySet())
+        {
+            args[key++] = keys.session(session.getKey());
+            args[key++] = keys.tombstone(session.getKey());
+            args[arg++] = number(session.getValue());
+        }
+        return args;
     }
 
     /**
-     * @param reply a {@link #CLAIM_EXPIRY} reply
+     * @param reply one session's part of a {@link #CLAIM_EXPIRY} reply
      * @return the stored expiry of a session found {@link Claim#ALIVE}
      */
     public static long aliveExpiry(Object reply)
@@ -234,6 +278,10 @@ public final class SessionScripts
         return (Long)((List<?>)reply).get(1);
     }
 
+    /**
+     * @param reply one session's part of a {@link #CLAIM_EXPIRY} reply
+     * @return what the claim found
+     */
     public static Claim claim(Object reply)
     {
         return Claim.of((Long)((List<?>)reply).get(0));
