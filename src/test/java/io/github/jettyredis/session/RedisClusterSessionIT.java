@@ -39,13 +39,18 @@ public class RedisClusterSessionIT
     @RegisterExtension
     final JettyNodes cluster = new JettyNodes(RedisTestCluster.shared());
 
-    @Test
-    public void sessionsOfOneContextSpreadOverTheMastersAndEveryOperationWorks() throws Exception
+    private RedisSessionDataStoreFactory clusterFactory()
     {
         RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
         factory.setUri(RedisTestCluster.shared().uri());
         factory.setPrefix(prefix);
-        try (StoreHarness harness = new StoreHarness(factory, "/app"))
+        return factory;
+    }
+
+    @Test
+    public void sessionsOfOneContextSpreadOverTheMastersAndEveryOperationWorks() throws Exception
+    {
+        try (StoreHarness harness = new StoreHarness(clusterFactory(), "/app"))
         {
             RedisSessionDataStore store = harness.store();
             long now = System.currentTimeMillis();
@@ -96,10 +101,7 @@ public class RedisClusterSessionIT
     @Test
     public void expiredSessionsOnEveryMasterAreClaimedSlotBySlot() throws Exception
     {
-        RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
-        factory.setUri(RedisTestCluster.shared().uri());
-        factory.setPrefix(prefix);
-        try (StoreHarness harness = new StoreHarness(factory, "/app"))
+        try (StoreHarness harness = new StoreHarness(clusterFactory(), "/app"))
         {
             RedisSessionDataStore store = harness.store();
             long now = System.currentTimeMillis();
