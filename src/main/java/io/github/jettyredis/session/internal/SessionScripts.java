@@ -109,38 +109,39 @@ public final class SessionScripts
      */
     public static final LuaScript CLAIM_EXPIRY = new LuaScript(-1, """
         local results = {}
+        local stamp = ARGV[1] .. '@' .. ARGV[2]
         for i = 1, #KEYS, 2 do
-          local hash, tombstone, n = KEYS[i], KEYS[i + 1], (i + 1) / 2
-          local result
-          if redis.call('EXISTS', hash) == 0 then
-            local claimedBy = redis.call('GET', tombstone)
+          local n = (i + 1) / 2
+          -- One read per session: a key that is no hash fails it (WRONGTYPE), a missing one reads as no fields.
+          local readable, fields = pcall(redis.call, 'HMGET', KEYS[i], '%s', '%s')
+          local expiry, claim = nil, nil
+          if readable then
+            expiry, claim = tonumber(fields[1]), fields[2]
+          end
+          if not readable then
+            results[n] = {-3}
+          elseif not expiry and not claim and redis.call('EXISTS', KEYS[i]) == 0 then
+            local claimedBy = redis.call('GET', KEYS[i + 1])
             if claimedBy and claimedBy ~= ARGV[1] then
-              result = {-1}
+              results[n] = {-1}
             else
-              redis.call('SET', tombstone, ARGV[1], 'PX', ARGV[4])
-              result = {2}
+              redis.call('SET', KEYS[i + 1], ARGV[1], 'PX', ARGV[4])
+              results[n] = {2}
             end
-          elseif redis.call('TYPE', hash).ok ~= 'hash' then
-            result = {-3}
+          elseif expiry and (expiry <= 0 or expiry > tonumber(ARGV[4 + n])) then
+            results[n] = {-2, expiry}
           else
-            local expiry = tonumber(redis.call('HGET', hash, '%s'))
-            if expiry and (expiry <= 0 or expiry > tonumber(ARGV[4 + n])) then
-              result = {-2, expiry}
+            local claimant, at
+            if claim then
+              claimant, at = string.match(claim, '^(.*)@(%%d+)$')
+            end
+            if claimant and claimant ~= ARGV[1] and tonumber(at) + tonumber(ARGV[3]) > tonumber(ARGV[2]) then
+              results[n] = {0}
             else
-              local claim = redis.call('HGET', hash, '%s')
-              local claimant, at
-              if claim then
-                claimant, at = string.match(claim, '^(.*)@(%%d+)$')
-              end
-              if claimant and claimant ~= ARGV[1] and tonumber(at) + tonumber(ARGV[3]) > tonumber(ARGV[2]) then
-                result = {0}
-              else
-                redis.call('HSET', hash, '%s', ARGV[1] .. '@' .. ARGV[2])
-                result = {1}
-              end
+              redis.call('HSET', KEYS[i], '%s', stamp)
+              results[n] = {1}
             end
           end
-          results[n] = result
         end
         return results
         """.formatted(EXPIRY_FIELD, EXPIRY_CLAIM_FIELD, EXPIRY_CLAIM_FIELD));
