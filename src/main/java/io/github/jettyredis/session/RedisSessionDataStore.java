@@ -380,24 +380,50 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return onlyAccess ? delta : delta.withVersion(claimant.substring(0, 8) + Long.toHexString(versions.incrementAndGet()));
     }
 
-    /** One round trip: the write script on the session's keys and the session's expiry index entry. */
+    /**
+     * One round trip: the write script on the session's keys and, when the expiry moved far enough from it,
+     * the session's expiry index entry.
+     */
     private Write write(String id, SessionData data, SessionDelta delta, String mode)
     {
-        byte[][] args = SessionScripts.writeArgs(keys, id, mode, delta, ttlMs(data.getExpiry(), System.currentTimeMillis()));
-        return calls.run(redis ->
+        SessionDelta save = needsIndexEntry(data, delta) ? delta.withIndexEntry() : delta;
+        byte[][] args = SessionScripts.writeArgs(keys, id, mode, save, ttlMs(data.getExpiry(), System.currentTimeMillis()));
+        Write result = calls.run(redis ->
         {
             Response<Object> written;
             try (AbstractPipeline pipeline = redis.pipelined())
             {
                 written = SessionScripts.WRITE.queue(pipeline, args);
-                index.queueUpdate(pipeline, id, data.getExpiry());
+                if (save.indexed() != null)
+                    index.queueUpdate(pipeline, id, save.indexed());
                 pipeline.sync();
             }
-            Write result = Write.of(SessionScripts.WRITE.result(written, redis, args));
-            if (result == Write.DELETED)
+            Write outcome = Write.of(SessionScripts.WRITE.result(written, redis, args));
+            if (outcome == Write.DELETED)
                 index.remove(redis, id);
-            return result;
+            return outcome;
         });
+        if (result == Write.WRITTEN && save.indexed() != null && data instanceof StoredSessionData stored)
+            stored.setIndexedExpiry(save.indexed());
+        return result;
+    }
+
+    /** Whole writes always set the entry (the hash they replace may be another's); others when it lags too far. */
+    private boolean needsIndexEntry(SessionData data, SessionDelta delta)
+    {
+        long indexed = data instanceof StoredSessionData stored ? stored.getIndexedExpiry() : StoredSessionData.UNKNOWN_INDEX_ENTRY;
+        return delta.whole() || ExpiryIndex.needsUpdate(indexed, data.getExpiry(), indexLagToleranceMs(data));
+    }
+
+    /**
+     * @return how far a session's expiry index entry may lag its expiry: a tenth of its max-inactive
+     * interval, so that a session in use moves it about ten times per interval rather than at every
+     * request, and under half the grace period, so that the index search ({@link #doGetExpired}, which looks
+     * a grace period back) never finds a session in use
+     */
+    long indexLagToleranceMs(SessionData data)
+    {
+        return Math.max(0, Math.min(data.getMaxInactiveMs() / 10, TimeUnit.SECONDS.toMillis(getGracePeriodSec()) / 2));
     }
 
     private void recordStored(String id, SessionData data, SessionDelta delta)
@@ -553,7 +579,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     @Override
     public void doCleanOrphans(long time)
     {
-        int deleted = index.deleteExpiredOfEveryContext(time);
+        int deleted = index.deleteExpiredOfEveryContext(time, (contextKeys, id, expiredBy) ->
+            SessionScripts.deleteArgs(contextKeys, id, claimant, TOMBSTONE_WITHOUT_TTL_MS, CLOCK_SKEW_ALLOWANCE_MS, expiredBy));
         if (deleted > 0)
             LOG.debug("Deleted {} sessions that expired before {}", deleted, time);
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -176,13 +177,13 @@ public class RedisSessionDataStoreTest
             for (int i = 0; i < 1_500; i++)
                 data.setAttribute("a" + i, i);
             store.store("many", data);
-            assertEquals(1_503, redis.hlen(store.getKeys().session("many")), "1,500 attributes, #meta, #expiry and #version");
+            assertEquals(1_504, redis.hlen(store.getKeys().session("many")), "1,500 attributes, #meta, #expiry, #version and #indexed");
 
             SessionData loaded = store.load("many");
             for (int i = 0; i < 1_200; i++)
                 loaded.setAttribute("a" + i, null);
             store.store("many", loaded);
-            assertEquals(303, redis.hlen(store.getKeys().session("many")));
+            assertEquals(304, redis.hlen(store.getKeys().session("many")));
             assertEquals(1_499, store.load("many").getAttribute("a1499"));
         }
     }
@@ -283,6 +284,83 @@ public class RedisSessionDataStoreTest
     }
 
     @Test
+    public void theIndexEntryMovesOnlyWhenTheExpiryMovedByATenthOfTheIntervalOrEarlier() throws Exception
+    {
+        try (StoreHarness app = new StoreHarness(factory(prefix), "/app"))
+        {
+            RedisSessionDataStore store = app.store();
+            byte[] index = store.getKeys().expiryIndex();
+            byte[] member = SessionKeys.bytes("s");
+            long created = System.currentTimeMillis();
+            SessionData data = newSession(store, "s", 600_000);
+            store.store("s", data);
+            long indexed = data.getExpiry();
+            assertEquals(indexed, redis.zscore(index, member).longValue(), "a new session is indexed at its expiry");
+
+            // Requests on another node (each loads the session, as with NullSessionCache): the hash tells
+            // where the entry is. Moves under 60 s, a tenth of the interval, leave it.
+            for (long later : new long[]{5_000, 30_000, 59_000})
+            {
+                data = accessedAt(store, "s", created + later);
+                assertEquals(created + later + 600_000, storedExpiry(store, "s"), "the session's own expiry moves");
+                assertEquals(indexed, redis.zscore(index, member).longValue(), "moved by " + later + " ms");
+            }
+            data = accessedAt(store, "s", created + 61_000);
+            assertEquals(data.getExpiry(), redis.zscore(index, member).longValue(), "moved by more than the tolerance");
+
+            // An earlier expiry moves it at once: the index must never say later than the session expires.
+            data = store.load("s");
+            data.setMaxInactiveMs(60_000);
+            data.calcAndSetExpiry(created + 61_000);
+            data.setMetaDataDirty(true);
+            store.store("s", data);
+            assertEquals(created + 121_000, redis.zscore(index, member).longValue());
+
+            data = store.load("s");
+            data.setMaxInactiveMs(-1);
+            data.calcAndSetExpiry(created + 62_000);
+            data.setMetaDataDirty(true);
+            store.store("s", data);
+            assertNull(redis.zscore(index, member), "an immortal session has no entry");
+        }
+    }
+
+    private long storedExpiry(RedisSessionDataStore store, String id)
+    {
+        return Long.parseLong(new String(redis.hget(store.getKeys().session(id), SessionHashCodec.EXPIRY_FIELD), StandardCharsets.US_ASCII));
+    }
+
+    /** Loads the session, as a node serving a request does, and saves it accessed at that time. */
+    private static SessionData accessedAt(RedisSessionDataStore store, String id, long time) throws Exception
+    {
+        SessionData data = store.load(id);
+        data.setLastAccessed(data.getAccessed());
+        data.setAccessed(time);
+        data.calcAndSetExpiry(time);
+        data.setMetaDataDirty(true);
+        store.store(id, data);
+        return data;
+    }
+
+    @Test
+    public void aLiveSessionWhoseIndexEntryLagsIsNotExpiredAndItsEntryIsMoved() throws Exception
+    {
+        try (StoreHarness app = new StoreHarness(factory(prefix), "/app"))
+        {
+            RedisSessionDataStore store = app.store();
+            SessionData live = newSession(store, "live", 60_000);
+            store.store("live", live);
+            long now = System.currentTimeMillis();
+            redis.zadd(store.getKeys().expiryIndex(), now - 10_000, SessionKeys.bytes("live"));
+
+            store.setGracePeriodSec(0);
+            assertEquals(Set.of(), store.getExpired(Set.of()));
+            assertTrue(redis.exists(store.getKeys().session("live")));
+            assertEquals(live.getExpiry(), redis.zscore(store.getKeys().expiryIndex(), SessionKeys.bytes("live")).longValue());
+        }
+    }
+
+    @Test
     public void cleanOrphansDeletesLongExpiredSessionsOfEveryContextAndTrimsTheIndex() throws Exception
     {
         try (StoreHarness app = new StoreHarness(factory(prefix), "/app");
@@ -295,7 +373,10 @@ public class RedisSessionDataStoreTest
                 SessionData ancient = newSession(store, "ancient", 1_000);
                 ancient.setExpiry(now - TimeUnit.DAYS.toMillis(1));
                 store.store("ancient", ancient);
-                store.store("live", newSession(store, "live", 60_000));
+                SessionData live = newSession(store, "live", 60_000);
+                store.store("live", live);
+                // An index entry may lag its session's expiry: the session's own expiry decides.
+                redis.zadd(store.getKeys().expiryIndex(), now - TimeUnit.DAYS.toMillis(1), SessionKeys.bytes("live"));
             }
             app.store().cleanOrphans(now - TimeUnit.HOURS.toMillis(1));
             for (StoreHarness harness : new StoreHarness[]{app, other})
@@ -305,6 +386,7 @@ public class RedisSessionDataStoreTest
                 assertNull(redis.zscore(keys.expiryIndex(), SessionKeys.bytes("ancient")), keys.context());
                 assertTrue(redis.exists(keys.session("live")), keys.context());
                 assertEquals(1, redis.zcard(keys.expiryIndex()), keys.context());
+                assertTrue(redis.zscore(keys.expiryIndex(), SessionKeys.bytes("live")) > now, "the lagging entry moved to the expiry");
             }
         }
     }

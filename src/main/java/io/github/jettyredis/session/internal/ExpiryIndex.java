@@ -11,6 +11,7 @@ import java.util.Set;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * A context's expiry index: a sorted set of the ids of its mortal sessions scored by their stored expiry
@@ -43,6 +44,25 @@ public final class ExpiryIndex
     public void register()
     {
         calls.run(redis -> redis.sadd(SessionKeys.contextRegistry(prefix), SessionKeys.bytes(keys.context())));
+    }
+
+    /**
+     * Whether a save must move a session's index entry. An entry may lag the session's expiry by less than
+     * the tolerance (whoever reads the index checks the session's own {@code #expiry} before acting on it),
+     * but must never be later than it, or the session would be found expired late.
+     *
+     * @param indexed the expiry the entry has ({@link StoredSessionData#getIndexedExpiry()})
+     * @param expiry the session's expiry after the save; 0 or less for never
+     * @param toleranceMs how far the entry may lag
+     * @return true if the save must write the entry
+     */
+    public static boolean needsUpdate(long indexed, long expiry, long toleranceMs)
+    {
+        if (indexed == StoredSessionData.UNKNOWN_INDEX_ENTRY)
+            return true;
+        if (expiry <= 0 || indexed <= 0)
+            return (expiry <= 0) != (indexed <= 0);
+        return expiry < indexed || expiry - indexed >= toleranceMs;
     }
 
     /**
@@ -112,12 +132,16 @@ public final class ExpiryIndex
 
     /**
      * Deletes the sessions of every context under the prefix that expired long ago (no node claimed them:
-     * their nodes are gone), and their index entries.
+     * their nodes are gone) as a node's deletion does (a tombstone, a message to the nodes that may hold a
+     * copy), and their index entries. Each session's own stored expiry decides, not its entry, which may
+     * lag it: one used since is left alone and its entry moved; a key that is no session hash is left alone
+     * and its entry removed.
      *
-     * @param time sessions whose indexed expiry is at or before it are deleted
+     * @param time sessions whose expiry is at or before it are deleted
+     * @param deleter how the deletions are made and signed
      * @return how many sessions were deleted
      */
-    public int deleteExpiredOfEveryContext(long time)
+    public int deleteExpiredOfEveryContext(long time, Deleter deleter)
     {
         int deleted = 0;
         for (byte[] context : calls.run(redis -> redis.smembers(SessionKeys.contextRegistry(prefix))))
@@ -128,26 +152,92 @@ public final class ExpiryIndex
             {
                 ids = calls.run(redis -> redis.zrangeByScore(contextKeys.expiryIndex(), Double.NEGATIVE_INFINITY, time, 0, ORPHAN_BATCH));
                 if (!ids.isEmpty())
-                    deleted += deleteAll(contextKeys, ids);
+                    deleted += deleteAll(contextKeys, ids, time, deleter);
             }
             while (ids.size() == ORPHAN_BATCH);
         }
         return deleted;
     }
 
-    private int deleteAll(SessionKeys contextKeys, List<byte[]> ids)
+    /** How the orphan sweep deletes a session: the arguments of a {@link SessionScripts#DELETE}. */
+    public interface Deleter
+    {
+        /**
+         * @param keys the keys of the session's context
+         * @param id the session id
+         * @param expiredBy the latest expiry that counts as expired
+         * @return the arguments of a conditional {@link SessionScripts#DELETE}
+         */
+        byte[][] deleteArgs(SessionKeys keys, String id, long expiredBy);
+    }
+
+    private int deleteAll(SessionKeys contextKeys, List<byte[]> ids, long time, Deleter deleter)
     {
         return calls.run(redis ->
         {
-            List<Response<Long>> deletions = new ArrayList<>(ids.size());
+            List<byte[][]> args = new ArrayList<>(ids.size());
+            List<Response<Object>> replies = new ArrayList<>(ids.size());
             try (AbstractPipeline pipeline = redis.pipelined())
             {
                 for (byte[] id : ids)
-                    deletions.add(pipeline.del(contextKeys.session(new String(id, StandardCharsets.UTF_8))));
-                pipeline.zrem(contextKeys.expiryIndex(), ids.toArray(new byte[0][]));
+                {
+                    byte[][] call = deleter.deleteArgs(contextKeys, new String(id, StandardCharsets.UTF_8), time);
+                    args.add(call);
+                    replies.add(SessionScripts.DELETE.queue(pipeline, call));
+                }
                 pipeline.sync();
             }
-            return (int)deletions.stream().mapToLong(Response::get).sum();
+            int deleted = 0;
+            List<byte[]> usedAgain = new ArrayList<>();
+            List<byte[]> done = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++)
+            {
+                long result;
+                try
+                {
+                    result = (Long)SessionScripts.DELETE.result(replies.get(i), redis, args.get(i));
+                }
+                catch (JedisDataException notASession)
+                {
+                    result = 0;
+                }
+                if (result < 0)
+                    usedAgain.add(ids.get(i));
+                else
+                {
+                    deleted += (int)result;
+                    done.add(ids.get(i));
+                }
+            }
+            moveEntries(redis, contextKeys, usedAgain, done);
+            return deleted;
         });
+    }
+
+    /** Takes the entries of deleted sessions out, and moves those of sessions used again to their expiry. */
+    private static void moveEntries(UnifiedJedis redis, SessionKeys contextKeys, List<byte[]> usedAgain, List<byte[]> done)
+    {
+        List<Response<byte[]>> expiries = new ArrayList<>(usedAgain.size());
+        try (AbstractPipeline pipeline = redis.pipelined())
+        {
+            for (byte[] id : usedAgain)
+                expiries.add(pipeline.hget(contextKeys.session(new String(id, StandardCharsets.UTF_8)), SessionHashCodec.EXPIRY_FIELD));
+            if (!done.isEmpty())
+                pipeline.zrem(contextKeys.expiryIndex(), done.toArray(new byte[0][]));
+            pipeline.sync();
+        }
+        try (AbstractPipeline pipeline = redis.pipelined())
+        {
+            for (int i = 0; i < usedAgain.size(); i++)
+            {
+                byte[] stored = expiries.get(i).get();
+                long expiry = stored == null ? 0 : Long.parseLong(new String(stored, StandardCharsets.US_ASCII));
+                if (expiry > 0)
+                    pipeline.zadd(contextKeys.expiryIndex(), expiry, usedAgain.get(i));
+                else
+                    pipeline.zrem(contextKeys.expiryIndex(), usedAgain.get(i));
+            }
+            pipeline.sync();
+        }
     }
 }

@@ -20,17 +20,36 @@ import java.util.Map;
  * @param unwritable attribute name to why its value cannot be written: it is left as Redis holds it
  * @param version the new version of the session's content, written in {@link SessionHashCodec#VERSION_FIELD}
  * when the save changes more than access times; null when it does not
+ * @param indexed the expiry this save gives the session's expiry index entry, written in
+ * {@link SessionHashCodec#INDEXED_FIELD}; null when the entry is left as it is
  */
 public record SessionDelta(boolean whole, byte[] metadata, long expiry, Map<byte[], byte[]> attributes, List<byte[]> deleted,
-                           Map<String, StoredAttribute> storedAfter, Map<String, String> unwritable, String version)
+                           Map<String, StoredAttribute> storedAfter, Map<String, String> unwritable, String version, Long indexed)
 {
+    /**
+     * A save that writes no new version and leaves the index entry alone.
+     */
+    public SessionDelta(boolean whole, byte[] metadata, long expiry, Map<byte[], byte[]> attributes, List<byte[]> deleted,
+                        Map<String, StoredAttribute> storedAfter, Map<String, String> unwritable)
+    {
+        this(whole, metadata, expiry, attributes, deleted, storedAfter, unwritable, null, null);
+    }
+
     /**
      * @param version a new version of the session's content
      * @return this save, writing that version too
      */
     public SessionDelta withVersion(String version)
     {
-        return new SessionDelta(whole, metadata, expiry, attributes, deleted, storedAfter, unwritable, version);
+        return new SessionDelta(whole, metadata, expiry, attributes, deleted, storedAfter, unwritable, version, indexed);
+    }
+
+    /**
+     * @return this save, writing the session's expiry index entry too
+     */
+    public SessionDelta withIndexEntry()
+    {
+        return new SessionDelta(whole, metadata, expiry, attributes, deleted, storedAfter, unwritable, version, expiry);
     }
 
     /** @return whether it changes the session's attributes, or writes it whole */
@@ -53,6 +72,8 @@ public record SessionDelta(boolean whole, byte[] metadata, long expiry, Map<byte
         fields.put(SessionHashCodec.EXPIRY_FIELD, SessionHashCodec.expiryValue(expiry));
         if (version != null)
             fields.put(SessionHashCodec.VERSION_FIELD, version.getBytes(StandardCharsets.US_ASCII));
+        if (indexed != null)
+            fields.put(SessionHashCodec.INDEXED_FIELD, SessionHashCodec.expiryValue(indexed));
         fields.putAll(attributes);
         return fields;
     }

@@ -45,6 +45,12 @@ public final class SessionHashCodec
      * whether its copy is still the one Redis holds.
      */
     public static final byte[] VERSION_FIELD = "#version".getBytes(StandardCharsets.UTF_8);
+    /**
+     * The name of the hash field that holds, in decimal, the expiry that the session's entry in the expiry
+     * index was last given: saves move the entry only when the expiry moved away from it by more than a
+     * tolerance, and every node must know where it is.
+     */
+    public static final byte[] INDEXED_FIELD = "#indexed".getBytes(StandardCharsets.UTF_8);
     /** The first character of the store's own fields. */
     public static final char RESERVED = '#';
 
@@ -144,7 +150,7 @@ public final class SessionHashCodec
                 if (!data.getKeys().contains(unreadable.getKey()))
                     set.put(attributeField(unreadable.getKey()), unreadable.getValue());
         }
-        return new SessionDelta(sendAll, encodeMetadata(data), data.getExpiry(), set, deleted, after, unwritable, null);
+        return new SessionDelta(sendAll, encodeMetadata(data), data.getExpiry(), set, deleted, after, unwritable);
     }
 
     /**
@@ -155,7 +161,20 @@ public final class SessionHashCodec
     {
         Map<String, StoredAttribute> stored = data instanceof StoredSessionData known && known.getStoredAttributes() != null
             ? known.getStoredAttributes() : Map.of();
-        return new SessionDelta(false, encodeMetadata(data), data.getExpiry(), Map.of(), List.of(), stored, Map.of(), null);
+        return new SessionDelta(false, encodeMetadata(data), data.getExpiry(), Map.of(), List.of(), stored, Map.of());
+    }
+
+    /** @return the expiry an {@link #INDEXED_FIELD} value says, or {@link StoredSessionData#UNKNOWN_INDEX_ENTRY} */
+    private static long indexedExpiry(byte[] value)
+    {
+        try
+        {
+            return value == null ? StoredSessionData.UNKNOWN_INDEX_ENTRY : Long.parseLong(new String(value, StandardCharsets.US_ASCII));
+        }
+        catch (NumberFormatException e)
+        {
+            return StoredSessionData.UNKNOWN_INDEX_ENTRY;
+        }
     }
 
     /**
@@ -249,12 +268,15 @@ public final class SessionHashCodec
     {
         byte[] metadataBytes = null;
         byte[] version = null;
+        byte[] indexed = null;
         for (Map.Entry<byte[], byte[]> field : fields.entrySet())
         {
             if (Arrays.equals(field.getKey(), METADATA_FIELD))
                 metadataBytes = field.getValue();
             else if (Arrays.equals(field.getKey(), VERSION_FIELD))
                 version = field.getValue();
+            else if (Arrays.equals(field.getKey(), INDEXED_FIELD))
+                indexed = field.getValue();
         }
         if (metadataBytes == null)
             throw new IOException("Session hash has no '" + new String(METADATA_FIELD, StandardCharsets.UTF_8) + "' field");
@@ -292,6 +314,7 @@ public final class SessionHashCodec
         data.setStoredAttributes(stored);
         data.setUnreadableAttributes(unreadable, unreadableReasons);
         data.setStoredVersion(version == null ? null : new String(version, StandardCharsets.US_ASCII));
+        data.setIndexedExpiry(indexedExpiry(indexed));
         data.markMetadataStored();
         // Loading is not a change: nothing needs writing back until the request changes something.
         data.clean();

@@ -15,6 +15,8 @@ import org.eclipse.jetty.session.SessionData;
 public class StoredSessionData extends SessionData
 {
     private static final long serialVersionUID = 1L;
+    /** The {@link #getIndexedExpiry()} of a session whose index entry is not known. */
+    public static final long UNKNOWN_INDEX_ENTRY = Long.MIN_VALUE;
 
     // What this node knows of Redis: not part of the session, so not serialized with it (a copy read back
     // knows nothing, and its next save is written whole).
@@ -23,6 +25,7 @@ public class StoredSessionData extends SessionData
     private transient Map<String, byte[]> unreadableAttributes = Map.of();
     private transient Map<String, String> unreadableReasons = Map.of();
     private transient String storedVersion;
+    private transient long indexedExpiry = UNKNOWN_INDEX_ENTRY;
 
     /**
      * @see SessionData#SessionData(String, String, String, long, long, long, long)
@@ -119,6 +122,21 @@ public class StoredSessionData extends SessionData
     }
 
     /**
+     * @return the expiry that the session's entry in the expiry index has, as the session's hash says (0: no
+     * entry, the session never expires); {@link #UNKNOWN_INDEX_ENTRY} if not known
+     */
+    public long getIndexedExpiry()
+    {
+        return indexedExpiry;
+    }
+
+    /** @param expiry the expiry the session's index entry has now, after a load or a save that moved it */
+    public void setIndexedExpiry(long expiry)
+    {
+        this.indexedExpiry = expiry;
+    }
+
+    /**
      * @return true if, since Redis last got this session's metadata from or to this node, nothing changed
      * but what serving a request changes: its access times, expiry, last node and when its cookie was last
      * set (Jetty sets it again whenever the session moves to another node, whose name the cookie carries);
@@ -170,6 +188,7 @@ public class StoredSessionData extends SessionData
         unreadableAttributes = fresher.unreadableAttributes;
         unreadableReasons = fresher.unreadableReasons;
         storedVersion = fresher.storedVersion;
+        indexedExpiry = fresher.indexedExpiry;
         markMetadataStored();
         clean();
     }
