@@ -99,8 +99,9 @@ redis-authx-core.version?=0.1.1-beta2
 #jetty.session.redis.connectTimeoutMs=2000
 #jetty.session.redis.socketTimeoutMs=2000
 
-## Most pooled connections, shared by all webapps of this server.
-#jetty.session.redis.maxConnections=16
+## Most pooled connections, shared by all webapps of this server. 0: as many as the server runs requests at
+## once (its thread pool's maxThreads, 8 to 256), so that no request waits for a connection.
+#jetty.session.redis.maxConnections=0
 
 ## Name of the connections in Redis's CLIENT LIST (empty for none).
 #jetty.session.redis.clientName=jetty-session-redis

@@ -753,6 +753,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return prefix;
     }
 
+    /** @return the most pooled connections of this store's client, as configured or sized from the server */
+    @ManagedAttribute(value = "most pooled connections", readonly = true)
+    public int getMaxConnections()
+    {
+        return settings.getMaxConnections();
+    }
+
     /** @return the Redis address from the settings, without password */
     @ManagedAttribute(value = "Redis address", readonly = true)
     public String getRedisAddress()

@@ -15,10 +15,13 @@ import io.github.jettyredis.session.codec.SessionSerialFilter;
 import io.github.jettyredis.session.internal.RedisLinks;
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import org.eclipse.jetty.session.AbstractSessionDataStoreFactory;
+import org.eclipse.jetty.session.AbstractSessionManager;
 import org.eclipse.jetty.session.SessionDataStore;
 import org.eclipse.jetty.session.SessionManager;
+import org.eclipse.jetty.util.VirtualThreads;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.thread.ThreadPool;
 
 /**
  * Makes a {@link RedisSessionDataStore} for each context. Add one as a bean of the {@code Server} (the
@@ -33,6 +36,13 @@ import org.eclipse.jetty.util.annotation.ManagedObject;
 @ManagedObject("Redis session data store factory")
 public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactory
 {
+    /** The fewest connections {@code maxConnections=0} gives. */
+    static final int LEAST_AUTO_CONNECTIONS = 8;
+    /** The most connections {@code maxConnections=0} gives. */
+    static final int MOST_AUTO_CONNECTIONS = 256;
+    /** The connections {@code maxConnections=0} gives when the server's thread pool says nothing. */
+    static final int UNKNOWN_SERVER_CONNECTIONS = 64;
+
     private String uri = StoreProperty.URI.defaultValue();
     private String user = StoreProperty.USER.defaultOrNull();
     private String password = StoreProperty.PASSWORD.defaultOrNull();
@@ -52,10 +62,11 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     /** What the stores of this factory share per Redis client: one listener for deletions, one view of availability. */
     private final RedisLinks links = new RedisLinks();
 
+
     @Override
     public SessionDataStore getSessionDataStore(SessionManager manager) throws Exception
     {
-        RedisSessionDataStore store = new RedisSessionDataStore(effectiveClientFactory(), settings(),
+        RedisSessionDataStore store = new RedisSessionDataStore(effectiveClientFactory(), settings(poolSizeFor(manager)),
             effectiveSerializer(), validPrefix());
         store.setRedisLinks(links);
         store.setGracePeriodSec(getGracePeriodSec());
@@ -72,7 +83,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
      */
     public void validate()
     {
-        settings();
+        settings(configuredPoolSize() == 0 ? UNKNOWN_SERVER_CONNECTIONS : maxConnections);
         validPrefix();
         effectiveClientFactory();
         AttributeSerializer serializer = effectiveSerializer();
@@ -86,9 +97,37 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         }
     }
 
-    private RedisClientSettings settings()
+    private RedisClientSettings settings(int poolSize)
     {
-        return new RedisClientSettings(uri, user, password, connectTimeoutMs, socketTimeoutMs, maxConnections, clientName, clientOptions);
+        return new RedisClientSettings(uri, user, password, connectTimeoutMs, socketTimeoutMs, poolSize, clientName, clientOptions);
+    }
+
+    /**
+     * @param manager the session manager a store is made for
+     * @return the configured {@code maxConnections}; for 0, as many as the manager's server runs requests at
+     * once, so that no request waits for a pooled connection (requests that queue for one add its wait to
+     * their latency): the thread pool's max threads, {@value #LEAST_AUTO_CONNECTIONS} to
+     * {@value #MOST_AUTO_CONNECTIONS}; the most with virtual threads, which have no such bound
+     */
+    int poolSizeFor(SessionManager manager)
+    {
+        if (configuredPoolSize() != 0)
+            return maxConnections;
+        ThreadPool threads = manager instanceof AbstractSessionManager known && known.getServer() != null
+            ? known.getServer().getThreadPool() : null;
+        if (threads instanceof VirtualThreads.Configurable virtual && virtual.getVirtualThreadsExecutor() != null)
+            return MOST_AUTO_CONNECTIONS;
+        if (threads instanceof ThreadPool.SizedThreadPool sized && sized.getMaxThreads() > 0)
+            return Math.max(LEAST_AUTO_CONNECTIONS, Math.min(MOST_AUTO_CONNECTIONS, sized.getMaxThreads()));
+        return UNKNOWN_SERVER_CONNECTIONS;
+    }
+
+    private int configuredPoolSize()
+    {
+        if (maxConnections < 0)
+            throw new IllegalArgumentException(StoreProperty.MAX_CONNECTIONS.property() + " must be 0 (as many as the server's " +
+                "threads) or more, not " + maxConnections);
+        return maxConnections;
     }
 
     private String validPrefix()
@@ -215,7 +254,10 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         return maxConnections;
     }
 
-    /** @param maxConnections the most pooled connections, default 16 */
+    /**
+     * @param maxConnections the most pooled connections; default 0: as many as the server runs requests at
+     * once (see {@link #poolSizeFor})
+     */
     public void setMaxConnections(int maxConnections)
     {
         this.maxConnections = maxConnections;

@@ -22,8 +22,8 @@ public enum StoreProperty
     CONNECT_TIMEOUT_MS("connectTimeoutMs", "2000"),
     /** How long to wait for a reply (and for a pooled connection), in ms. */
     SOCKET_TIMEOUT_MS("socketTimeoutMs", "2000"),
-    /** The most pooled connections. */
-    MAX_CONNECTIONS("maxConnections", "16"),
+    /** The most pooled connections; 0 sizes the pool from the server's thread pool. */
+    MAX_CONNECTIONS("maxConnections", "0"),
     /** The name of the connections in {@code CLIENT LIST}. */
     CLIENT_NAME("clientName", "jetty-session-redis"),
     /** A JDK serial filter pattern, checked before the built-in deny list. */

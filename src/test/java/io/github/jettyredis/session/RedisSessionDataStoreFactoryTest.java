@@ -14,6 +14,7 @@ import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.session.SessionContext;
 import org.eclipse.jetty.session.SessionHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -122,6 +123,34 @@ public class RedisSessionDataStoreFactoryTest
             String message = failureOf(factory);
             assertTrue(message.contains(property), property + "=" + value + " gave: " + message);
         }
+    }
+
+    @Test
+    public void byDefaultThePoolHasAConnectionForEachRequestTheServerRunsAtOnce() throws Exception
+    {
+        try (StoreHarness harness = new StoreHarness(factory(f -> { }), "/app"))
+        {
+            assertEquals(new QueuedThreadPool().getMaxThreads(), harness.store().getMaxConnections(), "Jetty's default pool: 200 threads");
+        }
+        RedisSessionDataStoreFactory sized = factory(f -> { });
+        assertEquals(8, sized.poolSizeFor(sessionsOnThreads(new QueuedThreadPool(4))), "at least 8");
+        assertEquals(100, sized.poolSizeFor(sessionsOnThreads(new QueuedThreadPool(100))));
+        assertEquals(256, sized.poolSizeFor(sessionsOnThreads(new QueuedThreadPool(1000))), "at most 256");
+        QueuedThreadPool virtual = new QueuedThreadPool(100);
+        virtual.setUseVirtualThreads(true);
+        // Java 21 and later run requests on virtual threads: no bound but 256. Java 17 has none, Jetty keeps to its threads.
+        assertEquals(virtual.getVirtualThreadsExecutor() != null ? 256 : 100, sized.poolSizeFor(sessionsOnThreads(virtual)));
+        assertEquals(64, sized.poolSizeFor(new SessionHandler()), "no server to ask");
+
+        RedisSessionDataStoreFactory configured = factory(f -> f.setMaxConnections(16));
+        assertEquals(16, configured.poolSizeFor(sessionsOnThreads(new QueuedThreadPool(100))), "a configured size is kept");
+    }
+
+    private static SessionHandler sessionsOnThreads(QueuedThreadPool threads)
+    {
+        SessionHandler sessions = new SessionHandler();
+        sessions.setServer(new Server(threads));
+        return sessions;
     }
 
     @Test

@@ -458,7 +458,7 @@ class SessionStoreModuleTest
     @CsvSource(delimiter = '|', value = {
         "jetty.session.redis.uri|foo://bar|jetty.session.redis.uri",
         "jetty.session.redis.prefix|app{1}:|jetty.session.redis.prefix",
-        "jetty.session.redis.maxConnections|0|jetty.session.redis.maxConnections",
+        "jetty.session.redis.maxConnections|-1|jetty.session.redis.maxConnections",
         "jetty.session.redis.maxSessionIds|0|jetty.session.redis.maxSessionIds",
         "jetty.session.redis.serializerClass|com.example.Missing|jetty.session.redis.serializerClass=com.example.Missing",
         "jetty.session.redis.clientFactoryClass|java.lang.String|jetty.session.redis.clientFactoryClass=java.lang.String",
