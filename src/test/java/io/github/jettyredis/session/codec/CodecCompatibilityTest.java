@@ -23,9 +23,13 @@ import java.util.concurrent.TimeUnit;
 import io.github.jettyredis.session.codec.CodecFixtures.Basket;
 import io.github.jettyredis.session.codec.CodecFixtures.Colour;
 import io.github.jettyredis.session.codec.CodecFixtures.Item;
+import io.github.jettyredis.session.codec.proto.AttributeValue;
+import io.github.jettyredis.session.codec.proto.AttributeValue.KindCase;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Attribute values as earlier versions wrote them stay readable: the bytes below were written by the version
@@ -163,6 +167,27 @@ class CodecCompatibilityTest
     static Map<String, byte[]> writtenBeforeIssue12()
     {
         return parse(WRITTEN_BEFORE_ISSUE_12);
+    }
+
+    /** Issue 12: what was Java-serialized then is written with typed members now, and reads back the same. */
+    @Test
+    void valuesThatWereJavaSerializedAreTypedNow() throws Exception
+    {
+        Map<String, byte[]> written = writtenBeforeIssue12();
+        Map<String, Object> expected = expectedValues();
+        int javaSerializedBefore = 0;
+        for (Map.Entry<String, byte[]> value : written.entrySet())
+        {
+            if (AttributeValue.parseFrom(value.getValue()).getKindCase() != KindCase.JAVA_SERIALIZED)
+                continue;
+            javaSerializedBefore++;
+            Object original = expected.get(value.getKey());
+            byte[] now = serializer.serialize(original);
+            assertNotEquals(KindCase.JAVA_SERIALIZED, AttributeValue.parseFrom(now).getKindCase(), value.getKey());
+            assertEquals(original, serializer.deserialize(now), value.getKey());
+            assertTrue(now.length < value.getValue().length, () -> value.getKey() + ": typed is smaller");
+        }
+        assertEquals(11, javaSerializedBefore);
     }
 
     @Test

@@ -26,6 +26,22 @@ public final class CodecFixtures
     }
 
     /**
+     * An enum whose first constant has a body of its own, so is of a subclass of the enum.
+     */
+    public enum Shape
+    {
+        CIRCLE
+        {
+            @Override
+            public String toString()
+            {
+                return "round";
+            }
+        },
+        SQUARE
+    }
+
+    /**
      * An application record of JDK values and an enum.
      *
      * @param name the item's name
