@@ -6,7 +6,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -215,6 +217,39 @@ public class SessionHashCodecTest
 
         ((byte[])loaded.getAttribute("flags"))[0] = 9;
         assertEquals(Set.of("#meta", "#expiry", "flags"), names(countingCodec.encodeDelta(loaded, false).set().keySet()));
+    }
+
+    /**
+     * A record whose components are all of immutable types.
+     *
+     * @param user a name
+     * @param at a time
+     * @param colour an enum
+     */
+    public record Login(String user, Instant at, Colour colour) implements Serializable
+    {
+    }
+
+    @Test
+    public void anUnchangedEnumOrImmutableRecordIsNotEncodedAgain() throws Exception
+    {
+        SessionData data = session();
+        data.setAttribute("colour", Colour.GREEN);
+        data.setAttribute("login", new Login("alice", Instant.ofEpochSecond(1), Colour.RED));
+        // A record holding a List: the list may change in place.
+        data.setAttribute("item", new Item("pen", 1, Colour.BLUE, new ArrayList<>(List.of("office"))));
+        StoredSessionData loaded = decode(codec.encode(data));
+        CountingSerializer counting = new CountingSerializer();
+        SessionHashCodec countingCodec = new SessionHashCodec(counting);
+
+        assertEquals(Set.of("#meta", "#expiry"), names(countingCodec.encodeDelta(loaded, false).set().keySet()));
+        assertEquals(1, counting.serialized, "only the record holding a List is encoded");
+
+        @SuppressWarnings("unchecked")
+        List<String> tags = (List<String>)((Item)loaded.getAttribute("item")).tags();
+        tags.add("blue");
+        loaded.setAttribute("login", new Login("bob", Instant.ofEpochSecond(1), Colour.RED));
+        assertEquals(Set.of("#meta", "#expiry", "item", "login"), names(countingCodec.encodeDelta(loaded, false).set().keySet()));
     }
 
     @Test
