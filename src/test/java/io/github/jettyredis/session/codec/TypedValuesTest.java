@@ -350,8 +350,13 @@ class TypedValuesTest
 
     static Stream<Arguments> invalidBytes() throws IOException
     {
-        AttributeValue item = AttributeValue.parseFrom(new ProtobufAttributeSerializer().serialize(new Item("x", 1, null, List.of())));
-        RecordValue itemRecord = item.getRecordValue();
+        // new Item("x", 1, null, List.of()), as the .proto describes it.
+        RecordValue itemRecord = RecordValue.newBuilder().setClassName(Item.class.getName())
+            .addComponents(component("name", string("x")))
+            .addComponents(component("quantity", integer(1)))
+            .addComponents(component("colour", nullValue()))
+            .addComponents(component("tags", collection(CollectionKind.COLLECTION_KIND_IMMUTABLE_LIST))).build();
+        AttributeValue item = AttributeValue.newBuilder().setRecordValue(itemRecord).build();
         return Stream.of(
             invalid("null as the attribute value", nullValue()),
             invalid("a collection kind this version does not know", AttributeValue.newBuilder().setCollectionValue(
