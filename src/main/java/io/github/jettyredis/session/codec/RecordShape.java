@@ -10,6 +10,7 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * What the codec needs of one record class, worked out once per class: its components' names and types,
@@ -45,7 +46,8 @@ final class RecordShape
     {
         this.type = type;
         this.className = type.getName().getBytes(StandardCharsets.UTF_8);
-        RecordComponent[] components = type.getRecordComponents();
+        // Null for a class that extends Record without being a record (not javac's, but a valid class file).
+        RecordComponent[] components = type.isRecord() ? type.getRecordComponents() : new RecordComponent[0];
         int count = components.length;
         names = new String[count];
         encodedNames = new byte[count][];
@@ -63,8 +65,10 @@ final class RecordShape
         }
         MethodHandle canonical = null;
         String why = null;
+        if (!type.isRecord())
+            why = "not a record class";
         // As Java serialization: only classes that chose to be serialized are built from stored bytes.
-        if (!Serializable.class.isAssignableFrom(type))
+        else if (!Serializable.class.isAssignableFrom(type))
             why = "a record class that is not Serializable";
         else
         {
@@ -95,8 +99,8 @@ final class RecordShape
     }
 
     /**
-     * @param type a record class (only those get a shape, which their class holds: never a class of the JDK or
-     * of another loader that bytes merely name)
+     * @param type a subclass of {@link Record} (only those get a shape, which their class holds: never a class of
+     * the JDK or of another loader that bytes merely name); one that is not a record class cannot be used
      * @return its shape
      */
     static RecordShape of(Class<?> type)
@@ -161,6 +165,16 @@ final class RecordShape
         {
             throw new IOException("The accessor of " + names[index] + " of " + type.getName() + " failed: " + e, e);
         }
+    }
+
+    /**
+     * @return true if the {@code length} bytes at {@code offset} of {@code bytes} are the UTF-8 name of component
+     * {@code index}
+     */
+    boolean isNamed(int index, byte[] bytes, int offset, int length)
+    {
+        byte[] name = encodedNames[index];
+        return length == name.length && Arrays.equals(name, 0, length, bytes, offset, offset + length);
     }
 
     /** @return the index of the component named {@code name}, or -1 if the class has none of that name */

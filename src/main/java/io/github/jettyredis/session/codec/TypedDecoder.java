@@ -4,10 +4,14 @@ package io.github.jettyredis.session.codec;
 import java.io.IOException;
 import java.io.InvalidClassException;
 import java.io.ObjectInputFilter;
+import java.lang.ref.WeakReference;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -19,6 +23,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Currency;
 import java.util.Date;
@@ -63,6 +68,15 @@ import com.google.protobuf.InvalidProtocolBufferException;
  */
 final class TypedDecoder
 {
+    /**
+     * Record and enum classes recently resolved, by the UTF-8 bytes of their names, each in the slot its name
+     * hashes to (a later one takes the slot): resolving a name costs a few hundred nanoseconds, more than the
+     * rest of reading a small record. Only classes that the context class loader defined itself, which are what
+     * it resolves under their names (a loader looks for the classes it defined before anything else); weak, so
+     * that a redeployed webapp's classes go. Entries are immutable, so threads may race on the slots.
+     */
+    private static final Resolved[] RESOLVED = new Resolved[64];
+
     private final ObjectInputFilter filter;
     // The whole stored value: a collection's elements are counted on it before they are read.
     private final byte[] bytes;
@@ -217,22 +231,23 @@ final class TypedDecoder
     private Object enumValue(CodedInputStream in, int depth) throws IOException, ClassNotFoundException
     {
         int limit = in.pushLimit(in.readRawVarint32());
-        String className = null;
+        Class<?> type = null;
         String name = null;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag())
         {
             if (tag == AttributeValueWire.STRING_1)
-                className = in.readStringRequireUtf8();
+                type = className(in);
             else if (tag == AttributeValueWire.STRING_2)
                 name = in.readStringRequireUtf8();
             else
                 skip(in, tag);
         }
         in.popLimit(limit);
-        if (className == null || name == null)
+        if (type == null || name == null)
             throw new IOException("An EnumValue without its class or constant name");
-        Class<?> type = resolve(className);
+        // Decided before the class is initialized (Enum.valueOf initializes it).
         check(type, -1, depth);
+        String className = type.getName();
         if (!type.isEnum())
             throw new IOException("Cannot read a constant of enum " + className + ": the class is no longer an enum");
         try
@@ -255,16 +270,19 @@ final class TypedDecoder
         boolean[] present = null;
         // Components before the class name (not as this codec writes them, but valid protobuf): placed once it is known.
         List<Object> early = null;
+        // The component expected next: this codec writes them in declaration order.
+        int next = 0;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag())
         {
             if (tag == AttributeValueWire.STRING_1)
             {
                 if (shape != null)
                     throw new IOException("A RecordValue with two class names");
-                Class<?> type = resolve(in.readStringRequireUtf8());
+                Class<?> type = className(in);
                 // Decided before the class is initialized or any of its components read.
                 check(type, -1, depth);
-                if (!type.isRecord())
+                // Not Class.isRecord(), a call into the VM each time: RecordShape asks it once per class.
+                if (!Record.class.isAssignableFrom(type))
                     throw new IOException("Cannot read a record value of " + type.getName() + ": it is no longer a record class");
                 shape = RecordShape.of(type);
                 shape.checkReadable();
@@ -272,18 +290,38 @@ final class TypedDecoder
                 present = new boolean[shape.size()];
                 if (early != null)
                     for (int i = 0; i < early.size(); i += 2)
-                        place(shape, arguments, present, (String)early.get(i), early.get(i + 1));
+                        place(shape, arguments, present, shape.indexOf((String)early.get(i)), (String)early.get(i), early.get(i + 1));
             }
             else if (tag == AttributeValueWire.MESSAGE_2)
             {
                 int componentLimit = in.pushLimit(in.readRawVarint32());
+                int index = -1;
                 String name = null;
+                boolean named = false;
                 Object value = null;
                 boolean hasValue = false;
                 for (int componentTag = in.readTag(); componentTag != 0; componentTag = in.readTag())
                 {
                     if (componentTag == AttributeValueWire.STRING_1)
-                        name = in.readStringRequireUtf8();
+                    {
+                        named = true;
+                        int length = in.readRawVarint32();
+                        if (length < 0 || length > in.getBytesUntilLimit())
+                            throw new InvalidProtocolBufferException("Truncated message in AttributeValue");
+                        int at = in.getTotalBytesRead();
+                        // The name as the class has it, compared in place: no String for each component read.
+                        if (shape != null && next < shape.size() && shape.isNamed(next, bytes, at, length))
+                        {
+                            index = next;
+                            name = null;
+                        }
+                        else
+                        {
+                            name = utf8(at, length);
+                            index = shape == null ? -1 : shape.indexOf(name);
+                        }
+                        in.skipRawBytes(length);
+                    }
                     else if (componentTag == AttributeValueWire.MESSAGE_2)
                     {
                         value = nested(in, depth);
@@ -293,10 +331,13 @@ final class TypedDecoder
                         skip(in, componentTag);
                 }
                 in.popLimit(componentLimit);
-                if (name == null || !hasValue)
+                if (!named || !hasValue)
                     throw new IOException("A RecordComponent without its name or value");
                 if (shape != null)
-                    place(shape, arguments, present, name, value);
+                {
+                    place(shape, arguments, present, index, name, value);
+                    next = index + 1;
+                }
                 else
                 {
                     if (early == null)
@@ -318,18 +359,27 @@ final class TypedDecoder
         return shape.construct(arguments);
     }
 
-    private static void place(RecordShape shape, Object[] arguments, boolean[] present, String name, Object value)
+    /**
+     * @param index the component named {@code name}, or -1 if the class has none of that name
+     * @param name the name read, or null when it is that of the component {@code index}
+     */
+    private static void place(RecordShape shape, Object[] arguments, boolean[] present, int index, String name, Object value)
         throws IOException
     {
-        int index = shape.indexOf(name);
         if (index < 0)
             throw new IOException("Record " + shape.typeName() + " changed: it has no component '" + name +
                 "' any more (removed or renamed since the value was written)");
         if (present[index])
-            throw new IOException("A RecordValue of " + shape.typeName() + " with component '" + name + "' twice");
+            throw new IOException("A RecordValue of " + shape.typeName() + " with component '" + shape.name(index) + "' twice");
         shape.checkAccepts(index, value);
         arguments[index] = value;
         present[index] = true;
+    }
+
+    /** @return the UTF-8 bytes at {@code at} as a String, for a name that is not the one expected (invalid bytes match none) */
+    private String utf8(int at, int length)
+    {
+        return new String(bytes, at, length, StandardCharsets.UTF_8);
     }
 
     private Object collection(CodedInputStream in, int depth) throws IOException, ClassNotFoundException
@@ -584,24 +634,54 @@ final class TypedDecoder
     }
 
     /**
-     * As {@link JavaSerialization} resolves classes: through the thread context class loader, then this
-     * library's; never initialized here.
+     * Reads a class name (a length-delimited UTF-8 string, after its tag) and resolves it as
+     * {@link JavaSerialization} resolves classes: through the thread context class loader, then this library's;
+     * never initialized here.
      */
-    private static Class<?> resolve(String className) throws ClassNotFoundException
+    private Class<?> className(CodedInputStream in) throws IOException, ClassNotFoundException
     {
+        int length = in.readRawVarint32();
+        if (length < 0 || length > in.getBytesUntilLimit())
+            throw new InvalidProtocolBufferException("Truncated message in AttributeValue");
+        int at = in.getTotalBytesRead();
+        in.skipRawBytes(length);
         ClassLoader context = Thread.currentThread().getContextClassLoader();
+        // Names share their package: the length and the last bytes tell them apart.
+        int slot = (length * 31 + (length > 0 ? bytes[at + length - 1] * 7 : 0) + (length > 1 ? bytes[at + length - 2] : 0))
+            & (RESOLVED.length - 1);
+        Resolved resolved = RESOLVED[slot];
+        if (resolved != null && context != null && Arrays.equals(resolved.name(), 0, resolved.name().length, bytes, at, at + length))
+        {
+            Class<?> type = resolved.type().get();
+            if (type != null && type.getClassLoader() == context)
+                return type;
+        }
+        String name;
+        try
+        {
+            name = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes, at, length)).toString();
+        }
+        catch (CharacterCodingException e)
+        {
+            throw new InvalidProtocolBufferException("Invalid UTF-8 in a class name in AttributeValue");
+        }
+        Class<?> type = null;
         if (context != null)
         {
             try
             {
-                return Class.forName(className, false, context);
+                type = Class.forName(name, false, context);
             }
             catch (ClassNotFoundException e)
             {
                 // Not the webapp's: maybe this library's, as for Java serialization.
             }
         }
-        return Class.forName(className, false, TypedDecoder.class.getClassLoader());
+        if (type == null)
+            type = Class.forName(name, false, TypedDecoder.class.getClassLoader());
+        if (context != null && type.getClassLoader() == context)
+            RESOLVED[slot] = new Resolved(Arrays.copyOfRange(bytes, at, at + length), new WeakReference<>(type));
+        return type;
     }
 
     private void check(Class<?> type, long arrayLength, int depth) throws InvalidClassException
@@ -613,6 +693,11 @@ final class TypedDecoder
             throw new InvalidClassException("Refused by the read filter: " + what + " (depth " + depth + ", " +
                 references + " values, " + bytes.length + " bytes)");
         }
+    }
+
+    /** A class resolved, and the UTF-8 bytes of its name. */
+    private record Resolved(byte[] name, WeakReference<Class<?>> type)
+    {
     }
 
     private static void skip(CodedInputStream in, int tag) throws IOException

@@ -95,7 +95,7 @@ final class TypedEncoder
     private static final int MAX_LANGUAGE_TAGS = 1000;
 
     private final ObjectInputFilter filter;
-    private final WireBuffer out = new WireBuffer(128);
+    private final WireBuffer out = new WireBuffer(256);
     private long references;
     // The mutable collections met so far, by identity; a map only past a few.
     private final Object[] seen = new Object[8];
@@ -114,7 +114,8 @@ final class TypedEncoder
      */
     static boolean isCandidate(Class<?> type)
     {
-        return Enum.class.isAssignableFrom(type) || type.isRecord() || collectionKind(type) != 0 ||
+        // Record.class.isAssignableFrom, not Class.isRecord(), which calls into the VM each time.
+        return Enum.class.isAssignableFrom(type) || Record.class.isAssignableFrom(type) || collectionKind(type) != 0 ||
             mapKind(type) != 0 || type == Optional.class || type == Locale.class || type == Currency.class ||
             type == URI.class || type == LocalTime.class || type == ZonedDateTime.class || type == OffsetDateTime.class ||
             type == ZoneOffset.class || type == ZONE_REGION || type == Period.class;

@@ -90,6 +90,9 @@ public record StoredAttribute(long digest, Object immutableValue)
      */
     private static boolean isImmutableRecord(Class<?> type, Set<Class<?>> visiting)
     {
+        // A class that extends Record without being a record class has no components to go by.
+        if (!type.isRecord())
+            return false;
         if (!visiting.add(type))
             return true;
         for (RecordComponent component : type.getRecordComponents())
