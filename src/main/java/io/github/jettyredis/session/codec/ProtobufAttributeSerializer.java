@@ -42,7 +42,7 @@ import io.github.jettyredis.session.codec.proto.AttributeValue;
  * whose class changed shape since the value was written (a component added, removed or renamed, or of a type
  * that does not take the stored value) and an enum constant that no longer exists make the value unreadable
  * ({@link IOException}), as a changed {@code serialVersionUID} does for Java serialization. See
- * {@link TypedEncoder} and {@link TypedDecoder}.</p>
+ * {@code TypedEncoder} and {@code TypedDecoder}.</p>
  *
  * <p>Strings are stored as UTF-8, so an unpaired surrogate in a string comes back as {@code '?'}.</p>
  */
@@ -82,7 +82,7 @@ public final class ProtobufAttributeSerializer implements AttributeSerializer
      * A Java-serialized value is read back through the same filter that every load applies, so that a value
      * the filter refuses (too many references, too long an array, a refused class) is refused when it is
      * written rather than on every later load. Typed values are not read back: the writer asked the filter
-     * everything the reader will ask it (records, enums and collections included, see {@link TypedEncoder}) and
+     * everything the reader will ask it (records, enums and collections included, see {@code TypedEncoder}) and
      * left a value it refuses to Java serialization, which this check then refuses. (Not caught here: a record
      * whose canonical constructor refuses the values its own accessors return, which no load can read.)
      */
