@@ -36,8 +36,51 @@ final class AttributeValueWire
     static final int LOCAL_DATE_TIME = 17;
     static final int DURATION = 18;
     static final int JAVA_SERIALIZED = 19;
+    // Added by issue 12: values that were Java-serialized before (see TypedEncoder and TypedDecoder).
+    static final int ENUM = 20;
+    static final int RECORD = 21;
+    static final int COLLECTION = 22;
+    static final int MAP = 23;
+    static final int OPTIONAL = 24;
+    static final int NULL = 25;
+    static final int LOCALE = 26;
+    static final int CURRENCY = 27;
+    static final int URI = 28;
+    static final int LOCAL_TIME = 29;
+    static final int ZONED_DATE_TIME = 30;
+    static final int OFFSET_DATE_TIME = 31;
+    static final int ZONE_ID = 32;
+    static final int PERIOD = 33;
     /** The tag of a {@link #JAVA_SERIALIZED} member: field number, then the 3 bits of its wire type. */
     static final int JAVA_SERIALIZED_TAG = JAVA_SERIALIZED << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
+    // Values of the CollectionKind enum.
+    static final int ARRAY_LIST = 1;
+    static final int LINKED_LIST = 2;
+    static final int IMMUTABLE_LIST = 3;
+    static final int HASH_SET = 4;
+    static final int LINKED_HASH_SET = 5;
+    static final int TREE_SET = 6;
+    static final int IMMUTABLE_SET = 7;
+    // Values of the MapKind enum.
+    static final int HASH_MAP = 1;
+    static final int LINKED_HASH_MAP = 2;
+    static final int TREE_MAP = 3;
+    static final int IMMUTABLE_MAP = 4;
+
+    /**
+     * The tags inside the messages of the members added by issue 12. Each of those messages (EnumValue,
+     * RecordValue, RecordComponent, CollectionValue, MapValue, MapEntry, OptionalValue, ZonedDateTime,
+     * OffsetDateTime, Period) has at most four fields; these are its tags by field number and wire type.
+     */
+    static final int STRING_1 = 1 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+    static final int STRING_2 = 2 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+    static final int MESSAGE_1 = STRING_1;
+    static final int MESSAGE_2 = STRING_2;
+    static final int VARINT_1 = 1 << 3 | WireFormat.WIRETYPE_VARINT;
+    static final int VARINT_2 = 2 << 3 | WireFormat.WIRETYPE_VARINT;
+    static final int VARINT_3 = 3 << 3 | WireFormat.WIRETYPE_VARINT;
+    static final int STRING_4 = 4 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
     // Wire type of each member, indexed by field number.
     private static final int[] WIRE_TYPES = {
@@ -48,7 +91,13 @@ final class AttributeValueWire
         WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
         WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_VARINT,
         WireFormat.WIRETYPE_VARINT, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
-        WireFormat.WIRETYPE_LENGTH_DELIMITED};
+        WireFormat.WIRETYPE_LENGTH_DELIMITED,
+        // 20-33
+        WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
+        WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
+        WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
+        WireFormat.WIRETYPE_VARINT, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
+        WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED};
 
     private AttributeValueWire()
     {
@@ -126,6 +175,17 @@ final class AttributeValueWire
         }
         in.popLimit(limit);
         return pair;
+    }
+
+    /**
+     * @param field a member of the oneof
+     * @return true for the members whose value is one message field of its own with no Java object behind it
+     * (the members of the first version but {@link #JAVA_SERIALIZED}), which {@link ProtobufAttributeSerializer}
+     * reads itself; the others are read by {@link TypedDecoder}
+     */
+    static boolean isScalar(int field)
+    {
+        return field >= STRING && field <= DURATION;
     }
 
     /** @return {@code value} zigzag-encoded as protobuf's sint32, as an unsigned varint */

@@ -67,6 +67,15 @@ public final class JavaSerialization
     }
 
     /**
+     * @return the filter that decides what is read; {@link ProtobufAttributeSerializer}'s typed records,
+     * enums and collections are decided by it too
+     */
+    ObjectInputFilter filter()
+    {
+        return filter;
+    }
+
+    /**
      * @param value the value to write
      * @return its Java serialization
      * @throws java.io.NotSerializableException if the value, or an object it refers to, is not

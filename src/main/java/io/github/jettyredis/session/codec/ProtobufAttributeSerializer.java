@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.time.LocalTime;
 import java.util.Date;
 import java.util.Objects;
 import java.util.UUID;
@@ -25,9 +24,25 @@ import io.github.jettyredis.session.codec.proto.AttributeValue;
  * <p>Values of exactly these classes are stored in typed fields, readable from other languages and without
  * Java deserialization: {@link String}, {@link Boolean}, {@link Integer}, {@link Long}, {@link Float},
  * {@link Double}, {@link Character}, {@link Byte}, {@link Short}, {@code byte[]}, {@link BigDecimal},
- * {@link BigInteger}, {@link UUID}, {@link Instant}, {@link Date}, {@link LocalDate}, {@link LocalDateTime}
- * and {@link Duration}. Any other value, including subclasses of those (e.g. {@link java.sql.Timestamp}), is
- * Java-serialized by the given {@link JavaSerialization}, whose filter guards reading it back.</p>
+ * {@link BigInteger}, {@link UUID}, {@link Instant}, {@link Date}, {@link LocalDate}, {@link LocalDateTime},
+ * {@link Duration}, {@link java.time.LocalTime}, {@link java.time.ZonedDateTime}, {@link java.time.OffsetDateTime},
+ * {@link java.time.ZoneId}, {@link java.time.Period}, {@link java.util.Locale} (by language tag),
+ * {@link java.util.Currency}, {@link java.net.URI} and {@link java.util.Optional}; so are enum constants (by name),
+ * {@code Serializable} records (component by component, rebuilt through the canonical constructor) and lists,
+ * sets and maps of the common JDK implementations ({@code ArrayList}, {@code LinkedList}, {@code List.of},
+ * {@code HashSet}, {@code LinkedHashSet}, {@code TreeSet} in natural order, {@code Set.of}, {@code HashMap},
+ * {@code LinkedHashMap}, {@code TreeMap} in natural order, {@code Map.of}), read back as the same
+ * implementation, when everything they hold is one of these values (or null), nested to any depth the read
+ * filter allows. Any other value, including subclasses of those (e.g. {@link java.sql.Timestamp}), other
+ * collection implementations, and a record or collection holding any other value, is Java-serialized as a whole
+ * by the given {@link JavaSerialization}, whose filter guards reading it back.</p>
+ *
+ * <p>Records and enums of the webapp are resolved through the thread context class loader and decided by the
+ * same filter as Java-serialized classes before anything of them runs: a class it refuses is refused. A record
+ * whose class changed shape since the value was written (a component added, removed or renamed, or of a type
+ * that does not take the stored value) and an enum constant that no longer exists make the value unreadable
+ * ({@link IOException}), as a changed {@code serialVersionUID} does for Java serialization. See
+ * {@code TypedEncoder} and {@code TypedDecoder}.</p>
  *
  * <p>Strings are stored as UTF-8, so an unpaired surrogate in a string comes back as {@code '?'}.</p>
  */
@@ -64,9 +79,12 @@ public final class ProtobufAttributeSerializer implements AttributeSerializer
     }
 
     /**
-     * Typed values are always readable; a Java-serialized one is read back through the same filter that
-     * every load applies, so that a value the filter refuses (too many references, too long an array, a
-     * refused class) is refused when it is written rather than on every later load.
+     * A Java-serialized value is read back through the same filter that every load applies, so that a value
+     * the filter refuses (too many references, too long an array, a refused class) is refused when it is
+     * written rather than on every later load. Typed values are not read back: the writer asked the filter
+     * everything the reader will ask it (records, enums and collections included, see {@code TypedEncoder}) and
+     * left a value it refuses to Java serialization, which this check then refuses. (Not caught here: a record
+     * whose canonical constructor refuses the values its own accessors return, which no load can read.)
      */
     @Override
     public void checkReadable(byte[] bytes) throws IOException
@@ -128,6 +146,12 @@ public final class ProtobufAttributeSerializer implements AttributeSerializer
             return AttributeValueWire.varint(AttributeValueWire.BYTE, AttributeValueWire.zigZag((Byte)value));
         if (type == BigInteger.class)
             return AttributeValueWire.bytes(AttributeValueWire.BIG_INTEGER, ((BigInteger)value).toByteArray());
+        if (TypedEncoder.isCandidate(type))
+        {
+            byte[] typed = TypedEncoder.encode(value, javaSerialization.filter());
+            if (typed != null)
+                return typed;
+        }
         return AttributeValueWire.bytes(AttributeValueWire.JAVA_SERIALIZED, javaSerialization.serialize(value));
     }
 
@@ -136,6 +160,7 @@ public final class ProtobufAttributeSerializer implements AttributeSerializer
         CodedInputStream in = CodedInputStream.newInstance(bytes);
         int kind = 0;
         Object value = null;
+        TypedDecoder typed = null;
         try
         {
             // As protobuf reads a oneof: unknown fields are skipped and the last member present wins.
@@ -149,46 +174,19 @@ public final class ProtobufAttributeSerializer implements AttributeSerializer
                     continue;
                 }
                 kind = field;
-                value = switch (field)
+                if (AttributeValueWire.isScalar(field))
+                    value = TypedDecoder.scalar(field, in);
+                // Read now, deserialized only once it is known to be the value: never a shadowed one.
+                else if (field == AttributeValueWire.JAVA_SERIALIZED)
+                    value = in.readByteArray();
+                // Read at once, even if a later member shadows it: it passes the filter's every check whether
+                // shadowed or not, so shadowing would spare nothing that matters.
+                else
                 {
-                    case AttributeValueWire.STRING -> in.readStringRequireUtf8();
-                    case AttributeValueWire.BOOL -> in.readBool();
-                    case AttributeValueWire.INT -> in.readInt32();
-                    case AttributeValueWire.LONG -> in.readInt64();
-                    case AttributeValueWire.FLOAT -> in.readFloat();
-                    case AttributeValueWire.DOUBLE -> in.readDouble();
-                    case AttributeValueWire.CHAR -> (char)inRange(in.readUInt32(), Character.MIN_VALUE, Character.MAX_VALUE, "char");
-                    case AttributeValueWire.BYTE -> (byte)inRange(in.readSInt32(), Byte.MIN_VALUE, Byte.MAX_VALUE, "byte");
-                    case AttributeValueWire.SHORT -> (short)inRange(in.readSInt32(), Short.MIN_VALUE, Short.MAX_VALUE, "short");
-                    case AttributeValueWire.BYTES -> in.readByteArray();
-                    case AttributeValueWire.BIG_DECIMAL -> new BigDecimal(in.readStringRequireUtf8());
-                    case AttributeValueWire.BIG_INTEGER -> new BigInteger(in.readByteArray());
-                    case AttributeValueWire.UUID ->
-                    {
-                        long[] bits = AttributeValueWire.readPair(in, true);
-                        yield new UUID(bits[0], bits[1]);
-                    }
-                    case AttributeValueWire.INSTANT ->
-                    {
-                        long[] time = AttributeValueWire.readPair(in, false);
-                        yield Instant.ofEpochSecond(time[0], (int)time[1]);
-                    }
-                    case AttributeValueWire.DATE_MILLIS -> new Date(in.readInt64());
-                    case AttributeValueWire.LOCAL_DATE -> LocalDate.ofEpochDay(in.readInt64());
-                    case AttributeValueWire.LOCAL_DATE_TIME ->
-                    {
-                        long[] dateTime = AttributeValueWire.readPair(in, false);
-                        yield LocalDateTime.of(LocalDate.ofEpochDay(dateTime[0]), LocalTime.ofNanoOfDay(dateTime[1]));
-                    }
-                    case AttributeValueWire.DURATION ->
-                    {
-                        long[] time = AttributeValueWire.readPair(in, false);
-                        yield Duration.ofSeconds(time[0], (int)time[1]);
-                    }
-                    // Read now, deserialized only once it is known to be the value: never a shadowed one.
-                    case AttributeValueWire.JAVA_SERIALIZED -> in.readByteArray();
-                    default -> throw new IllegalStateException("Field " + field + " known but not decoded");
-                };
+                    if (typed == null)
+                        typed = new TypedDecoder(javaSerialization.filter(), bytes);
+                    value = typed.attributeMember(field, in);
+                }
             }
         }
         catch (DateTimeException | ArithmeticException | NumberFormatException e)
@@ -198,14 +196,8 @@ public final class ProtobufAttributeSerializer implements AttributeSerializer
         if (kind == 0)
             throw new IOException("AttributeValue holds no value this version knows: " +
                 "written by a newer version, or not an AttributeValue");
+        if (kind == AttributeValueWire.NULL)
+            throw new IOException("AttributeValue holds null, which only a value nested in another may be");
         return kind == AttributeValueWire.JAVA_SERIALIZED ? javaSerialization.deserialize((byte[])value) : value;
-    }
-
-    // A wider wire type must not be silently truncated by the narrowing cast.
-    private static int inRange(int value, int min, int max, String type) throws IOException
-    {
-        if (value < min || value > max)
-            throw new IOException("Invalid " + type + " value in AttributeValue: " + value);
-        return value;
     }
 }

@@ -8,7 +8,9 @@ import java.util.Map;
 
 /**
  * Builds the {@link ObjectInputFilter} that guards the Java deserialization of session attributes (only
- * values without a typed representation are Java-serialized, see {@link ProtobufAttributeSerializer}).
+ * values without a typed representation are Java-serialized, see {@link ProtobufAttributeSerializer}). The same
+ * filter decides the typed records, enums and collections: their classes, depth, element counts and size are put
+ * to it as a Java deserialization would put them (see {@code TypedDecoder}).
  *
  * <p>The filter decides each value as follows:</p>
  * <ol>

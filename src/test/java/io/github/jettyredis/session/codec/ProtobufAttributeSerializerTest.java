@@ -7,27 +7,48 @@ import java.io.NotSerializableException;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.Period;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Currency;
 import java.util.Date;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.LinkedList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.Vector;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
 import com.google.protobuf.ByteString;
+import io.github.jettyredis.session.codec.CodecFixtures.Basket;
+import io.github.jettyredis.session.codec.CodecFixtures.Colour;
+import io.github.jettyredis.session.codec.CodecFixtures.Item;
+import io.github.jettyredis.session.codec.CodecFixtures.Shape;
 import io.github.jettyredis.session.codec.proto.AttributeValue;
 import io.github.jettyredis.session.codec.proto.AttributeValue.KindCase;
 import io.github.jettyredis.session.codec.proto.Timestamp;
@@ -42,19 +63,33 @@ import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.B
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.BYTES_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.BYTE_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.CHAR_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.COLLECTION_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.CURRENCY_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.DATE_MILLIS_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.DOUBLE_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.DURATION_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.ENUM_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.FLOAT_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.INSTANT_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.INT_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.JAVA_SERIALIZED;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.LOCAL_DATE_TIME_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.LOCALE_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.LOCAL_DATE_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.LOCAL_TIME_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.LONG_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.MAP_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.NULL_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.OFFSET_DATE_TIME_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.OPTIONAL_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.PERIOD_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.RECORD_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.SHORT_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.STRING_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.URI_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.UUID_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.ZONED_DATE_TIME_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.ZONE_ID_VALUE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -121,7 +156,109 @@ class ProtobufAttributeSerializerTest
             arguments(LocalDateTime.MAX, LOCAL_DATE_TIME_VALUE),
             arguments(Duration.ofSeconds(-5, 250_000_000), DURATION_VALUE),
             arguments(Duration.ofNanos(-1), DURATION_VALUE),
-            arguments(Duration.ZERO, DURATION_VALUE));
+            arguments(Duration.ZERO, DURATION_VALUE),
+            // Added by issue 12.
+            arguments(Colour.RED, ENUM_VALUE),
+            arguments(named("an enum constant with a body of its own", Shape.CIRCLE), ENUM_VALUE),
+            arguments(TimeUnit.SECONDS, ENUM_VALUE),
+            arguments(new Item("pen", 3, Colour.BLUE, List.of("office", "blue")), RECORD_VALUE),
+            arguments(new Item("", 0, null, List.of()), RECORD_VALUE),
+            arguments(basket(), RECORD_VALUE),
+            arguments(new Primitives(true, (byte)-1, (short)-300, 'x', -5, Long.MIN_VALUE, -0.0f, Double.NaN), RECORD_VALUE),
+            arguments(new NoComponents(), RECORD_VALUE),
+            arguments(new Pair<>(Optional.of(Colour.GREEN), new Pair<>(null, Locale.UK)), RECORD_VALUE),
+            arguments(named("one of each first-version value, null, a long string", everyScalar()), COLLECTION_VALUE),
+            arguments(new ArrayList<>(), COLLECTION_VALUE),
+            arguments(new LinkedList<>(List.of(1, 2, 3)), COLLECTION_VALUE),
+            arguments(List.of(), COLLECTION_VALUE),
+            arguments(List.of("one"), COLLECTION_VALUE),
+            arguments(List.of("one", "two", "three"), COLLECTION_VALUE),
+            arguments(new HashSet<>(List.of("b", "a", "c", "a long one")), COLLECTION_VALUE),
+            arguments(new HashSet<>(Arrays.asList(Colour.values())), COLLECTION_VALUE),
+            arguments(new LinkedHashSet<>(List.of(3, 1, 2)), COLLECTION_VALUE),
+            arguments(new TreeSet<>(List.of("b", "a", "c")), COLLECTION_VALUE),
+            arguments(Set.of(), COLLECTION_VALUE),
+            arguments(Set.of(1L), COLLECTION_VALUE),
+            arguments(Set.of(1L, 2L, 3L), COLLECTION_VALUE),
+            arguments(named("lists of records of enums, in a list", nestedLists()), COLLECTION_VALUE),
+            arguments(hashMapWithNulls(), MAP_VALUE),
+            arguments(new LinkedHashMap<>(Map.of("k", List.of(new Item("x", 1, Colour.RED, List.of())))), MAP_VALUE),
+            arguments(new TreeMap<>(Map.of(LocalDate.of(2024, 1, 1), 1, LocalDate.of(2023, 1, 1), 2)), MAP_VALUE),
+            arguments(Map.of(), MAP_VALUE),
+            arguments(Map.of(Colour.RED, "red"), MAP_VALUE),
+            arguments(Map.of(1, "a", 2, "b", 3, "c"), MAP_VALUE),
+            arguments(Optional.empty(), OPTIONAL_VALUE),
+            arguments(Optional.of("x"), OPTIONAL_VALUE),
+            arguments(Optional.of(new HashMap<>(Map.of(1, Optional.empty()))), OPTIONAL_VALUE),
+            arguments(Locale.UK, LOCALE_VALUE),
+            arguments(Locale.ROOT, LOCALE_VALUE),
+            arguments(Locale.forLanguageTag("zh-Hant-TW"), LOCALE_VALUE),
+            arguments(Locale.forLanguageTag("de-DE-u-co-phonebk-x-private"), LOCALE_VALUE),
+            arguments(new Locale("ja", "JP", "JP"), LOCALE_VALUE),
+            arguments(Currency.getInstance("EUR"), CURRENCY_VALUE),
+            arguments(Currency.getInstance("JPY"), CURRENCY_VALUE),
+            arguments(URI.create("https://user@example.com:8443/a%20b/\u00e4?q=1&r#frag"), URI_VALUE),
+            arguments(URI.create("relative/path"), URI_VALUE),
+            arguments(URI.create("urn:isbn:096139210x"), URI_VALUE),
+            arguments(LocalTime.MIDNIGHT, LOCAL_TIME_VALUE),
+            arguments(LocalTime.MAX, LOCAL_TIME_VALUE),
+            arguments(LocalTime.of(9, 30, 15, 500), LOCAL_TIME_VALUE),
+            arguments(ZonedDateTime.of(2024, 2, 29, 12, 0, 0, 0, ZoneId.of("Europe/Paris")), ZONED_DATE_TIME_VALUE),
+            arguments(named("the later of two overlapping times", ZonedDateTime.of(2024, 10, 27, 2, 30, 0, 0,
+                ZoneId.of("Europe/Paris")).withLaterOffsetAtOverlap()), ZONED_DATE_TIME_VALUE),
+            arguments(ZonedDateTime.of(1969, 12, 31, 23, 59, 59, 1, ZoneOffset.ofHoursMinutes(-3, -30)), ZONED_DATE_TIME_VALUE),
+            arguments(ZonedDateTime.of(LocalDateTime.MIN, ZoneId.of("UTC")), ZONED_DATE_TIME_VALUE),
+            arguments(OffsetDateTime.MIN, OFFSET_DATE_TIME_VALUE),
+            arguments(OffsetDateTime.MAX, OFFSET_DATE_TIME_VALUE),
+            arguments(OffsetDateTime.of(2024, 2, 29, 12, 0, 0, 0, ZoneOffset.UTC), OFFSET_DATE_TIME_VALUE),
+            arguments(ZoneId.of("Europe/Paris"), ZONE_ID_VALUE),
+            arguments(ZoneId.of("UTC"), ZONE_ID_VALUE),
+            arguments(ZoneId.of("GMT+2"), ZONE_ID_VALUE),
+            arguments(ZoneOffset.UTC, ZONE_ID_VALUE),
+            arguments(ZoneOffset.ofHoursMinutes(-3, -30), ZONE_ID_VALUE),
+            arguments(Period.ZERO, PERIOD_VALUE),
+            arguments(Period.of(1, -2, 3), PERIOD_VALUE),
+            arguments(Period.ofDays(Integer.MIN_VALUE), PERIOD_VALUE));
+    }
+
+    static Basket basket()
+    {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        counts.put("pen", 3);
+        counts.put("ink", 1);
+        return new Basket(new UUID(1, 2), new ArrayList<>(List.of(new Item("pen", 3, Colour.BLUE, List.of()),
+            new Item("ink", 1, null, List.of("black")))), counts, Instant.ofEpochSecond(1_764_000_000L));
+    }
+
+    // byte[] has no equals of its own, so it is not in a list that a test compares.
+    private static List<Object> everyScalar()
+    {
+        return new ArrayList<>(Arrays.asList("s", true, -1, -1L, 1.5f, -2.5d, 'c', (byte)-7, (short)300, null,
+            new BigDecimal("-1.50"), BigInteger.TEN.negate(), new UUID(0, -1), Instant.ofEpochSecond(-1, 1), new Date(0),
+            LocalDate.of(1, 1, 1), LocalDateTime.of(2024, 2, 29, 0, 0), Duration.ofNanos(1), "x".repeat(300)));
+    }
+
+    private static List<Object> nestedLists()
+    {
+        List<Object> outer = new ArrayList<>();
+        for (int i = 0; i < 3; i++)
+        {
+            List<Item> items = new ArrayList<>();
+            for (Colour colour : Colour.values())
+                items.add(new Item("item " + i + " " + colour, i, colour, List.of(colour.name())));
+            outer.add(items);
+        }
+        outer.add(List.of(List.of(List.of(Set.of(Colour.RED)))));
+        return outer;
+    }
+
+    private static Map<Object, Object> hashMapWithNulls()
+    {
+        Map<Object, Object> map = new HashMap<>();
+        map.put(null, "the null key");
+        map.put("null value", null);
+        map.put(1, new TreeSet<>(List.of(3, 1, 2)));
+        return map;
     }
 
     @ParameterizedTest
@@ -152,7 +289,8 @@ class ProtobufAttributeSerializerTest
     @Test
     void everyMemberOfTheOneofHasATypedValue()
     {
-        EnumSet<KindCase> covered = EnumSet.of(JAVA_SERIALIZED, KindCase.KIND_NOT_SET);
+        // null is never an attribute value: it is only ever nested, as in the lists and maps above.
+        EnumSet<KindCase> covered = EnumSet.of(JAVA_SERIALIZED, KindCase.KIND_NOT_SET, NULL_VALUE);
         typedValues().forEach(arguments -> covered.add((KindCase)arguments.get()[1]));
         assertEquals(EnumSet.allOf(KindCase.class), covered, "a field added to AttributeValue needs a writer and a reader");
     }
@@ -195,7 +333,18 @@ class ProtobufAttributeSerializerTest
                 LocalTime.ofNanoOfDay(r.nextLong(LocalTime.MAX.toNanoOfDay() + 1)))),
             generator("Duration", r -> Duration.ofSeconds(r.nextLong(), r.nextInt(1_000_000_000))),
             generator("java.sql.Timestamp", ProtobufAttributeSerializerTest::randomSqlTimestamp),
-            generator("ArrayList", r -> new ArrayList<>(List.of(randomString(r), r.nextLong(), r.nextDouble()))));
+            generator("ArrayList", r -> new ArrayList<>(List.of(randomString(r), r.nextLong(), r.nextDouble()))),
+            generator("record", r -> new Item(randomString(r), r.nextInt(), r.nextBoolean() ? null : Colour.values()[r.nextInt(3)],
+                List.of(randomString(r)))),
+            generator("HashMap of HashSets", ProtobufAttributeSerializerTest::randomMapOfSets),
+            generator("LocalTime", r -> LocalTime.ofNanoOfDay(r.nextLong(LocalTime.MAX.toNanoOfDay() + 1))),
+            generator("ZonedDateTime", ProtobufAttributeSerializerTest::randomZonedDateTime),
+            generator("OffsetDateTime", r -> OffsetDateTime.of(LocalDateTime.of(randomLocalDate(r),
+                LocalTime.ofNanoOfDay(r.nextLong(LocalTime.MAX.toNanoOfDay() + 1))), randomOffset(r))),
+            generator("Period", r -> Period.of(r.nextInt(), r.nextInt(), r.nextInt())),
+            generator("Locale", r -> randomElement(r, Locale.getAvailableLocales())),
+            generator("Currency", r -> randomElement(r, Currency.getAvailableCurrencies().toArray(new Currency[0]))),
+            generator("ZoneId", r -> ZoneId.of(randomElement(r, ZoneId.getAvailableZoneIds().toArray(new String[0])))));
     }
 
     @ParameterizedTest
@@ -211,16 +360,21 @@ class ProtobufAttributeSerializerTest
     {
         java.sql.Timestamp timestamp = new java.sql.Timestamp(1_764_115_200_123L);
         timestamp.setNanos(123_456_789);
-        List<Object> mixed = new ArrayList<>(Arrays.asList("a", 1, 2L, null, new Date(0), new BigDecimal("1.5")));
-        Map<String, Object> map = new HashMap<>(Map.of("user", "alice", "roles", new ArrayList<>(List.of("admin"))));
+        Map<String, Object> withTimestamp = new HashMap<>(Map.of("user", "alice", "since", timestamp));
+        TreeSet<String> reversed = new TreeSet<>(Comparator.reverseOrder());
+        reversed.addAll(List.of("a", "b"));
         return Stream.of(
-            arguments(timestamp),
-            arguments(mixed),
-            arguments(map),
-            arguments(new Point(3, "label")),
-            arguments(TimeUnit.SECONDS),
-            arguments(LocalTime.NOON),
-            arguments(ZonedDateTime.of(2024, 2, 29, 12, 0, 0, 0, ZoneId.of("Europe/Paris"))));
+            arguments(named("a subclass of a typed class", timestamp)),
+            arguments(named("a class that is not a record", new JavaSerializationTest.Payload("x"))),
+            arguments(named("a record holding one", new Pair<>("a", new JavaSerializationTest.Payload("x")))),
+            arguments(named("a map holding a subclass of a typed class", withTimestamp)),
+            arguments(named("a list holding a record holding a Vector", new ArrayList<>(List.of(new Pair<>(1, new Vector<>()))))),
+            arguments(named("Collections.unmodifiableList", Collections.unmodifiableList(new ArrayList<>(List.of(1))))),
+            arguments(named("Arrays.asList", Arrays.asList(1, 2))),
+            arguments(named("EnumSet", EnumSet.of(Colour.RED))),
+            arguments(named("a TreeSet with a comparator", reversed)),
+            arguments(named("Stream.toList() holding null", Stream.of("a", null).toList())),
+            arguments(named("a Locale that no language tag gives back", new Locale("not a language"))));
     }
 
     @ParameterizedTest
@@ -250,7 +404,10 @@ class ProtobufAttributeSerializerTest
     {
         return Stream.of(
             arguments(new Object()),
-            arguments(new ArrayList<>(List.of("fine", new Object()))));
+            arguments(new ArrayList<>(List.of("fine", new Object()))),
+            // Only records that are Serializable are written component by component, as Java serialization would.
+            arguments(new NotSerializable("x")),
+            arguments(new ArrayList<>(List.of(new NotSerializable("x")))));
     }
 
     @ParameterizedTest
@@ -359,7 +516,69 @@ class ProtobufAttributeSerializerTest
         return timestamp;
     }
 
+    private static Map<String, Set<Integer>> randomMapOfSets(Random random)
+    {
+        Map<String, Set<Integer>> map = new HashMap<>();
+        for (int i = random.nextInt(10); i > 0; i--)
+        {
+            Set<Integer> set = new HashSet<>();
+            for (int j = random.nextInt(10); j > 0; j--)
+                set.add(random.nextInt());
+            map.put(randomString(random), set);
+        }
+        return map;
+    }
+
+    private static ZonedDateTime randomZonedDateTime(Random random)
+    {
+        LocalDateTime dateTime = LocalDateTime.of(LocalDate.ofEpochDay(random.nextLong(-1_000_000, 1_000_000)),
+            LocalTime.ofNanoOfDay(random.nextLong(LocalTime.MAX.toNanoOfDay() + 1)));
+        ZoneId zone = random.nextBoolean() ? randomOffset(random)
+            : ZoneId.of(randomElement(random, ZoneId.getAvailableZoneIds().toArray(new String[0])));
+        ZonedDateTime time = ZonedDateTime.of(dateTime, zone);
+        return random.nextBoolean() ? time.withEarlierOffsetAtOverlap() : time.withLaterOffsetAtOverlap();
+    }
+
+    private static ZoneOffset randomOffset(Random random)
+    {
+        return ZoneOffset.ofTotalSeconds(random.nextInt(-18 * 3600, 18 * 3600 + 1));
+    }
+
+    private static <T> T randomElement(Random random, T[] elements)
+    {
+        Arrays.sort(elements, Comparator.comparing(Object::toString));
+        return elements[random.nextInt(elements.length)];
+    }
+
     record Point(int x, String label) implements Serializable
+    {
+    }
+
+    /**
+     * Every primitive type, as a record component.
+     */
+    private record Primitives(boolean b, byte by, short s, char c, int i, long l, float f, double d) implements Serializable
+    {
+    }
+
+    /**
+     * A record without components.
+     */
+    private record NoComponents() implements Serializable
+    {
+    }
+
+    /**
+     * A generic record: its components are Objects to the codec.
+     */
+    record Pair<A, B>(A first, B second) implements Serializable
+    {
+    }
+
+    /**
+     * A record that is not Serializable.
+     */
+    record NotSerializable(String value)
     {
     }
 }

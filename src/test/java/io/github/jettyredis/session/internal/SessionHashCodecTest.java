@@ -6,10 +6,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,8 +20,12 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import io.github.jettyredis.session.codec.AttributeSerializer;
+import io.github.jettyredis.session.codec.CodecFixtures.Colour;
+import io.github.jettyredis.session.codec.CodecFixtures.Item;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
+import io.github.jettyredis.session.codec.WebappClassesTest;
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
+import io.github.jettyredis.session.testing.WebappClasses;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.util.ClassLoadingObjectInputStream;
 import org.junit.jupiter.api.Test;
@@ -210,6 +217,107 @@ public class SessionHashCodecTest
 
         ((byte[])loaded.getAttribute("flags"))[0] = 9;
         assertEquals(Set.of("#meta", "#expiry", "flags"), names(countingCodec.encodeDelta(loaded, false).set().keySet()));
+    }
+
+    /**
+     * A record whose components are all of immutable types.
+     *
+     * @param user a name
+     * @param at a time
+     * @param colour an enum
+     */
+    public record Login(String user, Instant at, Colour colour) implements Serializable
+    {
+    }
+
+    @Test
+    public void anUnchangedEnumOrImmutableRecordIsNotEncodedAgain() throws Exception
+    {
+        SessionData data = session();
+        data.setAttribute("colour", Colour.GREEN);
+        data.setAttribute("login", new Login("alice", Instant.ofEpochSecond(1), Colour.RED));
+        // A record holding a List: the list may change in place.
+        data.setAttribute("item", new Item("pen", 1, Colour.BLUE, new ArrayList<>(List.of("office"))));
+        StoredSessionData loaded = decode(codec.encode(data));
+        CountingSerializer counting = new CountingSerializer();
+        SessionHashCodec countingCodec = new SessionHashCodec(counting);
+
+        assertEquals(Set.of("#meta", "#expiry"), names(countingCodec.encodeDelta(loaded, false).set().keySet()));
+        assertEquals(1, counting.serialized, "only the record holding a List is encoded");
+
+        @SuppressWarnings("unchecked")
+        List<String> tags = (List<String>)((Item)loaded.getAttribute("item")).tags();
+        tags.add("blue");
+        loaded.setAttribute("login", new Login("bob", Instant.ofEpochSecond(1), Colour.RED));
+        assertEquals(Set.of("#meta", "#expiry", "item", "login"), names(countingCodec.encodeDelta(loaded, false).set().keySet()));
+    }
+
+    @Test
+    public void aTypedValueChangedInPlaceIsSavedAndAnEqualOneIsNot() throws Exception
+    {
+        SessionData data = session();
+        List<Item> cart = new ArrayList<>(List.of(new Item("pen", 1, Colour.BLUE, List.of())));
+        Set<String> roles = new HashSet<>(List.of("admin", "user", "auditor"));
+        data.setAttribute("cart", cart);
+        data.setAttribute("roles", roles);
+        StoredSessionData loaded = decode(codec.encode(data));
+
+        @SuppressWarnings("unchecked")
+        List<Item> loadedCart = (List<Item>)loaded.getAttribute("cart");
+        loadedCart.add(new Item("ink", 2, null, List.of()));
+        // An equal set whose iteration order differs (a larger table): equal bytes, so not sent again.
+        Set<String> sameRoles = new HashSet<>(1024);
+        sameRoles.addAll(roles);
+        loaded.setAttribute("roles", sameRoles);
+        SessionDelta delta = codec.encodeDelta(loaded, false);
+        assertEquals(Set.of("#meta", "#expiry", "cart"), names(delta.set().keySet()));
+        loaded.setStoredAttributes(delta.storedAfter());
+        assertEquals(loadedCart, decode(codec.encode(loaded)).getAttribute("cart"));
+    }
+
+    @Test
+    public void anAttributeWhoseClassChangedShapeOnRedeployIsLeftOutAndKept() throws Exception
+    {
+        Map<String, Map<String, String>> sources = new HashMap<>(WebappClassesTest.sources());
+        sources.keySet().retainAll(Set.of("v1", "removed", "constantRemoved"));
+        try (WebappClasses versions = WebappClasses.compile(sources))
+        {
+            WebappClasses.Loader v1 = versions.load("v1");
+            Map<byte[], byte[]> fields = v1.inContext(() ->
+            {
+                SessionData data = session();
+                data.setAttribute("user", "alice");
+                data.setAttribute("order", WebappClassesTest.newOrder(v1, "A-1", 2));
+                data.setAttribute("orders", new ArrayList<>(List.of(WebappClassesTest.newOrder(v1, "A-2", 1))));
+                data.setAttribute("status", WebappClassesTest.constant(v1, "SHIPPED"));
+                return codec.encode(data);
+            });
+
+            // The redeployed webapp's Order lost a component.
+            WebappClasses.Loader removed = versions.load("removed");
+            StoredSessionData loaded = removed.inContext(() -> decode(fields));
+            assertEquals(Set.of("user", "status"), loaded.getKeys());
+            assertEquals("alice", loaded.getAttribute("user"));
+            assertEquals(Set.of("order", "orders"), loaded.getUnreadableAttributeReasons().keySet());
+            assertTrue(loaded.getUnreadableAttributeReasons().get("order").contains("shop.Order changed"),
+                loaded.getUnreadableAttributeReasons().get("order"));
+            assertArrayEquals(field(fields, "order"), loaded.getUnreadableAttributes().get("order"));
+
+            // A save of that node leaves them as they are; a whole write copies them.
+            loaded.setAttribute("user", "bob");
+            SessionDelta delta = removed.inContext(() -> codec.encodeDelta(loaded, false));
+            assertEquals(Set.of("#meta", "#expiry", "user"), names(delta.set().keySet()));
+            assertTrue(delta.deleted().isEmpty());
+            SessionDelta whole = removed.inContext(() -> codec.encodeDelta(loaded, true));
+            assertArrayEquals(field(fields, "orders"), field(whole.set(), "orders"));
+
+            // The one whose Status lost the constant: only that attribute is lost.
+            WebappClasses.Loader constantRemoved = versions.load("constantRemoved");
+            StoredSessionData withoutStatus = constantRemoved.inContext(() -> decode(fields));
+            assertEquals(Set.of("user", "order", "orders"), withoutStatus.getKeys());
+            assertTrue(withoutStatus.getUnreadableAttributeReasons().get("status").contains("no constant SHIPPED"),
+                withoutStatus.getUnreadableAttributeReasons().get("status"));
+        }
     }
 
     /** The default serializer, counting its calls. */

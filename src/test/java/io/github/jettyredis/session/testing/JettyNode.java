@@ -56,7 +56,7 @@ import org.eclipse.jetty.util.Callback;
  *   <li>{@code ?op=append&name=X&value=Y}: adds Y to the list attribute X in place, without setAttribute</li>
  *   <li>{@code ?op=list&name=X}: the list attribute X, comma separated</li>
  *   <li>{@code ?op=bytes&name=X&size=N}: sets a byte[] of N bytes</li>
- *   <li>{@code ?op=big&name=X&kind=array|map|unserializable&n=N}: sets a list holding a byte[N], a map of N
+ *   <li>{@code ?op=big&name=X&kind=array|map|unserializable&n=N}: sets a Vector holding a byte[N], a map of N
  *   entries, or a value that cannot be serialized</li>
  *   <li>{@code ?op=incr&name=X}: increments the Integer attribute X, replies with the new value</li>
  *   <li>{@code ?op=hold&name=X&value=Y}: takes the session, waits until the node's {@link #hold()} is
@@ -534,7 +534,8 @@ public final class JettyNode implements AutoCloseable
         {
             return switch (kind)
             {
-                case "array" -> new ArrayList<>(List.of(new byte[n]));
+                // A Vector, not an ArrayList: a list of typed values is typed, and a byte[] there has no array limit.
+                case "array" -> new java.util.Vector<>(List.of(new byte[n]));
                 case "map" ->
                 {
                     Map<Integer, Integer> map = new java.util.HashMap<>();

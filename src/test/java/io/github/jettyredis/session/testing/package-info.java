@@ -8,7 +8,8 @@
  * {@link io.github.jettyredis.session.testing.StoreHarness}), real network faults
  * ({@link io.github.jettyredis.session.testing.TcpProxy}), and waiting without sleeping
  * ({@link io.github.jettyredis.session.testing.Await}, scavenge cycles counted by
- * {@link io.github.jettyredis.session.testing.JettyNode#awaitScavenges(int)}). Everything a helper starts
+ * {@link io.github.jettyredis.session.testing.JettyNode#awaitScavenges(int)}), and webapp classes that change
+ * between two versions ({@link io.github.jettyredis.session.testing.WebappClasses}). Everything a helper starts
  * ends with the test, also when it fails.
  */
 package io.github.jettyredis.session.testing;
