@@ -4,8 +4,8 @@ package io.github.jettyredis.session;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.github.jettyredis.session.SessionLockHandler.Queues.Admission;
 import io.github.jettyredis.session.SessionLockHandler.Queues;
+import io.github.jettyredis.session.SessionLockHandler.Queues.Admission;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.codec;
 
-import io.github.jettyredis.session.testing.Bytes;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.Serializable;
@@ -24,6 +23,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import io.github.jettyredis.session.testing.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -73,8 +73,8 @@ import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.F
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.INSTANT_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.INT_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.JAVA_SERIALIZED;
-import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.LOCAL_DATE_TIME_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.LOCALE_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.LOCAL_DATE_TIME_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.LOCAL_DATE_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.LOCAL_TIME_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.LONG_VALUE;
