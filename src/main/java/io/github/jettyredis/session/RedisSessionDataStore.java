@@ -640,11 +640,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** What Redis holds, compared with a copy of a session held in memory. */
     enum Freshness
     {
-        /** The same content (the copy took the access times another node may have saved since), or Redis cannot be asked. */
+        /** The same content (the copy took the access times another node may have saved since), or Redis cannot be asked, or Redis lost the session. */
         CURRENT,
         /** Other content: the copy was replaced, in place, by what Redis holds now. */
         REFRESHED,
-        /** No such session. */
+        /** Deleted by a node. */
         GONE
     }
 
@@ -653,7 +653,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      * the same content version (then the copy takes the access times another node may have saved since);
      * if not, the session is read again and the copy takes its content, in place, so that the session
      * object the cache holds, and that requests share, stays the same. While Redis cannot be asked, the copy
-     * is used as it is (and Redis's state is logged once). The caller holds the session's lock.
+     * is used as it is (and Redis's state is logged once), and so is the copy of a session Redis lost (its
+     * next save writes it back whole). The caller holds the session's lock.
      *
      * @param id the session id
      * @param held the copy held in memory
@@ -680,7 +681,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             byte[] version = fields.get(0);
             SessionMetadata metadata = codec.decodeMetadataOrUnknown(fields.get(1));
             if (version == null && metadata == null)
-                return Freshness.GONE;
+                return deletedOrLost(id);
             if (version != null && stored.getStoredVersion().equals(new String(version, StandardCharsets.US_ASCII)) &&
                 metadata != null && metadata.getFormat() != 0)
             {
@@ -691,9 +692,28 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         }
         SessionData fresher = load(id);
         if (fresher == null)
-            return Freshness.GONE;
+            return deletedOrLost(id);
         stored.replaceWith((StoredSessionData)fresher);
         return Freshness.REFRESHED;
+    }
+
+    /**
+     * A held session that Redis has not: deleted by a node (its tombstone says so), or lost by Redis (a
+     * restart without its data, a failover, an eviction). A lost one is kept, as any held session is: its
+     * next save finds it gone without a tombstone and writes it back whole.
+     */
+    private Freshness deletedOrLost(String id)
+    {
+        try
+        {
+            return calls.run(redis -> redis.exists(keys.tombstone(id))) ? Freshness.GONE : Freshness.CURRENT;
+        }
+        catch (JedisException e)
+        {
+            if (RedisAvailability.isUnreachable(e))
+                return Freshness.CURRENT;
+            throw e;
+        }
     }
 
     @Override

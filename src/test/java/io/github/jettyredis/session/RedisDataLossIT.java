@@ -12,6 +12,8 @@ import io.github.jettyredis.session.testing.TcpProxy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.util.SafeEncoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -68,10 +70,11 @@ public class RedisDataLossIT
         });
     }
 
-    @Test
-    public void aHeldSessionThatRedisLostIsWrittenBackWholeAtItsNextSave() throws Exception
+    @ParameterizedTest
+    @EnumSource(value = JettyNode.Cache.class, names = {"DEFAULT", "REDIS"})
+    public void aHeldSessionThatRedisLostIsWrittenBackWholeAtItsNextSave(JettyNode.Cache cache) throws Exception
     {
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
+        JettyNode a = cluster.start("nodeA", cache);
         JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
         String id = cluster.get(a.url("op=create"));
         cluster.get(a.url("op=set&name=user&value=alice"));
@@ -87,10 +90,11 @@ public class RedisDataLossIT
         assertEquals("2-items", storedAttribute(id, "cart"));
     }
 
-    @Test
-    public void heldSessionsAreWrittenBackAfterRedisRestartsEmptyWithoutWaitingForARequest() throws Exception
+    @ParameterizedTest
+    @EnumSource(value = JettyNode.Cache.class, names = {"DEFAULT", "REDIS"})
+    public void heldSessionsAreWrittenBackAfterRedisRestartsEmptyWithoutWaitingForARequest(JettyNode.Cache cache) throws Exception
     {
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
+        JettyNode a = cluster.start("nodeA", cache);
         String id = cluster.get(a.url("op=create"));
         cluster.get(a.url("op=set&name=user&value=alice"));
         cluster.awaitIdle();
@@ -104,11 +108,12 @@ public class RedisDataLossIT
         assertEquals("alice", storedAttribute(id, "user"));
     }
 
-    @Test
-    public void aSessionDeletedWhileAnotherNodeHeldItIsNeverWrittenBack() throws Exception
+    @ParameterizedTest
+    @EnumSource(value = JettyNode.Cache.class, names = {"DEFAULT", "REDIS"})
+    public void aSessionDeletedWhileAnotherNodeHeldItIsNeverWrittenBack(JettyNode.Cache cache) throws Exception
     {
         // A holds the session and hears of no deletion; B logs the user out.
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node -> node.sessions().setBroadcastInvalidation(false));
+        JettyNode a = cluster.start("nodeA", cache, node -> node.sessions().setBroadcastInvalidation(false));
         JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
         String id = cluster.get(a.url("op=create"));
         cluster.get(a.url("op=set&name=user&value=alice"));
