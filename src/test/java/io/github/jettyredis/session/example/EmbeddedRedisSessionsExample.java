@@ -3,6 +3,7 @@ package io.github.jettyredis.session.example;
 
 import java.io.IOException;
 
+import io.github.jettyredis.session.RedisSessionCacheFactory;
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import io.github.jettyredis.session.StoreProperty;
 import jakarta.servlet.http.HttpServlet;
@@ -11,7 +12,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.session.NullSessionCacheFactory;
 
 /**
  * Embedded Jetty keeping its HTTP sessions in Redis: a class to copy. It needs
@@ -68,10 +68,11 @@ public final class EmbeddedRedisSessionsExample
         sessions.setMaxConnections(8);
         server.addBean(sessions);
 
-        // The cache in front of the store, also found as a Server bean. A NullSessionCache reads the
-        // session from Redis on every request, so any server sees the latest state without sticky load
-        // balancing; a DefaultSessionCacheFactory keeps sessions in memory (for sticky sessions).
-        server.addBean(new NullSessionCacheFactory());
+        // The cache in front of the store, also found as a Server bean. A RedisSessionCache keeps sessions
+        // in memory and checks with one small read that Redis holds the same before a request uses one, so
+        // any server sees the latest state without sticky load balancing. (A NullSessionCacheFactory reads
+        // the whole session at every request; a DefaultSessionCacheFactory never checks: sticky sessions only.)
+        server.addBean(new RedisSessionCacheFactory());
 
         // An ee10 context with sessions enabled; a WebAppContext works the same way.
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SESSIONS);

@@ -50,6 +50,10 @@ class EmbeddedRedisSessionsExampleTest
         HttpResponse<String> onSecond = http.send(HttpRequest.newBuilder(second).header("Cookie", cookie).build(),
             HttpResponse.BodyHandlers.ofString());
         assertEquals("visits=2 id=" + id, onSecond.body().trim(), "the second server must continue the first's session");
+        // The first server holds the session in memory: it must still see the second's change.
+        HttpResponse<String> backOnFirst = http.send(HttpRequest.newBuilder(first).header("Cookie", cookie).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals("visits=3 id=" + id, backOnFirst.body().trim(), "the first server must see the second's change");
 
         try (UnifiedJedis jedis = redis.newClient())
         {
