@@ -106,6 +106,14 @@ redis-authx-core.version?=0.1.1-beta2
 ## Name of the connections in Redis's CLIENT LIST (empty for none).
 #jetty.session.redis.clientName=jetty-session-redis
 
+## Most bytes one encoded attribute value may take in Redis (0: no limit). A save does not write a bigger
+## value (a warning names the attribute) and Redis keeps what it had; the rest of the session is saved.
+#jetty.session.redis.maxAttributeBytes=1048576
+
+## Most bytes a session's encoded attribute values may take together (0: no limit). A save that would grow a
+## session past it writes none of the changes that grow it (a warning names each); the others still go.
+#jetty.session.redis.maxSessionBytes=4194304
+
 ## JDK serial filter pattern (e.g. com.example.**;!*) checked before the built-in deny list, for attribute
 ## values that need Java serialization. Empty: the built-in limits and deny list only.
 #jetty.session.redis.serialFilter=

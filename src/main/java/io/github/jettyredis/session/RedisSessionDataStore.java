@@ -28,6 +28,7 @@ import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.internal.SessionScripts;
 import io.github.jettyredis.session.internal.SessionScripts.Write;
+import io.github.jettyredis.session.internal.SessionSizeLimits;
 import io.github.jettyredis.session.internal.StoredSessionData;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
@@ -736,6 +737,32 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         checkStarted();
         this.broadcastInvalidation = broadcast;
+    }
+
+    /**
+     * @param maxAttributeBytes the most bytes one encoded attribute value may take in Redis, 0 for no limit
+     * (default 1 MiB): a bigger value is not saved (logged, naming the attribute), and Redis keeps what it had
+     * @param maxSessionBytes the most bytes a session's encoded values may take together, 0 for no limit
+     * (default 4 MiB): the changes of a save that would grow a session past it are not saved
+     * @throws IllegalArgumentException naming the property of a negative limit
+     */
+    public void setSizeLimits(int maxAttributeBytes, int maxSessionBytes)
+    {
+        codec.setSizeLimits(new SessionSizeLimits(maxAttributeBytes, maxSessionBytes));
+    }
+
+    /** @return the most bytes one encoded attribute value may take, 0 for no limit */
+    @ManagedAttribute(value = "most bytes of one encoded attribute value (0: no limit)", readonly = true)
+    public int getMaxAttributeBytes()
+    {
+        return codec.getSizeLimits().maxAttributeBytes();
+    }
+
+    /** @return the most bytes a session's encoded values may take together, 0 for no limit */
+    @ManagedAttribute(value = "most bytes of a session's encoded attribute values (0: no limit)", readonly = true)
+    public int getMaxSessionBytes()
+    {
+        return codec.getSizeLimits().maxSessionBytes();
     }
 
     /** @return whether this node listens for deletions by other nodes */

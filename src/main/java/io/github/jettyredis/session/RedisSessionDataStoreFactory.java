@@ -14,6 +14,7 @@ import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
 import io.github.jettyredis.session.codec.SessionSerialFilter;
 import io.github.jettyredis.session.internal.RedisLinks;
 import io.github.jettyredis.session.internal.SessionHashCodec;
+import io.github.jettyredis.session.internal.SessionSizeLimits;
 import org.eclipse.jetty.session.AbstractSessionDataStoreFactory;
 import org.eclipse.jetty.session.AbstractSessionManager;
 import org.eclipse.jetty.session.SessionDataStore;
@@ -51,6 +52,8 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     private int socketTimeoutMs = StoreProperty.SOCKET_TIMEOUT_MS.defaultInt();
     private int maxConnections = StoreProperty.MAX_CONNECTIONS.defaultInt();
     private String clientName = StoreProperty.CLIENT_NAME.defaultOrNull();
+    private int maxAttributeBytes = StoreProperty.MAX_ATTRIBUTE_BYTES.defaultInt();
+    private int maxSessionBytes = StoreProperty.MAX_SESSION_BYTES.defaultInt();
     private String serialFilter = StoreProperty.SERIAL_FILTER.defaultOrNull();
     private RedisClientFactory clientFactory;
     private String clientFactoryClass = StoreProperty.CLIENT_FACTORY_CLASS.defaultOrNull();
@@ -72,6 +75,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         store.setGracePeriodSec(getGracePeriodSec());
         store.setSavePeriodSec(getSavePeriodSec());
         store.setBroadcastInvalidation(broadcastInvalidation);
+        store.setSizeLimits(maxAttributeBytes, maxSessionBytes);
         return store;
     }
 
@@ -85,6 +89,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     {
         settings(configuredPoolSize() == 0 ? UNKNOWN_SERVER_CONNECTIONS : maxConnections);
         validPrefix();
+        new SessionSizeLimits(maxAttributeBytes, maxSessionBytes);
         effectiveClientFactory();
         AttributeSerializer serializer = effectiveSerializer();
         try
@@ -274,6 +279,40 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     public void setClientName(String clientName)
     {
         this.clientName = blankToNull(clientName);
+    }
+
+    /** @return the most bytes one encoded attribute value may take in Redis, 0 for no limit */
+    @ManagedAttribute("most bytes of one encoded attribute value (0: no limit)")
+    public int getMaxAttributeBytes()
+    {
+        return maxAttributeBytes;
+    }
+
+    /**
+     * @param maxAttributeBytes the most bytes one encoded attribute value may take in Redis, 0 for no limit;
+     * default 1 MiB. A save does not write a bigger value (it logs a warning naming the attribute) and Redis
+     * keeps what it had for that attribute; the rest of the session is saved.
+     */
+    public void setMaxAttributeBytes(int maxAttributeBytes)
+    {
+        this.maxAttributeBytes = maxAttributeBytes;
+    }
+
+    /** @return the most bytes a session's encoded attribute values may take together, 0 for no limit */
+    @ManagedAttribute("most bytes of a session's encoded attribute values (0: no limit)")
+    public int getMaxSessionBytes()
+    {
+        return maxSessionBytes;
+    }
+
+    /**
+     * @param maxSessionBytes the most bytes a session's encoded attribute values may take together in Redis,
+     * 0 for no limit; default 4 MiB. A save that would grow a session past it writes none of the changes that
+     * grow it (it logs a warning naming each); changes that keep or shrink a value still go.
+     */
+    public void setMaxSessionBytes(int maxSessionBytes)
+    {
+        this.maxSessionBytes = maxSessionBytes;
     }
 
     /** @return the user part of the Java deserialization filter, or null */

@@ -26,6 +26,10 @@ public enum StoreProperty
     MAX_CONNECTIONS("maxConnections", "0"),
     /** The name of the connections in {@code CLIENT LIST}. */
     CLIENT_NAME("clientName", "jetty-session-redis"),
+    /** The most bytes one encoded attribute value may take; 0 for no limit. */
+    MAX_ATTRIBUTE_BYTES("maxAttributeBytes", Integer.toString(1 << 20)),
+    /** The most bytes the encoded attribute values of one session may take together; 0 for no limit. */
+    MAX_SESSION_BYTES("maxSessionBytes", Integer.toString(4 << 20)),
     /** A JDK serial filter pattern, checked before the built-in deny list. */
     SERIAL_FILTER("serialFilter", ""),
     /** Whether nodes drop sessions deleted by other nodes from memory at once. */

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,7 @@ public final class SessionHashCodec
     private static final char ESCAPE = '\\';
 
     private final AttributeSerializer serializer;
+    private volatile SessionSizeLimits limits = SessionSizeLimits.NONE;
 
     /**
      * @param serializer how attribute values become bytes
@@ -64,6 +66,18 @@ public final class SessionHashCodec
     public SessionHashCodec(AttributeSerializer serializer)
     {
         this.serializer = serializer;
+    }
+
+    /** @param limits the most bytes an attribute value and a session's values may take; default none */
+    public void setSizeLimits(SessionSizeLimits limits)
+    {
+        this.limits = limits;
+    }
+
+    /** @return the most bytes an attribute value and a session's values may take */
+    public SessionSizeLimits getSizeLimits()
+    {
+        return limits;
     }
 
     /** @return the attribute serializer in use */
@@ -89,7 +103,10 @@ public final class SessionHashCodec
      * Works out what a save must write. Every attribute is encoded, so that one changed in place is
      * noticed, except one that still holds the immutable instance Redis holds ({@link StoredAttribute});
      * only those whose bytes differ from what Redis holds (see {@link StoredSessionData}) are sent, after a
-     * check that they can be read back ({@link AttributeSerializer#checkReadable}).
+     * check that they can be read back ({@link AttributeSerializer#checkReadable}). A value over the size
+     * limit of one attribute is not written; when the session's values together would be over the limit of a
+     * session, none of the changes that grow it is written ({@link SessionSizeLimits}): such attributes are
+     * reported unwritable, and Redis keeps what it had for them.
      *
      * @param data the session
      * @param whole true to write every attribute (a session never saved under its id, or data that does not
@@ -100,9 +117,11 @@ public final class SessionHashCodec
     public SessionDelta encodeDelta(SessionData data, boolean whole)
     {
         StoredSessionData known = data instanceof StoredSessionData stored ? stored : null;
-        Map<String, StoredAttribute> stored = !whole && known != null ? known.getStoredAttributes() : null;
+        Map<String, StoredAttribute> previous = known != null ? known.getStoredAttributes() : null;
+        Map<String, StoredAttribute> stored = whole ? null : previous;
         boolean sendAll = stored == null;
-        Map<byte[], byte[]> set = new HashMap<>();
+        SessionSizeLimits limits = this.limits;
+        Map<String, byte[]> changed = new LinkedHashMap<>();
         Map<String, StoredAttribute> after = new HashMap<>();
         Map<String, String> unwritable = new LinkedHashMap<>();
         boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
@@ -123,19 +142,31 @@ public final class SessionHashCodec
                 if (before == null || before.digest() != digest)
                 {
                     byte[] bytes = fingerprintIsOutput ? fingerprint : serializer.serialize(value);
+                    String tooBig = limits.attributeRefusal(bytes.length);
+                    if (tooBig != null)
+                    {
+                        keepStored(name, before, after);
+                        unwritable.put(name, tooBig);
+                        continue;
+                    }
                     serializer.checkReadable(bytes);
-                    set.put(attributeField(name), bytes);
+                    changed.put(name, bytes);
+                    after.put(name, StoredAttribute.of(digest, bytes.length, value));
                 }
-                after.put(name, StoredAttribute.of(digest, value));
+                else
+                {
+                    after.put(name, StoredAttribute.of(digest, before.size(), value));
+                }
             }
             catch (IOException | RuntimeException e)
             {
+                keepStored(name, before, after);
                 unwritable.put(name, e.toString());
-                // Redis keeps what it has: a later save tries again.
-                if (before != null)
-                    after.put(name, before);
             }
         }
+        refuseGrowthOverLimit(known, previous, sendAll, changed, after, unwritable, limits);
+        Map<byte[], byte[]> set = new HashMap<>();
+        changed.forEach((name, bytes) -> set.put(attributeField(name), bytes));
         List<byte[]> deleted = new ArrayList<>();
         if (!sendAll)
         {
@@ -151,6 +182,51 @@ public final class SessionHashCodec
                     set.put(attributeField(unreadable.getKey()), unreadable.getValue());
         }
         return new SessionDelta(sendAll, encodeMetadata(data), data.getExpiry(), set, deleted, after, unwritable);
+    }
+
+    /**
+     * When the session's values, were every change written, would take more than a session may, takes back
+     * the changes that make a value bigger than Redis holds it (a new attribute included): Redis keeps what it
+     * had for those, and the session does not grow. Changes that keep or shrink a value still go, so a
+     * session over a limit lowered since it was written can still be saved.
+     */
+    private static void refuseGrowthOverLimit(StoredSessionData known, Map<String, StoredAttribute> previous, boolean whole,
+                                              Map<String, byte[]> changed, Map<String, StoredAttribute> after,
+                                              Map<String, String> unwritable, SessionSizeLimits limits)
+    {
+        long total = 0;
+        for (StoredAttribute attribute : after.values())
+            total += attribute.size();
+        if (known != null)
+        {
+            // Values this node could not read stay in Redis, under names the session no longer uses.
+            for (Map.Entry<String, byte[]> unreadable : known.getUnreadableAttributes().entrySet())
+                if (!after.containsKey(unreadable.getKey()))
+                    total += unreadable.getValue().length;
+        }
+        String refusal = limits.sessionRefusal(total);
+        if (refusal == null)
+            return;
+        for (Iterator<Map.Entry<String, byte[]>> i = changed.entrySet().iterator(); i.hasNext(); )
+        {
+            Map.Entry<String, byte[]> change = i.next();
+            StoredAttribute before = previous == null ? null : previous.get(change.getKey());
+            if (before != null && change.getValue().length <= before.size())
+                continue;
+            i.remove();
+            // A whole write replaces the hash: Redis then holds nothing for it.
+            keepStored(change.getKey(), whole ? null : before, after);
+            unwritable.put(change.getKey(), refusal);
+        }
+    }
+
+    /** An attribute not written: Redis keeps what it has (if anything), and a later save tries again. */
+    private static void keepStored(String name, StoredAttribute before, Map<String, StoredAttribute> after)
+    {
+        if (before != null)
+            after.put(name, before);
+        else
+            after.remove(name);
     }
 
     /**
@@ -302,7 +378,7 @@ public final class SessionHashCodec
                     Object value = serializer.deserialize(field.getValue());
                     long digest = digest(fingerprintIsOutput ? field.getValue() : serializer.fingerprint(value));
                     data.setAttribute(name, value);
-                    stored.put(name, StoredAttribute.of(digest, value));
+                    stored.put(name, StoredAttribute.of(digest, field.getValue().length, value));
                 }
                 catch (IOException | ClassNotFoundException | RuntimeException | LinkageError e)
                 {

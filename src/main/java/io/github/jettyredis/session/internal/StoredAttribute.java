@@ -26,11 +26,12 @@ import java.util.UUID;
  * What Redis holds for one attribute, as this node last read or wrote it.
  *
  * @param digest the digest of the attribute's encoded bytes
+ * @param size how many encoded bytes Redis holds for it
  * @param immutableValue the value itself when it is an instance of a class that cannot change in place
  * (see {@link #of}), else null: as long as the session still holds this very instance, a save knows the
  * value is unchanged without encoding it again
  */
-public record StoredAttribute(long digest, Object immutableValue)
+public record StoredAttribute(long digest, int size, Object immutableValue)
 {
     // Exact classes only: a subclass of a non-final one (BigDecimal, BigInteger) may have mutable state.
     private static final Set<Class<?>> IMMUTABLE = Set.of(String.class, Boolean.class, Integer.class, Long.class,
@@ -51,12 +52,13 @@ public record StoredAttribute(long digest, Object immutableValue)
 
     /**
      * @param digest the digest of the value's encoded bytes
+     * @param size how many encoded bytes Redis holds for it
      * @param value the value those bytes encode
      * @return the record, keeping the value only if it cannot change in place
      */
-    public static StoredAttribute of(long digest, Object value)
+    public static StoredAttribute of(long digest, int size, Object value)
     {
-        return new StoredAttribute(digest, isImmutable(value) ? value : null);
+        return new StoredAttribute(digest, size, isImmutable(value) ? value : null);
     }
 
     /**

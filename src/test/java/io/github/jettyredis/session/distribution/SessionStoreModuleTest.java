@@ -376,6 +376,8 @@ class SessionStoreModuleTest
         properties.put("jetty.session.redis.socketTimeoutMs", " 2500 ");
         properties.put("jetty.session.redis.maxConnections", "32");
         properties.put("jetty.session.redis.clientName", "app1");
+        properties.put("jetty.session.redis.maxAttributeBytes", "65536");
+        properties.put("jetty.session.redis.maxSessionBytes", "0");
         properties.put("jetty.session.redis.serialFilter", "com.example.**");
         properties.put("jetty.session.redis.broadcastInvalidation", "false");
         properties.put("jetty.session.redis.clientFactoryClass", PooledRedisClientFactory.class.getName());
@@ -400,6 +402,8 @@ class SessionStoreModuleTest
         expected.put("socketTimeoutMs", 2500);
         expected.put("maxConnections", 32);
         expected.put("clientName", "app1");
+        expected.put("maxAttributeBytes", 65536);
+        expected.put("maxSessionBytes", 0);
         expected.put("serialFilter", "com.example.**");
         expected.put("broadcastInvalidation", false);
         expected.put("clientFactoryClass", PooledRedisClientFactory.class.getName());
@@ -459,6 +463,8 @@ class SessionStoreModuleTest
         "jetty.session.redis.uri|foo://bar|jetty.session.redis.uri",
         "jetty.session.redis.prefix|app{1}:|jetty.session.redis.prefix",
         "jetty.session.redis.maxConnections|-1|jetty.session.redis.maxConnections",
+        "jetty.session.redis.maxAttributeBytes|-1|jetty.session.redis.maxAttributeBytes",
+        "jetty.session.redis.maxSessionBytes|-5|jetty.session.redis.maxSessionBytes",
         "jetty.session.redis.maxSessionIds|0|jetty.session.redis.maxSessionIds",
         "jetty.session.redis.serializerClass|com.example.Missing|jetty.session.redis.serializerClass=com.example.Missing",
         "jetty.session.redis.clientFactoryClass|java.lang.String|jetty.session.redis.clientFactoryClass=java.lang.String",
@@ -552,6 +558,8 @@ class SessionStoreModuleTest
         settings.put("socketTimeoutMs", factory.getSocketTimeoutMs());
         settings.put("maxConnections", factory.getMaxConnections());
         settings.put("clientName", factory.getClientName());
+        settings.put("maxAttributeBytes", factory.getMaxAttributeBytes());
+        settings.put("maxSessionBytes", factory.getMaxSessionBytes());
         settings.put("serialFilter", factory.getSerialFilter());
         settings.put("broadcastInvalidation", factory.isBroadcastInvalidation());
         settings.put("clientFactoryClass", factory.getClientFactoryClass());

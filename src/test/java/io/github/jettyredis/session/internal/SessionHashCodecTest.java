@@ -140,6 +140,41 @@ public class SessionHashCodecTest
     }
 
     @Test
+    public void sizeLimitsRefuseTheValuesOverThemNamingTheLimitAndKeepWhatRedisHolds() throws Exception
+    {
+        SessionData data = session();
+        data.setAttribute("small", "x");
+        data.setAttribute("photo", new byte[500]);
+        StoredSessionData loaded = decode(codec.encode(data));
+        codec.setSizeLimits(new SessionSizeLimits(1000, 1600));
+
+        // One value over the attribute limit: it alone is refused, and Redis keeps its old bytes.
+        loaded.setAttribute("photo", new byte[2000]);
+        loaded.setAttribute("small", "y");
+        SessionDelta delta = codec.encodeDelta(loaded, false);
+        assertEquals(Set.of("#meta", "#expiry", "small"), names(delta.set().keySet()));
+        assertTrue(delta.deleted().isEmpty(), "a refused value is not deleted either");
+        assertEquals(loaded.getStoredAttributes().get("photo"), delta.storedAfter().get("photo"));
+        assertEquals("its value is 2,003 bytes encoded, over jetty.session.redis.maxAttributeBytes (1,000)", delta.unwritable().get("photo"));
+
+        // Values that fit one by one but would grow the session past its limit: the growing ones are refused,
+        // a shrinking one goes.
+        loaded.setAttribute("photo", new byte[400]);
+        loaded.setAttribute("a", new byte[900]);
+        loaded.setAttribute("b", new byte[900]);
+        delta = codec.encodeDelta(loaded, false);
+        assertEquals(Set.of("#meta", "#expiry", "small", "photo"), names(delta.set().keySet()));
+        assertEquals(Set.of("a", "b"), delta.unwritable().keySet());
+        assertTrue(delta.unwritable().get("a").startsWith("the session's values would be 2,"), delta.unwritable().get("a"));
+        assertTrue(delta.unwritable().get("a").endsWith("over jetty.session.redis.maxSessionBytes (1,600)"), delta.unwritable().get("a"));
+        assertFalse(delta.storedAfter().containsKey("a"), "Redis holds nothing for a refused new attribute");
+
+        // Without limits, everything goes.
+        codec.setSizeLimits(SessionSizeLimits.NONE);
+        assertEquals(Set.of("#meta", "#expiry", "small", "photo", "a", "b"), names(codec.encodeDelta(loaded, false).set().keySet()));
+    }
+
+    @Test
     public void aDeltaHoldsExactlyWhatChangedSinceRedisLastSawTheSession() throws Exception
     {
         SessionData data = session();

@@ -58,7 +58,7 @@ class StoredAttributeTest
     @MethodSource("values")
     void onlyValuesThatCannotChangeInPlaceAreKept(Object value, boolean immutable)
     {
-        StoredAttribute stored = StoredAttribute.of(1L, value);
+        StoredAttribute stored = StoredAttribute.of(1L, 8, value);
         assertEquals(immutable, stored.isStill(value));
         assertEquals(immutable ? value : null, stored.immutableValue());
     }
