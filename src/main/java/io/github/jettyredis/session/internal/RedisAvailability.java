@@ -2,10 +2,15 @@
 package io.github.jettyredis.session.internal;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,16 +20,22 @@ import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Whether the Redis behind one client answers, as the stores that share the client see it: down from the
- * first command that could not reach it, up again at the first that did. While it is down, a probe pings
- * it every {@value #PROBE_INTERVAL_MS} ms, so that recovery is noticed without waiting for a request, and
- * the stores are told ({@link #onRecovery}) so that they write what they could not. Each change is logged
- * once, naming the address.
+ * first command that could not reach it, up again at the first that did. While it is down, commands are not
+ * sent ({@link #admits}: a circuit breaker), so that requests do not each wait out the timeouts of a Redis
+ * that stalls; a probe pings it in the background every {@value #PROBE_INTERVAL_MS} ms, and sooner when a
+ * caller wants it, so that recovery is noticed without waiting for a request, and the stores are told
+ * ({@link #onRecovery}) so that they write what they could not. Each change is logged once, naming the
+ * address; an outage that begins within {@value #LOG_INTERVAL_MS} ms of the last one logged is logged at
+ * DEBUG and counted in the next WARN, so that a flapping Redis does not flood the log.
  */
 public final class RedisAvailability implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(RedisAvailability.class);
     static final long PROBE_INTERVAL_MS = 1000;
     static final long RECHECK_INTERVAL_MS = 100;
+    /** How long the caller that starts a probe waits for its answer: a Redis that is back answers in far less. */
+    static final long RECHECK_WAIT_MS = 50;
+    static final long LOG_INTERVAL_MS = 10_000;
 
     private final UnifiedJedis redis;
     private final String address;
@@ -33,7 +44,11 @@ public final class RedisAvailability implements AutoCloseable
     private ScheduledFuture<?> probe;
     private final Object recheck = new Object();
     private long lastRecheck = System.nanoTime();
+    private final AtomicBoolean probing = new AtomicBoolean();
     private volatile long downSince;
+    private long lastOutageLogged;
+    private boolean outageLogged;
+    private int outagesNotLogged;
 
     /**
      * @param redis the client to probe with
@@ -80,6 +95,12 @@ public final class RedisAvailability implements AutoCloseable
         recoveryListeners.remove(listener);
     }
 
+    /** @return where the client connects (no password) */
+    public String address()
+    {
+        return address;
+    }
+
     /** @return whether the last command failed to reach Redis and none has succeeded since */
     public boolean isDown()
     {
@@ -87,26 +108,82 @@ public final class RedisAvailability implements AutoCloseable
     }
 
     /**
-     * Like {@link #isDown()}, but while Redis is down, asks it again (a PING on the caller's thread) if
-     * nobody did in the last {@value #RECHECK_INTERVAL_MS} ms, so that a caller about to refuse something
-     * does not wait for the background probe to notice that Redis is back. Callers meanwhile wait for that
-     * answer rather than guess; after a failed one, they are answered at once until the interval passed.
+     * Like {@link #isDown()}, but while Redis is down, has it asked again (a PING, see {@link #admits}), so
+     * that a caller about to refuse something does not wait for the periodic probe to notice that Redis is
+     * back.
      *
      * @return whether Redis is still down
      */
     public boolean isStillDown()
     {
+        return !admits();
+    }
+
+    /**
+     * Whether a command may be sent: always while Redis answers; while it is known to be down, only once a
+     * probe found it back. A caller while it is down starts a probe if none ran in the last
+     * {@value #RECHECK_INTERVAL_MS} ms and waits at most {@value #RECHECK_WAIT_MS} ms for it; every other
+     * caller is answered at once. So a Redis that stalls costs its timeouts to the requests that found it out
+     * and to the probes, not to every request after them.
+     *
+     * @return whether Redis is taken to answer
+     */
+    public boolean admits()
+    {
         if (downSince == 0)
-            return false;
+            return true;
+        CompletableFuture<Void> probe = probeSoon();
+        if (probe != null)
+        {
+            try
+            {
+                probe.get(RECHECK_WAIT_MS, TimeUnit.MILLISECONDS);
+            }
+            catch (TimeoutException | ExecutionException e)
+            {
+                // Still asking, or it failed: down, as far as this caller knows.
+            }
+            catch (InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return downSince == 0;
+    }
+
+    /** @return the probe this call started, or null if one ran lately or is running */
+    private CompletableFuture<Void> probeSoon()
+    {
         synchronized (recheck)
         {
             long now = System.nanoTime();
-            if (downSince != 0 && now - lastRecheck > TimeUnit.MILLISECONDS.toNanos(RECHECK_INTERVAL_MS))
-            {
-                lastRecheck = now;
-                probe();
-            }
-            return downSince != 0;
+            if (now - lastRecheck <= TimeUnit.MILLISECONDS.toNanos(RECHECK_INTERVAL_MS))
+                return null;
+            lastRecheck = now;
+        }
+        if (!probing.compareAndSet(false, true))
+            return null;
+        try
+        {
+            return CompletableFuture.runAsync(this::probeNow, executor);
+        }
+        catch (RejectedExecutionException e)
+        {
+            // Closed.
+            probing.set(false);
+            return null;
+        }
+    }
+
+    private void probeNow()
+    {
+        try
+        {
+            probe();
+        }
+        finally
+        {
+            probing.set(false);
         }
     }
 
@@ -137,17 +214,36 @@ public final class RedisAvailability implements AutoCloseable
         if (downSince != 0 || executor.isShutdown())
             return;
         downSince = System.currentTimeMillis();
-        LOG.warn("Redis at {} cannot be reached ({}): sessions held in memory are served and their changes are kept " +
-            "until it answers again; requests for other sessions run without them and new sessions are refused (503)",
-            address, e.toString());
-        probe = executor.scheduleWithFixedDelay(this::probe, PROBE_INTERVAL_MS, PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        outageLogged = downSince - lastOutageLogged >= LOG_INTERVAL_MS;
+        if (outageLogged)
+        {
+            lastOutageLogged = downSince;
+            LOG.warn("Redis at {} cannot be reached ({}): sessions held in memory are served and their changes are kept " +
+                "until it answers again; requests for other sessions run without them and new sessions are refused (503); " +
+                "no command is sent to it until a probe finds it back{}", address, e.toString(),
+                outagesNotLogged == 0 ? "" : " (" + outagesNotLogged + " shorter outages since the last one logged)");
+            outagesNotLogged = 0;
+        }
+        else
+        {
+            outagesNotLogged++;
+            LOG.debug("Redis at {} cannot be reached again ({})", address, e.toString());
+        }
+        probe = executor.scheduleWithFixedDelay(() ->
+        {
+            if (probing.compareAndSet(false, true))
+                probeNow();
+        }, PROBE_INTERVAL_MS, PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
 
     private synchronized void markUp()
     {
         if (downSince == 0)
             return;
-        LOG.info("Redis at {} answers again after {} ms", address, System.currentTimeMillis() - downSince);
+        if (outageLogged)
+            LOG.info("Redis at {} answers again after {} ms", address, System.currentTimeMillis() - downSince);
+        else
+            LOG.debug("Redis at {} answers again after {} ms", address, System.currentTimeMillis() - downSince);
         downSince = 0;
         if (probe != null)
             probe.cancel(false);

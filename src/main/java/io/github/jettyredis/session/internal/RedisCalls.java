@@ -8,6 +8,7 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.Pool;
 
@@ -19,7 +20,7 @@ import redis.clients.jedis.util.Pool;
  * Redis first drops the client's idle connections (most likely all dead), then runs once more on a fresh
  * one. Every call the store makes can be run twice: writes are idempotent (see {@link SessionScripts}).
  * Each outcome is reported to the {@link RedisAvailability}; while Redis is known to be down, a call is not
- * retried.
+ * sent at all unless a probe finds Redis back ({@link RedisAvailability#admits}), and is never retried.
  */
 public final class RedisCalls
 {
@@ -53,10 +54,12 @@ public final class RedisCalls
      * @param <T> what it returns
      * @return what it returned
      * @throws JedisException if it failed twice, or once for a reason other than reaching Redis (e.g. an
-     * error reply), or once while Redis is known to be down
+     * error reply), or once while Redis is known to be down, or at once without being sent
      */
     public <T> T run(Function<UnifiedJedis, T> call)
     {
+        if (!availability.admits())
+            throw new JedisConnectionException("Redis at " + availability.address() + " is known to be down: not asked");
         boolean wasDown = availability.isDown();
         try
         {
