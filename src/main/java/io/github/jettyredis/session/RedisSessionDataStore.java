@@ -34,6 +34,7 @@ import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
 import org.eclipse.jetty.session.HouseKeeper;
+import org.eclipse.jetty.session.ManagedSession;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.SessionIdManager;
 import org.eclipse.jetty.session.UnreadableSessionDataException;
@@ -88,6 +89,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private final AtomicLong unreadableAttributes = new AtomicLong();
     /** Numbers the content versions this store writes (with its claimant, unique across nodes). */
     private final AtomicLong versions = new AtomicLong();
+    /** Until when every save writes its session's index entry (the index was found gone). */
+    private volatile long reindexUntil;
     private RedisLinks links = new RedisLinks();
     private boolean broadcastInvalidation = true;
     private SessionKeys keys;
@@ -332,8 +335,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
 
     /**
      * Writes a session, then acts on what Redis said: a session Redis lost is written again whole, one
-     * another node deleted is dropped from memory (never written again), and a save that cannot reach Redis
-     * is kept for when it answers.
+     * another node deleted is dropped from memory (never written again), and a save that cannot reach Redis,
+     * or that a full Redis refused (having written nothing of it), is kept for when it can be written.
      */
     private void save(String id, SessionData data, SessionDelta delta, String mode) throws UnwriteableSessionDataException
     {
@@ -364,9 +367,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         }
         catch (JedisException e)
         {
-            if (!RedisAvailability.isUnreachable(e))
+            if (RedisAvailability.isFull(e))
+                calls.availability().refusedForMemory("session " + id + " of " + keys.context() + " not saved, nothing of it " +
+                    "written; kept in memory, and written when Redis has room (at a scavenge, or before the session is next loaded)");
+            else if (!RedisAvailability.isUnreachable(e))
                 throw e;
-            // Kept, with the session itself, until Redis answers again: see CatchUp.
+            // Kept, with the session itself, until Redis can take it: see CatchUp.
             held.unsaved(id, data);
         }
     }
@@ -409,11 +415,42 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return result;
     }
 
-    /** Whole writes always set the entry (the hash they replace may be another's); others when it lags too far. */
+    /**
+     * Whole writes always set the entry (the hash they replace may be another's), and so does every write for a
+     * while after the index was found gone; others when it lags too far.
+     */
     private boolean needsIndexEntry(SessionData data, SessionDelta delta)
     {
         long indexed = data instanceof StoredSessionData stored ? stored.getIndexedExpiry() : StoredSessionData.UNKNOWN_INDEX_ENTRY;
-        return delta.whole() || ExpiryIndex.needsUpdate(indexed, data.getExpiry(), indexLagToleranceMs(data));
+        return delta.whole() || System.currentTimeMillis() < reindexUntil ||
+            ExpiryIndex.needsUpdate(indexed, data.getExpiry(), indexLagToleranceMs(data));
+    }
+
+    /**
+     * The index is never empty (see {@link ExpiryIndex#register}): gone, it was evicted (an {@code allkeys-*}
+     * {@code maxmemory-policy}) or Redis lost its data. It is made again with the sessions this node holds,
+     * and for the context's max-inactive interval (at least the grace period) every save writes its
+     * session's entry, so that each session used meanwhile, on any node that found it gone, is indexed again.
+     */
+    private void restoreIndexIfGone(long now)
+    {
+        if (!index.isGone())
+            return;
+        Map<String, Long> expiries = new LinkedHashMap<>();
+        for (String id : held.ids())
+        {
+            ManagedSession session = held.find(id);
+            if (session != null && session.getSessionData().getExpiry() > 0)
+                expiries.put(id, session.getSessionData().getExpiry());
+        }
+        index.restore(expiries);
+        long windowMs = Math.max(TimeUnit.SECONDS.toMillis(_context.getSessionManager().getMaxInactiveInterval()),
+            TimeUnit.SECONDS.toMillis(getGracePeriodSec()));
+        reindexUntil = now + windowMs;
+        LOG.warn("The expiry index of {} was gone from Redis (evicted under an allkeys-* maxmemory-policy, or Redis lost its " +
+            "data): made again with the {} sessions this node holds; for the next {} s every save writes its session's entry. " +
+            "A session no node uses meanwhile expires with its key, without sessionDestroyed", keys.context(), expiries.size(),
+            TimeUnit.MILLISECONDS.toSeconds(windowMs));
     }
 
     /**
@@ -470,6 +507,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         held.prune();
         claims.forget();
         catchUp.writeWhatRedisMissed();
+        restoreIndexIfGone(now);
 
         // 2. What is due: the cache's candidates as Redis sees them, and what the index says expired a grace period ago.
         Map<String, Long> due = new LinkedHashMap<>();

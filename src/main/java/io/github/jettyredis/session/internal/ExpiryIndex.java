@@ -23,6 +23,12 @@ import redis.clients.jedis.exceptions.JedisDataException;
 public final class ExpiryIndex
 {
     private static final int ORPHAN_BATCH = 500;
+    /**
+     * A member that is no session, scored never to expire, so that the index exists even with no mortal
+     * session: an index that is gone was then removed from outside (evicted by an {@code allkeys-*}
+     * {@code maxmemory-policy}, or Redis lost its data), not emptied. Session ids never start with '#'.
+     */
+    private static final byte[] PRESENCE = SessionKeys.bytes("#present");
 
     private final String prefix;
     private final SessionKeys keys;
@@ -40,10 +46,39 @@ public final class ExpiryIndex
         this.calls = calls;
     }
 
-    /** Records the context in the registry of contexts under the prefix, where orphans are looked for. */
+    /**
+     * Records the context in the registry of contexts under the prefix, where orphans are looked for, and
+     * marks its index present.
+     */
     public void register()
     {
-        calls.run(redis -> redis.sadd(SessionKeys.contextRegistry(prefix), SessionKeys.bytes(keys.context())));
+        restore(Map.of());
+    }
+
+    /** @return whether the index is gone from Redis, though {@link #register} made it present */
+    public boolean isGone()
+    {
+        return !calls.run(redis -> redis.exists(keys.expiryIndex()));
+    }
+
+    /**
+     * Makes the index present again with the given entries, and the context registered.
+     *
+     * @param expiries session id to its expiry, for the sessions whose entries are known here
+     */
+    public void restore(Map<String, Long> expiries)
+    {
+        calls.run(redis ->
+        {
+            try (AbstractPipeline pipeline = redis.pipelined())
+            {
+                pipeline.sadd(SessionKeys.contextRegistry(prefix), SessionKeys.bytes(keys.context()));
+                pipeline.zadd(keys.expiryIndex(), Double.POSITIVE_INFINITY, PRESENCE);
+                expiries.forEach((id, expiry) -> queueUpdate(pipeline, id, expiry));
+                pipeline.sync();
+            }
+            return null;
+        });
     }
 
     /**

@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -49,6 +50,9 @@ public final class RedisAvailability implements AutoCloseable
     private long lastOutageLogged;
     private boolean outageLogged;
     private int outagesNotLogged;
+    private final Object fullLog = new Object();
+    private long lastFullLogged;
+    private int writesRefusedNotLogged;
 
     /**
      * @param redis the client to probe with
@@ -81,6 +85,44 @@ public final class RedisAvailability implements AutoCloseable
                     return true;
         }
         return false;
+    }
+
+    /**
+     * @param e what a command threw
+     * @return whether Redis refused a write for want of memory ({@code maxmemory} reached, with
+     * {@code noeviction} or nothing left to evict): a script refused so wrote nothing
+     */
+    public static boolean isFull(Throwable e)
+    {
+        for (Throwable t = e; t != null; t = t.getCause())
+            if (t instanceof JedisDataException && t.getMessage() != null && t.getMessage().startsWith("OOM"))
+                return true;
+        return false;
+    }
+
+    /**
+     * Records that Redis refused a write for want of memory: logged at WARN at most once every
+     * {@value #LOG_INTERVAL_MS} ms (the others are counted), as Redis stays full for a while and every save
+     * meets it.
+     *
+     * @param what what was not written, and what becomes of it
+     */
+    public void refusedForMemory(String what)
+    {
+        long now = System.currentTimeMillis();
+        synchronized (fullLog)
+        {
+            if (now - lastFullLogged < LOG_INTERVAL_MS)
+            {
+                writesRefusedNotLogged++;
+                LOG.debug("Redis at {} is full: {}", address, what);
+                return;
+            }
+            LOG.warn("Redis at {} is full (used memory over maxmemory, and nothing it may evict): {}{}", address, what,
+                writesRefusedNotLogged == 0 ? "" : " (" + writesRefusedNotLogged + " more writes refused since the last one logged)");
+            lastFullLogged = now;
+            writesRefusedNotLogged = 0;
+        }
     }
 
     /** @param listener run (on this class's own thread) each time Redis answers again after being down */

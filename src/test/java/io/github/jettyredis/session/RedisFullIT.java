@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.jettyredis.session;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpStatus;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.util.SafeEncoder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A Redis that is full ({@code maxmemory} with {@code noeviction}): saves fail with a clear error, nothing is
+ * half-written, and changes reach Redis once it has room again. A Redis that evicts ({@code allkeys-*}) may
+ * take the expiry index: it is made again.
+ */
+public class RedisFullIT
+{
+    @RegisterExtension
+    @Order(1)
+    final PrivateRedis redis = new PrivateRedis();
+
+    @RegisterExtension
+    @Order(2)
+    final JettyNodes cluster = new JettyNodes(redis);
+
+    /** Makes Redis full: it uses more than maxmemory, and evicts nothing. */
+    private static void fill(UnifiedJedis admin)
+    {
+        admin.configSet("maxmemory-policy", "noeviction");
+        admin.configSet("maxmemory", "1");
+    }
+
+    /** @return the attribute names Redis holds for the session */
+    private Set<String> storedAttributes(UnifiedJedis admin, String id)
+    {
+        Set<String> names = new TreeSet<>();
+        for (byte[] field : admin.hgetAll(cluster.keys().session(id)).keySet())
+            if (field.length == 0 || field[0] != '#')
+                names.add(SafeEncoder.encode(field));
+        return names;
+    }
+
+    @ParameterizedTest
+    @EnumSource(JettyNode.Cache.class)
+    public void aFullRedisHasNothingHalfWrittenAndGetsTheChangesOnceItHasRoom(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode node = cluster.start("node", cache);
+        String id = cluster.get(node.url("op=create"));
+        assertEquals("ok", cluster.get(node.url("op=set&name=user&value=alice")));
+        node.awaitIdle();
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            Map<byte[], byte[]> before = admin.hgetAll(cluster.keys().session(id));
+            fill(admin);
+            // The request succeeds; its save is refused whole.
+            ContentResponse set = cluster.client().GET(node.url("op=set&name=cart&value=2-items"));
+            node.awaitIdle();
+            assertEquals(HttpStatus.OK_200, set.getStatus(), set.getContentAsString());
+            assertEquals(Set.of("user"), storedAttributes(admin, id));
+            assertEquals(before.size(), admin.hgetAll(cluster.keys().session(id)).size(), "no field written");
+            assertEquals(1, node.store().getUnsavedSessions(), "the change is kept until Redis has room");
+
+            admin.configSet("maxmemory", "0");
+            // The next request sees its change, and Redis gets it (before the session is loaded, or at its save).
+            assertEquals("2-items", cluster.get(node.url("op=get&name=cart")));
+            node.awaitIdle();
+            assertEquals(Set.of("cart", "user"), storedAttributes(admin, id));
+            assertEquals(0, node.store().getUnsavedSessions());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(JettyNode.Cache.class)
+    public void whatAFullRedisRefusedIsWrittenAtTheNextScavengeWithoutARequest(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode node = cluster.start("node", cache);
+        String id = cluster.get(node.url("op=create"));
+        node.awaitIdle();
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            fill(admin);
+            cluster.get(node.url("op=set&name=cart&value=3-items"));
+            node.awaitIdle();
+            admin.configSet("maxmemory", "0");
+            node.awaitScavenges(1);
+            assertEquals(Set.of("cart"), storedAttributes(admin, id));
+        }
+    }
+
+    @Test
+    public void anEvictedExpiryIndexIsMadeAgainAndSessionsUsedMeanwhileGetTheirEntriesBack() throws Exception
+    {
+        JettyNode holder = cluster.start("holder", JettyNode.Cache.DEFAULT);
+        JettyNode reader = cluster.start("reader", JettyNode.Cache.NULL);
+        String held = cluster.get(holder.url("op=create"));
+        holder.awaitIdle();
+        // A session of the other node, which holds nothing: only a save can index it again.
+        HttpClient other = new HttpClient();
+        other.start();
+        try
+        {
+            String unheld = other.GET(reader.url("op=create&ttl=3")).getContentAsString();
+            reader.awaitIdle();
+            byte[] index = cluster.keys().expiryIndex();
+
+            // What an allkeys-lru eviction does to it.
+            cluster.redis().del(index);
+            holder.awaitScavenges(1);
+            assertTrue(cluster.redis().zscore(index, SessionKeys.bytes(held)) != null, "the held session is indexed again");
+            assertNull(cluster.redis().zscore(index, SessionKeys.bytes(unheld)));
+
+            assertEquals("ok", other.GET(reader.url("op=set&name=k&value=v")).getContentAsString());
+            reader.awaitIdle();
+            assertTrue(cluster.redis().zscore(index, SessionKeys.bytes(unheld)) != null, "a session saved meanwhile is indexed again");
+            // So it is expired, with its listener, when it expires.
+            Await.until("the unheld session expired", Duration.ofSeconds(20), () -> cluster.destroyedCount(unheld) == 1);
+        }
+        finally
+        {
+            other.stop();
+        }
+    }
+}
