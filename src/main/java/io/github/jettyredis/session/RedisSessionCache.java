@@ -17,7 +17,8 @@ import org.eclipse.jetty.util.thread.AutoLock;
  * If it does, the copy is used (with the access times another node may have saved since); if another node
  * changed it (attributes, interval), the session is read again and the held session takes that content in
  * place; if it was invalidated or expired, the copy is dropped. While Redis cannot be asked, held copies are
- * used. A copy in use by a request of this node is used by the next one as is: this node's requests share it.
+ * used. A copy that a request of this node is in and has changed without saving yet is used by the next one
+ * as is: this node's requests share it, and reading it again would lose that change.
  *
  * <p>Works with {@link RedisSessionDataStore} only. Made by {@link RedisSessionCacheFactory} (the
  * {@code session-cache-redis} module).</p>
@@ -62,8 +63,13 @@ public class RedisSessionCache extends DefaultSessionCache
             return;
         try (AutoLock lock = held.lock())
         {
-            // In use by a request of this node: the next one shares it as it is.
-            if (held.getRequests() > 0 || !held.isResident() || !held.isValid())
+            if (!held.isResident() || !held.isValid())
+                return;
+            // In use by a request of this node that changed it and has not saved yet: the next one shares it
+            // as it is, or that change would be lost. A request still in it that saved its change (its client
+            // may already have the response and be on another node) or changed nothing is no reason to serve
+            // an old copy.
+            if (held.getRequests() > 0 && held.getSessionData().isDirty())
                 return;
             switch (((RedisSessionDataStore)getSessionDataStore()).refresh(id, held.getSessionData()))
             {

@@ -10,7 +10,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +44,8 @@ public final class RedisAvailability implements AutoCloseable
     private ScheduledFuture<?> probe;
     private final Object recheck = new Object();
     private long lastRecheck = System.nanoTime();
-    private final AtomicBoolean probing = new AtomicBoolean();
+    /** The probe under way, if any (guarded by {@link #recheck}). */
+    private CompletableFuture<Void> probing;
     private volatile long downSince;
     private long lastOutageLogged;
     private boolean outageLogged;
@@ -164,9 +164,10 @@ public final class RedisAvailability implements AutoCloseable
     /**
      * Whether a command may be sent: always while Redis answers; while it is known to be down, only once a
      * probe found it back. A caller while it is down starts a probe if none ran in the last
-     * {@value #RECHECK_INTERVAL_MS} ms and waits at most {@value #RECHECK_WAIT_MS} ms for it; every other
-     * caller is answered at once. So a Redis that stalls costs its timeouts to the requests that found it out
-     * and to the probes, not to every request after them.
+     * {@value #RECHECK_INTERVAL_MS} ms, and waits at most {@value #RECHECK_WAIT_MS} ms for the probe under
+     * way, if any; otherwise it is answered at once. So a Redis that stalls costs its timeouts to the requests
+     * that found it out and to the probes, not to every request after them, and a Redis that is back (or
+     * that was only taken for down, after a restart broke every pooled connection) is found at once.
      *
      * @return whether Redis is taken to answer
      */
@@ -174,7 +175,7 @@ public final class RedisAvailability implements AutoCloseable
     {
         if (downSince == 0)
             return true;
-        CompletableFuture<Void> probe = probeSoon();
+        CompletableFuture<Void> probe = probeSoon(false);
         if (probe != null)
         {
             try
@@ -193,39 +194,29 @@ public final class RedisAvailability implements AutoCloseable
         return downSince == 0;
     }
 
-    /** @return the probe this call started, or null if one ran lately or is running */
-    private CompletableFuture<Void> probeSoon()
+    /**
+     * @param periodic whether the periodic probe asks, which does not wait for the recheck interval
+     * @return the probe under way (started now if none ran lately), or null if none is
+     */
+    private CompletableFuture<Void> probeSoon(boolean periodic)
     {
         synchronized (recheck)
         {
+            if (probing != null && !probing.isDone())
+                return probing;
             long now = System.nanoTime();
-            if (now - lastRecheck <= TimeUnit.MILLISECONDS.toNanos(RECHECK_INTERVAL_MS))
+            if (!periodic && now - lastRecheck <= TimeUnit.MILLISECONDS.toNanos(RECHECK_INTERVAL_MS))
                 return null;
             lastRecheck = now;
-        }
-        if (!probing.compareAndSet(false, true))
-            return null;
-        try
-        {
-            return CompletableFuture.runAsync(this::probeNow, executor);
-        }
-        catch (RejectedExecutionException e)
-        {
-            // Closed.
-            probing.set(false);
-            return null;
-        }
-    }
-
-    private void probeNow()
-    {
-        try
-        {
-            probe();
-        }
-        finally
-        {
-            probing.set(false);
+            try
+            {
+                return probing = CompletableFuture.runAsync(this::probe, executor);
+            }
+            catch (RejectedExecutionException e)
+            {
+                // Closed.
+                return null;
+            }
         }
     }
 
@@ -271,11 +262,7 @@ public final class RedisAvailability implements AutoCloseable
             outagesNotLogged++;
             LOG.debug("Redis at {} cannot be reached again ({})", address, e.toString());
         }
-        probe = executor.scheduleWithFixedDelay(() ->
-        {
-            if (probing.compareAndSet(false, true))
-                probeNow();
-        }, PROBE_INTERVAL_MS, PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        probe = executor.scheduleWithFixedDelay(() -> probeSoon(true), PROBE_INTERVAL_MS, PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
 
     private synchronized void markUp()
