@@ -12,6 +12,7 @@ import java.security.UnrecoverableKeyException;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import javax.net.ssl.SSLException;
 
 import io.github.jettyredis.session.StoreProperty;
 import redis.clients.jedis.SslOptions;
@@ -178,6 +179,31 @@ public record TlsSettings(Path trustStore, String trustStorePassword, String tru
         if (keyStore != null)
             builder.keystore(keyStore.toFile(), chars(keyStorePassword));
         return builder.build();
+    }
+
+    /**
+     * @param failure why a connection failed
+     * @return for a failed TLS handshake, which setting to look at, e.g.
+     * {@code " (TLS: the server's certificate does not name the host; see jetty.session.redis.verifyHostname)"};
+     * else empty
+     */
+    public static String hint(Throwable failure)
+    {
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof SSLException)
+            {
+                String message = String.valueOf(t.getMessage());
+                if (message.contains("subject alternative") || message.contains("No name matching"))
+                    return " (TLS: the server's certificate does not name the host; see " + StoreProperty.VERIFY_HOSTNAME + ")";
+                if (message.contains("PKIX path"))
+                    return " (TLS: the server's certificate does not chain to a trusted one; see " + StoreProperty.TRUST_STORE + ")";
+                if (message.contains("certificate_required") || message.contains("bad_certificate") || message.contains("unknown_ca"))
+                    return " (TLS: the server refused this client's certificate or its lack of one; see " + StoreProperty.KEY_STORE + ")";
+                return " (TLS handshake failed)";
+            }
+        }
+        return "";
     }
 
     @Override

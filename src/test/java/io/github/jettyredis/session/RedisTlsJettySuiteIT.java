@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.jettyredis.session;
+
+import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.TestCertificates;
+import org.eclipse.jetty.session.SessionDataStoreFactory;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Jetty's own store test suite (all 24 tests) against a {@code redis-server} that listens with TLS only
+ * and requires client certificates, through a {@code rediss://} URI with the trust store, the key store and
+ * host name verification.
+ */
+public class RedisTlsJettySuiteIT extends RedisSessionDataStoreJettySuiteTest
+{
+    private static RedisTestServer redis;
+
+    public RedisTlsJettySuiteIT() throws Exception
+    {
+    }
+
+    /** One server for the class, started on first use and stopped when the JVM exits. */
+    private static synchronized RedisTestServer redis()
+    {
+        if (redis == null)
+            redis = RedisTestServer.startTls(TestCertificates.shared().server(), "--tls-auth-clients", "yes");
+        return redis;
+    }
+
+    @Override
+    protected String redisUri()
+    {
+        return redis().uri();
+    }
+
+    @Override
+    protected UnifiedJedis newTestClient()
+    {
+        return redis().newClient();
+    }
+
+    @Override
+    public SessionDataStoreFactory createSessionDataStoreFactory()
+    {
+        TestCertificates certificates = TestCertificates.shared();
+        RedisSessionDataStoreFactory factory = (RedisSessionDataStoreFactory)super.createSessionDataStoreFactory();
+        factory.setTrustStore(certificates.trustStore().toString());
+        factory.setTrustStorePassword(TestCertificates.PASSWORD);
+        factory.setKeyStore(certificates.clientKeyStore().toString());
+        factory.setKeyStorePassword(TestCertificates.PASSWORD);
+        return factory;
+    }
+}
