@@ -42,12 +42,6 @@ public class RedisTlsJettySuiteIT extends RedisSessionDataStoreJettySuiteTest
     @Override
     public SessionDataStoreFactory createSessionDataStoreFactory()
     {
-        TestCertificates certificates = TestCertificates.shared();
-        RedisSessionDataStoreFactory factory = (RedisSessionDataStoreFactory)super.createSessionDataStoreFactory();
-        factory.setTrustStore(certificates.trustStore().toString());
-        factory.setTrustStorePassword(TestCertificates.PASSWORD);
-        factory.setKeyStore(certificates.clientKeyStore().toString());
-        factory.setKeyStorePassword(TestCertificates.PASSWORD);
-        return factory;
+        return TestCertificates.shared().configure((RedisSessionDataStoreFactory)super.createSessionDataStoreFactory());
     }
 }

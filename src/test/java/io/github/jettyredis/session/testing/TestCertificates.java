@@ -15,6 +15,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import redis.clients.jedis.SslOptions;
 import redis.clients.jedis.SslVerifyMode;
 
@@ -133,6 +134,22 @@ public final class TestCertificates
     public ServerCertificate wrongHost()
     {
         return wrongHost;
+    }
+
+    /**
+     * Sets a store factory up as a TLS client of the test servers: the CA trusted, the client certificate
+     * presented (host names verified, as by default).
+     *
+     * @param factory the factory to set up
+     * @return the factory
+     */
+    public RedisSessionDataStoreFactory configure(RedisSessionDataStoreFactory factory)
+    {
+        factory.setTrustStore(trustStore().toString());
+        factory.setTrustStorePassword(PASSWORD);
+        factory.setKeyStore(clientKeyStore().toString());
+        factory.setKeyStorePassword(PASSWORD);
+        return factory;
     }
 
     /**
