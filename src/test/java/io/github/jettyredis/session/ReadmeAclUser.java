@@ -24,17 +24,28 @@ final class ReadmeAclUser
     static final String USER = "jetty-sessions";
     /** The password the tests give it in place of the README's {@code CHANGE-ME}. */
     static final String PASSWORD = "acl-test-password";
+    private static RedisTestServer server;
 
     private ReadmeAclUser()
     {
     }
 
     /**
-     * Runs the README's line on the server (as its default user) and empties its {@code ACL LOG}.
-     *
-     * @param redis a private server
+     * @return a private server of this JVM that has the user, started on first use (and stopped, as every
+     * test server, when the JVM exits)
      */
-    static void create(RedisTestServer redis)
+    static synchronized RedisTestServer server()
+    {
+        if (server == null)
+        {
+            server = RedisTestServer.startPrivate();
+            create(server);
+        }
+        return server;
+    }
+
+    /** Runs the README's line on the server (as its default user) and empties its {@code ACL LOG}. */
+    private static void create(RedisTestServer redis)
     {
         List<String> words = readmeLine();
         assertEquals(USER, words.get(2), "the README's user");
@@ -63,12 +74,10 @@ final class ReadmeAclUser
      * Fails if the server refused anything since {@link #create}: a command, key or channel the store needs
      * and the line does not grant fails here even where the store swallowed the error (the listener, a
      * probe).
-     *
-     * @param redis the server
      */
-    static void assertNothingRefused(RedisTestServer redis)
+    static void assertNothingRefused()
     {
-        try (Jedis admin = redis.connect())
+        try (Jedis admin = server().connect())
         {
             assertEquals(List.of(), admin.aclLog().stream().map(entry -> entry.getReason() + " " + entry.getObject() + " (" +
                 entry.getContext() + ", " + entry.getCount() + "x)").toList(), "what the server refused the store's user");

@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
-import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.TestRedis;
 import org.eclipse.jetty.session.SessionDataStoreFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Jetty's own store test suite (all 24 tests) run by the least-privileged ACL user the README gives
@@ -14,41 +12,14 @@ import redis.clients.jedis.UnifiedJedis;
  */
 public class RedisAclJettySuiteIT extends RedisSessionDataStoreJettySuiteTest
 {
-    private static RedisTestServer redis;
-
     public RedisAclJettySuiteIT() throws Exception
     {
     }
 
-    /** One server for the class, started (and given the user) on first use. */
-    private static synchronized RedisTestServer redis()
-    {
-        if (redis == null)
-        {
-            redis = RedisTestServer.startPrivate();
-            ReadmeAclUser.create(redis);
-        }
-        return redis;
-    }
-
-    @AfterAll
-    public static synchronized void stopRedis()
-    {
-        if (redis != null)
-            redis.close();
-        redis = null;
-    }
-
     @Override
-    protected String redisUri()
+    protected TestRedis testRedis()
     {
-        return redis().uri();
-    }
-
-    @Override
-    protected UnifiedJedis newTestClient()
-    {
-        return redis().newClient();
+        return ReadmeAclUser.server();
     }
 
     @Override
@@ -60,6 +31,6 @@ public class RedisAclJettySuiteIT extends RedisSessionDataStoreJettySuiteTest
     @AfterEach
     public void nothingWasRefused()
     {
-        ReadmeAclUser.assertNothingRefused(redis());
+        ReadmeAclUser.assertNothingRefused();
     }
 }

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
-import io.github.jettyredis.session.testing.RedisTestServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -13,44 +11,23 @@ import redis.clients.jedis.UnifiedJedis;
  */
 public class RedisAclStoreIT extends RedisSessionDataStoreTest
 {
-    private static RedisTestServer redis;
-
-    /** One server for the class, started (and given the user) on first use. */
-    private static synchronized RedisTestServer redis()
-    {
-        if (redis == null)
-        {
-            redis = RedisTestServer.startPrivate();
-            ReadmeAclUser.create(redis);
-        }
-        return redis;
-    }
-
-    @AfterAll
-    public static synchronized void stopRedis()
-    {
-        if (redis != null)
-            redis.close();
-        redis = null;
-    }
-
     @Override
     protected UnifiedJedis newTestClient()
     {
-        return redis().newClient();
+        return ReadmeAclUser.server().newClient();
     }
 
     @Override
     protected RedisSessionDataStoreFactory factory(String prefix)
     {
         RedisSessionDataStoreFactory factory = super.factory(prefix);
-        factory.setUri(redis().uri());
+        factory.setUri(ReadmeAclUser.server().uri());
         return ReadmeAclUser.use(factory);
     }
 
     @AfterEach
     public void nothingWasRefused()
     {
-        ReadmeAclUser.assertNothingRefused(redis());
+        ReadmeAclUser.assertNothingRefused();
     }
 }

@@ -3,8 +3,8 @@ package io.github.jettyredis.session;
 
 import io.github.jettyredis.session.testing.RedisTestCluster;
 import io.github.jettyredis.session.testing.TestCertificates;
+import io.github.jettyredis.session.testing.TestRedis;
 import org.eclipse.jetty.session.SessionDataStoreFactory;
-import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Jetty's own store test suite (all 24 tests) against a three-master Redis Cluster that speaks TLS only, to
@@ -29,15 +29,9 @@ public class RedisTlsClusterJettySuiteIT extends RedisSessionDataStoreJettySuite
     }
 
     @Override
-    protected String redisUri()
+    protected TestRedis testRedis()
     {
-        return cluster().uri();
-    }
-
-    @Override
-    protected UnifiedJedis newTestClient()
-    {
-        return cluster().newClient();
+        return cluster();
     }
 
     @Override

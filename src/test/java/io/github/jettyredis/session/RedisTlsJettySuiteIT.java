@@ -3,8 +3,8 @@ package io.github.jettyredis.session;
 
 import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.TestCertificates;
+import io.github.jettyredis.session.testing.TestRedis;
 import org.eclipse.jetty.session.SessionDataStoreFactory;
-import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Jetty's own store test suite (all 24 tests) against a {@code redis-server} that listens with TLS only
@@ -28,15 +28,9 @@ public class RedisTlsJettySuiteIT extends RedisSessionDataStoreJettySuiteTest
     }
 
     @Override
-    protected String redisUri()
+    protected TestRedis testRedis()
     {
-        return redis().uri();
-    }
-
-    @Override
-    protected UnifiedJedis newTestClient()
-    {
-        return redis().newClient();
+        return redis();
     }
 
     @Override
