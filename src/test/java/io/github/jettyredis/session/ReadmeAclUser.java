@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.stream.Stream;
 
 import io.github.jettyredis.session.distribution.BuildLayout;
+import io.github.jettyredis.session.testing.RedisTestCluster;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import redis.clients.jedis.Jedis;
 
@@ -24,7 +26,10 @@ final class ReadmeAclUser
     static final String USER = "jetty-sessions";
     /** The password the tests give it in place of the README's {@code CHANGE-ME}. */
     static final String PASSWORD = "acl-test-password";
+    /** What the README adds to its line for Redis Cluster: the client reads the slot map with {@code CLUSTER SLOTS}. */
+    static final List<String> CLUSTER_RULES = List.of("+cluster|slots");
     private static RedisTestServer server;
+    private static RedisTestCluster cluster;
 
     private ReadmeAclUser()
     {
@@ -39,19 +44,34 @@ final class ReadmeAclUser
         if (server == null)
         {
             server = RedisTestServer.startPrivate();
-            create(server);
+            create(server, List.of());
         }
         return server;
     }
 
-    /** Runs the README's line on the server (as its default user) and empties its {@code ACL LOG}. */
-    private static void create(RedisTestServer redis)
+    /**
+     * @return a private three-master cluster of this JVM whose every node has the user, with the README's
+     * {@link #CLUSTER_RULES} for Redis Cluster, started on first use
+     */
+    static synchronized RedisTestCluster cluster()
+    {
+        if (cluster == null)
+        {
+            cluster = RedisTestCluster.start(3);
+            cluster.nodes().forEach(node -> create(node, CLUSTER_RULES));
+        }
+        return cluster;
+    }
+
+    /** Runs the README's line, and more rules, on the server (as its default user) and empties its {@code ACL LOG}. */
+    private static void create(RedisTestServer redis, List<String> moreRules)
     {
         List<String> words = readmeLine();
         assertEquals(USER, words.get(2), "the README's user");
         String[] rules = words.subList(3, words.size()).stream()
             .map(word -> word.replace("jetty-session:", "test-").replace(">CHANGE-ME", ">" + PASSWORD))
             .toArray(String[]::new);
+        rules = Stream.concat(Stream.of(rules), moreRules.stream()).toArray(String[]::new);
         try (Jedis admin = redis.connect())
         {
             admin.aclSetUser(USER, rules);
@@ -74,13 +94,18 @@ final class ReadmeAclUser
      * Fails if the server refused anything since {@link #create}: a command, key or channel the store needs
      * and the line does not grant fails here even where the store swallowed the error (the listener, a
      * probe).
+     *
+     * @param servers the servers the user ran on
      */
-    static void assertNothingRefused()
+    static void assertNothingRefused(List<RedisTestServer> servers)
     {
-        try (Jedis admin = server().connect())
+        for (RedisTestServer redis : servers)
         {
-            assertEquals(List.of(), admin.aclLog().stream().map(entry -> entry.getReason() + " " + entry.getObject() + " (" +
-                entry.getContext() + ", " + entry.getCount() + "x)").toList(), "what the server refused the store's user");
+            try (Jedis admin = redis.connect())
+            {
+                assertEquals(List.of(), admin.aclLog().stream().map(entry -> entry.getReason() + " " + entry.getObject() + " (" +
+                    entry.getContext() + ", " + entry.getCount() + "x)").toList(), "what " + redis.uri() + " refused the store's user");
+            }
         }
     }
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
+import java.util.List;
+
+import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.TestRedis;
 import org.eclipse.jetty.session.SessionDataStoreFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -28,9 +31,15 @@ public class RedisAclJettySuiteIT extends RedisSessionDataStoreJettySuiteTest
         return ReadmeAclUser.use((RedisSessionDataStoreFactory)super.createSessionDataStoreFactory());
     }
 
+    /** @return the servers the user runs on, whose {@code ACL LOG} must stay empty */
+    protected List<RedisTestServer> servers()
+    {
+        return List.of(ReadmeAclUser.server());
+    }
+
     @AfterEach
     public void nothingWasRefused()
     {
-        ReadmeAclUser.assertNothingRefused();
+        ReadmeAclUser.assertNothingRefused(servers());
     }
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
+import java.util.List;
+
 import org.junit.jupiter.api.AfterEach;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -28,6 +30,6 @@ public class RedisAclStoreIT extends RedisSessionDataStoreTest
     @AfterEach
     public void nothingWasRefused()
     {
-        ReadmeAclUser.assertNothingRefused();
+        ReadmeAclUser.assertNothingRefused(List.of(ReadmeAclUser.server()));
     }
 }
