@@ -92,6 +92,22 @@ redis-authx-core.version?=0.1.1-beta2
 #jetty.session.redis.user=
 #jetty.session.redis.password=
 
+## TLS (rediss://, rediss-cluster://, rediss-sentinel://): the trust store holding the certificate (or CA) the
+## server's certificate must chain to; empty: the JVM's default trust (cacerts). PKCS12 reads JKS files too.
+#jetty.session.redis.trustStore=
+#jetty.session.redis.trustStorePassword=
+#jetty.session.redis.trustStoreType=PKCS12
+
+## TLS with client certificates (tls-auth-clients yes): the key store holding this client's private key and
+## certificate chain; the key's password must be the store's. Empty: no client certificate.
+#jetty.session.redis.keyStore=
+#jetty.session.redis.keyStorePassword=
+#jetty.session.redis.keyStoreType=PKCS12
+
+## Whether the server's certificate must name the host of the URI (a subject alternative name); false checks
+## only that it chains to a trusted certificate. Passwords above are never logged.
+#jetty.session.redis.verifyHostname=true
+
 ## Prefix of every Redis key ('{' and '}' not allowed). Nodes that share sessions must use the same one.
 #jetty.session.redis.prefix=jetty-session:
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -8,6 +10,7 @@ import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.client.RedisUri;
+import io.github.jettyredis.session.client.TlsSettings;
 import io.github.jettyredis.session.codec.AttributeSerializer;
 import io.github.jettyredis.session.codec.JavaSerialization;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
@@ -61,6 +64,13 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     private AttributeSerializer serializer;
     private String serializerClass = StoreProperty.SERIALIZER_CLASS.defaultOrNull();
     private boolean broadcastInvalidation = StoreProperty.BROADCAST_INVALIDATION.defaultBoolean();
+    private String trustStore = StoreProperty.TRUST_STORE.defaultOrNull();
+    private String trustStorePassword = StoreProperty.TRUST_STORE_PASSWORD.defaultOrNull();
+    private String trustStoreType = StoreProperty.TRUST_STORE_TYPE.defaultValue();
+    private String keyStore = StoreProperty.KEY_STORE.defaultOrNull();
+    private String keyStorePassword = StoreProperty.KEY_STORE_PASSWORD.defaultOrNull();
+    private String keyStoreType = StoreProperty.KEY_STORE_TYPE.defaultValue();
+    private boolean verifyHostname = StoreProperty.VERIFY_HOSTNAME.defaultBoolean();
     private RedisClientFactory defaultClientFactory;
     /** What the stores of this factory share per Redis client: one listener for deletions, one view of availability. */
     private final RedisLinks links = new RedisLinks();
@@ -104,7 +114,25 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
 
     private RedisClientSettings settings(int poolSize)
     {
-        return new RedisClientSettings(uri, user, password, connectTimeoutMs, socketTimeoutMs, poolSize, clientName, clientOptions);
+        return new RedisClientSettings(uri, user, password, connectTimeoutMs, socketTimeoutMs, poolSize, clientName, clientOptions, tlsSettings());
+    }
+
+    private TlsSettings tlsSettings()
+    {
+        return new TlsSettings(path(StoreProperty.TRUST_STORE, trustStore), trustStorePassword, trustStoreType, path(StoreProperty.KEY_STORE, keyStore),
+            keyStorePassword, keyStoreType, verifyHostname);
+    }
+
+    private static Path path(StoreProperty property, String value)
+    {
+        try
+        {
+            return value == null ? null : Path.of(value);
+        }
+        catch (InvalidPathException e)
+        {
+            throw new IllegalArgumentException(property + " is not a valid path: " + value, e);
+        }
     }
 
     /**
@@ -211,6 +239,92 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     public void setPassword(String password)
     {
         this.password = blankToNull(password);
+    }
+
+    /** @return the trust store of TLS connections, or null for the JVM's default trust */
+    @ManagedAttribute("trust store of TLS connections")
+    public String getTrustStore()
+    {
+        return trustStore;
+    }
+
+    /**
+     * @param trustStore the file of the certificates (or CA) a {@code rediss...} server's certificate must
+     * chain to; default none: the JVM's default trust ({@code cacerts})
+     */
+    public void setTrustStore(String trustStore)
+    {
+        this.trustStore = blankToNull(trustStore);
+    }
+
+    /** @param password the trust store's password; default none. Never logged. */
+    public void setTrustStorePassword(String password)
+    {
+        this.trustStorePassword = blankToNull(password);
+    }
+
+    /** @return the trust store's type */
+    @ManagedAttribute("trust store type")
+    public String getTrustStoreType()
+    {
+        return trustStoreType;
+    }
+
+    /** @param type the trust store's {@code KeyStore} type, default {@code PKCS12} (which reads JKS files too) */
+    public void setTrustStoreType(String type)
+    {
+        this.trustStoreType = type == null || type.isBlank() ? StoreProperty.TRUST_STORE_TYPE.defaultValue() : type.trim();
+    }
+
+    /** @return the key store of TLS connections, or null for no client certificate */
+    @ManagedAttribute("key store of TLS connections (client certificate)")
+    public String getKeyStore()
+    {
+        return keyStore;
+    }
+
+    /**
+     * @param keyStore the file with the client's private key and certificate chain, for servers that
+     * require client certificates (mutual TLS, {@code tls-auth-clients yes}); default none
+     */
+    public void setKeyStore(String keyStore)
+    {
+        this.keyStore = blankToNull(keyStore);
+    }
+
+    /** @param password the key store's password, which the key in it must share; default none. Never logged. */
+    public void setKeyStorePassword(String password)
+    {
+        this.keyStorePassword = blankToNull(password);
+    }
+
+    /** @return the key store's type */
+    @ManagedAttribute("key store type")
+    public String getKeyStoreType()
+    {
+        return keyStoreType;
+    }
+
+    /** @param type the key store's {@code KeyStore} type, default {@code PKCS12} */
+    public void setKeyStoreType(String type)
+    {
+        this.keyStoreType = type == null || type.isBlank() ? StoreProperty.KEY_STORE_TYPE.defaultValue() : type.trim();
+    }
+
+    /** @return whether TLS connections check that the server's certificate names the host */
+    @ManagedAttribute("TLS connections check that the server's certificate names the host")
+    public boolean isVerifyHostname()
+    {
+        return verifyHostname;
+    }
+
+    /**
+     * @param verify whether the server's certificate must name the host of the URI (in its subject
+     * alternative names), default true; false checks only that it chains to a trusted certificate
+     */
+    public void setVerifyHostname(boolean verify)
+    {
+        this.verifyHostname = verify;
     }
 
     /** @return the prefix of every key */

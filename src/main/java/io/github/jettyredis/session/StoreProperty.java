@@ -16,6 +16,20 @@ public enum StoreProperty
     USER("user", ""),
     /** The password; overrides one in the URI; never logged. */
     PASSWORD("password", ""),
+    /** The trust store TLS connections check the server's certificate against; none: the JVM's default trust. */
+    TRUST_STORE("trustStore", ""),
+    /** The trust store's password; never logged. */
+    TRUST_STORE_PASSWORD("trustStorePassword", ""),
+    /** The trust store's {@code KeyStore} type. */
+    TRUST_STORE_TYPE("trustStoreType", "PKCS12"),
+    /** The key store with the client's key and certificate, for mutual TLS; none: no client certificate. */
+    KEY_STORE("keyStore", ""),
+    /** The key store's password, also the key's; never logged. */
+    KEY_STORE_PASSWORD("keyStorePassword", ""),
+    /** The key store's {@code KeyStore} type. */
+    KEY_STORE_TYPE("keyStoreType", "PKCS12"),
+    /** Whether the server's certificate must name the host connected to. */
+    VERIFY_HOSTNAME("verifyHostname", "true"),
     /** The prefix of every key. */
     PREFIX("prefix", "jetty-session:"),
     /** How long to wait for a connection, in ms. */

@@ -2,7 +2,7 @@
 package io.github.jettyredis.session;
 
 import io.github.jettyredis.session.testing.RedisTestCluster;
-import redis.clients.jedis.UnifiedJedis;
+import io.github.jettyredis.session.testing.TestRedis;
 
 /**
  * Jetty's own store test suite (all 24 tests) against a real three-master Redis Cluster, through a
@@ -17,14 +17,8 @@ public class RedisClusterJettySuiteIT extends RedisSessionDataStoreJettySuiteTes
     }
 
     @Override
-    protected String redisUri()
+    protected TestRedis testRedis()
     {
-        return RedisTestCluster.shared().uri();
-    }
-
-    @Override
-    protected UnifiedJedis newTestClient()
-    {
-        return RedisTestCluster.shared().newClient();
+        return RedisTestCluster.shared();
     }
 }

@@ -2,14 +2,19 @@
 package io.github.jettyredis.session;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.StoreHarness;
+import io.github.jettyredis.session.testing.TestCertificates;
 import org.eclipse.jetty.session.SessionData;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.Jedis;
 
@@ -21,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The store behind a real Redis Sentinel ({@code redis-sentinel://} URI): sessions go to the master the
  * sentinel names, with the URI's password and database, and still do after the sentinel promotes a
- * replica because the master died.
+ * replica because the master died, also when all of them speak TLS only ({@code rediss-sentinel://}).
  */
 public class RedisSentinelSessionIT
 {
@@ -75,27 +80,50 @@ public class RedisSentinelSessionIT
     }
 
     /**
-     * The master dies; the sentinel promotes the replica; the running store follows it (Jedis hears the
-     * switch from the sentinel) and finds the sessions written before, with no restart.
+     * @param tls whether the server listens with TLS only, requires client certificates and replicates over
+     * TLS ({@code tls-replication yes})
+     * @param moreArgs more {@code redis-server} arguments
+     * @return a new private server
      */
-    @Test
-    public void theStoreFollowsAFailoverToTheReplica() throws Exception
+    private static RedisTestServer startServer(boolean tls, String... moreArgs)
+    {
+        if (!tls)
+            return RedisTestServer.startPrivate(moreArgs);
+        List<String> args = new ArrayList<>(List.of("--tls-auth-clients", "yes", "--tls-replication", "yes"));
+        args.addAll(List.of(moreArgs));
+        return RedisTestServer.startTls(TestCertificates.shared().server(), args.toArray(String[]::new));
+    }
+
+    /**
+     * The master dies; the sentinel promotes the replica; the running store follows it (Jedis hears the
+     * switch from the sentinel) and finds the sessions written before, with no restart. With TLS, everything
+     * (sentinel, master, replica, replication) speaks TLS only and requires client certificates: the store
+     * asks the sentinel and reaches both masters with its trust store and key store.
+     */
+    @ParameterizedTest(name = "tls={0}")
+    @ValueSource(booleans = {false, true})
+    public void theStoreFollowsAFailoverToTheReplica(boolean tls) throws Exception
     {
         String prefix = RedisTestServer.uniquePrefix();
-        try (RedisTestServer master = RedisTestServer.startPrivate();
-             RedisTestServer replica = RedisTestServer.startPrivate("--replicaof", "127.0.0.1", Integer.toString(master.port()));
-             Jedis replicaClient = connect(replica, null, 0))
+        try (RedisTestServer master = startServer(tls);
+             RedisTestServer replica = startServer(tls, "--replicaof", "127.0.0.1", Integer.toString(master.port()));
+             Jedis replicaClient = replica.connect())
         {
             Await.until("the replica is in sync", Duration.ofSeconds(10), () ->
                 replicaClient.info("replication").contains("master_link_status:up"));
+            String[] sentinelConfig = {"sentinel down-after-milliseconds " + MASTER + " 1000", "sentinel failover-timeout " + MASTER + " 10000"};
             // Started after the replica is attached, so that its first look at the master finds the replica.
-            try (RedisTestServer sentinel = RedisTestServer.startSentinel(MASTER, master.port(),
-                "sentinel down-after-milliseconds " + MASTER + " 1000", "sentinel failover-timeout " + MASTER + " 10000");
-                 Jedis sentinelClient = connect(sentinel, null, 0))
+            try (RedisTestServer sentinel = tls
+                    ? RedisTestServer.startTlsSentinel(TestCertificates.shared().server(), MASTER, master.port(),
+                        Stream.concat(Stream.of("tls-auth-clients yes"), Stream.of(sentinelConfig)).toArray(String[]::new))
+                    : RedisTestServer.startSentinel(MASTER, master.port(), sentinelConfig);
+                 Jedis sentinelClient = sentinel.connect())
             {
                 Await.until("the sentinel knows the replica", Duration.ofSeconds(10), () -> !sentinelClient.sentinelReplicas(MASTER).isEmpty());
                 RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
-                factory.setUri("redis-sentinel://127.0.0.1:" + sentinel.port() + "/" + MASTER);
+                if (tls)
+                    TestCertificates.shared().configure(factory);
+                factory.setUri((tls ? "rediss-sentinel" : "redis-sentinel") + "://127.0.0.1:" + sentinel.port() + "/" + MASTER);
                 factory.setPrefix(prefix);
                 factory.setConnectTimeoutMs(500);
                 factory.setSocketTimeoutMs(1000);
@@ -115,7 +143,7 @@ public class RedisSentinelSessionIT
                     store.store("after", after);
                     Await.until("the store writes to the new master", Duration.ofSeconds(20), () ->
                     {
-                        try (Jedis promoted = connect(replica, null, 0))
+                        try (Jedis promoted = replica.connect())
                         {
                             return promoted.exists(store.getKeys().session("after"));
                         }
@@ -129,7 +157,7 @@ public class RedisSentinelSessionIT
                     assertEquals("red", before.getAttribute("colour"));
                     assertEquals("blue", store.load("after").getAttribute("colour"));
                     // The sentinel closed the promoted replica's client connections (CLIENT KILL): connect again.
-                    try (Jedis promoted = connect(replica, null, 0))
+                    try (Jedis promoted = replica.connect())
                     {
                         assertTrue(promoted.exists(store.getKeys().session("after")), "written to the promoted replica");
                     }

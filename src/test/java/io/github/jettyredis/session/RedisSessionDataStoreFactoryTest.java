@@ -7,8 +7,10 @@ import java.util.function.Consumer;
 
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
+import io.github.jettyredis.session.client.TlsSettings;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.StoreHarness;
+import io.github.jettyredis.session.testing.TestCertificates;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
@@ -123,6 +125,67 @@ public class RedisSessionDataStoreFactoryTest
             String message = failureOf(factory);
             assertTrue(message.contains(property), property + "=" + value + " gave: " + message);
         }
+    }
+
+    /**
+     * A TLS store that cannot be read fails the start naming its property, before anything connects (the
+     * URI names no server), and no password shows in the message or in the settings.
+     */
+    @Test
+    public void badTlsStoresFailTheStartNamingTheProperty() throws Exception
+    {
+        TestCertificates certificates = TestCertificates.shared();
+        String trust = certificates.trustStore().toString();
+        String keys = certificates.clientKeyStore().toString();
+        String missing = certificates.trustStore().resolveSibling("missing.p12").toString();
+        List<Object[]> cases = List.of(
+            new Object[]{"jetty.session.redis.trustStore names no file", (Consumer<RedisSessionDataStoreFactory>)f -> f.setTrustStore(missing)},
+            new Object[]{"jetty.session.redis.trustStorePassword is wrong", (Consumer<RedisSessionDataStoreFactory>)f ->
+            {
+                f.setTrustStore(trust);
+                f.setTrustStorePassword("wr0ng-pass");
+            }},
+            new Object[]{"jetty.session.redis.trustStoreType is not a key store type", (Consumer<RedisSessionDataStoreFactory>)f ->
+            {
+                f.setTrustStore(trust);
+                f.setTrustStoreType("NOSUCHTYPE");
+            }},
+            new Object[]{"jetty.session.redis.keyStore names no file", (Consumer<RedisSessionDataStoreFactory>)f -> f.setKeyStore(missing)},
+            new Object[]{"jetty.session.redis.keyStorePassword is wrong", (Consumer<RedisSessionDataStoreFactory>)f ->
+            {
+                f.setKeyStore(keys);
+                f.setKeyStorePassword("wr0ng-pass");
+            }},
+            new Object[]{"jetty.session.redis.keyStore holds no private key", (Consumer<RedisSessionDataStoreFactory>)f ->
+            {
+                f.setKeyStore(trust);
+                f.setKeyStorePassword(TestCertificates.PASSWORD);
+            }});
+        for (Object[] c : cases)
+        {
+            @SuppressWarnings("unchecked")
+            Consumer<RedisSessionDataStoreFactory> settings = (Consumer<RedisSessionDataStoreFactory>)c[1];
+            RedisSessionDataStoreFactory factory = factory(f ->
+            {
+                f.setUri("rediss://127.0.0.1:1");
+                settings.accept(f);
+            });
+            IllegalArgumentException validation = assertThrows(IllegalArgumentException.class, factory::validate);
+            assertTrue(validation.getMessage().startsWith((String)c[0]), c[0] + " expected, not: " + validation.getMessage());
+            assertTrue(!validation.getMessage().contains("wr0ng-pass"), validation.getMessage());
+            String message = failureOf(factory);
+            assertTrue(message.contains((String)c[0]), c[0] + " expected, not: " + message);
+        }
+    }
+
+    @Test
+    public void tlsPasswordsAreNeverShown()
+    {
+        // No files: nothing to open with the passwords, which are only carried.
+        TlsSettings tls = new TlsSettings(null, "s3cret-trust", "PKCS12", null, "s3cret-key", "PKCS12", true);
+        String shown = new RedisClientSettings("rediss://127.0.0.1:6380", null, null, 1, 1, 1, null, null, tls).toString();
+        assertTrue(!shown.contains("s3cret"), shown);
+        assertTrue(shown.contains("trustStorePassword=****") && shown.contains("keyStorePassword=****"), shown);
     }
 
     @Test

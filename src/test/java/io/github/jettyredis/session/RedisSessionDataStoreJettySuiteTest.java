@@ -9,6 +9,7 @@ import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.TestRedis;
 import org.eclipse.jetty.session.AbstractSessionDataStoreTest;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.SessionDataStoreFactory;
@@ -18,12 +19,12 @@ import redis.clients.jedis.UnifiedJedis;
 /**
  * Jetty's own store test suite ({@code AbstractSessionDataStoreTest}, 24 tests) run against a real Redis.
  * The helpers below write and read the Redis layout directly, not through the store under test.
- * Subclasses run it against another deployment by overriding {@link #redisUri()} and {@link #newTestClient()}.
+ * Subclasses run it against another deployment by overriding {@link #testRedis()}.
  */
 public class RedisSessionDataStoreJettySuiteTest extends AbstractSessionDataStoreTest
 {
     private final String prefix = RedisTestServer.uniquePrefix();
-    private final UnifiedJedis redis = newTestClient();
+    private final UnifiedJedis redis = testRedis().newClient();
     private final SessionHashCodec codec = new SessionHashCodec(new ProtobufAttributeSerializer());
 
     public RedisSessionDataStoreJettySuiteTest() throws Exception
@@ -36,26 +37,20 @@ public class RedisSessionDataStoreJettySuiteTest extends AbstractSessionDataStor
         redis.close();
     }
 
-    /** @return the URI the store under test is configured with; called for every test */
-    protected String redisUri()
-    {
-        return RedisTestServer.shared().uri();
-    }
-
     /**
-     * @return a client of the same Redis for the helpers, which write and read keys directly; called from
-     * the constructor, so an override must not use instance fields
+     * @return the Redis the store under test uses, whose own clients the helpers write and read keys with;
+     * called from the constructor, so an override must not use instance fields
      */
-    protected UnifiedJedis newTestClient()
+    protected TestRedis testRedis()
     {
-        return RedisTestServer.shared().newClient();
+        return RedisTestServer.shared();
     }
 
     @Override
     public SessionDataStoreFactory createSessionDataStoreFactory()
     {
         RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
-        factory.setUri(redisUri());
+        factory.setUri(testRedis().uri());
         factory.setPrefix(prefix);
         return factory;
     }

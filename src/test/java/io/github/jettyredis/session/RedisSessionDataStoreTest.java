@@ -37,8 +37,17 @@ public class RedisSessionDataStoreTest
 {
     private static final long TTL_TOLERANCE_MS = 5_000;
 
-    private final UnifiedJedis redis = RedisTestServer.shared().newClient();
+    private final UnifiedJedis redis = newTestClient();
     private final String prefix = RedisTestServer.uniquePrefix();
+
+    /**
+     * @return a client of the Redis the stores use, for the tests' own reads and writes; called from the
+     * constructor, so an override must not use instance fields
+     */
+    protected UnifiedJedis newTestClient()
+    {
+        return RedisTestServer.shared().newClient();
+    }
 
     @AfterEach
     public void closeClient()
@@ -46,7 +55,12 @@ public class RedisSessionDataStoreTest
         redis.close();
     }
 
-    private RedisSessionDataStoreFactory factory(String prefix)
+    /**
+     * @param prefix the stores' key prefix
+     * @return the factory of a store under test; subclasses run these tests against another Redis, or as
+     * another user, by overriding it and {@link #newTestClient()}
+     */
+    protected RedisSessionDataStoreFactory factory(String prefix)
     {
         RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
         factory.setUri(RedisTestServer.shared().uri());

@@ -16,6 +16,7 @@ import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
+import redis.clients.jedis.SslOptions;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -178,9 +179,19 @@ public class PooledRedisClientFactory implements RedisClientFactory
         return DefaultJedisClientConfig.builder()
             .connectionTimeoutMillis(settings.getConnectTimeoutMs())
             .socketTimeoutMillis(settings.getSocketTimeoutMs())
-            .ssl(settings.isTls())
+            .sslOptions(sslOptions(settings))
             .clientName(settings.getClientName())
             .build();
+    }
+
+    /**
+     * @param settings the configured settings
+     * @return for a {@code rediss...} URI, the settings' trust store, key store and host name verification;
+     * null (plain connections) otherwise
+     */
+    static SslOptions sslOptions(RedisClientSettings settings)
+    {
+        return settings.isTls() ? settings.getTls().sslOptions() : null;
     }
 
     /**
@@ -194,7 +205,7 @@ public class PooledRedisClientFactory implements RedisClientFactory
             .connectionTimeoutMillis(settings.getConnectTimeoutMs())
             .socketTimeoutMillis(settings.getSocketTimeoutMs())
             .database(settings.getDatabase())
-            .ssl(settings.isTls())
+            .sslOptions(sslOptions(settings))
             .clientName(settings.getClientName());
         if (settings.getUser() != null)
             builder.user(settings.getUser());

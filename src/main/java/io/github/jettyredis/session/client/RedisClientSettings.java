@@ -29,6 +29,7 @@ public final class RedisClientSettings
     private final int maxConnections;
     private final String clientName;
     private final Map<String, String> options;
+    private final TlsSettings tls;
 
     /**
      * @param uri {@code redis://[user:password@]host:port[/db]},
@@ -48,6 +49,26 @@ public final class RedisClientSettings
     public RedisClientSettings(String uri, String user, String password, int connectTimeoutMs, int socketTimeoutMs,
                                int maxConnections, String clientName, String options)
     {
+        this(uri, user, password, connectTimeoutMs, socketTimeoutMs, maxConnections, clientName, options, TlsSettings.DEFAULT);
+    }
+
+    /**
+     * @param uri as in {@link #RedisClientSettings(String, String, String, int, int, int, String, String)}
+     * @param user the ACL user, or null
+     * @param password the password, or null
+     * @param connectTimeoutMs how long to wait for a connection
+     * @param socketTimeoutMs how long to wait for a reply
+     * @param maxConnections the most pooled connections
+     * @param clientName the name shown by {@code CLIENT LIST}, or null
+     * @param options free-form options for a custom {@link RedisClientFactory}, or null
+     * @param tls trust store, key store and host name verification of {@code rediss...} connections; its
+     * stores are read here, so that a missing file or a wrong password fails now
+     * @throws IllegalArgumentException naming the property of any value that is not valid
+     */
+    public RedisClientSettings(String uri, String user, String password, int connectTimeoutMs, int socketTimeoutMs,
+                               int maxConnections, String clientName, String options, TlsSettings tls)
+    {
+        this.tls = Objects.requireNonNull(tls, "tls").check();
         this.options = parseOptions(options);
         this.redisUri = RedisUri.parse(uri);
         // RedisUri.parse accepted it as a java.net.URI already (a list of nodes is a registry-based authority).
@@ -82,7 +103,7 @@ public final class RedisClientSettings
     public RedisClientSettings withUri(String otherUri)
     {
         return new RedisClientSettings(otherUri, user, password, connectTimeoutMs, socketTimeoutMs, maxConnections, clientName,
-            options.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
+            options.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")), tls);
     }
 
     /** @return the free-form options for a custom client factory, in the order given; never null */
@@ -161,6 +182,12 @@ public final class RedisClientSettings
         return redisUri.tls();
     }
 
+    /** @return trust store, key store and host name verification for TLS (used only with a {@code rediss...} URI) */
+    public TlsSettings getTls()
+    {
+        return tls;
+    }
+
     /** @return the ACL user: the configured one, else the URI's, else null (for Sentinel: the master's) */
     public String getUser()
     {
@@ -214,20 +241,21 @@ public final class RedisClientSettings
             socketTimeoutMs == that.socketTimeoutMs &&
             maxConnections == that.maxConnections &&
             Objects.equals(clientName, that.clientName) &&
-            options.equals(that.options);
+            options.equals(that.options) &&
+            tls.equals(that.tls);
     }
 
     @Override
     public int hashCode()
     {
-        return Objects.hash(uri, user, password, connectTimeoutMs, socketTimeoutMs, maxConnections, clientName, options);
+        return Objects.hash(uri, user, password, connectTimeoutMs, socketTimeoutMs, maxConnections, clientName, options, tls);
     }
 
     @Override
     public String toString()
     {
         return String.format("RedisClientSettings[%s,user=%s,password=%s,connectTimeoutMs=%d,socketTimeoutMs=%d," +
-                "maxConnections=%d,clientName=%s,options=%s]", address(), getUser(), getPassword() == null ? "none" : "****",
-            connectTimeoutMs, socketTimeoutMs, maxConnections, clientName, options.keySet());
+                "maxConnections=%d,clientName=%s,options=%s,tls=%s]", address(), getUser(), getPassword() == null ? "none" : "****",
+            connectTimeoutMs, socketTimeoutMs, maxConnections, clientName, options.keySet(), tls);
     }
 }

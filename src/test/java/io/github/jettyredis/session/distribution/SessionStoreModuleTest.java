@@ -27,6 +27,7 @@ import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
 import io.github.jettyredis.session.ids.GeneratedSessionIdManager;
 import io.github.jettyredis.session.ids.SessionIdGenerator;
+import io.github.jettyredis.session.testing.TestCertificates;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.session.DefaultSessionIdManager;
 import org.eclipse.jetty.session.HouseKeeper;
@@ -387,6 +388,15 @@ class SessionStoreModuleTest
         properties.put("jetty.session.gracePeriod.seconds", "120");
         properties.put("jetty.session.savePeriod.seconds", "5");
         properties.put("jetty.session.redis.maxSessionIds", "3");
+        // Real stores: the XML's validate() reads them.
+        TestCertificates certificates = TestCertificates.shared();
+        properties.put("jetty.session.redis.trustStore", certificates.trustStore().toString());
+        properties.put("jetty.session.redis.trustStorePassword", TestCertificates.PASSWORD);
+        properties.put("jetty.session.redis.trustStoreType", "pkcs12");
+        properties.put("jetty.session.redis.keyStore", certificates.clientKeyStore().toString());
+        properties.put("jetty.session.redis.keyStorePassword", TestCertificates.PASSWORD);
+        properties.put("jetty.session.redis.keyStoreType", "pkcs12");
+        properties.put("jetty.session.redis.verifyHostname", "false");
         assertEquals(xmlProperties(XML).keySet(), properties.keySet(), "this test must set every property of the XML");
 
         // With the id module's XML first, as start.jar orders them ([after] in session-store-redis.mod).
@@ -411,6 +421,11 @@ class SessionStoreModuleTest
         expected.put("serializerClass", ProtobufAttributeSerializer.class.getName());
         expected.put("gracePeriodSec", 120);
         expected.put("savePeriodSec", 5);
+        expected.put("trustStore", certificates.trustStore().toString());
+        expected.put("trustStoreType", "pkcs12");
+        expected.put("keyStore", certificates.clientKeyStore().toString());
+        expected.put("keyStoreType", "pkcs12");
+        expected.put("verifyHostname", false);
         assertEquals(expected, settings(factory));
         assertEquals(3, server.getDescendant(SessionIdLimitHandler.class).getMaxSessionIds());
         assertEquals(CounterIds.class.getName(), server.getBean(GeneratedSessionIdManager.class).getIdGeneratorClass());
@@ -567,6 +582,11 @@ class SessionStoreModuleTest
         settings.put("serializerClass", factory.getSerializerClass());
         settings.put("gracePeriodSec", factory.getGracePeriodSec());
         settings.put("savePeriodSec", factory.getSavePeriodSec());
+        settings.put("trustStore", factory.getTrustStore());
+        settings.put("trustStoreType", factory.getTrustStoreType());
+        settings.put("keyStore", factory.getKeyStore());
+        settings.put("keyStoreType", factory.getKeyStoreType());
+        settings.put("verifyHostname", factory.isVerifyHostname());
         return settings;
     }
 

@@ -25,6 +25,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * and introduced to the others with {@code CLUSTER MEET}, all through Jedis (no {@code redis-cli}). No
  * replicas: the tests need slots spread over several nodes, not failover. {@link #shared()} is one cluster
  * per test JVM (its nodes are stopped when the JVM exits, as every {@link RedisTestServer} is).
+ * {@link #startTls(int)} makes one whose nodes listen, and talk to one another, with TLS only.
  */
 public final class RedisTestCluster implements TestRedis, AutoCloseable
 {
@@ -53,12 +54,33 @@ public final class RedisTestCluster implements TestRedis, AutoCloseable
      */
     public static RedisTestCluster start(int masters)
     {
+        return start(masters, false);
+    }
+
+    /**
+     * @param masters how many masters, at least 1
+     * @param moreArgs more {@code redis-server} arguments of every node, e.g. {@code "--tls-auth-clients", "yes"}
+     * @return a new cluster whose nodes listen with TLS only ({@link RedisTestServer#startTls}) and use TLS on
+     * the cluster bus too ({@code tls-cluster yes}); its {@link #uri()} is {@code rediss-cluster://...}
+     */
+    public static RedisTestCluster startTls(int masters, String... moreArgs)
+    {
+        return start(masters, true, moreArgs);
+    }
+
+    private static RedisTestCluster start(int masters, boolean tls, String... moreArgs)
+    {
         RedisTestCluster cluster = new RedisTestCluster();
+        String[] clusterArgs = {"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"};
         try
         {
             for (int i = 0; i < masters; i++)
-                cluster.nodes.add(RedisTestServer.startPrivate(freeClusterPort(), "--cluster-enabled", "yes",
-                    "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"));
+            {
+                // With tls-cluster, the bus listens on the TLS port + 10000, as it does on the plain port's without.
+                cluster.nodes.add(tls
+                    ? RedisTestServer.startTls(freeClusterPort(), TestCertificates.shared().server(), concat(concat(clusterArgs, "--tls-cluster", "yes"), moreArgs))
+                    : RedisTestServer.startPrivate(freeClusterPort(), concat(clusterArgs, moreArgs)));
+            }
             cluster.assignSlotsAndMeet();
             cluster.awaitOk(Duration.ofSeconds(30));
             return cluster;
@@ -68,6 +90,13 @@ public final class RedisTestCluster implements TestRedis, AutoCloseable
             cluster.close();
             throw new IllegalStateException("Cannot start a Redis Cluster for tests", e);
         }
+    }
+
+    private static String[] concat(String[] first, String... more)
+    {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
     }
 
     /** @return a free loopback port whose cluster-bus port (port + 10000) is free as well */
@@ -141,14 +170,14 @@ public final class RedisTestCluster implements TestRedis, AutoCloseable
 
     private static Jedis connect(RedisTestServer server)
     {
-        return new Jedis("127.0.0.1", server.port());
+        return server.connect();
     }
 
-    /** @return the {@code redis-cluster://} URI listing every node */
+    /** @return the {@code redis-cluster://} URI listing every node ({@code rediss-cluster://} with TLS) */
     @Override
     public String uri()
     {
-        return "redis-cluster://" + nodes.stream().map(n -> "127.0.0.1:" + n.port()).collect(Collectors.joining(","));
+        return (nodes.get(0).isTls() ? "rediss-cluster://" : "redis-cluster://") + nodes.stream().map(n -> "127.0.0.1:" + n.port()).collect(Collectors.joining(","));
     }
 
     /** @return the nodes, to check which one holds a key or to stop one */
@@ -163,7 +192,7 @@ public final class RedisTestCluster implements TestRedis, AutoCloseable
     {
         Set<HostAndPort> seeds = nodes.stream().map(n -> new HostAndPort("127.0.0.1", n.port()))
             .collect(Collectors.toCollection(LinkedHashSet::new));
-        return RedisClusterClient.create(seeds);
+        return RedisClusterClient.builder().nodes(seeds).clientConfig(nodes.get(0).clientConfig()).build();
     }
 
     /** Stops every node. */

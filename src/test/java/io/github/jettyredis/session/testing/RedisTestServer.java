@@ -17,6 +17,10 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -33,7 +37,9 @@ import redis.clients.jedis.exceptions.JedisDataException;
  *   <li>{@link #startPrivate(String...)}: a server of the caller's own, to kill, pause, restart, flush or
  *   read server-wide counters of; {@link PrivateRedis} gives one to a test class or to each test;</li>
  *   <li>{@link #startSentinel}: a Redis Sentinel watching a private server;</li>
- *   <li>{@link RedisTestCluster}: a Redis Cluster of private servers.</li>
+ *   <li>{@link RedisTestCluster}: a Redis Cluster of private servers;</li>
+ *   <li>{@link #startTls} and {@link #startTlsSentinel}: the same, listening with TLS only, with a
+ *   certificate of {@link TestCertificates}.</li>
  * </ul>
  * (Docker is absent on the machines this project is built on; {@code RedisContainerStoreTest} uses it where
  * it exists.) A process still running when the JVM exits is killed by a shutdown hook, whatever the test did
@@ -54,6 +60,8 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
     private final Path dir;
     private final int port;
     private final String[] extraArgs;
+    /** The certificate of a TLS server (which then has no plain port), else null. */
+    private final TestCertificates.ServerCertificate tls;
     /** The config file of a sentinel (which must be writable: the sentinel rewrites it), else null. */
     private Path sentinelConfig;
     private Process process;
@@ -62,9 +70,15 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
 
     private RedisTestServer(String uri, Path dir, int port, String... extraArgs)
     {
+        this(uri, dir, port, null, extraArgs);
+    }
+
+    private RedisTestServer(String uri, Path dir, int port, TestCertificates.ServerCertificate tls, String... extraArgs)
+    {
         this.uri = uri;
         this.dir = dir;
         this.port = port;
+        this.tls = tls;
         this.extraArgs = extraArgs;
     }
 
@@ -114,6 +128,47 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
     }
 
     /**
+     * Starts a server that listens with TLS only, on a free port, presenting {@code certificate} (signed by
+     * the {@link TestCertificates} CA) and not asking clients for a certificate unless {@code extraArgs} say
+     * {@code "--tls-auth-clients", "yes"}.
+     *
+     * @param port the port to listen on with TLS, e.g. one that {@link #freePort()} gave
+     * @param certificate the server's certificate
+     * @param extraArgs more {@code redis-server} arguments, e.g. {@code "--tls-cluster", "yes"}
+     * @return a new server of the caller's own, whose {@link #uri()} is {@code rediss://127.0.0.1:port};
+     * close it when done
+     */
+    public static RedisTestServer startTls(int port, TestCertificates.ServerCertificate certificate, String... extraArgs)
+    {
+        try
+        {
+            Path dir = Files.createTempDirectory("redis-tls-test");
+            return new RedisTestServer("rediss://127.0.0.1:" + port, dir, port, certificate, extraArgs).startOrClose();
+        }
+        catch (IOException e)
+        {
+            throw new IllegalStateException("Cannot start a TLS redis-server for tests", e);
+        }
+    }
+
+    /**
+     * @param certificate the server's certificate
+     * @param extraArgs more {@code redis-server} arguments
+     * @return a new TLS server on a free port (see {@link #startTls(int, TestCertificates.ServerCertificate, String...)})
+     */
+    public static RedisTestServer startTls(TestCertificates.ServerCertificate certificate, String... extraArgs)
+    {
+        try
+        {
+            return startTls(freePort(), certificate, extraArgs);
+        }
+        catch (IOException e)
+        {
+            throw new IllegalStateException("Cannot start a TLS redis-server for tests", e);
+        }
+    }
+
+    /**
      * Starts a Redis Sentinel ({@code redis-server <conf> --sentinel}) that monitors one master, with a
      * quorum of 1 so that this single sentinel can fail it over.
      *
@@ -126,19 +181,49 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
      */
     public static RedisTestServer startSentinel(String masterName, int masterPort, String... moreConfig)
     {
+        return startSentinel(null, masterName, masterPort, moreConfig);
+    }
+
+    /**
+     * Starts a Redis Sentinel as {@link #startSentinel} does, that listens with TLS only and talks TLS to the
+     * master and its replicas ({@code tls-replication yes}), with the {@link TestCertificates} client
+     * certificate.
+     *
+     * @param certificate the sentinel's certificate
+     * @param masterName the name the sentinel gives the master
+     * @param masterPort the TLS port of the master on 127.0.0.1
+     * @param moreConfig more lines of sentinel configuration
+     * @return a new sentinel of the caller's own, on a free port; its {@link #uri()} is
+     * {@code rediss://127.0.0.1:port}; close it when done
+     */
+    public static RedisTestServer startTlsSentinel(TestCertificates.ServerCertificate certificate, String masterName, int masterPort,
+                                                   String... moreConfig)
+    {
+        return startSentinel(certificate, masterName, masterPort, moreConfig);
+    }
+
+    private static RedisTestServer startSentinel(TestCertificates.ServerCertificate tls, String masterName, int masterPort, String... moreConfig)
+    {
         try
         {
             Path dir = Files.createTempDirectory("redis-sentinel-test");
             int port = freePort();
             Path config = dir.resolve("sentinel.conf");
-            List<String> lines = new ArrayList<>(List.of(
-                "port " + port,
+            List<String> lines = new ArrayList<>();
+            if (tls == null)
+                lines.add("port " + port);
+            else
+            {
+                lines.addAll(List.of("port 0", "tls-port " + port, "tls-replication yes"));
+                lines.addAll(tlsConfig(tls));
+            }
+            lines.addAll(List.of(
                 "bind 127.0.0.1",
                 "dir " + dir,
                 "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1"));
             lines.addAll(List.of(moreConfig));
             Files.write(config, lines);
-            RedisTestServer sentinel = new RedisTestServer("redis://127.0.0.1:" + port, dir, port);
+            RedisTestServer sentinel = new RedisTestServer((tls == null ? "redis" : "rediss") + "://127.0.0.1:" + port, dir, port, tls);
             sentinel.sentinelConfig = config;
             return sentinel.startOrClose();
         }
@@ -189,8 +274,20 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
             command = List.of(binary().toString(), sentinelConfig.toString(), "--sentinel");
         else
         {
-            command = new ArrayList<>(List.of(binary().toString(), "--port", Integer.toString(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+            command = new ArrayList<>(List.of(binary().toString()));
+            if (tls == null)
+                command.addAll(List.of("--port", Integer.toString(port)));
+            else
+            {
+                command.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port)));
+                // Each config line as arguments: "--name", "value"... (a later argument overrides an earlier one).
+                for (String line : tlsConfig(tls))
+                {
+                    String[] words = line.split(" ", 2);
+                    command.addAll(List.of("--" + words[0], words[1]));
+                }
+            }
+            command.addAll(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
             command.addAll(List.of(extraArgs));
         }
         process = new ProcessBuilder(command)
@@ -198,6 +295,23 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
             .redirectOutput(dir.resolve("redis.log").toFile())
             .start();
         awaitReady();
+    }
+
+    /**
+     * @return the TLS lines of a server's or sentinel's configuration: its certificate and key, the CA that
+     * signed the clients' certificates (and the servers', for replication and the cluster bus), and no
+     * client certificate required (a later {@code tls-auth-clients yes} overrides it)
+     */
+    private static List<String> tlsConfig(TestCertificates.ServerCertificate tls)
+    {
+        return List.of(
+            "tls-cert-file " + tls.certificate(),
+            "tls-key-file " + tls.key(),
+            // Replication, the cluster bus and a sentinel's connections present the same certificate as clients.
+            "tls-client-cert-file " + tls.certificate(),
+            "tls-client-key-file " + tls.key(),
+            "tls-ca-cert-file " + TestCertificates.shared().caPem(),
+            "tls-auth-clients no");
     }
 
     /**
@@ -276,7 +390,7 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
         TempDirectories.delete(dir);
     }
 
-    /** @return the URI of this server, {@code redis://127.0.0.1:port} */
+    /** @return the URI of this server, {@code redis://127.0.0.1:port} ({@code rediss://} with TLS) */
     @Override
     public String uri()
     {
@@ -289,11 +403,37 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
         return port;
     }
 
+    /** @return whether this server listens with TLS only */
+    public boolean isTls()
+    {
+        return tls != null;
+    }
+
+    /**
+     * @return how test clients connect: plainly, or with TLS, trusting the test CA, presenting the test
+     * client certificate and verifying the host name when the server's certificate names 127.0.0.1
+     */
+    public JedisClientConfig clientConfig()
+    {
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder();
+        if (tls != null)
+            config.sslOptions(TestCertificates.shared().clientSslOptions(tls.namesLoopback()));
+        return config.build();
+    }
+
+    /** @return a new single connection to this server, for administration (e.g. {@code CLUSTER MEET}); close it */
+    public Jedis connect()
+    {
+        return new Jedis(new HostAndPort("127.0.0.1", port), clientConfig());
+    }
+
     /** @return a new client for test assertions; close it when done */
     @Override
     public UnifiedJedis newClient()
     {
-        return RedisClient.create(URI.create(uri));
+        if (tls == null)
+            return RedisClient.create(URI.create(uri));
+        return RedisClient.builder().hostAndPort(new HostAndPort("127.0.0.1", port)).clientConfig(clientConfig()).build();
     }
 
     /** @return a key prefix no other test uses, so tests can share one Redis without flushing it */
