@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.bench;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -55,6 +56,8 @@ final class LoadGenerator implements AutoCloseable
         private volatile String cookie;
         /** The counter of the last answer; 0 when unknown (after a failed request, whose effect is unknown). */
         private int counter;
+        /** The counter before the last answer, to describe a wrong one. */
+        private int previous;
         private long[] latencies = new long[4096];
         private int count;
 
@@ -95,6 +98,7 @@ final class LoadGenerator implements AutoCloseable
                 return false;
             }
             boolean follows = counter == 0 || seen == counter + 1;
+            previous = counter;
             counter = seen;
             return follows;
         }
@@ -197,6 +201,11 @@ final class LoadGenerator implements AutoCloseable
         run.running = false;
         if (!run.finished.await(60, TimeUnit.SECONDS))
             throw new IllegalStateException("Requests still in flight 60 s after the run");
+        synchronized (run.staleAnswers)
+        {
+            for (String answer : run.staleAnswers)
+                System.out.println("Stale answer: " + answer);
+        }
         int total = users.stream().mapToInt(u -> u.count).sum();
         long[] all = new long[total];
         int at = 0;
@@ -222,6 +231,8 @@ final class LoadGenerator implements AutoCloseable
         private final CountDownLatch finished;
         private final LongAdder errors = new LongAdder();
         private final LongAdder stale = new LongAdder();
+        /** The first few wrong answers, described. */
+        private final List<String> staleAnswers = new ArrayList<>();
         private volatile boolean running = true;
         private volatile boolean recording;
 
@@ -234,7 +245,8 @@ final class LoadGenerator implements AutoCloseable
     private void send(Run run, User user)
     {
         long start = System.nanoTime();
-        Request request = client.newRequest(user.nextUrl()).timeout(30, TimeUnit.SECONDS);
+        String url = user.nextUrl();
+        Request request = client.newRequest(url).timeout(30, TimeUnit.SECONDS);
         String cookie = user.cookie;
         if (cookie != null)
             request.headers(headers -> headers.put(HttpHeader.COOKIE, cookie));
@@ -256,6 +268,12 @@ final class LoadGenerator implements AutoCloseable
                     {
                         run.errors.increment();
                         run.stale.increment();
+                        synchronized (run.staleAnswers)
+                        {
+                            if (run.staleAnswers.size() < 5)
+                                run.staleAnswers.add(String.format("%s answered counter %d after %d (session %s, %.1f ms)", url, user.counter,
+                                    user.previous, cookie, latency / 1e6));
+                        }
                     }
                     if (run.recording)
                         user.record(latency);
