@@ -58,8 +58,8 @@ import redis.clients.jedis.UnifiedJedis;
  * an error. (A {@code DefaultSessionCache} without affinity would fail that, which is why there is no
  * {@code redis_default_rr}.) The headline runs (16 clients) alternate configurations over several rounds and
  * take the median; then each configuration runs once at the other client counts. Before them, outside the
- * timed runs, Redis's own counters give the commands per request and the memory per session of the Redis
- * configurations ({@code INFO commandstats} and {@code used_memory}).
+ * timed runs, Redis tells the commands per request ({@code MONITOR}) and the memory per session
+ * ({@code used_memory}) of the Redis configurations.
  */
 final class EndToEndSuite
 {
@@ -68,6 +68,18 @@ final class EndToEndSuite
     /** The quick run skips 4 clients to afford a second headline round (one round is too noisy to judge). */
     private static final List<Integer> QUICK_CLIENTS = List.of(1, 16, 64);
 
+    /**
+     * The key prefix of each configuration's sessions in Redis (Spring Session's namespace is the prefix less
+     * its colon); for those whose Redis commands per request and memory per session are counted, too.
+     */
+    private static final Map<String, String> KEY_PREFIXES = Map.of(
+        "redis_null", "e2e-null:",
+        "redis_default", "e2e-default:",
+        "redis_default_noflush", "e2e-noflush:",
+        "redis_coherent", "e2e-coherent:",
+        "redis_coherent_rr", "e2e-coherent-rr:",
+        "spring", "e2e-spring:",
+        "spring_rr", "e2e-spring-rr:");
     /** The configurations whose Redis commands per request and memory per session are counted. */
     private static final List<String> REDIS_COSTS = List.of("redis_null", "redis_default", "redis_coherent", "redis_coherent_rr", "spring",
         "spring_rr");
@@ -158,12 +170,12 @@ final class EndToEndSuite
         if (jdbc)
             dropLeftoverTables(config.jdbcUrl());
         setups.add(setup("memory", 1, n -> new NullSessionDataStoreFactory(), DefaultSessionCacheFactory::new));
-        setups.add(setup("redis_null", 2, n -> redisFactory(redis.uri(), "e2e-null:"), NullSessionCacheFactory::new));
-        setups.add(setup("redis_default", 2, n -> redisFactory(redis.uri(), "e2e-default:"), DefaultSessionCacheFactory::new));
+        setups.add(setup("redis_null", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_null")), NullSessionCacheFactory::new));
+        setups.add(setup("redis_default", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_default")), DefaultSessionCacheFactory::new));
         // Jetty saves a changed session when the response commits and again when the request exits; this one
         // saves only at exit, to show what the second save costs (a setting of the cache, not of the store).
         setups.add(setup("redis_default_noflush", 2,
-            n -> redisFactory(redis.uri(), "e2e-noflush:"), () ->
+            n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_default_noflush")), () ->
             {
                 DefaultSessionCacheFactory cache = new DefaultSessionCacheFactory();
                 cache.setFlushOnResponseCommit(false);
@@ -171,10 +183,10 @@ final class EndToEndSuite
             }));
         // With the cache's defaults, as the session-cache-redis module sets them (flushOnResponseCommit on: a
         // changed session is saved before the client has the answer, so the other node sees it at once).
-        setups.add(setup("redis_coherent", 2, n -> redisFactory(redis.uri(), "e2e-coherent:"), RedisSessionCacheFactory::new));
-        setups.add(setup("redis_coherent_rr", 2, true, n -> redisFactory(redis.uri(), "e2e-coherent-rr:"), RedisSessionCacheFactory::new));
-        setups.add(springSetup("spring", false, redis.port(), "e2e-spring"));
-        setups.add(springSetup("spring_rr", true, redis.port(), "e2e-spring-rr"));
+        setups.add(setup("redis_coherent", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_coherent")), RedisSessionCacheFactory::new));
+        setups.add(setup("redis_coherent_rr", 2, true, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_coherent_rr")), RedisSessionCacheFactory::new));
+        setups.add(springSetup("spring", false, redis.port()));
+        setups.add(springSetup("spring_rr", true, redis.port()));
         if (jdbc)
         {
             setups.add(setup("jdbc", 2, n -> jdbcFactory(config.jdbcUrl(), table, pools), DefaultSessionCacheFactory::new));
@@ -313,8 +325,10 @@ final class EndToEndSuite
     }
 
     /** Two nodes with Spring Session, each with its own Redis client, as two instances of an application. */
-    private static Setup springSetup(String name, boolean roundRobin, int redisPort, String namespace) throws Exception
+    private static Setup springSetup(String name, boolean roundRobin, int redisPort) throws Exception
     {
+        String prefix = KEY_PREFIXES.get(name);
+        String namespace = prefix.substring(0, prefix.length() - 1);
         List<BenchNode> started = new ArrayList<>();
         for (int n = 0; n < 2; n++)
             started.add(SpringSessionNode.start(name.replace("_", "") + n, "127.0.0.1", redisPort, namespace));
@@ -337,9 +351,10 @@ final class EndToEndSuite
      * What a configuration costs Redis, outside the timed runs: {@code used_memory} growth over new sessions
      * (the typical shape, saved once; with the store's expiry index, Redis's own overhead per key, and a share
      * of any growth of its key table), and for the requests of one client, one after the other, after its
-     * first: the commands Redis ran ({@code _redis_commands_per_request}, from {@code INFO commandstats}, which
-     * counts those a Lua script runs as well as the script's call) and the commands the nodes sent
-     * ({@code _redis_client_commands_per_request}, from {@code MONITOR}: a script's call counts once).
+     * first, on the configuration's keys ({@link RedisMonitor}): the commands Redis ran
+     * ({@code _redis_commands_per_request}: a Lua script's call and each command it runs, as {@code INFO
+     * commandstats} counts them) and the commands the nodes sent ({@code _redis_client_commands_per_request}: a
+     * script's call counts once).
      */
     private static void redisCosts(Setup setup, LoadGenerator load, RedisTestServer redis, UnifiedJedis admin, Results results)
         throws Exception
@@ -357,36 +372,30 @@ final class EndToEndSuite
         load.prime(user);
         // A few requests first, so that the counted ones are like the timed runs' (e.g. scripts loaded).
         long errors = load.sequential(user, 10);
-        Map<String, Long> sent;
-        Map<String, long[]> before;
-        Map<String, long[]> after;
-        try (RedisMonitor monitor = new RedisMonitor("127.0.0.1", redis.port(), admin))
+        RedisMonitor.Counts counts;
+        try (RedisMonitor monitor = new RedisMonitor("127.0.0.1", redis.port(), KEY_PREFIXES.get(setup.name()), admin))
         {
-            before = RedisInfo.commandStats(admin);
             errors += load.sequential(user, requests);
-            after = RedisInfo.commandStats(admin);
-            sent = monitor.stop(admin);
+            counts = monitor.stop(admin);
         }
-        long commands = 0;
-        StringBuilder which = new StringBuilder();
-        for (Map.Entry<String, long[]> command : after.entrySet())
-        {
-            long calls = command.getValue()[0] - before.getOrDefault(command.getKey(), new long[2])[0];
-            if (calls == 0 || command.getKey().equals("info"))
-                continue;
-            commands += calls;
-            which.append(String.format(Locale.ROOT, " %s %.2f", command.getKey(), (double)calls / requests));
-        }
-        StringBuilder whichSent = new StringBuilder();
-        for (Map.Entry<String, Long> command : sent.entrySet())
-            whichSent.append(String.format(Locale.ROOT, " %s %.2f", command.getKey(), (double)command.getValue() / requests));
-        System.out.println("e2e " + setup.name() + ": per request, Redis ran" + which + "; the nodes sent" + whichSent +
-            (errors > 0 ? " (" + errors + " requests failed or answered a wrong counter)" : ""));
-        results.add(name + "_redis_commands_per_request", (double)commands / requests, "commands");
-        results.add(name + "_redis_client_commands_per_request", sent.values().stream().mapToLong(Long::longValue).sum() / (double)requests,
-            "commands");
+        System.out.println("e2e " + setup.name() + ": per request, Redis ran" + perRequest(counts.ran(), requests) + "; the nodes sent" +
+            perRequest(counts.sent(), requests) + (errors > 0 ? " (" + errors + " requests failed or answered a wrong counter)" : ""));
+        results.add(name + "_redis_commands_per_request", total(counts.ran()) / (double)requests, "commands");
+        results.add(name + "_redis_client_commands_per_request", total(counts.sent()) / (double)requests, "commands");
         if (errors > 0)
             results.add(name + "_sequential_errors", errors, "requests");
+    }
+
+    private static String perRequest(Map<String, Long> commands, int requests)
+    {
+        StringBuilder text = new StringBuilder();
+        commands.forEach((command, calls) -> text.append(String.format(Locale.ROOT, " %s %.2f", command, (double)calls / requests)));
+        return text.toString();
+    }
+
+    private static long total(Map<String, Long> commands)
+    {
+        return commands.values().stream().mapToLong(Long::longValue).sum();
     }
 
     private static SessionDataStoreFactory redisFactory(String uri, String prefix)
