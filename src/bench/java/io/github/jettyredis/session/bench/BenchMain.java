@@ -73,7 +73,8 @@ public final class BenchMain
         new Goal("e2e_coherent_p99_vs_spring_c16", Bound.AT_MOST, 1, "HTTP, 16 clients, RedisSessionCache's p99 at most Spring Session's"),
         new Goal("e2e_coherent_p99_vs_spring_c64", Bound.AT_MOST, 1, "HTTP, 64 clients, RedisSessionCache's p99 at most Spring Session's"),
         new Goal("codec_record_java_bytes", Bound.AT_MOST, 0, "record-shaped session, no byte of Java serialization in the encoding"),
-        new Goal("codec_record_speedup_vs_java", Bound.AT_LEAST, 10, "record-shaped session, encode+decode, at least 10x faster than Java serialization"),
+        new Goal("codec_record_speedup_vs_java", Bound.AT_LEAST, 10,
+            "record-shaped session, encode+decode, at least 10x faster than Java serialization"),
         new Goal("scale_10x_expired_getexpired_ms", Bound.BELOW, 50, "getExpired with 10,000 expired among the live sessions, under 50 ms"));
 
     /** Results that are no goal but belong beside them: name, what it is. */
@@ -81,7 +82,8 @@ public final class BenchMain
 
     static
     {
-        ALSO.put("e2e_redis_default_vs_spring", "HTTP, DefaultSessionCache (not coherent without affinity) against Spring Session Data Redis");
+        ALSO.put("e2e_redis_default_vs_spring",
+            "HTTP, DefaultSessionCache (not coherent without affinity) against Spring Session Data Redis");
         ALSO.put("e2e_redis_null_vs_spring", "HTTP, NullSessionCache against Spring Session Data Redis");
         ALSO.put("e2e_coherent_rr_vs_spring_rr", "HTTP without affinity, RedisSessionCache against Spring Session Data Redis");
     }
@@ -142,7 +144,8 @@ public final class BenchMain
         for (Map.Entry<String, String> also : ALSO.entrySet())
         {
             Double value = results.get(also.getKey());
-            goals.add(String.format(Locale.ROOT, "ALSO %s %s - %s", also.getKey(), value == null ? "-" : Results.format(value), also.getValue()));
+            goals.add(String.format(Locale.ROOT, "ALSO %s %s - %s", also.getKey(), value == null ? "-" : Results.format(value),
+                also.getValue()));
         }
         goals.forEach(System.out::println);
         Files.write(config.outDir().resolve("goals.txt"), goals);

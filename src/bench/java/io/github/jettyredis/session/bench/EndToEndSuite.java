@@ -163,15 +163,16 @@ final class EndToEndSuite
         }
     }
 
-    private static void measure(BenchConfig config, Results results, RedisTestServer redis, UnifiedJedis admin, LoadGenerator load, boolean jdbc,
-                                String table, String tableNull, List<SimpleConnectionPool> pools, Path fileDir, List<Setup> setups,
+    private static void measure(BenchConfig config, Results results, RedisTestServer redis, UnifiedJedis admin, LoadGenerator load,
+                                boolean jdbc, String table, String tableNull, List<SimpleConnectionPool> pools, Path fileDir, List<Setup> setups,
                                 long warmupMs, long measureMs, int rounds) throws Exception
     {
         if (jdbc)
             dropLeftoverTables(config.jdbcUrl());
         setups.add(setup("memory", 1, n -> new NullSessionDataStoreFactory(), DefaultSessionCacheFactory::new));
         setups.add(setup("redis_null", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_null")), NullSessionCacheFactory::new));
-        setups.add(setup("redis_default", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_default")), DefaultSessionCacheFactory::new));
+        setups.add(setup("redis_default", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_default")),
+            DefaultSessionCacheFactory::new));
         // Jetty saves a changed session when the response commits and again when the request exits; this one
         // saves only at exit, to show what the second save costs (a setting of the cache, not of the store).
         setups.add(setup("redis_default_noflush", 2,
@@ -183,8 +184,10 @@ final class EndToEndSuite
             }));
         // With the cache's defaults, as the session-cache-redis module sets them (flushOnResponseCommit on: a
         // changed session is saved before the client has the answer, so the other node sees it at once).
-        setups.add(setup("redis_coherent", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_coherent")), RedisSessionCacheFactory::new));
-        setups.add(setup("redis_coherent_rr", 2, true, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_coherent_rr")), RedisSessionCacheFactory::new));
+        setups.add(setup("redis_coherent", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_coherent")),
+            RedisSessionCacheFactory::new));
+        setups.add(setup("redis_coherent_rr", 2, true, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_coherent_rr")),
+            RedisSessionCacheFactory::new));
         setups.add(springSetup("spring", false, redis.port()));
         setups.add(springSetup("spring_rr", true, redis.port()));
         if (jdbc)
@@ -285,7 +288,8 @@ final class EndToEndSuite
         results.ratio("e2e_coherent_rr_vs_coherent", "e2e_redis_coherent_rr_rps", "e2e_redis_coherent_rps");
         results.ratio("e2e_spring_rr_vs_spring", "e2e_spring_rr_rps", "e2e_spring_rps");
         for (int clients : clientCounts)
-            results.ratio("e2e_coherent_p99_vs_spring_c" + clients, "e2e_redis_coherent_c" + clients + "_p99", "e2e_spring_c" + clients + "_p99");
+            results.ratio("e2e_coherent_p99_vs_spring_c" + clients, "e2e_redis_coherent_c" + clients + "_p99",
+                "e2e_spring_c" + clients + "_p99");
         results.ratio("e2e_redis_null_vs_redis_default", "e2e_redis_null_rps", "e2e_redis_default_rps");
         results.ratio("e2e_redis_default_noflush_vs_redis_default", "e2e_redis_default_noflush_rps", "e2e_redis_default_rps");
         results.ratio("e2e_redis_default_noflush_vs_memory", "e2e_redis_default_noflush_rps", "e2e_memory_rps");
