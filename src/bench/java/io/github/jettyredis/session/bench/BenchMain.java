@@ -14,8 +14,9 @@ import io.github.jettyredis.session.testing.RedisTestServer;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
- * Runs the benchmarks of issue 6 and prints each result as {@code BENCH <name> <value> <unit>} (also in
- * {@code target/bench/summary.txt}), then each goal as met or missed. Started by
+ * Runs the benchmarks of issues 6 and 12 and prints each result as {@code BENCH <name> <value> <unit>} (also in
+ * {@code target/bench/summary.txt}), then each goal as met or missed, then a few comparisons that are no goal
+ * ({@code ALSO} lines). Started by
  * {@code ./mvnw -B -Pbench verify} ({@code -Dbench.quick=true} for the short version); see
  * {@link BenchConfig} for the options and {@code docs/benchmarks.md} for the results.
  *
@@ -25,20 +26,67 @@ import redis.clients.jedis.UnifiedJedis;
  */
 public final class BenchMain
 {
-    /** A goal of the issue: the result's name, the bound, and whether it is a lower bound. */
-    private record Goal(String name, double bound, boolean atLeast, String what)
+    /** How a result must compare with a goal's bound. */
+    private enum Bound
+    {
+        AT_LEAST(">="),
+        AT_MOST("<="),
+        BELOW("<");
+
+        private final String sign;
+
+        Bound(String sign)
+        {
+            this.sign = sign;
+        }
+
+        boolean met(double value, double bound)
+        {
+            return switch (this)
+            {
+                case AT_LEAST -> value >= bound;
+                case AT_MOST -> value <= bound;
+                case BELOW -> value < bound;
+            };
+        }
+    }
+
+    /** A goal of an issue: the result's name, how it must compare with the bound, the bound. */
+    private record Goal(String name, Bound how, double bound, String what)
     {
     }
 
     private static final List<Goal> GOALS = List.of(
-        new Goal("codec_speedup_vs_java", 5, true, "typical session, encode+decode, at least 5x faster than Java serialization"),
-        new Goal("codec_size_vs_java", 0.5, false, "typical session, at least 2x smaller than Java serialization"),
-        new Goal("store_vs_raw_jedis", 0.85, true, "load+store at 16 threads, at least 0.85 of raw Jedis"),
-        new Goal("e2e_vs_jdbc", 2, true, "HTTP, DefaultSessionCache, at least 2x Jetty's JDBC store"),
-        new Goal("e2e_null_vs_jdbc_null", 2, true, "HTTP, NullSessionCache, at least 2x Jetty's JDBC store"),
-        new Goal("e2e_vs_memory", 0.6, true, "HTTP, DefaultSessionCache, at least 0.6 of in-memory sessions"),
-        new Goal("e2e_redis_null_vs_memory", 0.6, true, "HTTP, NullSessionCache, at least 0.6 of in-memory sessions"),
-        new Goal("scale_getexpired_ms", 50, false, "getExpired with 1,000 expired among the live sessions, under 50 ms"));
+        // Issue 6.
+        new Goal("codec_speedup_vs_java", Bound.AT_LEAST, 5, "typical session, encode+decode, at least 5x faster than Java serialization"),
+        new Goal("codec_size_vs_java", Bound.BELOW, 0.5, "typical session, at least 2x smaller than Java serialization"),
+        new Goal("store_vs_raw_jedis", Bound.AT_LEAST, 0.85, "load+store at 16 threads, at least 0.85 of raw Jedis"),
+        new Goal("e2e_vs_jdbc", Bound.AT_LEAST, 2, "HTTP, DefaultSessionCache, at least 2x Jetty's JDBC store"),
+        new Goal("e2e_null_vs_jdbc_null", Bound.AT_LEAST, 2, "HTTP, NullSessionCache, at least 2x Jetty's JDBC store"),
+        new Goal("e2e_vs_memory", Bound.AT_LEAST, 0.6, "HTTP, DefaultSessionCache, at least 0.6 of in-memory sessions"),
+        new Goal("e2e_redis_null_vs_memory", Bound.AT_LEAST, 0.6, "HTTP, NullSessionCache, at least 0.6 of in-memory sessions"),
+        new Goal("scale_getexpired_ms", Bound.BELOW, 50, "getExpired with 1,000 expired among the live sessions, under 50 ms"),
+        // Issue 12.
+        new Goal("e2e_coherent_vs_memory", Bound.AT_LEAST, 0.6, "HTTP, RedisSessionCache, at least 0.6 of in-memory sessions"),
+        new Goal("e2e_coherent_vs_spring", Bound.AT_LEAST, 1.5, "HTTP, RedisSessionCache, at least 1.5x Spring Session Data Redis"),
+        new Goal("e2e_coherent_p99_vs_spring_c1", Bound.AT_MOST, 1, "HTTP, 1 client, RedisSessionCache's p99 at most Spring Session's"),
+        new Goal("e2e_coherent_p99_vs_spring_c16", Bound.AT_MOST, 1, "HTTP, 16 clients, RedisSessionCache's p99 at most Spring Session's"),
+        new Goal("e2e_coherent_p99_vs_spring_c64", Bound.AT_MOST, 1, "HTTP, 64 clients, RedisSessionCache's p99 at most Spring Session's"),
+        new Goal("codec_record_java_bytes", Bound.AT_MOST, 0, "record-shaped session, no byte of Java serialization in the encoding"),
+        new Goal("codec_record_speedup_vs_java", Bound.AT_LEAST, 10,
+            "record-shaped session, encode+decode, at least 10x faster than Java serialization"),
+        new Goal("scale_10x_expired_getexpired_ms", Bound.BELOW, 50, "getExpired with 10,000 expired among the live sessions, under 50 ms"));
+
+    /** Results that are no goal but belong beside them: name, what it is. */
+    private static final Map<String, String> ALSO = new LinkedHashMap<>();
+
+    static
+    {
+        ALSO.put("e2e_redis_default_vs_spring",
+            "HTTP, DefaultSessionCache (not coherent without affinity) against Spring Session Data Redis");
+        ALSO.put("e2e_redis_null_vs_spring", "HTTP, NullSessionCache against Spring Session Data Redis");
+        ALSO.put("e2e_coherent_rr_vs_spring_rr", "HTTP without affinity, RedisSessionCache against Spring Session Data Redis");
+    }
 
     private BenchMain()
     {
@@ -89,9 +137,15 @@ public final class BenchMain
         for (Goal goal : GOALS)
         {
             Double value = results.get(goal.name());
-            String verdict = value == null ? "not measured" : (goal.atLeast() ? value >= goal.bound() : value < goal.bound()) ? "met" : "missed";
+            String verdict = value == null ? "not measured" : goal.how().met(value, goal.bound()) ? "met" : "missed";
             goals.add(String.format(Locale.ROOT, "GOAL %s %s (%s %s): %s - %s", goal.name(), value == null ? "-" : Results.format(value),
-                goal.atLeast() ? ">=" : "<", Results.format(goal.bound()), verdict, goal.what()));
+                goal.how().sign, Results.format(goal.bound()), verdict, goal.what()));
+        }
+        for (Map.Entry<String, String> also : ALSO.entrySet())
+        {
+            Double value = results.get(also.getKey());
+            goals.add(String.format(Locale.ROOT, "ALSO %s %s - %s", also.getKey(), value == null ? "-" : Results.format(value),
+                also.getValue()));
         }
         goals.forEach(System.out::println);
         Files.write(config.outDir().resolve("goals.txt"), goals);

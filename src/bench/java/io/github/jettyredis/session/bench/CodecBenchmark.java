@@ -38,7 +38,7 @@ public class CodecBenchmark
     private static final String CONTEXT = "_app";
     private static final String VHOST = "0.0.0.0";
 
-    @Param({"small", "typical", "large"})
+    @Param({"small", "typical", "large", "record"})
     public String shape;
 
     private SessionHashCodec codec;

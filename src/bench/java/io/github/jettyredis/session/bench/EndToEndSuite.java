@@ -12,11 +12,13 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
+import io.github.jettyredis.session.RedisSessionCacheFactory;
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import org.eclipse.jetty.session.DatabaseAdaptor;
@@ -28,6 +30,7 @@ import org.eclipse.jetty.session.NullSessionCacheFactory;
 import org.eclipse.jetty.session.NullSessionDataStoreFactory;
 import org.eclipse.jetty.session.SessionCacheFactory;
 import org.eclipse.jetty.session.SessionDataStoreFactory;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Requirement 3: end to end over HTTP. Real Jetty servers ({@link BenchNode}), in this JVM, with one
@@ -38,13 +41,25 @@ import org.eclipse.jetty.session.SessionDataStoreFactory;
  *   (every request loads from and saves to Redis) or {@code DefaultSessionCache} (saves only);
  *   {@code redis_default_noflush} as the latter with the cache's {@code flushOnResponseCommit} off (Jetty
  *   saves a changed session when the response commits and again, its times, when the request exits);</li>
+ *   <li>{@code redis_coherent}: two nodes, this store, with this project's {@code RedisSessionCache}
+ *   ({@link RedisSessionCacheFactory}: held sessions, checked against Redis before each use);
+ *   {@code redis_coherent_rr} the same without affinity: each client's requests go to the two nodes in turn,
+ *   so every request finds its session changed by the other node;</li>
+ *   <li>{@code spring}, {@code spring_rr}: two nodes, Spring Session Data Redis ({@link SpringSessionNode}:
+ *   {@code RedisSessionRepository} over Lettuce, JDK serialization, no local cache) in front of the same
+ *   servlet, in the same Redis under keys of its own, with affinity and without;</li>
  *   <li>{@code jdbc}, {@code jdbc_null}: two nodes, Jetty's JDBC store on PostgreSQL (pooled connections,
  *   a table of its own), with {@code DefaultSessionCache} (Jetty's default) or {@code NullSessionCache};</li>
  *   <li>{@code file}: two nodes sharing a directory, Jetty's file store, {@code DefaultSessionCache}.</li>
  * </ul>
  * Client {@code i} keeps one session on node {@code i mod 2} (a load balancer with affinity spreads
- * sessions over the nodes that way). The headline runs (16 clients) alternate configurations over
- * several rounds and take the median; then each configuration runs once at the other client counts.
+ * sessions over the nodes that way); in the {@code _rr} configurations it starts there and then alternates.
+ * Every answer must carry the session's counter plus one ({@link LoadGenerator}): one that does not counts as
+ * an error. (A {@code DefaultSessionCache} without affinity would fail that, which is why there is no
+ * {@code redis_default_rr}.) The headline runs (16 clients) alternate configurations over several rounds and
+ * take the median; then each configuration runs once at the other client counts. Before them, outside the
+ * timed runs, Redis tells the commands per request ({@code MONITOR}) and the memory per session
+ * ({@code used_memory}) of the Redis configurations.
  */
 final class EndToEndSuite
 {
@@ -53,20 +68,44 @@ final class EndToEndSuite
     /** The quick run skips 4 clients to afford a second headline round (one round is too noisy to judge). */
     private static final List<Integer> QUICK_CLIENTS = List.of(1, 16, 64);
 
-    /** A configuration: its nodes and the users that talk to them. */
-    private record Setup(String name, String label, List<BenchNode> nodes, List<LoadGenerator.User> users)
+    /**
+     * The key prefix of each configuration's sessions in Redis (Spring Session's namespace is the prefix less
+     * its colon); for those whose Redis commands per request and memory per session are counted, too.
+     */
+    private static final Map<String, String> KEY_PREFIXES = Map.of(
+        "redis_null", "e2e-null:",
+        "redis_default", "e2e-default:",
+        "redis_default_noflush", "e2e-noflush:",
+        "redis_coherent", "e2e-coherent:",
+        "redis_coherent_rr", "e2e-coherent-rr:",
+        "spring", "e2e-spring:",
+        "spring_rr", "e2e-spring-rr:");
+    /** The configurations whose Redis commands per request and memory per session are counted. */
+    private static final List<String> REDIS_COSTS = List.of("redis_null", "redis_default", "redis_coherent", "redis_coherent_rr", "spring",
+        "spring_rr");
+
+    /**
+     * A configuration: its nodes and the users that talk to them.
+     *
+     * @param roundRobin false: each user keeps to one node; true: each user's requests go to every node in turn
+     */
+    private record Setup(String name, String label, List<BenchNode> nodes, boolean roundRobin, List<LoadGenerator.User> users)
     {
     }
 
     /** Legend names of the configurations. */
-    private static final Map<String, String> LABELS = Map.of(
-        "memory", "in-memory (1 node)",
-        "redis_null", "Redis, NullSessionCache",
-        "redis_default", "Redis, DefaultSessionCache",
-        "redis_default_noflush", "Redis, Default, no flush",
-        "jdbc", "JDBC, DefaultSessionCache",
-        "jdbc_null", "JDBC, NullSessionCache",
-        "file", "file, DefaultSessionCache");
+    private static final Map<String, String> LABELS = Map.ofEntries(
+        Map.entry("memory", "in-memory (1 node)"),
+        Map.entry("redis_null", "Redis, NullSessionCache"),
+        Map.entry("redis_default", "Redis, DefaultSessionCache"),
+        Map.entry("redis_default_noflush", "Redis, Default, no flush"),
+        Map.entry("redis_coherent", "Redis, RedisSessionCache"),
+        Map.entry("redis_coherent_rr", "Redis, RedisSessionCache, RR"),
+        Map.entry("spring", "Spring Session Redis"),
+        Map.entry("spring_rr", "Spring Session Redis, RR"),
+        Map.entry("jdbc", "JDBC, DefaultSessionCache"),
+        Map.entry("jdbc_null", "JDBC, NullSessionCache"),
+        Map.entry("file", "file, DefaultSessionCache"));
 
     /** @return the legend name of a configuration */
     static String label(String name)
@@ -96,11 +135,12 @@ final class EndToEndSuite
         Path fileDir = Files.createTempDirectory("jsr-bench-file-sessions");
         List<Setup> setups = new ArrayList<>();
         try (RedisTestServer redis = RedisTestServer.startPrivate();
+             UnifiedJedis admin = redis.newClient();
              LoadGenerator load = new LoadGenerator())
         {
             try
             {
-                measure(config, results, redis, load, jdbc, table, tableNull, pools, fileDir, setups, warmupMs, measureMs, rounds);
+                measure(config, results, redis, admin, load, jdbc, table, tableNull, pools, fileDir, setups, warmupMs, measureMs, rounds);
             }
             finally
             {
@@ -123,24 +163,33 @@ final class EndToEndSuite
         }
     }
 
-    private static void measure(BenchConfig config, Results results, RedisTestServer redis, LoadGenerator load, boolean jdbc,
-                                String table, String tableNull, List<SimpleConnectionPool> pools, Path fileDir, List<Setup> setups,
+    private static void measure(BenchConfig config, Results results, RedisTestServer redis, UnifiedJedis admin, LoadGenerator load,
+                                boolean jdbc, String table, String tableNull, List<SimpleConnectionPool> pools, Path fileDir, List<Setup> setups,
                                 long warmupMs, long measureMs, int rounds) throws Exception
     {
         if (jdbc)
             dropLeftoverTables(config.jdbcUrl());
         setups.add(setup("memory", 1, n -> new NullSessionDataStoreFactory(), DefaultSessionCacheFactory::new));
-        setups.add(setup("redis_null", 2, n -> redisFactory(redis.uri(), "e2e-null:"), NullSessionCacheFactory::new));
-        setups.add(setup("redis_default", 2, n -> redisFactory(redis.uri(), "e2e-default:"), DefaultSessionCacheFactory::new));
+        setups.add(setup("redis_null", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_null")), NullSessionCacheFactory::new));
+        setups.add(setup("redis_default", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_default")),
+            DefaultSessionCacheFactory::new));
         // Jetty saves a changed session when the response commits and again when the request exits; this one
         // saves only at exit, to show what the second save costs (a setting of the cache, not of the store).
         setups.add(setup("redis_default_noflush", 2,
-            n -> redisFactory(redis.uri(), "e2e-noflush:"), () ->
+            n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_default_noflush")), () ->
             {
                 DefaultSessionCacheFactory cache = new DefaultSessionCacheFactory();
                 cache.setFlushOnResponseCommit(false);
                 return cache;
             }));
+        // With the cache's defaults, as the session-cache-redis module sets them (flushOnResponseCommit on: a
+        // changed session is saved before the client has the answer, so the other node sees it at once).
+        setups.add(setup("redis_coherent", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_coherent")),
+            RedisSessionCacheFactory::new));
+        setups.add(setup("redis_coherent_rr", 2, true, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_coherent_rr")),
+            RedisSessionCacheFactory::new));
+        setups.add(springSetup("spring", false, redis.port()));
+        setups.add(springSetup("spring_rr", true, redis.port()));
         if (jdbc)
         {
             setups.add(setup("jdbc", 2, n -> jdbcFactory(config.jdbcUrl(), table, pools), DefaultSessionCacheFactory::new));
@@ -154,11 +203,14 @@ final class EndToEndSuite
         {
             for (int i = 0; i < maxClients; i++)
             {
-                LoadGenerator.User user = new LoadGenerator.User(setup.nodes().get(i % setup.nodes().size()).url());
+                LoadGenerator.User user = newUser(setup, i);
                 load.prime(user);
                 setup.users().add(user);
             }
         }
+        for (Setup setup : setups)
+            if (REDIS_COSTS.contains(setup.name()))
+                redisCosts(setup, load, redis, admin, results);
 
         // One unmeasured pass first, so that no configuration's first headline run pays for JIT compilation.
         for (Setup setup : setups)
@@ -176,8 +228,12 @@ final class EndToEndSuite
             }
         }
         Map<String, double[]> sweep = new LinkedHashMap<>();
+        Map<String, double[]> sweepP99 = new HashMap<>();
         for (Setup setup : setups)
+        {
             sweep.put(setup.name(), new double[clientCounts.size()]);
+            sweepP99.put(setup.name(), new double[clientCounts.size()]);
+        }
         for (int c = 0; c < clientCounts.size(); c++)
         {
             int clients = clientCounts.get(c);
@@ -186,11 +242,13 @@ final class EndToEndSuite
                 if (clients == HEADLINE_CLIENTS)
                 {
                     sweep.get(setup.name())[c] = median(headline.get(setup.name())).requestsPerSecond();
+                    sweepP99.get(setup.name())[c] = median(headline.get(setup.name())).p99Ms();
                     continue;
                 }
                 LoadGenerator.RunResult result = load.run(setup.users().subList(0, clients), warmupMs, measureMs);
                 print(setup.name(), clients, result);
                 sweep.get(setup.name())[c] = result.requestsPerSecond();
+                sweepP99.get(setup.name())[c] = result.p99Ms();
                 if (result.errors() > 0)
                     results.add("e2e_" + setup.name() + "_c" + clients + "_errors", result.errors(), "requests");
             }
@@ -206,15 +264,32 @@ final class EndToEndSuite
             long errors = headline.get(setup.name()).stream().mapToLong(LoadGenerator.RunResult::errors).sum();
             if (errors > 0)
                 results.add("e2e_" + setup.name() + "_errors", errors, "requests");
+            long stale = headline.get(setup.name()).stream().mapToLong(LoadGenerator.RunResult::stale).sum();
+            if (stale > 0)
+                results.add("e2e_" + setup.name() + "_stale", stale, "requests");
         }
         for (Setup setup : setups)
             for (int c = 0; c < clientCounts.size(); c++)
                 results.add("e2e_" + setup.name() + "_c" + clientCounts.get(c) + "_rps", sweep.get(setup.name())[c], "req/s");
-        // This store against each other configuration, with both caches.
+        for (Setup setup : setups)
+            for (int c = 0; c < clientCounts.size(); c++)
+                results.add("e2e_" + setup.name() + "_c" + clientCounts.get(c) + "_p99", sweepP99.get(setup.name())[c], "ms");
+        // This store against each other configuration with affinity, with both caches.
         for (String ours : List.of("redis_default", "redis_null"))
             for (Setup other : setups)
-                if (!other.name().startsWith("redis_"))
+                if (!other.name().startsWith("redis_") && !other.roundRobin())
                     results.ratio("e2e_" + ours + "_vs_" + other.name(), "e2e_" + ours + "_rps", "e2e_" + other.name() + "_rps");
+        // The coherent cache: against in-memory sessions and Spring Session, with affinity and without; what
+        // giving up affinity costs; its latency against Spring's at each client count (below 1: lower).
+        results.ratio("e2e_coherent_vs_memory", "e2e_redis_coherent_rps", "e2e_memory_rps");
+        results.ratio("e2e_coherent_vs_spring", "e2e_redis_coherent_rps", "e2e_spring_rps");
+        results.ratio("e2e_coherent_vs_redis_default", "e2e_redis_coherent_rps", "e2e_redis_default_rps");
+        results.ratio("e2e_coherent_rr_vs_spring_rr", "e2e_redis_coherent_rr_rps", "e2e_spring_rr_rps");
+        results.ratio("e2e_coherent_rr_vs_coherent", "e2e_redis_coherent_rr_rps", "e2e_redis_coherent_rps");
+        results.ratio("e2e_spring_rr_vs_spring", "e2e_spring_rr_rps", "e2e_spring_rps");
+        for (int clients : clientCounts)
+            results.ratio("e2e_coherent_p99_vs_spring_c" + clients, "e2e_redis_coherent_c" + clients + "_p99",
+                "e2e_spring_c" + clients + "_p99");
         results.ratio("e2e_redis_null_vs_redis_default", "e2e_redis_null_rps", "e2e_redis_default_rps");
         results.ratio("e2e_redis_default_noflush_vs_redis_default", "e2e_redis_default_noflush_rps", "e2e_redis_default_rps");
         results.ratio("e2e_redis_default_noflush_vs_memory", "e2e_redis_default_noflush_rps", "e2e_memory_rps");
@@ -241,10 +316,90 @@ final class EndToEndSuite
 
     private static Setup setup(String name, int nodes, NodeFactories stores, Supplier<SessionCacheFactory> cache) throws Exception
     {
+        return setup(name, nodes, false, stores, cache);
+    }
+
+    private static Setup setup(String name, int nodes, boolean roundRobin, NodeFactories stores, Supplier<SessionCacheFactory> cache)
+        throws Exception
+    {
         List<BenchNode> started = new ArrayList<>();
         for (int n = 0; n < nodes; n++)
             started.add(new BenchNode(name.replace("_", "") + n, stores.store(n), cache.get()));
-        return new Setup(name, label(name), started, new ArrayList<>());
+        return new Setup(name, label(name), started, roundRobin, new ArrayList<>());
+    }
+
+    /** Two nodes with Spring Session, each with its own Redis client, as two instances of an application. */
+    private static Setup springSetup(String name, boolean roundRobin, int redisPort) throws Exception
+    {
+        String prefix = KEY_PREFIXES.get(name);
+        String namespace = prefix.substring(0, prefix.length() - 1);
+        List<BenchNode> started = new ArrayList<>();
+        for (int n = 0; n < 2; n++)
+            started.add(SpringSessionNode.start(name.replace("_", "") + n, "127.0.0.1", redisPort, namespace));
+        return new Setup(name, label(name), started, roundRobin, new ArrayList<>());
+    }
+
+    /** @return client {@code i}: on node {@code i mod nodes}, or starting there and then taking each node in turn */
+    private static LoadGenerator.User newUser(Setup setup, int i)
+    {
+        List<BenchNode> nodes = setup.nodes();
+        if (!setup.roundRobin())
+            return new LoadGenerator.User(nodes.get(i % nodes.size()).url());
+        List<String> urls = new ArrayList<>();
+        for (int k = 0; k < nodes.size(); k++)
+            urls.add(nodes.get((i + k) % nodes.size()).url());
+        return new LoadGenerator.User(urls);
+    }
+
+    /**
+     * What a configuration costs Redis, outside the timed runs: {@code used_memory} growth over new sessions
+     * (the typical shape, saved once; with the store's expiry index, Redis's own overhead per key, and a share
+     * of any growth of its key table), and for the requests of one client, one after the other, after its
+     * first, on the configuration's keys ({@link RedisMonitor}): the commands Redis ran
+     * ({@code _redis_commands_per_request}: a Lua script's call and each command it runs, as {@code INFO
+     * commandstats} counts them) and the commands the nodes sent ({@code _redis_client_commands_per_request}: a
+     * script's call counts once).
+     */
+    private static void redisCosts(Setup setup, LoadGenerator load, RedisTestServer redis, UnifiedJedis admin, Results results)
+        throws Exception
+    {
+        int sessions = 1000;
+        int requests = 200;
+        String name = "e2e_" + setup.name();
+        double memoryBefore = RedisInfo.field(admin, "memory", "used_memory");
+        for (int i = 0; i < sessions; i++)
+            load.prime(newUser(setup, i));
+        double memoryAfter = RedisInfo.field(admin, "memory", "used_memory");
+        results.add(name + "_redis_bytes_per_session", (memoryAfter - memoryBefore) / sessions, "B");
+
+        LoadGenerator.User user = newUser(setup, 0);
+        load.prime(user);
+        // A few requests first, so that the counted ones are like the timed runs' (e.g. scripts loaded).
+        long errors = load.sequential(user, 10);
+        RedisMonitor.Counts counts;
+        try (RedisMonitor monitor = new RedisMonitor("127.0.0.1", redis.port(), KEY_PREFIXES.get(setup.name()), admin))
+        {
+            errors += load.sequential(user, requests);
+            counts = monitor.stop(admin);
+        }
+        System.out.println("e2e " + setup.name() + ": per request, Redis ran" + perRequest(counts.ran(), requests) + "; the nodes sent" +
+            perRequest(counts.sent(), requests) + (errors > 0 ? " (" + errors + " requests failed or answered a wrong counter)" : ""));
+        results.add(name + "_redis_commands_per_request", total(counts.ran()) / (double)requests, "commands");
+        results.add(name + "_redis_client_commands_per_request", total(counts.sent()) / (double)requests, "commands");
+        if (errors > 0)
+            results.add(name + "_sequential_errors", errors, "requests");
+    }
+
+    private static String perRequest(Map<String, Long> commands, int requests)
+    {
+        StringBuilder text = new StringBuilder();
+        commands.forEach((command, calls) -> text.append(String.format(Locale.ROOT, " %s %.2f", command, (double)calls / requests)));
+        return text.toString();
+    }
+
+    private static long total(Map<String, Long> commands)
+    {
+        return commands.values().stream().mapToLong(Long::longValue).sum();
     }
 
     private static SessionDataStoreFactory redisFactory(String uri, String prefix)
@@ -317,8 +472,9 @@ final class EndToEndSuite
 
     private static void print(String name, int clients, LoadGenerator.RunResult result)
     {
-        System.out.printf("e2e %-14s %3d clients: %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %3.0f%%  (%d requests, %d errors)%n",
-            name, clients, result.requestsPerSecond(), result.p50Ms(), result.p99Ms(), result.cpuPercent(), result.requests(), result.errors());
+        System.out.printf("e2e %-14s %3d clients: %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %3.0f%%  (%d requests, %d errors, %d stale)%n",
+            name, clients, result.requestsPerSecond(), result.p50Ms(), result.p99Ms(), result.cpuPercent(), result.requests(), result.errors(),
+            result.stale());
     }
 
     /** @return the run with the median throughput (its latencies come with it) */

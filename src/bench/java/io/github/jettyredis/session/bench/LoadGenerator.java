@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.bench;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -21,6 +22,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * Closed-loop HTTP load with Jetty's {@link HttpClient}: each {@link User} has its own session cookie and
  * one request in flight at a time, sending the next as soon as the previous answered, so N users are N
  * concurrent clients. Latency is measured per request from send to complete response.
+ *
+ * <p>Each response carries the session's counter ({@link BenchNode.SessionWorkServlet}), which each request
+ * increments; since a user's requests never overlap, every answer must be the previous one plus 1. One that is
+ * not (a node served an older copy of the session) counts as an error of the run, as a failed request does:
+ * that is how the configurations without affinity show that they serve the latest session.</p>
  */
 final class LoadGenerator implements AutoCloseable
 {
@@ -38,17 +44,63 @@ final class LoadGenerator implements AutoCloseable
         client.start();
     }
 
-    /** One client: its node, its session cookie, the latencies of its measured requests. */
+    /**
+     * One client: its nodes, its session cookie, the session counter it last saw, the latencies of its measured
+     * requests. With one URL it keeps to one node (affinity); with several it sends its requests to each in
+     * turn (a load balancer without affinity, round-robin).
+     */
     static final class User
     {
-        private final String url;
+        private final List<String> urls;
+        private int turn;
         private volatile String cookie;
+        /** The counter of the last answer; 0 when unknown (after a failed request, whose effect is unknown). */
+        private int counter;
+        /** The counter before the last answer, to describe a wrong one. */
+        private int previous;
         private long[] latencies = new long[4096];
         private int count;
 
+        /**
+         * @param urls the nodes' servlet URLs, in the order the user's requests go to them (the first one creates
+         * the session)
+         */
+        User(List<String> urls)
+        {
+            if (urls.isEmpty())
+                throw new IllegalArgumentException("No URL");
+            this.urls = List.copyOf(urls);
+        }
+
         User(String url)
         {
-            this.url = url;
+            this(List.of(url));
+        }
+
+        private String nextUrl()
+        {
+            String url = urls.get(turn);
+            turn = (turn + 1) % urls.size();
+            return url;
+        }
+
+        /** @return whether the answer's counter follows the previous one; remembers it */
+        private boolean takeCounter(String body)
+        {
+            int seen;
+            try
+            {
+                seen = Integer.parseInt(body.substring(body.lastIndexOf(' ') + 1).trim());
+            }
+            catch (RuntimeException e)
+            {
+                counter = 0;
+                return false;
+            }
+            boolean follows = counter == 0 || seen == counter + 1;
+            previous = counter;
+            counter = seen;
+            return follows;
         }
 
         private void record(long nanos)
@@ -73,23 +125,56 @@ final class LoadGenerator implements AutoCloseable
      * @param p50Ms median latency
      * @param p99Ms 99th percentile latency
      * @param requests requests measured
-     * @param errors failed or non-200 requests (warm-up included)
+     * @param errors failed or non-200 requests, and answers whose session counter was not the previous one
+     * plus 1 (warm-up included)
+     * @param stale of those errors, the answers with a wrong counter: requests served an older session
      * @param cpuPercent how busy all cores were in the measured window (every process: this JVM, Redis,
      * PostgreSQL), -1 where unknown; near 100 means the machine's CPU was the limit
      */
-    record RunResult(double requestsPerSecond, double p50Ms, double p99Ms, long requests, long errors, double cpuPercent)
+    record RunResult(double requestsPerSecond, double p50Ms, double p99Ms, long requests, long errors, long stale, double cpuPercent)
     {
     }
 
     /** Sends the user's first request, which creates its session; the cookie is kept for later ones. */
     void prime(User user) throws Exception
     {
-        ContentResponse response = client.newRequest(user.url).timeout(30, TimeUnit.SECONDS).send();
+        String url = user.nextUrl();
+        ContentResponse response = client.newRequest(url).timeout(30, TimeUnit.SECONDS).send();
         if (response.getStatus() != 200)
-            throw new IllegalStateException("First request to " + user.url + " answered " + response.getStatus());
+            throw new IllegalStateException("First request to " + url + " answered " + response.getStatus());
         user.takeCookie(response);
         if (user.cookie == null)
-            throw new IllegalStateException("No session cookie from " + user.url);
+            throw new IllegalStateException("No session cookie from " + url);
+        user.takeCounter(response.getContentAsString());
+    }
+
+    /**
+     * Sends the user's next requests one after the other, outside any measured run (e.g. to count what they
+     * cost Redis).
+     *
+     * @return how many failed or answered a wrong counter
+     */
+    long sequential(User user, int requests) throws Exception
+    {
+        long errors = 0;
+        for (int i = 0; i < requests; i++)
+        {
+            Request request = client.newRequest(user.nextUrl()).timeout(30, TimeUnit.SECONDS);
+            String cookie = user.cookie;
+            if (cookie != null)
+                request.headers(headers -> headers.put(HttpHeader.COOKIE, cookie));
+            ContentResponse response = request.send();
+            if (response.getStatus() != 200)
+            {
+                errors++;
+                user.counter = 0;
+                continue;
+            }
+            user.takeCookie(response);
+            if (!user.takeCounter(response.getContentAsString()))
+                errors++;
+        }
+        return errors;
     }
 
     /**
@@ -116,6 +201,11 @@ final class LoadGenerator implements AutoCloseable
         run.running = false;
         if (!run.finished.await(60, TimeUnit.SECONDS))
             throw new IllegalStateException("Requests still in flight 60 s after the run");
+        synchronized (run.staleAnswers)
+        {
+            for (String answer : run.staleAnswers)
+                System.out.println("Stale answer: " + answer);
+        }
         int total = users.stream().mapToInt(u -> u.count).sum();
         long[] all = new long[total];
         int at = 0;
@@ -125,7 +215,8 @@ final class LoadGenerator implements AutoCloseable
             at += user.count;
         }
         Arrays.sort(all);
-        return new RunResult(total * 1e9 / elapsed, percentileMs(all, 0.50), percentileMs(all, 0.99), total, run.errors.sum(), cpu);
+        return new RunResult(total * 1e9 / elapsed, percentileMs(all, 0.50), percentileMs(all, 0.99), total, run.errors.sum(),
+            run.stale.sum(), cpu);
     }
 
     private static double percentileMs(long[] sorted, double p)
@@ -139,6 +230,9 @@ final class LoadGenerator implements AutoCloseable
     {
         private final CountDownLatch finished;
         private final LongAdder errors = new LongAdder();
+        private final LongAdder stale = new LongAdder();
+        /** The first few wrong answers, described. */
+        private final List<String> staleAnswers = new ArrayList<>();
         private volatile boolean running = true;
         private volatile boolean recording;
 
@@ -151,7 +245,8 @@ final class LoadGenerator implements AutoCloseable
     private void send(Run run, User user)
     {
         long start = System.nanoTime();
-        Request request = client.newRequest(user.url).timeout(30, TimeUnit.SECONDS);
+        String url = user.nextUrl();
+        Request request = client.newRequest(url).timeout(30, TimeUnit.SECONDS);
         String cookie = user.cookie;
         if (cookie != null)
             request.headers(headers -> headers.put(HttpHeader.COOKIE, cookie));
@@ -162,10 +257,24 @@ final class LoadGenerator implements AutoCloseable
             {
                 long latency = System.nanoTime() - start;
                 if (result.isFailed() || result.getResponse().getStatus() != 200)
+                {
                     run.errors.increment();
+                    user.counter = 0;
+                }
                 else
                 {
                     user.takeCookie(result.getResponse());
+                    if (!user.takeCounter(getContentAsString()))
+                    {
+                        run.errors.increment();
+                        run.stale.increment();
+                        synchronized (run.staleAnswers)
+                        {
+                            if (run.staleAnswers.size() < 5)
+                                run.staleAnswers.add(String.format("%s answered counter %d after %d (session %s, %.1f ms)", url, user.counter,
+                                    user.previous, cookie, latency / 1e6));
+                        }
+                    }
                     if (run.recording)
                         user.record(latency);
                 }

@@ -19,14 +19,17 @@ import java.util.UUID;
  *   <li>{@code small}: 5 short strings;</li>
  *   <li>{@code typical}: 20 attributes of mixed types, one of them an application object
  *   ({@link UserProfile}) that only Java serialization can write;</li>
- *   <li>{@code large}: a 100 KiB {@code byte[]} and 10 short strings.</li>
+ *   <li>{@code large}: a 100 KiB {@code byte[]} and 10 short strings;</li>
+ *   <li>{@code record}: {@code typical} with the application object as a record ({@link UserProfileRecord}),
+ *   which the codec writes in typed fields: a session without Java serialization. (Added later than the
+ *   others, which stay as they were so that results stay comparable from run to run.)</li>
  * </ul>
  * Values are fixed (seeded), so byte counts are the same in every run.
  */
 public final class SessionShapes
 {
     /** The shapes, in the order results are printed. */
-    public static final List<String> NAMES = List.of("small", "typical", "large");
+    public static final List<String> NAMES = List.of("small", "typical", "large", "record");
 
     private SessionShapes()
     {
@@ -43,6 +46,7 @@ public final class SessionShapes
             case "small" -> small();
             case "typical" -> typical();
             case "large" -> large();
+            case "record" -> record();
             default -> throw new IllegalArgumentException("No session shape " + shape);
         };
     }
@@ -84,6 +88,15 @@ public final class SessionShapes
         a.put("flags", flags);
         a.put("referrer", "https://www.example.org/search?q=red+shoes&page=2");
         a.put("idleWarning", Duration.ofMinutes(25));
+        return a;
+    }
+
+    static Map<String, Object> record()
+    {
+        Map<String, Object> a = typical();
+        // The same values as the typical shape's profile; put in place, so the attributes keep their order.
+        a.put("profile", new UserProfileRecord("Alice Example", "alice@example.com", List.of("customer", "beta-tester"),
+            1_700_000_000_000L, 2));
         return a;
     }
 

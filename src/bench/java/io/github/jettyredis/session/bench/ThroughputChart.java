@@ -16,7 +16,9 @@ final class ThroughputChart
 {
     /** The chart's title. */
     static final String TITLE = "Requests/s against concurrent clients (each request reads and changes its session)";
-    private static final String[] COLOURS = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"};
+    /** One per configuration (eleven with PostgreSQL), so that no two lines share a colour. */
+    private static final String[] COLOURS = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4",
+        "#e31a1c", "#6a3d9a", "#666666", "#b15928"};
     private static final int WIDTH = 800;
     private static final int HEIGHT = 440;
     private static final int LEFT = 70;
