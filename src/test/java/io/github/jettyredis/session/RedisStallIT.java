@@ -4,6 +4,11 @@ package io.github.jettyredis.session;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
@@ -17,6 +22,11 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.util.SafeEncoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,7 +42,7 @@ public class RedisStallIT
 
     @RegisterExtension
     @Order(1)
-    final PrivateRedis redis = new PrivateRedis();
+    final PrivateRedis redis = new PrivateRedis("--enable-debug-command", "local");
 
     @RegisterExtension
     @Order(2)
@@ -56,11 +66,22 @@ public class RedisStallIT
         return user;
     }
 
-    @Test
-    public void onceRedisIsKnownToBeStalledRequestsNoLongerWaitForIt() throws Exception
+    /** Ways a Redis stops answering without closing its connections. */
+    public enum Stall
+    {
+        /** The process is stopped (SIGSTOP), as a frozen VM or a paused container. */
+        PAUSED,
+        /** Redis is busy with one long command ({@code DEBUG SLEEP}), as with a slow script or a huge key. */
+        BUSY
+    }
+
+    @ParameterizedTest
+    @EnumSource(Stall.class)
+    public void onceRedisIsKnownToBeStalledRequestsNoLongerWaitForIt(Stall stall) throws Exception
     {
         JettyNode node = start(JettyNode.Cache.NULL);
         RedisTestServer server = redis.server();
+        ExecutorService busy = Executors.newSingleThreadExecutor();
         List<HttpClient> users = new ArrayList<>();
         try
         {
@@ -73,7 +94,11 @@ public class RedisStallIT
             }
             node.awaitIdle();
 
-            server.pause();
+            Future<?> busyFor = null;
+            if (stall == Stall.PAUSED)
+                server.pause();
+            else
+                busyFor = sleepRedis(busy, 6);
             try
             {
                 // The first request finds out, within the timeouts (the call and its one retry).
@@ -87,7 +112,10 @@ public class RedisStallIT
             }
             finally
             {
-                server.resume();
+                if (stall == Stall.PAUSED)
+                    server.resume();
+                else
+                    busyFor.get(30, TimeUnit.SECONDS);
             }
             for (int i = 0; i < users.size(); i++)
             {
@@ -99,8 +127,40 @@ public class RedisStallIT
         }
         finally
         {
+            busy.shutdownNow();
             for (HttpClient user : users)
                 user.stop();
+        }
+    }
+
+    /** Keeps Redis busy with one command for the given seconds, from a client of the test's own. */
+    private Future<?> sleepRedis(ExecutorService executor, int seconds) throws Exception
+    {
+        CountDownLatch sent = new CountDownLatch(1);
+        Future<?> done = executor.submit(() ->
+        {
+            // A timeout longer than the sleep: this client waits it out.
+            try (Jedis admin = new Jedis("127.0.0.1", redis.server().port(), 1000 * (seconds + 10)))
+            {
+                admin.ping();
+                sent.countDown();
+                return admin.sendCommand(() -> SafeEncoder.encode("DEBUG"), "SLEEP", Integer.toString(seconds));
+            }
+        });
+        assertTrue(sent.await(10, TimeUnit.SECONDS));
+        Await.until("Redis busy with DEBUG SLEEP", Duration.ofSeconds(5), () -> !answersWithin(200));
+        return done;
+    }
+
+    private boolean answersWithin(int timeoutMs)
+    {
+        try (Jedis probe = new Jedis("127.0.0.1", redis.server().port(), timeoutMs))
+        {
+            return "PONG".equals(probe.ping());
+        }
+        catch (JedisException e)
+        {
+            return false;
         }
     }
 

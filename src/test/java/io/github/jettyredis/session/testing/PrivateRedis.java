@@ -21,14 +21,24 @@ import redis.clients.jedis.UnifiedJedis;
  */
 public final class PrivateRedis implements TestRedis, BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback
 {
+    private final String[] serverArgs;
     private RedisTestServer server;
     /** Whether the server was started for the current test only (instance-field registration). */
     private boolean perTest;
 
+    /**
+     * @param serverArgs more arguments of the {@code redis-server} command line, e.g.
+     * {@code "--enable-debug-command", "local"}
+     */
+    public PrivateRedis(String... serverArgs)
+    {
+        this.serverArgs = serverArgs.clone();
+    }
+
     @Override
     public void beforeAll(ExtensionContext context)
     {
-        server = RedisTestServer.startPrivate();
+        server = RedisTestServer.startPrivate(serverArgs);
     }
 
     @Override
@@ -43,7 +53,7 @@ public final class PrivateRedis implements TestRedis, BeforeAllCallback, AfterAl
     {
         if (server == null)
         {
-            server = RedisTestServer.startPrivate();
+            server = RedisTestServer.startPrivate(serverArgs);
             perTest = true;
         }
     }
