@@ -15,6 +15,7 @@ import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.PrivateRedis;
 import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.TcpProxy;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpCookieStore;
@@ -33,8 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A Redis that stops answering without closing anything (SIGSTOP: connections stay open, new ones are
- * accepted by the kernel and never served), as a stalled server or a silent network does: once a node knows,
- * its requests no longer wait for Redis; the scavenger goes on and catches up when Redis is back.
+ * accepted by the kernel and never served; or busy with one long command), as a stalled server or a silent
+ * network does, or that answers slowly (a proxy that delays its replies): within the timeouts it is used as
+ * usual; beyond them, once a node knows, its requests no longer wait for Redis; the scavenger goes on and
+ * catches up when Redis is back.
  */
 public class RedisStallIT
 {
@@ -184,6 +187,49 @@ public class RedisStallIT
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertTrue(response.getStatus() == HttpStatus.OK_200, "status " + response.getStatus() + ": " + response.getContentAsString());
         return ms;
+    }
+
+    @Test
+    public void aSlowRedisIsUsedWithinTheTimeoutsAndTakenForDownBeyondThem() throws Exception
+    {
+        try (TcpProxy proxy = new TcpProxy(redis.server().port()))
+        {
+            JettyNode node = cluster.start("node", JettyNode.Cache.NULL, n ->
+            {
+                n.sessions().setUri(proxy.uri());
+                n.sessions().setConnectTimeoutMs(TIMEOUT_MS);
+                n.sessions().setSocketTimeoutMs(TIMEOUT_MS);
+            });
+            HttpClient user = user();
+            try
+            {
+                user.GET(node.url("op=create"));
+                assertEquals("ok", user.GET(node.url("op=set&name=user&value=alice")).getContentAsString());
+                node.awaitIdle();
+
+                // Slow, but within the timeouts: every request is served as usual.
+                proxy.delayReplies(Duration.ofMillis(TIMEOUT_MS / 5));
+                for (int i = 0; i < 3; i++)
+                    assertEquals("alice", userAttribute(user, node));
+
+                // Slower than the timeouts: Redis is taken for down after one request, and the ones after it
+                // do not wait.
+                proxy.delayReplies(Duration.ofMillis(3 * TIMEOUT_MS));
+                long first = timed(user, node);
+                assertTrue(first < 4 * TIMEOUT_MS, "the first request took " + first + " ms");
+                long slowest = 0;
+                for (int i = 0; i < 10; i++)
+                    slowest = Math.max(slowest, timed(user, node));
+                assertTrue(slowest < TIMEOUT_MS / 2, "a request took " + slowest + " ms while Redis was known to be too slow");
+
+                proxy.delayReplies(Duration.ZERO);
+                Await.until("the session is served again", Duration.ofSeconds(10), () -> "alice".equals(userAttribute(user, node)));
+            }
+            finally
+            {
+                user.stop();
+            }
+        }
     }
 
     @Test

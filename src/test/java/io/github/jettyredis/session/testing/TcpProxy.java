@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -16,7 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * deployment meets: {@link #blackhole()} silently drops everything on the connections open now, as a NAT or
  * load balancer does when it forgets an idle flow (the peers are told nothing; new connections work), and
  * {@link #refuse()} cuts every connection and refuses new ones, as an unreachable Redis looks, until
- * {@link #restore()}.
+ * {@link #restore()}; {@link #delayReplies} makes Redis slow, as a congested network or an overloaded
+ * server does.
  */
 public final class TcpProxy implements AutoCloseable
 {
@@ -25,6 +27,7 @@ public final class TcpProxy implements AutoCloseable
     private final List<Link> links = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
     private volatile boolean refusing;
+    private volatile long replyDelayMs;
     private volatile boolean closed;
 
     /**
@@ -65,6 +68,15 @@ public final class TcpProxy implements AutoCloseable
     public void restore()
     {
         refusing = false;
+    }
+
+    /**
+     * @param delay how much later each reply (each chunk Redis sends) reaches the client, from now on, on
+     * every connection; zero for none
+     */
+    public void delayReplies(Duration delay)
+    {
+        replyDelayMs = delay.toMillis();
     }
 
     /** @return the number of connections the proxy forwards now */
@@ -124,11 +136,11 @@ public final class TcpProxy implements AutoCloseable
 
         void start() throws IOException
         {
-            pump(client.getInputStream(), server.getOutputStream(), "up");
-            pump(server.getInputStream(), client.getOutputStream(), "down");
+            pump(client.getInputStream(), server.getOutputStream(), "up", false);
+            pump(server.getInputStream(), client.getOutputStream(), "down", true);
         }
 
-        private void pump(InputStream in, OutputStream out, String direction)
+        private void pump(InputStream in, OutputStream out, String direction, boolean replies)
         {
             Thread thread = new Thread(() ->
             {
@@ -137,6 +149,9 @@ public final class TcpProxy implements AutoCloseable
                 {
                     for (int n = in.read(buffer); n >= 0; n = in.read(buffer))
                     {
+                        // The fault itself, not a wait for a condition: the reply travels that much longer.
+                        if (replies && replyDelayMs > 0)
+                            Thread.sleep(replyDelayMs);
                         // A black hole reads on, so that neither side notices anything.
                         if (!blackholed)
                         {
@@ -148,6 +163,10 @@ public final class TcpProxy implements AutoCloseable
                 catch (IOException e)
                 {
                     // The other direction, or close(), ended the link.
+                }
+                catch (InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
                 }
                 if (!blackholed)
                     close();
