@@ -233,6 +233,50 @@ public class RedisStallIT
     }
 
     @Test
+    public void requestsThatFindThePoolBusyWaitWithinTheTimeoutAndNeverFailWith500() throws Exception
+    {
+        try (TcpProxy proxy = new TcpProxy(redis.server().port()))
+        {
+            JettyNode node = cluster.start("node", JettyNode.Cache.NULL, n ->
+            {
+                n.sessions().setUri(proxy.uri());
+                n.sessions().setConnectTimeoutMs(TIMEOUT_MS);
+                n.sessions().setSocketTimeoutMs(TIMEOUT_MS);
+                n.sessions().setMaxConnections(2);
+            });
+            List<HttpClient> users = new ArrayList<>();
+            ExecutorService clients = Executors.newFixedThreadPool(12);
+            try
+            {
+                for (int i = 0; i < 12; i++)
+                {
+                    HttpClient user = user();
+                    users.add(user);
+                    user.GET(node.url("op=create"));
+                    user.GET(node.url("op=set&name=user&value=u" + i));
+                }
+                node.awaitIdle();
+                // Each command takes a third of the timeout: 12 requests at once queue for 2 connections.
+                proxy.delayReplies(Duration.ofMillis(TIMEOUT_MS / 3));
+                List<Future<Long>> timings = new ArrayList<>();
+                for (HttpClient user : users)
+                    timings.add(clients.submit(() -> timed(user, node)));
+                long slowest = 0;
+                for (Future<Long> timing : timings)
+                    slowest = Math.max(slowest, timing.get(30, TimeUnit.SECONDS));
+                // A request waits for a connection at most a timeout, then for its commands: never longer.
+                assertTrue(slowest < 6 * TIMEOUT_MS, "a request took " + slowest + " ms");
+            }
+            finally
+            {
+                clients.shutdownNow();
+                for (HttpClient user : users)
+                    user.stop();
+            }
+        }
+    }
+
+    @Test
     public void theScavengerGoesOnThroughAStallAndExpiresWhatExpiredMeanwhile() throws Exception
     {
         JettyNode node = start(JettyNode.Cache.DEFAULT);
