@@ -44,10 +44,17 @@ public final class SessionScripts
             return 3
           end
           redis.call('DEL', KEYS[2])
+        elseif mode == 'update' then
+          -- A hash and its tombstone never both exist (a deletion removes the hash, a create the tombstone):
+          -- the hash being there answers both questions, with one call.
+          if redis.call('EXISTS', KEYS[1]) == 0 then
+            if redis.call('EXISTS', KEYS[2]) == 1 then
+              return 0
+            end
+            return 2
+          end
         elseif redis.call('EXISTS', KEYS[2]) == 1 then
           return 0
-        elseif mode == 'update' and redis.call('EXISTS', KEYS[1]) == 0 then
-          return 2
         end
         if mode ~= 'update' then
           redis.call('DEL', KEYS[1])
