@@ -99,7 +99,8 @@ public final class JavaSerialization
      * @throws InvalidClassException if the filter refuses a class or a limit, or the read takes longer than
      * the time budget; a refused class is never instantiated
      * @throws IOException if the bytes are not a valid serialization, including bytes that a class's own
-     * {@code readObject} or {@code readResolve} refuses with an unchecked exception ({@link InvalidObjectException})
+     * {@code readObject} or {@code readResolve} refuses with an unchecked exception, and a value whose read
+     * overflows the stack ({@link InvalidObjectException})
      * @throws ClassNotFoundException if a class is visible neither to the context class loader nor to this
      * class's loader
      */
@@ -128,6 +129,15 @@ public final class JavaSerialization
             // (a Currency code that does not exist, a field of the wrong type, "unread block data"...): unreadable,
             // as any other damage is.
             InvalidObjectException invalid = new InvalidObjectException("Invalid Java serialization: " + e);
+            invalid.initCause(e);
+            throw invalid;
+        }
+        catch (StackOverflowError e)
+        {
+            // A value whose read recurses without end, e.g. a set holding a list that holds itself: adding the list
+            // hashes it, and its hash is its own. The stack is unwound by now, and nothing of the read is kept.
+            InvalidObjectException invalid = new InvalidObjectException("Reading the value overflowed the stack " +
+                "(a collection that holds itself, hashed as it is read?)");
             invalid.initCause(e);
             throw invalid;
         }

@@ -226,6 +226,21 @@ class JavaSerializationTest
         assertTrue(unreadable.getCause() instanceof RuntimeException, unreadable::toString);
     }
 
+    // Found by DecoderFuzzIT: reading the set hashes the list, whose hash recurses into itself until the stack
+    // overflows. A value an application can write: the error must not escape as an Error, which the store's load
+    // does not catch.
+    @Test
+    void valueWhoseReadOverflowsTheStackIsAnIOException() throws Exception
+    {
+        List<Object> itself = new ArrayList<>();
+        Set<Object> holder = new HashSet<>();
+        holder.add(itself);
+        itself.add(itself);
+        byte[] bytes = DEFAULT.serialize(holder);
+        IOException unreadable = assertThrows(IOException.class, () -> DEFAULT.deserialize(bytes));
+        assertTrue(unreadable.getCause() instanceof StackOverflowError, unreadable::toString);
+    }
+
     /** @return {@code bytes} with the first occurrence of {@code from} (as ISO-8859-1 bytes) replaced by {@code to} */
     private static byte[] replace(byte[] bytes, String from, String to)
     {
