@@ -5,6 +5,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InvalidClassException;
+import java.io.InvalidObjectException;
 import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
@@ -97,7 +98,9 @@ public final class JavaSerialization
      * @return the value
      * @throws InvalidClassException if the filter refuses a class or a limit, or the read takes longer than
      * the time budget; a refused class is never instantiated
-     * @throws IOException if the bytes are not a valid serialization
+     * @throws IOException if the bytes are not a valid serialization, including bytes that a class's own
+     * {@code readObject} or {@code readResolve} refuses with an unchecked exception, and a value whose read
+     * overflows the stack ({@link InvalidObjectException})
      * @throws ClassNotFoundException if a class is visible neither to the context class loader nor to this
      * class's loader
      */
@@ -119,6 +122,24 @@ public final class JavaSerialization
                 "Refused: reading the value took longer than its budget of " + budget.toMillis() + " ms");
             refused.initCause(e);
             throw refused;
+        }
+        catch (RuntimeException e)
+        {
+            // Damaged bytes the stream, or a class's readObject or readResolve, refuses with an unchecked exception
+            // (a Currency code that does not exist, a field of the wrong type, "unread block data"...): unreadable,
+            // as any other damage is.
+            InvalidObjectException invalid = new InvalidObjectException("Invalid Java serialization: " + e);
+            invalid.initCause(e);
+            throw invalid;
+        }
+        catch (StackOverflowError e)
+        {
+            // A value whose read recurses without end, e.g. a set holding a list that holds itself: adding the list
+            // hashes it, and its hash is its own. The stack is unwound by now, and nothing of the read is kept.
+            InvalidObjectException invalid = new InvalidObjectException("Reading the value overflowed the stack " +
+                "(a collection that holds itself, hashed as it is read?)");
+            invalid.initCause(e);
+            throw invalid;
         }
     }
 

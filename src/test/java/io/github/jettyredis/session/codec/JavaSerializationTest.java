@@ -9,19 +9,24 @@ import java.io.Serializable;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.net.URLConnection;
 import java.net.URLStreamHandler;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Currency;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -40,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Named.named;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 class JavaSerializationTest
@@ -197,6 +203,59 @@ class JavaSerializationTest
     void corruptBytesThrowIOException()
     {
         assertThrows(IOException.class, () -> DEFAULT.deserialize(new byte[]{1, 2, 3, 4, 5}));
+    }
+
+    // Found by DecoderFuzzIT: damage that makes ObjectInputStream, or a JDK class's readObject or readResolve,
+    // throw an unchecked exception. Callers take an IOException for "unreadable", as for any other damage.
+    static Stream<Arguments> damagedStreams() throws IOException
+    {
+        return Stream.of(
+            arguments(named("a Currency of no known code (IllegalArgumentException in readResolve)",
+                replace(DEFAULT.serialize(Currency.getInstance("EUR")), "EUR", "ZZZ"))),
+            arguments(named("a BigInteger whose magnitude is an int[] (ClassCastException in readObject)",
+                replace(DEFAULT.serialize(BigInteger.ZERO), "ur\0\2[B", "ur\0\2[I"))),
+            arguments(named("a Locale with an ill-formed extension (IllformedLocaleException in readObject)",
+                replace(DEFAULT.serialize(Locale.forLanguageTag("en-x-abc")), "x-abc", "x-a!c"))));
+    }
+
+    @ParameterizedTest
+    @MethodSource("damagedStreams")
+    void damageThatJdkClassesRefuseUncheckedIsAnIOException(byte[] bytes)
+    {
+        IOException unreadable = assertThrows(IOException.class, () -> DEFAULT.deserialize(bytes));
+        assertTrue(unreadable.getCause() instanceof RuntimeException, unreadable::toString);
+    }
+
+    // Found by DecoderFuzzIT: reading the set hashes the list, whose hash recurses into itself until the stack
+    // overflows. A value an application can write: the error must not escape as an Error, which the store's load
+    // does not catch.
+    @Test
+    void valueWhoseReadOverflowsTheStackIsAnIOException() throws Exception
+    {
+        List<Object> itself = new ArrayList<>();
+        Set<Object> holder = new HashSet<>();
+        holder.add(itself);
+        itself.add(itself);
+        byte[] bytes = DEFAULT.serialize(holder);
+        IOException unreadable = assertThrows(IOException.class, () -> DEFAULT.deserialize(bytes));
+        assertTrue(unreadable.getCause() instanceof StackOverflowError, unreadable::toString);
+    }
+
+    /** @return {@code bytes} with the first occurrence of {@code from} (as ISO-8859-1 bytes) replaced by {@code to} */
+    private static byte[] replace(byte[] bytes, String from, String to)
+    {
+        byte[] needle = from.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] replacement = to.getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i + needle.length <= bytes.length; i++)
+        {
+            if (Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length))
+            {
+                byte[] out = bytes.clone();
+                System.arraycopy(replacement, 0, out, i, replacement.length);
+                return out;
+            }
+        }
+        throw new AssertionError("'" + from + "' is not in the bytes");
     }
 
     private static List<Payload> payloads(int count)

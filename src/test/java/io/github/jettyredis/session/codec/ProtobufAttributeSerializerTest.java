@@ -8,6 +8,7 @@ import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -219,6 +220,77 @@ class ProtobufAttributeSerializerTest
             arguments(Period.ZERO, PERIOD_VALUE),
             arguments(Period.of(1, -2, 3), PERIOD_VALUE),
             arguments(Period.ofDays(Integer.MIN_VALUE), PERIOD_VALUE));
+    }
+
+    // Found while bounding the decoders' time for DecoderFuzzIT: BigDecimal(String) converts its digits in time
+    // quadratic in their number, so a typed value of a million digits (1 MB in Redis) took 90 s to read.
+    @Test
+    void bigDecimalOfAMillionDigitsIsReadInBoundedTime() throws Exception
+    {
+        byte[] bytes = AttributeValueWire.bytes(AttributeValueWire.BIG_DECIMAL,
+            ("9".repeat(1_000_000) + "E-5").getBytes(StandardCharsets.US_ASCII));
+        long start = System.nanoTime();
+        Object value = serializer.deserialize(bytes);
+        long took = System.nanoTime() - start;
+        assertEquals(new BigDecimal(BigInteger.TEN.pow(1_000_000).subtract(BigInteger.ONE), 5), value);
+        // Generous for a busy machine: 2 to 5 s on a busy 2-core VM, and 25 to 90 s before.
+        assertTrue(took < TimeUnit.SECONDS.toNanos(15), () -> "took " + took / 1_000_000 + " ms");
+    }
+
+    // Long decimal strings are converted by halves: the same values as BigDecimal(String), and its refusals; in them,
+    // digits other than ASCII (which no version writes) are refused too.
+    @Test
+    void longBigDecimalStringsReadAsBigDecimalReadsThem()
+    {
+        Random random = new Random(SEED);
+        for (int i = 0; i < 200; i++)
+        {
+            StringBuilder text = new StringBuilder(random.nextInt(3) == 0 ? "-" : random.nextInt(4) == 0 ? "+" : "");
+            int digits = 900 + random.nextInt(4000);
+            int point = random.nextInt(3) == 0 ? -1 : random.nextInt(digits + 1);
+            for (int d = 0; d < digits; d++)
+            {
+                if (d == point)
+                    text.append('.');
+                text.append((char)('0' + (d < 3 && random.nextBoolean() ? 0 : random.nextInt(10))));
+            }
+            if (random.nextBoolean())
+                text.append(random.nextBoolean() ? 'E' : 'e').append(random.nextBoolean() ? "-" : "+")
+                    .append(random.nextInt(4) == 0 ? Integer.MAX_VALUE : random.nextInt(5000));
+            assertReadAsBigDecimalReadsIt(text.toString());
+        }
+        String digits = "12345".repeat(300);
+        for (String exponent : List.of("E-2147483648", "E-2147483649", "E+2147483647", "E2147483648", "E+0000000000002", "e-00",
+            "E0000000000000000000000000001", "E99999999999"))
+            assertReadAsBigDecimalReadsIt(digits + exponent);
+        assertReadAsBigDecimalReadsIt("." + digits);
+        assertReadAsBigDecimalReadsIt(digits + ".");
+        for (String invalid : List.of("1".repeat(2000) + "x", "1".repeat(2000) + "E", "1".repeat(2000) + ".5.5", "-" + "\u0661".repeat(2000),
+            "1".repeat(2000) + "E99999999999999999999"))
+            assertThrows(NumberFormatException.class, () -> TypedDecoder.bigDecimal(invalid), () -> invalid.substring(invalid.length() - 30));
+    }
+
+    private static void assertReadAsBigDecimalReadsIt(String decimal)
+    {
+        Object expected;
+        try
+        {
+            expected = new BigDecimal(decimal);
+        }
+        catch (NumberFormatException e)
+        {
+            expected = NumberFormatException.class;
+        }
+        Object actual;
+        try
+        {
+            actual = TypedDecoder.bigDecimal(decimal);
+        }
+        catch (NumberFormatException e)
+        {
+            actual = NumberFormatException.class;
+        }
+        assertEquals(expected, actual, () -> decimal.substring(Math.max(0, decimal.length() - 40)));
     }
 
     static Basket basket()
