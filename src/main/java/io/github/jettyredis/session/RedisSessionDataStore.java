@@ -252,6 +252,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         }
         catch (JedisDataException e)
         {
+            if (RedisAvailability.isUnreachable(e))
+                throw e;
             // WRONGTYPE: something that is not one of our hashes sits under the key.
             throw new UnreadableSessionDataException(id, _context, e);
         }

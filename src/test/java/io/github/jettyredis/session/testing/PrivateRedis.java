@@ -21,14 +21,23 @@ import redis.clients.jedis.UnifiedJedis;
  */
 public final class PrivateRedis implements TestRedis, BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback
 {
+    private final String[] extraArgs;
     private RedisTestServer server;
     /** Whether the server was started for the current test only (instance-field registration). */
     private boolean perTest;
 
+    /**
+     * @param extraArgs more {@code redis-server} arguments, as {@link RedisTestServer#startPrivate(String...)} takes
+     */
+    public PrivateRedis(String... extraArgs)
+    {
+        this.extraArgs = extraArgs;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context)
     {
-        server = RedisTestServer.startPrivate();
+        server = RedisTestServer.startPrivate(extraArgs);
     }
 
     @Override
@@ -43,7 +52,7 @@ public final class PrivateRedis implements TestRedis, BeforeAllCallback, AfterAl
     {
         if (server == null)
         {
-            server = RedisTestServer.startPrivate();
+            server = RedisTestServer.startPrivate(extraArgs);
             perTest = true;
         }
     }
