@@ -693,7 +693,18 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 return Freshness.CURRENT;
             }
         }
-        SessionData fresher = load(id);
+        SessionData fresher;
+        try
+        {
+            fresher = load(id);
+        }
+        catch (Exception e)
+        {
+            // Redis went away between the version check and the read: the copy is used as while it is down.
+            if (RedisAvailability.isUnreachable(e))
+                return Freshness.CURRENT;
+            throw e;
+        }
         if (fresher == null)
             return deletedOrLost(id);
         stored.replaceWith((StoredSessionData)fresher);

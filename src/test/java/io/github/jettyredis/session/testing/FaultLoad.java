@@ -271,8 +271,13 @@ public final class FaultLoad
             changesLost += user.changesLost;
             changesLostAfterBack += user.changesLostAfterBack;
             long behind = user.behindInRedis(reader);
+            if (!user.lost && behind == Long.MAX_VALUE)
+                user.lostHow = "session " + user.id + " (counter " + user.seen + ") not in Redis at the end";
             if (user.lost || behind == Long.MAX_VALUE)
+            {
                 sessionsLost++;
+                System.out.println("faults lost " + cache + " " + fault + " user " + user.index + ": " + user.lostHow);
+            }
             else
                 behindAtEnd += behind;
             recovery = user.recoveredAt < 0 || recovery < 0 ? -1 : Math.max(recovery, user.recoveredAt - back);
@@ -300,6 +305,8 @@ public final class FaultLoad
         private long changesLost;
         private long changesLostAfterBack;
         private boolean lost;
+        /** How the session was first lost, for the output. */
+        private String lostHow;
         /** When the first request sent after Redis was back succeeded ({@link System#nanoTime()}), else -1. */
         private volatile long recoveredAt = -1;
         private volatile boolean done;
@@ -393,12 +400,26 @@ public final class FaultLoad
             String newId = newCookie.split("\\.", 2)[0];
             if (!newId.equals(id))
             {
-                lost = true;
+                lose("id " + id + " became " + newId);
                 if (whileAway)
                     replaced++;
                 id = newId;
                 seen = 0;
             }
+        }
+
+        private void lose(String how)
+        {
+            if (!lost)
+                lostHow = how + " " + sinceBack();
+            lost = true;
+        }
+
+        /** @return when, from Redis back, for the output */
+        private String sinceBack()
+        {
+            long now = System.nanoTime();
+            return now < restoring ? "while Redis was away" : "at +" + TimeUnit.NANOSECONDS.toMillis(now - back) + " ms from Redis back";
         }
 
         /** Checks an increment's answer against what the user saw before. */
@@ -407,7 +428,7 @@ public final class FaultLoad
             if (value <= seen)
             {
                 if (value == 1)
-                    lost = true; // started again: the session's data is gone
+                    lose("counter of " + id + " at " + seen + " started again"); // the session's data is gone
                 else
                 {
                     changesLost += seen + 1 - value;
