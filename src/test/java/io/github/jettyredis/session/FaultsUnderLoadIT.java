@@ -34,8 +34,17 @@ public class FaultsUnderLoadIT
         Duration.ofMillis(Integer.getInteger("faults.paceMs", FULL ? 100 : 50)),
         Duration.ofMillis(Integer.getInteger("faults.downMs", FULL ? 10_000 : 2_500)),
         Duration.ofMillis(Integer.getInteger("faults.pausedMs", FULL ? 5_000 : 2_500)));
+    /** Which caches and faults to run (comma separated names; all if unset), e.g. to run one scenario again. */
+    private static final List<String> CACHES = selection("faults.caches");
+    private static final List<String> FAULTS = selection("faults.faults");
     private static final Duration RECOVERY_GOAL = Duration.ofSeconds(5);
     private static final List<FaultLoad.Figures> FIGURES = new CopyOnWriteArrayList<>();
+
+    private static List<String> selection(String property)
+    {
+        String value = System.getProperty(property, "");
+        return value.isBlank() ? List.of() : List.of(value.split(","));
+    }
 
     static List<Arguments> scenarios()
     {
@@ -44,6 +53,8 @@ public class FaultsUnderLoadIT
         {
             for (FaultLoad.Fault fault : FaultLoad.Fault.values())
             {
+                if (!CACHES.isEmpty() && !CACHES.contains(cache.name()) || !FAULTS.isEmpty() && !FAULTS.contains(fault.name()))
+                    continue;
                 // DefaultSessionCache never checks Redis for a held session, so it is only right with sticky
                 // users; NullSessionCache holds nothing, so stickiness changes nothing; RedisSessionCache is
                 // made for users who move between nodes, and run sticky too it shows what moving costs.
