@@ -419,7 +419,9 @@ public final class FaultLoad
         private String sinceBack()
         {
             long now = System.nanoTime();
-            return now < restoring ? "while Redis was away" : "at +" + TimeUnit.NANOSECONDS.toMillis(now - back) + " ms from Redis back";
+            if (now < restoring)
+                return "while Redis was away";
+            return now < back ? "while Redis was coming back" : "at +" + TimeUnit.NANOSECONDS.toMillis(now - back) + " ms from Redis back";
         }
 
         /** Checks an increment's answer against what the user saw before. */
