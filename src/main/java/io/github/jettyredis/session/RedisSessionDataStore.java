@@ -92,6 +92,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private final AtomicLong versions = new AtomicLong();
     /** Until when every save writes its session's index entry (the index was found gone). */
     private volatile long reindexUntil;
+    /**
+     * When ({@link System#nanoTime()}) the last existence check on this thread could not reach Redis.
+     * Jetty makes a session for a request that asked for one it could not read in two steps, one call apart:
+     * is the requested id in use ({@link #doExists}), then a new session ({@link #newSessionData}). If Redis
+     * answers again in between, the second step must still not replace the user's session with a new one.
+     */
+    private final ThreadLocal<Long> existenceUnknown = new ThreadLocal<>();
     private RedisLinks links = new RedisLinks();
     private boolean broadcastInvalidation = true;
     private SessionKeys keys;
@@ -256,6 +263,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         }
         catch (JedisDataException e)
         {
+            if (RedisAvailability.isUnreachable(e))
+                throw e;
             // WRONGTYPE: something that is not one of our hashes sits under the key.
             throw new UnreadableSessionDataException(id, _context, e);
         }
@@ -580,13 +589,20 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     }
 
     /**
-     * A new session, unless Redis is known to be unreachable: then the request fails with 503, because a
-     * session that cannot be stored would be lost, and a user whose session could not be read would lose
-     * it for good to a new one in its place.
+     * A new session, unless Redis is known to be unreachable, or could not be asked whether the session the
+     * request asked for exists (Jetty asks just before): then the request fails with 503, because a session
+     * that cannot be stored would be lost, and a user whose session could not be read would lose it for good
+     * to a new one in its place.
      */
     @Override
     public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs)
     {
+        Long unknownSince = existenceUnknown.get();
+        existenceUnknown.remove();
+        // A mark older than a second is another request's (a check not followed by a new session).
+        if (unknownSince != null && System.nanoTime() - unknownSince < TimeUnit.SECONDS.toNanos(1))
+            throw new HttpException.RuntimeException(HttpStatus.SERVICE_UNAVAILABLE_503,
+                "Sessions are unavailable: Redis at " + settings.address() + " could not tell whether the requested session exists");
         if (calls != null && calls.availability().isStillDown())
             throw new HttpException.RuntimeException(HttpStatus.SERVICE_UNAVAILABLE_503,
                 "Sessions are unavailable: Redis at " + settings.address() + " cannot be reached");
@@ -598,7 +614,19 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     @Override
     public boolean doExists(String id) throws Exception
     {
-        SessionMetadata metadata = codec.decodeMetadataOrUnknown(calls.run(redis -> redis.hget(keys.session(id), SessionHashCodec.METADATA_FIELD)));
+        byte[] stored;
+        try
+        {
+            stored = calls.run(redis -> redis.hget(keys.session(id), SessionHashCodec.METADATA_FIELD));
+        }
+        catch (JedisException e)
+        {
+            if (RedisAvailability.isUnreachable(e))
+                existenceUnknown.set(System.nanoTime());
+            throw e;
+        }
+        existenceUnknown.remove();
+        SessionMetadata metadata = codec.decodeMetadataOrUnknown(stored);
         // Undecodable metadata (format 0, no expiry) counts as existing, so its id is not handed out again.
         return metadata != null && !(metadata.getExpiry() > 0 && metadata.getExpiry() <= System.currentTimeMillis());
     }
@@ -730,7 +758,18 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 return Freshness.CURRENT;
             }
         }
-        SessionData fresher = load(id);
+        SessionData fresher;
+        try
+        {
+            fresher = load(id);
+        }
+        catch (Exception e)
+        {
+            // Redis went away between the version check and the read: the copy is used as while it is down.
+            if (RedisAvailability.isUnreachable(e))
+                return Freshness.CURRENT;
+            throw e;
+        }
         if (fresher == null)
             return deletedOrLost(id);
         stored.replaceWith((StoredSessionData)fresher);

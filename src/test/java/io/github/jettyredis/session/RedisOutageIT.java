@@ -17,6 +17,7 @@ import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.TestExecutors;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.junit.jupiter.api.Order;
@@ -27,6 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -140,6 +142,45 @@ public class RedisOutageIT
             return id != null && "ok".equals(getQuietly("op=set&name=k&value=after")) && "after".equals(getQuietly("op=get&name=k"));
         });
         assertTrue(cookie != null);
+    }
+
+    // What FaultsUnderLoadIT saw with users retrying while Redis restarted with its data: Jetty makes a
+    // session for a request whose own it could not read in two steps, "is the requested id in use?" then
+    // "a new session"; Redis came back between them and the user's session was replaced by a new one.
+    @Test
+    public void redisAnsweringAgainBetweenTheTwoStepsOfANewSessionDoesNotReplaceTheUsersOwn() throws Exception
+    {
+        startNode(JettyNode.Cache.NULL);
+        String id = get("op=create");
+        node.awaitIdle();
+        RedisSessionDataStore store = node.store();
+
+        redisServer.pause();
+        try
+        {
+            assertThrows(Exception.class, () -> store.exists(id));
+        }
+        finally
+        {
+            redisServer.resume();
+        }
+        long now = System.currentTimeMillis();
+        HttpException.RuntimeException refused = assertThrows(HttpException.RuntimeException.class,
+            () -> store.newSessionData("other", now, now, now, -1));
+        assertEquals(HttpStatus.SERVICE_UNAVAILABLE_503, refused.getCode());
+        // Only that step is refused: new sessions are made again once the node sees Redis back.
+        Await.until("a new session is made again", Duration.ofSeconds(10), () ->
+        {
+            try
+            {
+                return store.newSessionData("other", now, now, now, -1) != null;
+            }
+            catch (HttpException.RuntimeException stillDown)
+            {
+                return false;
+            }
+        });
+        assertEquals(id, get("op=id"));
     }
 
     @Test

@@ -239,6 +239,9 @@ public final class ExpiryClaims
         }
         catch (JedisDataException e)
         {
+            // Redis still loading answers every command so: the whole call failed, not this key.
+            if (RedisAvailability.isUnreachable(e))
+                throw e;
             return e;
         }
     }

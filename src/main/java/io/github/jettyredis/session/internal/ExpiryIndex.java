@@ -234,6 +234,9 @@ public final class ExpiryIndex
                 }
                 catch (JedisDataException notASession)
                 {
+                    // Redis still loading answers every command so: the whole call failed, not this key.
+                    if (RedisAvailability.isUnreachable(notASession))
+                        throw notASession;
                     result = 0;
                 }
                 if (result < 0)

@@ -67,14 +67,18 @@ public final class RedisAvailability implements AutoCloseable
 
     /**
      * @param e what a command threw
-     * @return whether it says Redis could not be reached (no connection, no reply in time), rather than
-     * that Redis answered with an error
+     * @return whether it says Redis could not be reached (no connection, no reply in time) or is not
+     * serving yet (still loading its data after a restart), rather than that Redis answered with an error
      */
     public static boolean isUnreachable(Throwable e)
     {
         for (Throwable t = e; t != null; t = t.getCause())
         {
             if (t instanceof JedisConnectionException)
+                return true;
+            // Redis restarted with its data answers LOADING to every command until it has read it all back:
+            // it is not there yet, and what it holds cannot be told (a session is not missing, nor unreadable).
+            if (t instanceof JedisDataException && t.getMessage() != null && t.getMessage().startsWith("LOADING"))
                 return true;
             // Jedis' retrying executors give up with a bare exception once their time budget is spent.
             if (t instanceof JedisException && t.getMessage() != null && t.getMessage().contains("deadline exceeded"))

@@ -31,4 +31,18 @@ public final class Await
             TimeUnit.MILLISECONDS.sleep(10);
         }
     }
+
+    /**
+     * Lets time pass until a deadline: for the waits that are themselves what a test is about (how long an
+     * outage lasts, the pace of a simulated user), never as a stand-in for a condition.
+     *
+     * @param deadlineNanos the {@link System#nanoTime()} to wait for
+     * @throws InterruptedException if interrupted meanwhile
+     */
+    public static void timeUntil(long deadlineNanos) throws InterruptedException
+    {
+        // A sleep can end early; each turn sleeps what is left, so the loop ends at the deadline.
+        for (long left = deadlineNanos - System.nanoTime(); left > 0; left = deadlineNanos - System.nanoTime())
+            TimeUnit.NANOSECONDS.sleep(left);
+    }
 }

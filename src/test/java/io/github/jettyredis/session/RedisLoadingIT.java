@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.jettyredis.session;
+
+import java.time.Duration;
+
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Redis restarted with its data answers {@code LOADING} to every command until it has read it all back
+ * (seconds for a large data set): to the sessions, that is Redis not there yet, as when it is down (README,
+ * "When Redis fails"), not an unreadable session, which would be replaced by a new one, nor a failed save.
+ */
+public class RedisLoadingIT
+{
+    /** Filler keys of 3 KB, and how long Redis takes over each as it loads: 2,000 x 2.5 ms, a 5 s load. */
+    private static final int FILLER_KEYS = 2000;
+
+    // Each key's load slowed down (microseconds), and events (commands, answered LOADING) handled every
+    // kilobyte loaded rather than every 2 MB, so that a small data set loads long enough to be seen.
+    @RegisterExtension
+    @Order(1)
+    final PrivateRedis redis = new PrivateRedis("--key-load-delay", "2500", "--loading-process-events-interval-bytes", "1024");
+
+    @RegisterExtension
+    @Order(2)
+    final JettyNodes cluster = new JettyNodes(redis);
+
+    private String sessionCookie(HttpClient client)
+    {
+        return client.getHttpCookieStore().all().stream().filter(c -> c.getName().equals("JSESSIONID"))
+            .map(c -> c.getValue()).findFirst().orElse(null);
+    }
+
+    private String getQuietly(String url)
+    {
+        try
+        {
+            ContentResponse response = cluster.client().GET(url);
+            return response.getStatus() == HttpStatus.OK_200 ? response.getContentAsString() : null;
+        }
+        catch (Exception e)
+        {
+            return null;
+        }
+    }
+
+    private static boolean answers(UnifiedJedis client)
+    {
+        try
+        {
+            return "PONG".equals(client.ping());
+        }
+        catch (RuntimeException e)
+        {
+            return false;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(JettyNode.Cache.class)
+    public void whileRedisLoadsItsDataSessionsAreNeitherReplacedNorLosingChanges(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode node = cluster.start("node", cache, n ->
+        {
+            n.sessions().setConnectTimeoutMs(300);
+            n.sessions().setSocketTimeoutMs(300);
+        });
+        HttpClient client = cluster.client();
+        String id = cluster.get(node.url("op=create"));
+        assertEquals("ok", cluster.get(node.url("op=set&name=user&value=alice")));
+        cluster.awaitIdle();
+        String cookie = sessionCookie(client);
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            String filler = "x".repeat(3000);
+            try (var pipeline = admin.pipelined())
+            {
+                for (int i = 0; i < FILLER_KEYS; i++)
+                    pipeline.set("filler:" + i, filler);
+            }
+            admin.sendCommand(Protocol.Command.SAVE);
+        }
+
+        redis.server().kill();
+        // Returns as soon as Redis answers, LOADING included.
+        redis.server().start();
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            JedisDataException loading = assertThrows(JedisDataException.class, admin::ping, "Redis is still loading");
+            assertTrue(loading.getMessage().startsWith("LOADING"), loading.getMessage());
+
+            if (cache.holdsSessions())
+            {
+                // The node holds the session: it is served as it is, and its change kept.
+                assertEquals("alice", cluster.get(node.url("op=get&name=user")));
+                assertEquals("ok", cluster.get(node.url("op=set&name=cart&value=2-items")));
+            }
+            else
+            {
+                // Nobody can tell yet whether the user has a session: no new one is made in its place.
+                ContentResponse create = client.GET(node.url("op=create"));
+                assertEquals(HttpStatus.SERVICE_UNAVAILABLE_503, create.getStatus(), create.getContentAsString());
+                assertNull(create.getHeaders().get(HttpHeader.SET_COOKIE));
+                // A page using the session runs without it.
+                assertEquals("none", cluster.get(node.url("op=get&name=user")));
+            }
+            assertEquals(cookie, sessionCookie(client));
+            Await.until("Redis has loaded its data", Duration.ofSeconds(30), () -> answers(admin));
+        }
+
+        Await.until("the session is served with its data", Duration.ofSeconds(20),
+            () -> "alice".equals(getQuietly(node.url("op=get&name=user"))));
+        assertEquals(id, cluster.get(node.url("op=id")));
+        if (cache.holdsSessions())
+        {
+            // Read through a node that holds nothing: what Redis has.
+            JettyNode reader = cluster.start("reader", JettyNode.Cache.NULL);
+            Await.until("the change made while Redis loaded reaches it", Duration.ofSeconds(20),
+                () -> "2-items".equals(getQuietly(reader.url("op=get&name=cart"))));
+        }
+    }
+}
