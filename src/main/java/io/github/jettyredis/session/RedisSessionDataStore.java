@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.github.jettyredis.session.client.RedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
@@ -245,7 +246,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         if (!catchUp.beforeLoad(id))
             return null;
-        Map<byte[], byte[]> fields = readHash(id);
+        return loaded(id, readHash(id));
+    }
+
+    /** @return the session the fields of its hash hold, or null if there are none or it is about to expire elsewhere */
+    private StoredSessionData loaded(String id, Map<byte[], byte[]> fields) throws Exception
+    {
         if (fields.isEmpty())
             return null;
         StoredSessionData data = decode(id, fields);
@@ -717,10 +723,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     }
 
     /**
-     * Makes a copy of a session held in memory the one Redis holds: one small read tells whether Redis holds
-     * the same content version (then the copy takes the access times another node may have saved since);
-     * if not, the session is read again and the copy takes its content, in place, so that the session
-     * object the cache holds, and that requests share, stays the same. While Redis cannot be asked, the copy
+     * Makes a copy of a session held in memory the one Redis holds, in one round trip
+     * ({@link SessionScripts#REFRESH}): if Redis holds the same content version, the copy takes the access
+     * times another node may have saved since (a few bytes come back); if not, the whole session comes back
+     * and the copy takes its content, in place, so that the session object the cache holds, and that
+     * requests share, stays the same. While Redis cannot be asked, the copy
      * is used as it is (and Redis's state is logged once), and so is the copy of a session Redis lost (its
      * next save writes it back whole). The caller holds the session's lock.
      *
@@ -733,31 +740,55 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         if (!(held instanceof StoredSessionData stored))
             return Freshness.CURRENT;
-        if (stored.getStoredVersion() != null)
+        if (stored.getStoredVersion() == null || !catchUp.beforeLoad(id))
+            return reload(id, stored);
+        List<?> reply;
+        try
         {
-            List<byte[]> fields;
+            byte[][] args = {keys.session(id), stored.getStoredVersion().getBytes(StandardCharsets.US_ASCII)};
+            reply = calls.run(redis -> (List<?>)SessionScripts.REFRESH.run(redis, args));
+        }
+        catch (JedisException e)
+        {
+            if (RedisAvailability.isUnreachable(e))
+                return Freshness.CURRENT;
+            throw e;
+        }
+        if ((Long)reply.get(0) == 0)
+        {
+            SessionMetadata metadata = codec.decodeMetadataOrUnknown(reply.size() > 1 ? (byte[])reply.get(1) : null);
+            if (metadata == null || metadata.getFormat() == 0)
+                return reload(id, stored);
+            stored.takeAccessFrom(metadata.getAccessed(), metadata.getLastAccessed(), metadata.getExpiry(),
+                metadata.hasLastNode() ? metadata.getLastNode() : null);
+            return Freshness.CURRENT;
+        }
+        Map<byte[], byte[]> fields = new LinkedHashMap<>();
+        List<?> flat = (List<?>)reply.get(1);
+        for (int i = 0; i + 1 < flat.size(); i += 2)
+            fields.put((byte[])flat.get(i), (byte[])flat.get(i + 1));
+        AtomicReference<StoredSessionData> fresher = new AtomicReference<>();
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        // As Jetty's load does: in the context, whose class loader the attribute values need.
+        _context.run(() ->
+        {
             try
             {
-                fields = calls.run(redis -> redis.hmget(keys.session(id), SessionHashCodec.VERSION_FIELD, SessionHashCodec.METADATA_FIELD));
+                fresher.set(loaded(id, fields));
             }
-            catch (JedisException e)
+            catch (Exception e)
             {
-                if (RedisAvailability.isUnreachable(e))
-                    return Freshness.CURRENT;
-                throw e;
+                failure.set(e);
             }
-            byte[] version = fields.get(0);
-            SessionMetadata metadata = codec.decodeMetadataOrUnknown(fields.get(1));
-            if (version == null && metadata == null)
-                return deletedOrLost(id);
-            if (version != null && stored.getStoredVersion().equals(new String(version, StandardCharsets.US_ASCII)) &&
-                metadata != null && metadata.getFormat() != 0)
-            {
-                stored.takeAccessFrom(metadata.getAccessed(), metadata.getLastAccessed(), metadata.getExpiry(),
-                    metadata.hasLastNode() ? metadata.getLastNode() : null);
-                return Freshness.CURRENT;
-            }
-        }
+        });
+        if (failure.get() != null)
+            throw failure.get();
+        return replaced(id, stored, fresher.get());
+    }
+
+    /** Reads the session again, as a load does, and makes the held copy that. */
+    private Freshness reload(String id, StoredSessionData stored) throws Exception
+    {
         SessionData fresher;
         try
         {
@@ -765,14 +796,19 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         }
         catch (Exception e)
         {
-            // Redis went away between the version check and the read: the copy is used as while it is down.
+            // Redis went away meanwhile: the copy is used as while it is down.
             if (RedisAvailability.isUnreachable(e))
                 return Freshness.CURRENT;
             throw e;
         }
+        return replaced(id, stored, (StoredSessionData)fresher);
+    }
+
+    private Freshness replaced(String id, StoredSessionData stored, StoredSessionData fresher)
+    {
         if (fresher == null)
             return deletedOrLost(id);
-        stored.replaceWith((StoredSessionData)fresher);
+        stored.replaceWith(fresher);
         return Freshness.REFRESHED;
     }
 

@@ -76,6 +76,22 @@ public final class SessionScripts
         """);
 
     /**
+     * Tells a node whether the copy of a session it holds is the one Redis holds, and if not, gives it Redis's
+     * in the same round trip: a node serving requests that alternate with another node's finds the other
+     * node's change at nearly every request. KEYS[1] hash; ARGV[1] the content version of the copy. Replies
+     * {0, metadata} when Redis holds that version (metadata absent if the hash has none), else {1, every field
+     * and value of the hash, as HGETALL gives them} (none when there is no hash).
+     */
+    public static final LuaScript REFRESH = new LuaScript(1, """
+        local fields = redis.call('HMGET', KEYS[1], '%s', '%s')
+        if fields[1] == ARGV[1] then
+          return {0, fields[2]}
+        end
+        return {1, redis.call('HGETALL', KEYS[1])}
+        """.formatted(new String(SessionHashCodec.VERSION_FIELD, StandardCharsets.US_ASCII),
+            new String(SessionHashCodec.METADATA_FIELD, StandardCharsets.US_ASCII)));
+
+    /**
      * Deletes the hash, leaves a tombstone that lives as long as the hash would have (at least ARGV[4] ms;
      * ARGV[3] ms for a hash without TTL or none at all), and, if there was a hash, announces the deletion on
      * the context's channel. With ARGV[5] set (an expiry, by a node that claimed the session), deletes only
