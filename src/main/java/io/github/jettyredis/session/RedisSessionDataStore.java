@@ -175,7 +175,20 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         if (scavengeIntervalMs() <= 0)
             LOG.warn("No session scavenger runs for {}: expired sessions are only found when they are requested, and " +
                 "sessionDestroyed does not fire for the others", keys.context());
-        LOG.debug("Started {}", this);
+        LOG.info("Sessions of {} in Redis: {}", keys.context(), getConfiguration());
+    }
+
+    /**
+     * @return the store's effective configuration in one line, as the start logs it: the Redis settings
+     * (passwords masked), the key prefix, the serializer, the size limits and Jetty's periods
+     */
+    @ManagedAttribute(value = "effective configuration (passwords masked)", readonly = true)
+    public String getConfiguration()
+    {
+        SessionSizeLimits limits = codec.getSizeLimits();
+        return String.format("%s, prefix=%s, serializer=%s, maxAttributeBytes=%d, maxSessionBytes=%d, gracePeriodSec=%d, " +
+                "savePeriodSec=%d, broadcastInvalidation=%s", settings, prefix, codec.getSerializer().getClass().getName(),
+            limits.maxAttributeBytes(), limits.maxSessionBytes(), getGracePeriodSec(), getSavePeriodSec(), broadcastInvalidation);
     }
 
     /** Gets the client and registers the context, or fails the start naming the address. */
@@ -940,7 +953,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     @Override
     public String toString()
     {
-        return String.format("%s[redis=%s,prefix=%s,context=%s,graceSec=%d,savePeriodSec=%d]", super.toString(),
-            settings.address(), prefix, keys == null ? null : keys.context(), getGracePeriodSec(), getSavePeriodSec());
+        return String.format("%s[context=%s, %s]", super.toString(), keys == null ? null : keys.context(), getConfiguration());
     }
 }

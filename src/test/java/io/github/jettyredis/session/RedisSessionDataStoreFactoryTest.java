@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.client.TlsSettings;
+import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.StoreHarness;
 import io.github.jettyredis.session.testing.TestCertificates;
@@ -175,6 +176,26 @@ public class RedisSessionDataStoreFactoryTest
             assertTrue(!validation.getMessage().contains("wr0ng-pass"), validation.getMessage());
             String message = failureOf(factory);
             assertTrue(message.contains((String)c[0]), c[0] + " expected, not: " + message);
+        }
+    }
+
+    @Test
+    public void theStoreStatesItsEffectiveConfiguration() throws Exception
+    {
+        try (StoreHarness harness = new StoreHarness(factory(f ->
+        {
+            f.setMaxAttributeBytes(1000);
+            f.setSocketTimeoutMs(1500);
+        }), "/app"))
+        {
+            // Passwords show as **** (tlsPasswordsAreNeverShown, and RedisClientSettings for the Redis password).
+            String configuration = harness.store().getConfiguration();
+            assertTrue(configuration.contains("password=none"), configuration);
+            assertTrue(configuration.contains("socketTimeoutMs=1500"), configuration);
+            assertTrue(configuration.contains("maxAttributeBytes=1000"), configuration);
+            assertTrue(configuration.contains("serializer=" + ProtobufAttributeSerializer.class.getName()), configuration);
+            // Jetty's dump of the server shows it too.
+            assertTrue(harness.server().dump().contains("maxAttributeBytes=1000"), "dump");
         }
     }
 
