@@ -89,6 +89,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** Names this store instance in expiry claims and deletion messages; worker names are often the same on every node. */
     private final String claimant = UUID.randomUUID().toString();
     private final AtomicLong unreadableAttributes = new AtomicLong();
+    private final SessionStoreCounters counters = new SessionStoreCounters();
     /** Numbers the content versions this store writes (with its claimant, unique across nodes). */
     private final AtomicLong versions = new AtomicLong();
     /** Until when every save writes its session's index entry (the index was found gone). */
@@ -126,6 +127,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         this.settings = settings;
         this.codec = new SessionHashCodec(serializer);
         this.prefix = prefix;
+        addBean(counters);
     }
 
     /** @param links what the stores of this server share per Redis client; set by the factory before start */
@@ -266,8 +268,24 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private StoredSessionData loaded(String id, Map<byte[], byte[]> fields) throws Exception
     {
         if (fields.isEmpty())
+        {
+            counters.loadMissing();
             return null;
-        StoredSessionData data = decode(id, fields);
+        }
+        StoredSessionData data;
+        try
+        {
+            data = decode(id, fields);
+        }
+        catch (UnreadableSessionDataException e)
+        {
+            counters.loadUnreadable();
+            throw e;
+        }
+        long bytes = 0;
+        for (Map.Entry<byte[], byte[]> field : fields.entrySet())
+            bytes += field.getKey().length + field.getValue().length;
+        counters.loadFound(bytes);
         if (!takeOverIfAboutToExpire(id, data))
             return null;
         held.add(id);
@@ -351,6 +369,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             // Jetty saves a changed session when the response commits and again when the request ends,
             // only to move the expiry by the few milliseconds in between: Redis keeps the first one.
             held.saved(id);
+            counters.saveSkipped();
             return;
         }
         save(id, data, delta, create ? CREATE : delta.whole() ? REPLACE : UPDATE);
@@ -382,7 +401,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             }
             switch (result)
             {
-                case WRITTEN -> recordStored(id, data, delta);
+                case WRITTEN ->
+                {
+                    recordStored(id, data, delta);
+                    counters.saved(delta.whole(), delta.bytes());
+                }
                 case DELETED ->
                 {
                     held.drop(id);
@@ -403,6 +426,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 throw e;
             // Kept, with the session itself, until Redis can take it: see CatchUp.
             held.unsaved(id, data);
+            counters.saveKept(RedisAvailability.isFull(e));
         }
     }
 
@@ -550,6 +574,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
 
         // 3. Claim each; copies of sessions another node deleted or used again go quietly; the index follows Redis.
         ExpiryClaims.Outcome outcome = claims.claim(due, now, getTtlMarginMs());
+        counters.claimed(outcome.claimed().size());
         outcome.gone().forEach(held::drop);
         outcome.alive().keySet().stream().filter(candidates::contains).forEach(held::drop);
         index.correct(outcome.indexCorrections());
@@ -697,6 +722,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             return true;
         }
         held.deleted(id);
+        if (deleted > 0)
+            counters.deleted();
         if (deleted < 0)
             throw new IllegalStateException("Session " + id + " of " + keys.context() + " was used again after this node " +
                 "found it expired: not expiring it");
@@ -890,6 +917,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     public int getMaxSessionBytes()
     {
         return codec.getSizeLimits().maxSessionBytes();
+    }
+
+    /** @return what this store did since it started (also a JMX bean of the store) */
+    public SessionStoreCounters getCounters()
+    {
+        return counters;
     }
 
     /** @return whether this node listens for deletions by other nodes */

@@ -64,6 +64,15 @@ public record SessionDelta(boolean whole, byte[] metadata, long expiry, Map<byte
         return !whole && deleted.isEmpty() && attributes.isEmpty();
     }
 
+    /** @return the bytes of the metadata and of the attribute fields set (names and values) */
+    public long bytes()
+    {
+        long bytes = SessionHashCodec.METADATA_FIELD.length + metadata.length;
+        for (Map.Entry<byte[], byte[]> field : attributes.entrySet())
+            bytes += field.getKey().length + field.getValue().length;
+        return bytes;
+    }
+
     /** @return every field to set, the metadata fields first */
     public Map<byte[], byte[]> set()
     {

@@ -32,10 +32,14 @@ public final class StoreHarness implements AutoCloseable
      * @param factory where the context's session handler gets its store
      * @param contextPath the context's path
      * @param cacheFactory the session cache, or null for Jetty's default
+     * @param serverBeans more beans of the server, added before it starts (e.g. an {@code MBeanContainer})
      * @throws Exception if the server does not start (it is then stopped again)
      */
-    public StoreHarness(RedisSessionDataStoreFactory factory, String contextPath, SessionCacheFactory cacheFactory) throws Exception
+    public StoreHarness(RedisSessionDataStoreFactory factory, String contextPath, SessionCacheFactory cacheFactory,
+                        Object... serverBeans) throws Exception
     {
+        for (Object bean : serverBeans)
+            server.addBean(bean);
         ContextHandler context = new ContextHandler(contextPath);
         context.setHandler(sessionHandler);
         server.setHandler(context);

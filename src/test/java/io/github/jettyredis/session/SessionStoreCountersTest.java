@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.jettyredis.session;
+
+import java.lang.management.ManagementFactory;
+import java.util.Set;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.StoreHarness;
+import org.eclipse.jetty.jmx.MBeanContainer;
+import org.eclipse.jetty.session.SessionData;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The store's counters, on a real Redis, and as Jetty's jmx module shows them: through an
+ * {@link MBeanContainer} on the platform {@link MBeanServer}.
+ */
+public class SessionStoreCountersTest
+{
+    private static RedisSessionDataStoreFactory factory()
+    {
+        RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
+        factory.setUri(RedisTestServer.shared().uri());
+        factory.setPrefix(RedisTestServer.uniquePrefix());
+        return factory;
+    }
+
+    @Test
+    public void theStoreCountsWhatItDoesAndJmxShowsIt() throws Exception
+    {
+        MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
+        try (StoreHarness harness = new StoreHarness(factory(), "/app", null, new MBeanContainer(mbeans)))
+        {
+            RedisSessionDataStore store = harness.store();
+            long now = System.currentTimeMillis();
+            SessionData data = store.newSessionData("c1", now, now, now, 600_000);
+            data.setAttribute("user", "alice");
+            store.store("c1", data);
+            data.setAttribute("cart", "2 items");
+            store.store("c1", data);
+            assertEquals("alice", store.load("c1").getAttribute("user"));
+            assertNull(store.load("missing"));
+            assertTrue(store.delete("c1"));
+
+            SessionStoreCounters counters = store.getCounters();
+            assertEquals(1, counters.getSavesWhole(), counters.toString());
+            assertEquals(1, counters.getSavesDelta(), counters.toString());
+            assertEquals(1, counters.getLoadsFound(), counters.toString());
+            assertEquals(1, counters.getLoadsMissing(), counters.toString());
+            assertEquals(1, counters.getDeletions(), counters.toString());
+            assertTrue(counters.getBytesRead() > 0 && counters.getBytesWritten() > counters.getBytesRead() / 2, counters.toString());
+
+            Set<ObjectName> names = mbeans.queryNames(new ObjectName("io.github.jettyredis.session:type=sessionstorecounters,*"), null);
+            assertEquals(1, names.size(), "one counters bean: " + names);
+            ObjectName name = names.iterator().next();
+            assertEquals(1L, mbeans.getAttribute(name, "savesDelta"));
+            assertEquals(1L, mbeans.getAttribute(name, "loadsMissing"));
+            mbeans.invoke(name, "reset", new Object[0], new String[0]);
+            assertEquals(0L, mbeans.getAttribute(name, "loadsMissing"));
+        }
+    }
+}
