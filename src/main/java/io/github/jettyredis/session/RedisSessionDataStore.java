@@ -261,7 +261,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         if (!catchUp.beforeLoad(id))
             return null;
-        return loaded(id, readHash(id));
+        long start = System.nanoTime();
+        StoredSessionData data = loaded(id, readHash(id));
+        counters.loadTook(System.nanoTime() - start);
+        return data;
     }
 
     /** @return the session the fields of its hash hold, or null if there are none or it is about to expire elsewhere */
@@ -372,7 +375,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             counters.saveSkipped();
             return;
         }
+        long start = System.nanoTime();
         save(id, data, delta, create ? CREATE : delta.whole() ? REPLACE : UPDATE);
+        counters.saveTook(System.nanoTime() - start);
     }
 
     private static boolean isOnlyExpiryDrift(SessionData data, SessionDelta delta)
@@ -917,6 +922,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     public int getMaxSessionBytes()
     {
         return codec.getSizeLimits().maxSessionBytes();
+    }
+
+    /** @return how many sessions of this context Redis holds that expire (its expiry index's entries): one Redis command */
+    @ManagedAttribute(value = "sessions of this context in Redis (expiry index entries; immortal ones not counted)", readonly = true)
+    public long getLiveSessions()
+    {
+        return calls == null ? 0 : calls.run(redis -> redis.zcount(keys.expiryIndex(), Double.NEGATIVE_INFINITY, Double.MAX_VALUE));
     }
 
     /** @return what this store did since it started (also a JMX bean of the store) */

@@ -3,14 +3,16 @@ package io.github.jettyredis.session;
 
 import java.util.concurrent.atomic.LongAdder;
 
+import io.github.jettyredis.session.internal.Histogram;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.annotation.ManagedOperation;
 
 /**
  * What one context's {@link RedisSessionDataStore} did since it started: loads by outcome, saves by kind,
- * deletions, expiries claimed, bytes read and written, and Redis failures by kind. A bean of the store, so
- * Jetty's {@code jmx} module shows it next to the store; counting costs a {@link LongAdder} increment.
+ * deletions, expiries claimed, bytes read and written, Redis failures by kind, and the distributions of
+ * load and save latencies and of loaded sessions' sizes (percentiles). A bean of the store, so Jetty's
+ * {@code jmx} module shows it next to the store; counting costs a {@link LongAdder} or array increment.
  */
 @ManagedObject("What a context's Redis session store did since it started")
 public class SessionStoreCounters
@@ -28,11 +30,27 @@ public class SessionStoreCounters
     private final LongAdder bytesWritten = new LongAdder();
     private final LongAdder redisUnreachable = new LongAdder();
     private final LongAdder redisFull = new LongAdder();
+    private final Histogram loadMicros = new Histogram();
+    private final Histogram saveMicros = new Histogram();
+    private final Histogram sessionBytes = new Histogram();
 
     void loadFound(long bytes)
     {
         loadsFound.increment();
         bytesRead.add(bytes);
+        sessionBytes.record(bytes);
+    }
+
+    /** @param nanos how long a load took, its Redis round trip and decoding included */
+    void loadTook(long nanos)
+    {
+        loadMicros.record(nanos / 1000);
+    }
+
+    /** @param nanos how long a save took, its Redis round trip and encoding included */
+    void saveTook(long nanos)
+    {
+        saveMicros.record(nanos / 1000);
     }
 
     void loadMissing()
@@ -163,6 +181,48 @@ public class SessionStoreCounters
         return redisFull.sum();
     }
 
+    /** @return the median time of a load, in microseconds (to within a quarter of its power of two) */
+    @ManagedAttribute(value = "median load time, us", readonly = true)
+    public long getLoadP50Micros()
+    {
+        return loadMicros.percentile(0.5);
+    }
+
+    /** @return the 99th percentile of load times, in microseconds */
+    @ManagedAttribute(value = "99th percentile of load times, us", readonly = true)
+    public long getLoadP99Micros()
+    {
+        return loadMicros.percentile(0.99);
+    }
+
+    /** @return the median time of a save, in microseconds */
+    @ManagedAttribute(value = "median save time, us", readonly = true)
+    public long getSaveP50Micros()
+    {
+        return saveMicros.percentile(0.5);
+    }
+
+    /** @return the 99th percentile of save times, in microseconds */
+    @ManagedAttribute(value = "99th percentile of save times, us", readonly = true)
+    public long getSaveP99Micros()
+    {
+        return saveMicros.percentile(0.99);
+    }
+
+    /** @return the median size of a loaded session's hash, in bytes */
+    @ManagedAttribute(value = "median size of a loaded session, bytes", readonly = true)
+    public long getSessionBytesP50()
+    {
+        return sessionBytes.percentile(0.5);
+    }
+
+    /** @return the 99th percentile of loaded sessions' sizes, in bytes */
+    @ManagedAttribute(value = "99th percentile of loaded sessions' sizes, bytes", readonly = true)
+    public long getSessionBytesP99()
+    {
+        return sessionBytes.percentile(0.99);
+    }
+
     /** Sets every counter back to zero. */
     @ManagedOperation(value = "sets every counter back to zero", impact = "ACTION")
     public void reset()
@@ -170,6 +230,9 @@ public class SessionStoreCounters
         for (LongAdder counter : new LongAdder[]{loadsFound, loadsMissing, loadsUnreadable, savesWhole, savesDelta, savesSkipped,
             savesKept, deletions, expiriesClaimed, bytesRead, bytesWritten, redisUnreachable, redisFull})
             counter.reset();
+        loadMicros.reset();
+        saveMicros.reset();
+        sessionBytes.reset();
     }
 
     @Override

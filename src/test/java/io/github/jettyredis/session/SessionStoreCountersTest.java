@@ -54,6 +54,11 @@ public class SessionStoreCountersTest
             assertEquals(1, counters.getLoadsMissing(), counters.toString());
             assertEquals(1, counters.getDeletions(), counters.toString());
             assertTrue(counters.getBytesRead() > 0 && counters.getBytesWritten() > counters.getBytesRead() / 2, counters.toString());
+            assertTrue(counters.getLoadP99Micros() > 0 && counters.getSaveP50Micros() > 0, counters.toString());
+            assertTrue(counters.getSessionBytesP50() >= counters.getBytesRead() && counters.getSessionBytesP50() <= 2 * counters.getBytesRead(),
+                "the one loaded session's size, to within a quarter of its power of two: " + counters.getSessionBytesP50());
+            store.store("c2", store.newSessionData("c2", now, now, now, 600_000));
+            assertEquals(1, store.getLiveSessions(), "c2 (c1 is deleted)");
 
             Set<ObjectName> names = mbeans.queryNames(new ObjectName("io.github.jettyredis.session:type=sessionstorecounters,*"), null);
             assertEquals(1, names.size(), "one counters bean: " + names);
