@@ -71,7 +71,7 @@ class SessionStoreDistributionIT
         String prefix = RedisTestServer.uniquePrefix();
         Path work = emptyDir(BuildLayout.target().resolve("distribution-it").resolve(deployModule));
         boolean generatedIds = idModule != null;
-        String modules = "--add-modules=http," + deployModule + "," + cacheModule + ",session-store-redis" + (generatedIds ? ",ext," + idModule : "");
+        String modules = "--add-modules=http,jmx," + deployModule + "," + cacheModule + ",session-store-redis" + (generatedIds ? ",ext," + idModule : "");
         // Scavenge every second with a one-second grace period, so that an expired session goes within seconds.
         List<String> properties = new ArrayList<>(List.of("jetty.http.host=127.0.0.1",
             "jetty.session.redis.uri=" + redis.uri(), "jetty.session.redis.prefix=" + prefix,
@@ -111,6 +111,9 @@ class SessionStoreDistributionIT
             assertEquals("false", onNode2.get("new"));
             assertEquals("2", onNode2.get("attribute.visits"));
             assertEquals("node2", onNode2.get("attribute.lastNode"));
+            // Jetty's jmx module shows the store's counters: the page reads those of the node that served it.
+            assertTrue(Long.parseLong(onNode2.getOrDefault("counters.loadsFound", "0")) >= 1, "node 2 loaded the session: " + onNode2);
+            assertTrue(Long.parseLong(onNode2.getOrDefault("counters.savesWhole", "-1")) >= 0, onNode2.toString());
 
             Map<String, String> backOnNode1 = browser.visit(page1);
             assertEquals(id, backOnNode1.get("id"));

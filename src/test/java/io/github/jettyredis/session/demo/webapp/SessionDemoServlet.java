@@ -195,6 +195,7 @@ public class SessionDemoServlet extends HttpServlet
             for (String name : attributeNames(session))
                 lines.put("attribute." + name, session.getAttribute(name));
         }
+        StoreCountersView.read().forEach((name, value) -> lines.put("counters." + name, value));
         response.setContentType("text/plain;charset=utf-8");
         PrintWriter out = response.getWriter();
         lines.forEach((name, value) -> out.println(name + "=" + value));
@@ -219,6 +220,14 @@ public class SessionDemoServlet extends HttpServlet
         row(out, "Redis TTL", html(ttl(key)) + " (remaining inactive time + a margin of 2 &times; grace period + scavenge interval + 60 s, " +
             "as of the end of the previous request)");
         out.println("</table>");
+
+        Map<String, Object> counters = StoreCountersView.read();
+        if (!counters.isEmpty())
+        {
+            out.println("<h2>This node's session store (JMX)</h2><table>");
+            counters.forEach((name, value) -> row(out, html(name), html(String.valueOf(value))));
+            out.println("</table>");
+        }
 
         out.println("<h2>Attributes</h2><table><tr><th>Name</th><th>Value</th></tr>");
         for (String name : attributeNames(session))
