@@ -262,7 +262,18 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         if (!catchUp.beforeLoad(id))
             return null;
         long start = System.nanoTime();
-        StoredSessionData data = loaded(id, readHash(id));
+        Map<byte[], byte[]> fields;
+        try
+        {
+            fields = readHash(id);
+        }
+        catch (JedisException e)
+        {
+            if (RedisAvailability.isUnreachable(e))
+                counters.loadUnreachable();
+            throw e;
+        }
+        StoredSessionData data = loaded(id, fields);
         counters.loadTook(System.nanoTime() - start);
         return data;
     }

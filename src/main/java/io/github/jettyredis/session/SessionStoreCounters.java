@@ -20,6 +20,7 @@ public class SessionStoreCounters
     private final LongAdder loadsFound = new LongAdder();
     private final LongAdder loadsMissing = new LongAdder();
     private final LongAdder loadsUnreadable = new LongAdder();
+    private final LongAdder loadsUnreachable = new LongAdder();
     private final LongAdder savesWhole = new LongAdder();
     private final LongAdder savesDelta = new LongAdder();
     private final LongAdder savesSkipped = new LongAdder();
@@ -61,6 +62,11 @@ public class SessionStoreCounters
     void loadUnreadable()
     {
         loadsUnreadable.increment();
+    }
+
+    void loadUnreachable()
+    {
+        loadsUnreachable.increment();
     }
 
     void saved(boolean whole, long bytes)
@@ -109,6 +115,13 @@ public class SessionStoreCounters
     public long getLoadsUnreadable()
     {
         return loadsUnreadable.sum();
+    }
+
+    /** @return loads that could not reach Redis (their requests ran without the session, or got 503) */
+    @ManagedAttribute(value = "loads that could not reach Redis", readonly = true)
+    public long getLoadsUnreachable()
+    {
+        return loadsUnreachable.sum();
     }
 
     /** @return saves that wrote the whole session (new, renamed, or written back after Redis lost it) */
@@ -227,7 +240,7 @@ public class SessionStoreCounters
     @ManagedOperation(value = "sets every counter back to zero", impact = "ACTION")
     public void reset()
     {
-        for (LongAdder counter : new LongAdder[]{loadsFound, loadsMissing, loadsUnreadable, savesWhole, savesDelta, savesSkipped,
+        for (LongAdder counter : new LongAdder[]{loadsFound, loadsMissing, loadsUnreadable, loadsUnreachable, savesWhole, savesDelta, savesSkipped,
             savesKept, deletions, expiriesClaimed, bytesRead, bytesWritten, redisUnreachable, redisFull})
             counter.reset();
         loadMicros.reset();

@@ -112,6 +112,8 @@ public class RedisStallIT
                 for (int i = 0; i < 20; i++)
                     slowest = Math.max(slowest, timed(users.get(i % users.size()), node));
                 assertTrue(slowest < TIMEOUT_MS / 2, "a request took " + slowest + " ms while Redis was known to be stalled");
+                // Each of those requests' loads is counted as one that could not reach Redis.
+                assertTrue(node.store().getCounters().getLoadsUnreachable() >= 21, node.store().getCounters().toString());
             }
             finally
             {
