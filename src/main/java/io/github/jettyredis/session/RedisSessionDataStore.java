@@ -202,7 +202,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             redis = clientFactory.getClient(_context, settings);
             link = links.acquire(redis, clientFactory, settings);
             calls = new RedisCalls(redis, link.availability());
-            index = new ExpiryIndex(prefix, keys, calls);
+            index = new ExpiryIndex(prefix, keys, calls, _context.getWorkerName() == null ? claimant : _context.getWorkerName());
             index.register();
         }
         catch (JedisException e)
@@ -505,21 +505,22 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         if (!index.isGone())
             return;
-        Map<String, Long> expiries = new LinkedHashMap<>();
+        // The entries this node knows Redis had: held sessions it loaded or saved with one.
+        Map<String, Long> entries = new LinkedHashMap<>();
         for (String id : held.ids())
         {
             ManagedSession session = held.find(id);
-            if (session != null && session.getSessionData().getExpiry() > 0)
-                expiries.put(id, session.getSessionData().getExpiry());
+            if (session != null && session.getSessionData() instanceof StoredSessionData stored && stored.getIndexedExpiry() > 0)
+                entries.put(id, stored.getIndexedExpiry());
         }
-        index.restore(expiries);
+        index.restore(entries);
         long windowMs = Math.max(TimeUnit.SECONDS.toMillis(_context.getSessionManager().getMaxInactiveInterval()),
             TimeUnit.SECONDS.toMillis(getGracePeriodSec()));
         reindexUntil = now + windowMs;
         LOG.warn("The expiry index of {} was gone from Redis (evicted under an allkeys-* maxmemory-policy, or Redis lost its " +
-            "data): made again with the {} sessions this node holds; for the next {} s every save writes its session's entry. " +
-            "A session no node uses meanwhile expires with its key, without sessionDestroyed", keys.context(), expiries.size(),
-            TimeUnit.MILLISECONDS.toSeconds(windowMs));
+            "data): this node wrote again the entries of the {} sessions it holds, and for the next {} s every save writes its " +
+            "session's entry. A session no node uses meanwhile expires with its key, without sessionDestroyed", keys.context(),
+            entries.size(), TimeUnit.MILLISECONDS.toSeconds(windowMs));
     }
 
     /**

@@ -23,27 +23,30 @@ import redis.clients.jedis.exceptions.JedisDataException;
 public final class ExpiryIndex
 {
     private static final int ORPHAN_BATCH = 500;
-    /**
-     * A member that is no session, scored never to expire, so that the index exists even with no mortal
-     * session: an index that is gone was then removed from outside (evicted by an {@code allkeys-*}
-     * {@code maxmemory-policy}, or Redis lost its data), not emptied. Session ids never start with '#'.
-     */
-    private static final byte[] PRESENCE = SessionKeys.bytes("#present");
 
     private final String prefix;
     private final SessionKeys keys;
     private final RedisCalls calls;
+    /**
+     * This node's member that is no session, scored never to expire: as long as the index holds it, the index
+     * was not evicted or lost since this node wrote it (an index emptied of sessions keeps it). One per node,
+     * so that each node finds out for itself, even after another made the index again. Session ids never
+     * start with '#'.
+     */
+    private final byte[] presence;
 
     /**
      * @param prefix the key prefix, under which the context registry lists every context
      * @param keys the context's key layout
      * @param calls how to reach Redis
+     * @param node this node's name (its worker name), for its presence mark in the index
      */
-    public ExpiryIndex(String prefix, SessionKeys keys, RedisCalls calls)
+    public ExpiryIndex(String prefix, SessionKeys keys, RedisCalls calls, String node)
     {
         this.prefix = prefix;
         this.keys = keys;
         this.calls = calls;
+        this.presence = SessionKeys.bytes("#present:" + node);
     }
 
     /**
@@ -55,10 +58,10 @@ public final class ExpiryIndex
         restore(Map.of());
     }
 
-    /** @return whether the index is gone from Redis, though {@link #register} made it present */
+    /** @return whether the index lost this node's presence mark since {@link #register} or {@link #restore} wrote it */
     public boolean isGone()
     {
-        return !calls.run(redis -> redis.exists(keys.expiryIndex()));
+        return calls.run(redis -> redis.zscore(keys.expiryIndex(), presence)) == null;
     }
 
     /**
@@ -73,7 +76,7 @@ public final class ExpiryIndex
             try (AbstractPipeline pipeline = redis.pipelined())
             {
                 pipeline.sadd(SessionKeys.contextRegistry(prefix), SessionKeys.bytes(keys.context()));
-                pipeline.zadd(keys.expiryIndex(), Double.POSITIVE_INFINITY, PRESENCE);
+                pipeline.zadd(keys.expiryIndex(), Double.POSITIVE_INFINITY, presence);
                 expiries.forEach((id, expiry) -> queueUpdate(pipeline, id, expiry));
                 pipeline.sync();
             }
