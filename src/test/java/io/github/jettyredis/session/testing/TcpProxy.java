@@ -9,8 +9,13 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A TCP proxy on the loopback interface between a node and its Redis, for the network faults a real
@@ -127,6 +132,15 @@ public final class TcpProxy implements AutoCloseable
         private final Socket server;
         private volatile boolean blackholed;
         private volatile boolean closed;
+        /** Sends the replies, each when its delay is up; one thread, so they go out in the order they came. */
+        private final ScheduledExecutorService replySender = Executors.newSingleThreadScheduledExecutor(r ->
+        {
+            Thread thread = new Thread(r, "tcp-proxy-replies");
+            thread.setDaemon(true);
+            return thread;
+        });
+        /** When the last reply queued goes out (nanoTime): a shorter delay must not let a reply overtake it. */
+        private long lastReplyDue;
 
         Link(Socket client, Socket server)
         {
@@ -149,24 +163,18 @@ public final class TcpProxy implements AutoCloseable
                 {
                     for (int n = in.read(buffer); n >= 0; n = in.read(buffer))
                     {
-                        // The fault itself, not a wait for a condition: the reply travels that much longer.
-                        if (replies && replyDelayMs > 0)
-                            Thread.sleep(replyDelayMs);
                         // A black hole reads on, so that neither side notices anything.
-                        if (!blackholed)
-                        {
-                            out.write(buffer, 0, n);
-                            out.flush();
-                        }
+                        if (blackholed)
+                            continue;
+                        if (replies)
+                            sendLater(Arrays.copyOf(buffer, n), out);
+                        else
+                            send(buffer, n, out);
                     }
                 }
                 catch (IOException e)
                 {
                     // The other direction, or close(), ended the link.
-                }
-                catch (InterruptedException e)
-                {
-                    Thread.currentThread().interrupt();
                 }
                 if (!blackholed)
                     close();
@@ -175,9 +183,42 @@ public final class TcpProxy implements AutoCloseable
             thread.start();
         }
 
+        private static void send(byte[] bytes, int length, OutputStream out) throws IOException
+        {
+            out.write(bytes, 0, length);
+            out.flush();
+        }
+
+        /** The fault itself, not a wait for a condition: the reply travels {@link #delayReplies} longer. */
+        private void sendLater(byte[] reply, OutputStream out)
+        {
+            long now = System.nanoTime();
+            lastReplyDue = Math.max(now + TimeUnit.MILLISECONDS.toNanos(replyDelayMs), lastReplyDue);
+            try
+            {
+                replySender.schedule(() ->
+                {
+                    try
+                    {
+                        if (!blackholed)
+                            send(reply, reply.length, out);
+                    }
+                    catch (IOException e)
+                    {
+                        close();
+                    }
+                }, lastReplyDue - now, TimeUnit.NANOSECONDS);
+            }
+            catch (RejectedExecutionException e)
+            {
+                // Closed meanwhile.
+            }
+        }
+
         void close()
         {
             closed = true;
+            replySender.shutdownNow();
             links.remove(this);
             try
             {
