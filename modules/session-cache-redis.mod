@@ -44,3 +44,9 @@ etc/sessions/session-cache-redis.xml
 
 ## Whether to invalidate the sessions in memory when the server stops.
 #jetty.session.invalidateOnShutdown=false
+
+## Its own: whether a node uses the sessions it holds while Redis cannot be asked whether they are current
+## (true: users stay logged in and keep working, but a user whose requests go to several nodes meanwhile may
+## lose changes), or runs requests without them (false: no change is lost; requests that need the session
+## get 503 until Redis is back, as with session-cache-null).
+#jetty.session.redis.useHeldWhileRedisDown=true

@@ -3,12 +3,15 @@ package io.github.jettyredis.session;
 
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.github.jettyredis.session.internal.RedisAvailability;
 import org.eclipse.jetty.session.DefaultSessionCache;
 import org.eclipse.jetty.session.ManagedSession;
 import org.eclipse.jetty.session.SessionManager;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.thread.AutoLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A session cache that keeps sessions in memory like Jetty's {@link DefaultSessionCache}, but never hands a
@@ -16,9 +19,16 @@ import org.eclipse.jetty.util.thread.AutoLock;
  * ({@code HMGET} of the content version and the metadata) tells whether Redis still holds the same content.
  * If it does, the copy is used (with the access times another node may have saved since); if another node
  * changed it (attributes, interval), the session is read again and the held session takes that content in
- * place; if it was invalidated or expired, the copy is dropped. While Redis cannot be asked, held copies are
- * used. A copy that a request of this node is in and has changed without saving yet is used by the next one
- * as is: this node's requests share it, and reading it again would lose that change.
+ * place; if it was invalidated or expired, the copy is dropped. A copy that a request of this node is in and
+ * has changed without saving yet is used by the next one as is: this node's requests share it, and reading it
+ * again would lose that change.
+ *
+ * <p>While Redis cannot be asked, held copies are used as they are ({@link #setUseHeldWhileRedisDown}, the
+ * default): users stay logged in and keep working, but a user whose requests go to several nodes meanwhile
+ * changes several copies, and only the last one written when Redis is back is kept. Turned off, a held copy
+ * that cannot be checked is not used: the request runs without its session, as with Jetty's
+ * {@code NullSessionCache} (a request asking for a session gets 503), so that no change is ever made to a
+ * copy that may be behind.</p>
  *
  * <p>Works with {@link RedisSessionDataStore} only. Made by {@link RedisSessionCacheFactory} (the
  * {@code session-cache-redis} module).</p>
@@ -26,8 +36,11 @@ import org.eclipse.jetty.util.thread.AutoLock;
 @ManagedObject("Session cache that checks Redis before using a held session")
 public class RedisSessionCache extends DefaultSessionCache
 {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSessionCache.class);
+
     private final AtomicLong current = new AtomicLong();
     private final AtomicLong refreshed = new AtomicLong();
+    private volatile boolean useHeldWhileRedisDown = true;
 
     /**
      * @param manager the session manager of the context
@@ -50,28 +63,50 @@ public class RedisSessionCache extends DefaultSessionCache
     protected ManagedSession getAndEnter(String id, boolean enter) throws Exception
     {
         // A request entering the session (not a deletion, which needs no fresh copy).
-        if (enter)
-            refreshHeld(id);
+        if (enter && !refreshHeld(id))
+        {
+            // Strict, Redis cannot be asked: the request runs without the session, as with a NullSessionCache
+            // (Redis's state is logged by the store, once).
+            LOG.debug("Session {} is held but cannot be checked against Redis: not used", id);
+            return null;
+        }
         return super.getAndEnter(id, enter);
     }
 
-    /** Makes the copy held under the id, if any, the one Redis holds; drops it if Redis has none. */
-    private void refreshHeld(String id) throws Exception
+    /**
+     * Makes the copy held under the id, if any, the one Redis holds; drops it if Redis has none.
+     *
+     * @return false if a copy is held that Redis cannot be asked about and is not to be used as it is
+     */
+    private boolean refreshHeld(String id) throws Exception
     {
         ManagedSession held = doGet(id);
         if (held == null)
-            return;
+            return true;
         try (AutoLock lock = held.lock())
         {
             if (!held.isResident() || !held.isValid())
-                return;
+                return true;
             // In use by a request of this node that changed it and has not saved yet: the next one shares it
             // as it is, or that change would be lost. A request still in it that saved its change (its client
             // may already have the response and be on another node) or changed nothing is no reason to serve
             // an old copy.
             if (held.getRequests() > 0 && held.getSessionData().isDirty())
-                return;
-            switch (((RedisSessionDataStore)getSessionDataStore()).refresh(id, held.getSessionData()))
+                return true;
+            RedisSessionDataStore.Freshness freshness;
+            try
+            {
+                freshness = ((RedisSessionDataStore)getSessionDataStore()).refresh(id, held.getSessionData());
+            }
+            catch (Exception e)
+            {
+                // Redis cannot be asked (or went away between the check and the reload): the copy is used as
+                // it is, or not at all.
+                if (RedisAvailability.isUnreachable(e))
+                    return useHeldWhileRedisDown;
+                throw e;
+            }
+            switch (freshness)
             {
                 case CURRENT -> current.incrementAndGet();
                 case REFRESHED -> refreshed.incrementAndGet();
@@ -83,7 +118,25 @@ public class RedisSessionCache extends DefaultSessionCache
                     held.setResident(false);
                 }
             }
+            return true;
         }
+    }
+
+    /**
+     * @param use whether a held session is used as it is while Redis cannot be asked whether it is current
+     * (availability: a user moving between nodes meanwhile may lose changes), or the request runs without it
+     * (consistency: no change is lost, requests that need the session fail until Redis is back)
+     */
+    public void setUseHeldWhileRedisDown(boolean use)
+    {
+        useHeldWhileRedisDown = use;
+    }
+
+    /** @return whether a held session is used as it is while Redis cannot be asked whether it is current */
+    @ManagedAttribute(value = "held sessions are used while Redis cannot be asked (false: requests run without them)", readonly = true)
+    public boolean isUseHeldWhileRedisDown()
+    {
+        return useHeldWhileRedisDown;
     }
 
     /** @return how many times a held copy was found current and used */

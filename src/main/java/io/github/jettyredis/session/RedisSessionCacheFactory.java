@@ -13,9 +13,28 @@ import org.eclipse.jetty.session.SessionManager;
  */
 public class RedisSessionCacheFactory extends AbstractSessionCacheFactory
 {
+    private boolean useHeldWhileRedisDown = true;
+
+    /**
+     * @param use whether held sessions are used as they are while Redis cannot be asked (the default), or
+     * requests run without them; see {@link RedisSessionCache#setUseHeldWhileRedisDown}
+     */
+    public void setUseHeldWhileRedisDown(boolean use)
+    {
+        useHeldWhileRedisDown = use;
+    }
+
+    /** @return whether held sessions are used as they are while Redis cannot be asked */
+    public boolean isUseHeldWhileRedisDown()
+    {
+        return useHeldWhileRedisDown;
+    }
+
     @Override
     public SessionCache newSessionCache(SessionManager manager)
     {
-        return new RedisSessionCache(manager);
+        RedisSessionCache cache = new RedisSessionCache(manager);
+        cache.setUseHeldWhileRedisDown(useHeldWhileRedisDown);
+        return cache;
     }
 }

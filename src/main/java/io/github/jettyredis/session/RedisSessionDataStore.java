@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -81,6 +82,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private static final String CREATE = "create";
     private static final String UPDATE = "update";
     private static final String REPLACE = "replace";
+    private static final String RESTORE = "restore";
 
     private final RedisClientFactory clientFactory;
     private final RedisClientSettings settings;
@@ -157,7 +159,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             @Override
             public void writeWhole(String id, SessionData data) throws Exception
             {
-                save(id, data, codec.encodeDelta(data, true), REPLACE);
+                save(id, data, restoring(data, false), RESTORE);
             }
 
             @Override
@@ -398,7 +400,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     }
 
     /**
-     * Writes a session, then acts on what Redis said: a session Redis lost is written again whole, one
+     * Writes a session, then acts on what Redis said: a session Redis lost is written again whole (unless
+     * another node already wrote back a copy changed later, which is then kept and this node's dropped), one
      * another node deleted is dropped from memory (never written again), and a save that cannot reach Redis,
      * or that a full Redis refused (having written nothing of it), is kept for when it can be written.
      */
@@ -406,14 +409,15 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         try
         {
-            delta = versioned(data, delta);
+            if (!RESTORE.equals(mode))
+                delta = versioned(data, delta);
             Write result = write(id, data, delta, mode);
             if (result == Write.LOST)
             {
                 LOG.info("Session {} of {} was not in Redis, and no node deleted it (Redis lost it): writing it back whole",
                     id, keys.context());
-                delta = versioned(data, codec.encodeDelta(data, true));
-                result = write(id, data, delta, REPLACE);
+                delta = restoring(data, delta.version() != null);
+                result = write(id, data, delta, RESTORE);
             }
             switch (result)
             {
@@ -421,6 +425,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 {
                     recordStored(id, data, delta);
                     counters.saved(delta.whole(), delta.bytes());
+                }
+                case SUPERSEDED ->
+                {
+                    // Other nodes held the session too, and one whose copy changed later wrote it back first.
+                    LOG.info("Session {} of {} was written back by another node from a copy changed later than this node's: " +
+                        "this node's copy is dropped, and read again from Redis at its next use", id, keys.context());
+                    held.drop(id);
                 }
                 case DELETED ->
                 {
@@ -453,7 +464,29 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private SessionDelta versioned(SessionData data, SessionDelta delta)
     {
         boolean onlyAccess = !delta.changesAttributes() && data instanceof StoredSessionData stored && stored.isOnlyAccessSinceStored();
-        return onlyAccess ? delta : delta.withVersion(claimant.substring(0, 8) + Long.toHexString(versions.incrementAndGet()));
+        return onlyAccess ? delta : delta.withVersion(newVersion());
+    }
+
+    /**
+     * @return a new content version: the time of the change (12 hex digits of ms, so that versions compare
+     * as their times do), then this store's own token and counter, so that no two saves make the same one
+     */
+    private String newVersion()
+    {
+        return String.format(Locale.ROOT, "%012x", System.currentTimeMillis()) + claimant.substring(0, 8) +
+            Long.toHexString(versions.incrementAndGet());
+    }
+
+    /**
+     * @param changed whether the copy has content Redis never had (a change kept while Redis was away)
+     * @return the write-back of a whole session Redis lost, with the version of the copy's content: the
+     * version Redis had for it, or a new one if it changed since. Several nodes may hold copies and write
+     * them back; the {@code restore} write keeps the one with the latest version, changed last.
+     */
+    private SessionDelta restoring(SessionData data, boolean changed)
+    {
+        String stored = data instanceof StoredSessionData copy ? copy.getStoredVersion() : null;
+        return codec.encodeDelta(data, true).withVersion(changed || stored == null ? newVersion() : stored);
     }
 
     /**
@@ -771,7 +804,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** What Redis holds, compared with a copy of a session held in memory. */
     enum Freshness
     {
-        /** The same content (the copy took the access times another node may have saved since), or Redis cannot be asked, or Redis lost the session. */
+        /** The same content (the copy took the access times another node may have saved since), or Redis lost the session. */
         CURRENT,
         /** Other content: the copy was replaced, in place, by what Redis holds now. */
         REFRESHED,
@@ -784,14 +817,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      * ({@link SessionScripts#REFRESH}): if Redis holds the same content version, the copy takes the access
      * times another node may have saved since (a few bytes come back); if not, the whole session comes back
      * and the copy takes its content, in place, so that the session object the cache holds, and that
-     * requests share, stays the same. While Redis cannot be asked, the copy
-     * is used as it is (and Redis's state is logged once), and so is the copy of a session Redis lost (its
-     * next save writes it back whole). The caller holds the session's lock.
+     * requests share, stays the same. The copy of a session Redis lost is kept (its next save writes it back
+     * whole). Whether a copy is used while Redis cannot be asked is the cache's to decide. The caller holds
+     * the session's lock.
      *
      * @param id the session id
      * @param held the copy held in memory
      * @return what Redis holds, compared with the copy
-     * @throws Exception if the session cannot be read again
+     * @throws Exception if the session cannot be read again, Redis unreachable included
      */
     Freshness refresh(String id, SessionData held) throws Exception
     {
@@ -799,18 +832,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             return Freshness.CURRENT;
         if (stored.getStoredVersion() == null || !catchUp.beforeLoad(id))
             return reload(id, stored);
-        List<?> reply;
-        try
-        {
-            byte[][] args = {keys.session(id), stored.getStoredVersion().getBytes(StandardCharsets.US_ASCII)};
-            reply = calls.run(redis -> (List<?>)SessionScripts.REFRESH.run(redis, args));
-        }
-        catch (JedisException e)
-        {
-            if (RedisAvailability.isUnreachable(e))
-                return Freshness.CURRENT;
-            throw e;
-        }
+        byte[][] args = {keys.session(id), stored.getStoredVersion().getBytes(StandardCharsets.US_ASCII)};
+        List<?> reply = calls.run(redis -> (List<?>)SessionScripts.REFRESH.run(redis, args));
         if ((Long)reply.get(0) == 0)
         {
             SessionMetadata metadata = codec.decodeMetadataOrUnknown(reply.size() > 1 ? (byte[])reply.get(1) : null);
@@ -846,19 +869,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** Reads the session again, as a load does, and makes the held copy that. */
     private Freshness reload(String id, StoredSessionData stored) throws Exception
     {
-        SessionData fresher;
-        try
-        {
-            fresher = load(id);
-        }
-        catch (Exception e)
-        {
-            // Redis went away meanwhile: the copy is used as while it is down.
-            if (RedisAvailability.isUnreachable(e))
-                return Freshness.CURRENT;
-            throw e;
-        }
-        return replaced(id, stored, (StoredSessionData)fresher);
+        // Redis going away meanwhile is as Redis being down when asked first.
+        return replaced(id, stored, (StoredSessionData)load(id));
     }
 
     private Freshness replaced(String id, StoredSessionData stored, StoredSessionData fresher)
@@ -876,16 +888,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      */
     private Freshness deletedOrLost(String id)
     {
-        try
-        {
-            return calls.run(redis -> redis.exists(keys.tombstone(id))) ? Freshness.GONE : Freshness.CURRENT;
-        }
-        catch (JedisException e)
-        {
-            if (RedisAvailability.isUnreachable(e))
-                return Freshness.CURRENT;
-            throw e;
-        }
+        return calls.run(redis -> redis.exists(keys.tombstone(id))) ? Freshness.GONE : Freshness.CURRENT;
     }
 
     @Override

@@ -68,6 +68,53 @@ public class CoherentCacheIT
         assertNotEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), alternatingIncrements(JettyNode.Cache.DEFAULT));
     }
 
+    /**
+     * A user who moves between nodes while Redis is paused: node B holds a copy one change behind node A's
+     * last save. Using held copies (the default), B serves its copy and the increment it makes is built on a
+     * stale value; strict, B runs the request without the session and nothing made on a stale copy is kept.
+     *
+     * @return what B answered to an increment while Redis was paused, and the counter once Redis is back
+     */
+    private List<String> incrementOnAStaleNodeWhileRedisIsPaused(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", cache, node -> node.sessions().setSocketTimeoutMs(300));
+        JettyNode b = cluster.start("nodeB", cache, node -> node.sessions().setSocketTimeoutMs(300));
+        cluster.get(a.url("op=create"));
+        assertEquals("1", cluster.get(a.url("op=incr&name=n")));
+        assertEquals("2", cluster.get(b.url("op=incr&name=n")));
+        assertEquals("3", cluster.get(a.url("op=incr&name=n")));
+        cluster.awaitIdle();
+
+        String duringPause;
+        REDIS.server().pause();
+        try
+        {
+            duringPause = cluster.get(b.url("op=incr&name=n"));
+        }
+        finally
+        {
+            REDIS.server().resume();
+        }
+        cluster.awaitIdle();
+        Await.until("both nodes are served by Redis again", Duration.ofSeconds(20),
+            () -> !a.store().isRedisDown() && !b.store().isRedisDown() && b.store().getUnsavedSessions() == 0);
+        return List.of(duringPause, cluster.get(a.url("op=get&name=n")));
+    }
+
+    @Test
+    public void whileRedisIsDownAStrictCacheServesNoCopyThatMayBeBehind() throws Exception
+    {
+        // B's request runs without the session; A's last change is what Redis still has afterwards.
+        assertEquals(List.of("none", "3"), incrementOnAStaleNodeWhileRedisIsPaused(JettyNode.Cache.REDIS_STRICT));
+    }
+
+    /** The same with held copies used while Redis is down: B builds on its own copy, a change behind. */
+    @Test
+    public void whileRedisIsDownHeldCopiesAreUsedAsTheyAre() throws Exception
+    {
+        assertEquals(List.of("3", "3"), incrementOnAStaleNodeWhileRedisIsPaused(JettyNode.Cache.REDIS));
+    }
+
     @Test
     public void anInvalidationOnOneNodeIsSeenByTheOtherAtItsNextRequest() throws Exception
     {

@@ -108,7 +108,7 @@ public class RedisLoadingIT
             JedisDataException loading = assertThrows(JedisDataException.class, admin::ping, "Redis is still loading");
             assertTrue(loading.getMessage().startsWith("LOADING"), loading.getMessage());
 
-            if (cache.holdsSessions())
+            if (cache.usesHeldWhileRedisDown())
             {
                 // The node holds the session: it is served as it is, and its change kept.
                 assertEquals("alice", cluster.get(node.url("op=get&name=user")));
@@ -130,7 +130,7 @@ public class RedisLoadingIT
         Await.until("the session is served with its data", Duration.ofSeconds(20),
             () -> "alice".equals(getQuietly(node.url("op=get&name=user"))));
         assertEquals(id, cluster.get(node.url("op=id")));
-        if (cache.holdsSessions())
+        if (cache.usesHeldWhileRedisDown())
         {
             // Read through a node that holds nothing: what Redis has.
             JettyNode reader = cluster.start("reader", JettyNode.Cache.NULL);

@@ -133,7 +133,13 @@ public class SessionLockHandlerTest
 
     private long setCalls()
     {
-        for (String line : cluster.redis().info("commandstats").split("\r?\n"))
+        return setCalls(cluster.redis().info("commandstats"));
+    }
+
+    /** @return the {@code SET} calls a server counted, from its {@code INFO commandstats} */
+    static long setCalls(String commandStats)
+    {
+        for (String line : commandStats.split("\r?\n"))
         {
             if (line.startsWith("cmdstat_set:"))
                 return Long.parseLong(line.replaceAll("^cmdstat_set:calls=(\\d+),.*$", "$1"));

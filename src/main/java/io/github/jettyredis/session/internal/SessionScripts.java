@@ -21,6 +21,8 @@ public final class SessionScripts
     public static final String EXPIRY_CLAIM_FIELD = SessionHashCodec.RESERVED + "claim";
     /** The hash field of the session's expiry, which the scripts read (see {@link SessionHashCodec#EXPIRY_FIELD}). */
     private static final String EXPIRY_FIELD = new String(SessionHashCodec.EXPIRY_FIELD, StandardCharsets.US_ASCII);
+    /** The hash field of the session's content version (see {@link SessionHashCodec#VERSION_FIELD}). */
+    private static final String VERSION_FIELD = new String(SessionHashCodec.VERSION_FIELD, StandardCharsets.US_ASCII);
 
     /**
      * Writes a session, then sets its TTL (or none). Modes:
@@ -31,6 +33,10 @@ public final class SessionScripts
      *   <li>{@code update}: only the changed fields, refused if the session was deleted (tombstone) or is
      *   gone without one (lost).</li>
      *   <li>{@code replace}: the whole hash, refused only if the session was deleted.</li>
+     *   <li>{@code restore}: the whole hash of a session Redis lost, written back from a node's memory with
+     *   its content version; refused if the session was deleted, or if another node wrote back its own copy
+     *   first and that copy's version is no earlier (versions begin with the time of their change): of the
+     *   copies that several nodes hold, the one changed last is kept, whichever node gets there first.</li>
      * </ul>
      * KEYS[1] hash, KEYS[2] tombstone; ARGV[1] mode; ARGV[2] TTL ms or -1; ARGV[3] n, the number of fields
      * to delete; ARGV[4..3+n] those fields; then field, value pairs to set, the metadata field first.
@@ -55,6 +61,17 @@ public final class SessionScripts
           end
         elseif redis.call('EXISTS', KEYS[2]) == 1 then
           return 0
+        elseif mode == 'restore' and redis.call('EXISTS', KEYS[1]) == 1 then
+          local theirs = redis.call('HGET', KEYS[1], '%s')
+          local mine = nil
+          for i = 4 + deletes, #ARGV - 1, 2 do
+            if ARGV[i] == '%s' then
+              mine = ARGV[i + 1]
+            end
+          end
+          if not theirs or not mine or mine <= theirs then
+            return 4
+          end
         end
         if mode ~= 'update' then
           redis.call('DEL', KEYS[1])
@@ -73,7 +90,7 @@ public final class SessionScripts
           redis.call('PERSIST', KEYS[1])
         end
         return 1
-        """);
+        """.formatted(VERSION_FIELD, VERSION_FIELD));
 
     /**
      * Tells a node whether the copy of a session it holds is the one Redis holds, and if not, gives it Redis's
@@ -88,8 +105,7 @@ public final class SessionScripts
           return {0, fields[2]}
         end
         return {1, redis.call('HGETALL', KEYS[1])}
-        """.formatted(new String(SessionHashCodec.VERSION_FIELD, StandardCharsets.US_ASCII),
-            new String(SessionHashCodec.METADATA_FIELD, StandardCharsets.US_ASCII)));
+        """.formatted(VERSION_FIELD, new String(SessionHashCodec.METADATA_FIELD, StandardCharsets.US_ASCII)));
 
     /**
      * Deletes the hash, leaves a tombstone that lives as long as the hash would have (at least ARGV[4] ms;
@@ -179,7 +195,9 @@ public final class SessionScripts
         /** Refused: an update of a session Redis no longer has, and no node deleted: Redis lost it. */
         LOST,
         /** Refused: a create over the hash of a session that is already there. */
-        TAKEN;
+        TAKEN,
+        /** Refused: a write-back of a session Redis lost, over a copy that another node wrote back and changed no earlier. */
+        SUPERSEDED;
 
         public static Write of(Object reply)
         {

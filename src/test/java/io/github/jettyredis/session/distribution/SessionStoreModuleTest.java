@@ -266,7 +266,7 @@ class SessionStoreModuleTest
             "the session-id-generator module's [ini-template] documents " + ID_GENERATOR);
     }
 
-    /** The coherent cache is a session cache as Jetty's are, with the settings and defaults of session-cache-hash. */
+    /** The coherent cache is a session cache as Jetty's are, with the settings and defaults of session-cache-hash, and one of its own. */
     @Test
     void theCoherentCacheIsASessionCacheModuleWithJettysCacheSettings() throws Exception
     {
@@ -278,15 +278,19 @@ class SessionStoreModuleTest
         assertDocumented(module, properties);
         // The same names and defaults as Jetty's own cache module (SessionStoreDistributionIT compares them with jetty-home's).
         assertEquals(Set.of("jetty.session.evictionPolicy", "jetty.session.saveOnInactiveEviction", "jetty.session.saveOnCreate",
-            "jetty.session.removeUnloadableSessions", "jetty.session.flushOnResponseCommit", "jetty.session.invalidateOnShutdown"), properties.keySet());
+            "jetty.session.removeUnloadableSessions", "jetty.session.flushOnResponseCommit", "jetty.session.invalidateOnShutdown",
+            "jetty.session.redis.useHeldWhileRedisDown"), properties.keySet());
+        assertEquals("true", properties.get("jetty.session.redis.useHeldWhileRedisDown"));
 
         Server server = new Server();
         XmlConfiguration xml = new XmlConfiguration(ResourceFactory.of(server).newResource(CACHE_XML));
-        xml.getProperties().putAll(Map.of("jetty.session.evictionPolicy", "0", "jetty.session.flushOnResponseCommit", "false"));
+        xml.getProperties().putAll(Map.of("jetty.session.evictionPolicy", "0", "jetty.session.flushOnResponseCommit", "false",
+            "jetty.session.redis.useHeldWhileRedisDown", "false"));
         xml.configure(server);
         RedisSessionCacheFactory factory = server.getBean(RedisSessionCacheFactory.class);
         assertEquals(0, factory.getEvictionPolicy());
         assertFalse(factory.isFlushOnResponseCommit());
+        assertFalse(factory.isUseHeldWhileRedisDown());
         assertFailureNames("jetty.session.evictionPolicy must be a whole number, not 'never'", CACHE_XML, Map.of("jetty.session.evictionPolicy", "never"));
     }
 

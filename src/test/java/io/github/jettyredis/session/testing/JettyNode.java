@@ -75,7 +75,9 @@ public final class JettyNode implements AutoCloseable
         /** {@code DefaultSessionCache}: sessions are held in memory too. */
         DEFAULT,
         /** {@code RedisSessionCache}: held in memory, checked against Redis before each use. */
-        REDIS;
+        REDIS,
+        /** {@code RedisSessionCache} that does not use a held session it cannot check (Redis down). */
+        REDIS_STRICT;
 
         /** @return a factory of this cache, which removes sessions it cannot load */
         public SessionCacheFactory factory()
@@ -85,6 +87,12 @@ public final class JettyNode implements AutoCloseable
                 case NULL -> new NullSessionCacheFactory();
                 case DEFAULT -> new DefaultSessionCacheFactory();
                 case REDIS -> new RedisSessionCacheFactory();
+                case REDIS_STRICT ->
+                {
+                    RedisSessionCacheFactory strict = new RedisSessionCacheFactory();
+                    strict.setUseHeldWhileRedisDown(false);
+                    yield strict;
+                }
             };
             factory.setRemoveUnloadableSessions(true);
             return factory;
@@ -94,6 +102,12 @@ public final class JettyNode implements AutoCloseable
         public boolean holdsSessions()
         {
             return this != NULL;
+        }
+
+        /** @return whether the cache serves the sessions it holds while Redis cannot be asked */
+        public boolean usesHeldWhileRedisDown()
+        {
+            return this == DEFAULT || this == REDIS;
         }
     }
 
