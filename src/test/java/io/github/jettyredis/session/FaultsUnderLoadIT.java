@@ -23,8 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * never lost nor answered as missing, and every user is served again within 5 s of Redis being back; users
  * who stay on the node holding their session lose no change. Users alternating between nodes with
  * {@code RedisSessionCache} lose changes while Redis is down (each node serves its own copy; docs/faults.md):
- * counted, not asserted; with its strict form ({@code useHeldWhileRedisDown=false}) they lose none, and
- * their requests run without the session until Redis is back. With {@code NullSessionCache} no session is ever replaced by a new one, none is lost
+ * counted, not asserted; with its strict form ({@code useHeldWhileRedisDown=false}) they lose none while Redis
+ * is away (their requests run without the session until it is back), and only a few, counted, when it comes
+ * back empty. With {@code NullSessionCache} no session is ever replaced by a new one, none is lost
  * unless Redis comes back empty, and what else happens is counted. Each run prints its figures; the figures in
  * docs/faults.md come from {@code -Dfaults.full=true} (10 s down, 5 s paused, 32 users of 300 requests),
  * which the build never sets: by default the outages are short, to keep the integration lane quick.
@@ -97,8 +98,10 @@ public class FaultsUnderLoadIT
             assertEquals(0, figures.noSession(), "answers without the session: " + figures.line());
         if (cache.holdsSessions())
             assertEquals(0, figures.behindAtEnd(), "changes Redis lacks at the end: " + figures.line());
-        // A strict cache serves no copy that may be behind, so even users who move lose nothing.
-        if (cache.holdsSessions() && sticky || cache == JettyNode.Cache.REDIS_STRICT)
+        // A strict cache serves no copy that may be behind, so even users who move lose nothing while Redis
+        // is away. Back empty, a node may use its copy before another node has written back a later one:
+        // counted (docs/faults.md).
+        if (cache.holdsSessions() && sticky || cache == JettyNode.Cache.REDIS_STRICT && fault != FaultLoad.Fault.RESTART_EMPTY)
             assertEquals(0, figures.changesLost(), "changes lost: " + figures.line());
     }
 }
