@@ -1,22 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.tool;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.client.TlsSettings;
-import io.github.jettyredis.session.codec.proto.SessionMetadata;
-import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -212,7 +205,7 @@ public final class SessionTool
         for (Tuple session : listed)
         {
             long expiry = (long)session.getScore();
-            table.row(new String(session.getBinaryElement(), StandardCharsets.UTF_8), Instant.ofEpochMilli(expiry).toString(), duration(expiry - now));
+            table.row(new String(session.getBinaryElement(), StandardCharsets.UTF_8), TimeText.instant(expiry), TimeText.duration(expiry - now));
         }
         table.print(out);
         out.println(listed.size() + " of " + total + " sessions of " + keys.context() + ", soonest expiry first (from its expiry index: " +
@@ -224,68 +217,7 @@ public final class SessionTool
         Map<byte[], byte[]> hash = sessions.hash(keys, id);
         if (hash.isEmpty())
             throw ToolFailure.failed(absence(sessions, keys, id));
-        out.println("Session " + id + " of " + keys.context());
-        Table metadata = new Table();
-        metadata.row("key", new String(keys.session(id), StandardCharsets.UTF_8));
-        long ttl = sessions.ttl(keys, id);
-        metadata.row("key expires", ttl < 0 ? "never (no TTL)" : "in " + duration(ttl));
-        byte[] meta = null;
-        Table storeFields = new Table();
-        List<AttributeReader.View> attributes = new ArrayList<>();
-        for (Map.Entry<byte[], byte[]> field : hash.entrySet())
-        {
-            if (SessionHashCodec.isAttributeField(field.getKey()))
-                attributes.add(reader.read(SessionHashCodec.attributeName(field.getKey()), field.getValue(), withValues));
-            else if (Arrays.equals(field.getKey(), SessionHashCodec.METADATA_FIELD))
-                meta = field.getValue();
-            else
-                storeFields.row(new String(field.getKey(), StandardCharsets.UTF_8), new String(field.getValue(), StandardCharsets.UTF_8));
-        }
-        metadata(metadata, meta);
-        Double indexed = sessions.indexEntry(keys, id);
-        metadata.row("expiry index entry", indexed == null ? "none" : time(indexed.longValue()));
-        // The store's own fields as they are (#expiry, #indexed: epoch ms; #version; #claim while a node expires it).
-        metadata.rows(storeFields);
-        metadata.print(out);
-        attributes.sort((a, b) -> a.name().compareTo(b.name()));
-        out.println("Attributes: " + attributes.size() + (withValues ? "" : " (values not shown: --values)"));
-        Table table = withValues ? new Table("NAME", "KIND", "TYPE", "BYTES", "VALUE") : new Table("NAME", "KIND", "TYPE", "BYTES");
-        for (AttributeReader.View attribute : attributes)
-        {
-            if (withValues)
-                table.row(attribute.name(), attribute.kind(), attribute.type(), Integer.toString(attribute.bytes()), attribute.value());
-            else
-                table.row(attribute.name(), attribute.kind(), attribute.type(), Integer.toString(attribute.bytes()));
-        }
-        table.print(out);
-    }
-
-    /** Adds the decoded {@code #meta} field, or says why it cannot be. */
-    private static void metadata(Table table, byte[] meta)
-    {
-        if (meta == null)
-        {
-            table.row("metadata", "missing: the store cannot load this session");
-            return;
-        }
-        SessionMetadata metadata;
-        try
-        {
-            metadata = new SessionHashCodec(null).decodeMetadata(meta);
-        }
-        catch (IOException e)
-        {
-            table.row("metadata", "unreadable (" + e.getMessage() + "): the store cannot load this session");
-            return;
-        }
-        table.row("created", time(metadata.getCreated()));
-        table.row("accessed", time(metadata.getAccessed()));
-        table.row("last accessed", time(metadata.getLastAccessed()));
-        table.row("max inactive", metadata.getMaxInactiveMs() <= 0 ? "never expires" : duration(metadata.getMaxInactiveMs()));
-        table.row("expiry", metadata.getExpiry() <= 0 ? "never" : time(metadata.getExpiry()));
-        table.row("last node", metadata.hasLastNode() ? metadata.getLastNode() : "none");
-        table.row("last saved", time(metadata.getLastSaved()));
-        table.row("cookie set", time(metadata.getCookieSet()));
+        new SessionReport(keys, id, hash, reader, withValues).print(out, sessions.ttl(keys, id), sessions.indexEntry(keys, id));
     }
 
     private void delete(StoredSessions sessions, SessionKeys keys, String id, boolean confirmed) throws ToolFailure
@@ -311,25 +243,6 @@ public final class SessionTool
         long tombstone = sessions.tombstoneTtl(keys, id);
         return tombstone == -2 ? "No session " + id + " in " + keys.context()
             : "Session " + id + " of " + keys.context() + " was deleted (its tombstone stays " +
-            (tombstone < 0 ? "with no TTL" : duration(tombstone) + " more") + ")";
-    }
-
-    private static String time(long epochMillis)
-    {
-        return epochMillis <= 0 ? "-" : Instant.ofEpochMilli(epochMillis).toString();
-    }
-
-    /** @return e.g. {@code 29m 58s}, or {@code -1m 2s} for a time past */
-    static String duration(long millis)
-    {
-        Duration duration = Duration.ofMillis(Math.abs(millis));
-        String sign = millis < 0 ? "-" : "";
-        if (duration.toDays() > 0)
-            return sign + duration.toDays() + "d " + duration.toHoursPart() + "h";
-        if (duration.toHours() > 0)
-            return sign + duration.toHours() + "h " + duration.toMinutesPart() + "m";
-        if (duration.toMinutes() > 0)
-            return sign + duration.toMinutes() + "m " + duration.toSecondsPart() + "s";
-        return sign + duration.toSeconds() + "s";
+            (tombstone < 0 ? "with no TTL" : TimeText.duration(tombstone) + " more") + ")";
     }
 }
