@@ -131,6 +131,12 @@ public class SessionToolTest
             assertTrue(sessions.line("soon").get(2).matches("5[89]s|1m 0s"), "expires in about a minute: " + sessions.out());
             assertTrue(sessions.out().contains("2 of 2 sessions of _app_0.0.0.0"), sessions.out());
 
+            Run immortal = tool("show", "/app", "forever");
+            assertEquals(0, immortal.exitCode(), "found by id though not listed: " + immortal.err());
+            assertEquals("never (no TTL)", immortal.line("key expires").get(1), immortal.out());
+            assertEquals("never", immortal.line("expiry").get(1), immortal.out());
+            assertEquals("none", immortal.line("expiry index entry").get(1), immortal.out());
+
             Run limited = tool("sessions", "_app_0.0.0.0", "--limit", "1");
             assertTrue(limited.out().contains("soon") && !limited.out().contains("later"), limited.out());
             assertTrue(limited.out().contains("1 of 2 sessions"), limited.out());
