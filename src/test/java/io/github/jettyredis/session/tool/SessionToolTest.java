@@ -66,7 +66,7 @@ public class SessionToolTest
         }
     }
 
-    private static Run tool(Map<String, String> environment, String stdin, String... args)
+    static Run tool(Map<String, String> environment, String stdin, String... args)
     {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
