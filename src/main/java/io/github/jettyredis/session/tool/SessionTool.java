@@ -96,6 +96,11 @@ public final class SessionTool
         return new SessionTool(out, System.in, System.getenv()).execute(args, err);
     }
 
+    /**
+     * @param args options and command
+     * @param err where errors and the usage go
+     * @return the exit code
+     */
     int execute(String[] args, PrintStream err)
     {
         try
