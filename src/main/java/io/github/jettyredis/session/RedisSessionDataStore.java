@@ -73,9 +73,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private static final Logger LOG = LoggerFactory.getLogger(RedisSessionDataStore.class);
 
     /** Time the TTL margin adds on top of grace, save and scavenge periods, for clock skew between nodes. */
-    static final long CLOCK_SKEW_ALLOWANCE_MS = TimeUnit.SECONDS.toMillis(60);
+    public static final long CLOCK_SKEW_ALLOWANCE_MS = TimeUnit.SECONDS.toMillis(60);
     /** How long the tombstone of a session without TTL (immortal, or already gone) lives. */
-    static final long TOMBSTONE_WITHOUT_TTL_MS = TimeUnit.DAYS.toMillis(1);
+    public static final long TOMBSTONE_WITHOUT_TTL_MS = TimeUnit.DAYS.toMillis(1);
     /** The most the stored expiry of a session may lag its own, see {@link #expiryDriftToleranceMs}. */
     static final long MAX_EXPIRY_DRIFT_MS = 1000;
 

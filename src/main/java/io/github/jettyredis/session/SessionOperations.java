@@ -54,4 +54,32 @@ public class SessionOperations
         }
         return true;
     }
+
+    /**
+     * Invalidates one session, as {@code HttpSession.invalidate} in a request would: the session is loaded
+     * through this node's session cache, its {@code sessionDestroyed} listeners fire here, and it is deleted
+     * from Redis (with its tombstone) and announced, so that other nodes drop their copy. Use it to log a user
+     * out; the command-line tool's {@code delete} removes a session without firing listeners.
+     *
+     * @param id the session id (without the node suffix of the cookie)
+     * @return false if there is no such session
+     * @throws Exception if the session cannot be loaded or deleted
+     */
+    @ManagedOperation(value = "Invalidate a session: its listeners fire, Redis and every node drop it", impact = "ACTION")
+    public boolean invalidateSession(@Name("id") String id) throws Exception
+    {
+        SessionCache cache = context.getSessionManager().getSessionCache();
+        ManagedSession session = cache.get(id);
+        if (session == null)
+            return false;
+        try
+        {
+            session.invalidate();
+        }
+        finally
+        {
+            cache.release(session);
+        }
+        return true;
+    }
 }

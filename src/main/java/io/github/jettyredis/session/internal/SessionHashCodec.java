@@ -408,12 +408,20 @@ public final class SessionHashCodec
         return (escape ? ESCAPE + name : name).getBytes(StandardCharsets.UTF_8);
     }
 
-    private static boolean isAttributeField(byte[] field)
+    /**
+     * @param field the name of a hash field
+     * @return true if it holds an attribute, false for the store's own fields
+     */
+    public static boolean isAttributeField(byte[] field)
     {
         return field.length == 0 || field[0] != RESERVED;
     }
 
-    private static String attributeName(byte[] field)
+    /**
+     * @param field the name of a hash field that holds an attribute ({@link #isAttributeField})
+     * @return the attribute's name, unescaped
+     */
+    public static String attributeName(byte[] field)
     {
         int start = field.length > 0 && field[0] == ESCAPE ? 1 : 0;
         return new String(field, start, field.length - start, StandardCharsets.UTF_8);

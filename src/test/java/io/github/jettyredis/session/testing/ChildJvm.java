@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a class's {@code main} in a JVM of its own, on this JVM's class path: for what can be set only once
- * per JVM (a JVM-wide serial filter, a URL stream handler). The child never outlives the call, not even
- * when it hangs.
+ * per JVM (a JVM-wide serial filter, a URL stream handler); or on a class path of its own, to run a command
+ * line as a user would. The child never outlives the call, not even when it hangs.
  */
 public final class ChildJvm
 {
@@ -44,10 +44,29 @@ public final class ChildJvm
     public static Result run(Duration timeout, List<String> jvmOptions, Class<?> mainClass, String... args)
         throws IOException, InterruptedException
     {
+        List<String> options = new ArrayList<>(jvmOptions);
+        options.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        return run(timeout, options, mainClass.getName(), args);
+    }
+
+    /**
+     * @param timeout how long the child may run
+     * @param jvmOptions every option of the {@code java} command, the class path ({@code -cp}) included, as a
+     * user would write them (the launcher expands a {@code dir/*} entry of the class path itself)
+     * @param mainClass the name of the class whose {@code main} runs
+     * @param args its arguments
+     * @return its exit code and output
+     * @throws AssertionError if it did not end in time (it is killed)
+     * @throws IOException if it could not be started
+     * @throws InterruptedException if interrupted while waiting for it
+     */
+    public static Result run(Duration timeout, List<String> jvmOptions, String mainClass, String... args)
+        throws IOException, InterruptedException
+    {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        command.add(mainClass);
         command.addAll(List.of(args));
         // A file, not a pipe: reading a pipe would wait for as long as a hung child lives.
         Path output = Files.createTempFile("child-jvm", ".out");
@@ -56,7 +75,7 @@ public final class ChildJvm
         {
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
-                throw new AssertionError(mainClass.getSimpleName() + " did not end within " + timeout + ": " +
+                throw new AssertionError(mainClass + " did not end within " + timeout + ": " +
                     Files.readString(output, StandardCharsets.UTF_8));
             return new Result(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8).strip());
         }
