@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a class's {@code main} in a JVM of its own, on this JVM's class path: for what can be set only once
- * per JVM (a JVM-wide serial filter, a URL stream handler). The child never outlives the call, not even
- * when it hangs.
+ * Runs a class's {@code main} in a JVM of its own, on this JVM's class path (or one given): for what can be
+ * set only once per JVM (a JVM-wide serial filter, a URL stream handler), or a class path without a jar. The
+ * child never outlives the call, not even when it hangs.
  */
 public final class ChildJvm
 {
@@ -44,10 +44,27 @@ public final class ChildJvm
     public static Result run(Duration timeout, List<String> jvmOptions, Class<?> mainClass, String... args)
         throws IOException, InterruptedException
     {
+        return run(timeout, jvmOptions, System.getProperty("java.class.path"), mainClass, args);
+    }
+
+    /**
+     * @param timeout how long the child may run
+     * @param jvmOptions options before the class path
+     * @param classPath the child's class path, e.g. this JVM's without some jars
+     * @param mainClass the class whose {@code main} runs
+     * @param args its arguments
+     * @return its exit code and output
+     * @throws AssertionError if it did not end in time (it is killed)
+     * @throws IOException if it could not be started
+     * @throws InterruptedException if interrupted while waiting for it
+     */
+    public static Result run(Duration timeout, List<String> jvmOptions, String classPath, Class<?> mainClass, String... args)
+        throws IOException, InterruptedException
+    {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        command.addAll(List.of("-cp", classPath, mainClass.getName()));
         command.addAll(List.of(args));
         // A file, not a pipe: reading a pipe would wait for as long as a hung child lives.
         Path output = Files.createTempFile("child-jvm", ".out");
