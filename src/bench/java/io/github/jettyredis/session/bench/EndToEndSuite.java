@@ -59,7 +59,10 @@ import redis.clients.jedis.UnifiedJedis;
  * {@code redis_default_rr}.) The headline runs (16 clients) alternate configurations over several rounds and
  * take the median; then each configuration runs once at the other client counts. Before them, outside the
  * timed runs, Redis tells the commands per request ({@code MONITOR}) and the memory per session
- * ({@code used_memory}) of the Redis configurations.
+ * ({@code used_memory}) of the Redis configurations. Last, what the store's counting costs: {@code redis_null}
+ * (every request loads and saves, so counts and times twice) against {@code redis_null_nometrics}, the same
+ * with the store's {@code metrics} off, in pairs of runs back to back, each pair in the other order, so that
+ * a busy machine weighs on both alike ({@code e2e_metrics_on_vs_off}, the median of the pairs' ratios).
  */
 final class EndToEndSuite
 {
@@ -78,6 +81,7 @@ final class EndToEndSuite
         "redis_default_noflush", "e2e-noflush:",
         "redis_coherent", "e2e-coherent:",
         "redis_coherent_rr", "e2e-coherent-rr:",
+        "redis_null_nometrics", "e2e-nometrics:",
         "spring", "e2e-spring:",
         "spring_rr", "e2e-spring-rr:");
     /** The configurations whose Redis commands per request and memory per session are counted. */
@@ -97,6 +101,7 @@ final class EndToEndSuite
     private static final Map<String, String> LABELS = Map.ofEntries(
         Map.entry("memory", "in-memory (1 node)"),
         Map.entry("redis_null", "Redis, NullSessionCache"),
+        Map.entry("redis_null_nometrics", "Redis, NullSessionCache, metrics off"),
         Map.entry("redis_default", "Redis, DefaultSessionCache"),
         Map.entry("redis_default_noflush", "Redis, Default, no flush"),
         Map.entry("redis_coherent", "Redis, RedisSessionCache"),
@@ -254,6 +259,8 @@ final class EndToEndSuite
             }
         }
 
+        metricsCost(config, results, redis, load, setups);
+
         for (Setup setup : setups)
         {
             LoadGenerator.RunResult m = median(headline.get(setup.name()));
@@ -312,6 +319,70 @@ final class EndToEndSuite
             chart.put(setup.label(), sweep.get(setup.name()));
         ThroughputChart.write(config.outDir().resolve("throughput.svg"),
             ThroughputChart.TITLE, BenchMain.machineLine() + (config.quick() ? " - quick run" : ""), clientCounts, chart);
+    }
+
+    /**
+     * What counting costs on the request path: {@code redis_null} (counting on) against the same with the
+     * store's {@code metrics} off, in pairs of runs, alternately in one order and the other; the median of the
+     * pairs' throughput ratios. The configuration without counting is in no other figure (nor the chart).
+     */
+    private static void metricsCost(BenchConfig config, Results results, RedisTestServer redis, LoadGenerator load, List<Setup> setups)
+        throws Exception
+    {
+        Setup on = setups.stream().filter(setup -> setup.name().equals("redis_null")).findFirst().orElseThrow();
+        Setup off = setup("redis_null_nometrics", 2, n ->
+        {
+            RedisSessionDataStoreFactory factory = redisFactory(redis.uri(), KEY_PREFIXES.get("redis_null_nometrics"));
+            factory.setMetrics(false);
+            return factory;
+        }, NullSessionCacheFactory::new);
+        try
+        {
+            compareCounting(config, results, load, on, off);
+        }
+        finally
+        {
+            for (BenchNode node : off.nodes())
+                node.close();
+        }
+    }
+
+    private static void compareCounting(BenchConfig config, Results results, LoadGenerator load, Setup on, Setup off) throws Exception
+    {
+        for (int i = 0; i < HEADLINE_CLIENTS; i++)
+        {
+            LoadGenerator.User user = newUser(off, i);
+            load.prime(user);
+            off.users().add(user);
+        }
+        long warmupMs = config.pick(1000, 500);
+        long measureMs = config.pick(5000, 1500);
+        int pairs = config.pick(7, 5);
+        load.run(off.users(), 2 * warmupMs, 0);
+        List<Double> ratios = new ArrayList<>();
+        List<LoadGenerator.RunResult> offRuns = new ArrayList<>();
+        for (int pair = 0; pair < pairs; pair++)
+        {
+            LoadGenerator.RunResult withCounting = null;
+            LoadGenerator.RunResult withoutCounting = null;
+            for (int k = 0; k < 2; k++)
+            {
+                boolean counting = (pair + k) % 2 == 0;
+                Setup setup = counting ? on : off;
+                LoadGenerator.RunResult result = load.run(setup.users().subList(0, HEADLINE_CLIENTS), warmupMs, measureMs);
+                print(setup.name(), HEADLINE_CLIENTS, result);
+                if (counting)
+                    withCounting = result;
+                else
+                    withoutCounting = result;
+            }
+            ratios.add(withCounting.requestsPerSecond() / withoutCounting.requestsPerSecond());
+            offRuns.add(withoutCounting);
+        }
+        ratios.sort(null);
+        System.out.println("e2e metrics on/off, pair by pair (sorted): " + ratios);
+        results.add("e2e_redis_null_nometrics_rps", median(offRuns).requestsPerSecond(), "req/s");
+        results.add("e2e_metrics_on_vs_off", ratios.get(ratios.size() / 2), "x");
     }
 
     private static Setup setup(String name, int nodes, NodeFactories stores, Supplier<SessionCacheFactory> cache) throws Exception
@@ -402,7 +473,7 @@ final class EndToEndSuite
         return commands.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    private static SessionDataStoreFactory redisFactory(String uri, String prefix)
+    private static RedisSessionDataStoreFactory redisFactory(String uri, String prefix)
     {
         RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
         factory.setUri(uri);
