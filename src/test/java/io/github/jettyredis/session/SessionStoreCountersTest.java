@@ -35,7 +35,8 @@ public class SessionStoreCountersTest
     public void theStoreCountsWhatItDoesAndJmxShowsIt() throws Exception
     {
         MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
-        try (StoreHarness harness = new StoreHarness(factory(), "/app", null, new MBeanContainer(mbeans)))
+        MBeanContainer jmx = new MBeanContainer(mbeans);
+        try (StoreHarness harness = new StoreHarness(factory(), "/app", null, jmx))
         {
             RedisSessionDataStore store = harness.store();
             long now = System.currentTimeMillis();
@@ -69,6 +70,11 @@ public class SessionStoreCountersTest
             mbeans.invoke(name, "reset", new Object[0], new String[0]);
             assertEquals(0L, mbeans.getAttribute(name, "loadsMissing"));
         }
+        finally
+        {
+            // Stopping the server leaves its beans registered in the platform MBean server; this takes them out.
+            jmx.destroy();
+        }
     }
 
     @Test
@@ -77,7 +83,8 @@ public class SessionStoreCountersTest
         MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
         RedisSessionDataStoreFactory factory = factory();
         factory.setMetrics(false);
-        try (StoreHarness harness = new StoreHarness(factory, "/off", null, new MBeanContainer(mbeans)))
+        MBeanContainer jmx = new MBeanContainer(mbeans);
+        try (StoreHarness harness = new StoreHarness(factory, "/off", null, jmx))
         {
             RedisSessionDataStore store = harness.store();
             long now = System.currentTimeMillis();
@@ -94,7 +101,13 @@ public class SessionStoreCountersTest
             assertFalse(store.isMetrics());
             assertTrue(store.getConfiguration().contains("metrics=false"), store.getConfiguration());
             assertTrue(harness.server().getContainedBeans(SessionStoreCounters.class).isEmpty(), "no counters bean");
-            assertEquals(Set.of(), mbeans.queryNames(new ObjectName("io.github.jettyredis.session:type=sessionstorecounters,*"), null));
+            assertEquals(1, mbeans.queryNames(new ObjectName("io.github.jettyredis.session:type=redissessiondatastore,context=*/_off,*"), null).size(),
+                "the store is a bean");
+            assertEquals(Set.of(), mbeans.queryNames(new ObjectName("io.github.jettyredis.session:type=sessionstorecounters,context=*/_off,*"), null));
+        }
+        finally
+        {
+            jmx.destroy();
         }
     }
 

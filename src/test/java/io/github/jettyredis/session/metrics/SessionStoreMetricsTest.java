@@ -100,7 +100,8 @@ public class SessionStoreMetricsTest
         RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
         factory.setUri(RedisTestServer.shared().uri());
         factory.setPrefix(RedisTestServer.uniquePrefix());
-        try (StoreHarness harness = new StoreHarness(factory, "/jmx-metrics", null, new MBeanContainer(ManagementFactory.getPlatformMBeanServer())))
+        MBeanContainer jmx = new MBeanContainer(ManagementFactory.getPlatformMBeanServer());
+        try (StoreHarness harness = new StoreHarness(factory, "/jmx-metrics", null, jmx))
         {
             RedisSessionDataStore store = harness.store();
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -120,10 +121,16 @@ public class SessionStoreMetricsTest
 
             assertEquals(1, count(registry, context, "jetty.session.redis.saves", "kind", "whole"));
             assertEquals(1, count(registry, context, "jetty.session.redis.loads", "outcome", "found"));
-            assertEquals(store.getCounters().getSaveP50Micros() / 1e6, gauge(registry, context, "jetty.session.redis.save.duration", "percentile", "0.5"));
+            assertEquals(store.getCounters().getSaveP50Micros() / 1e6, gauge(registry, context, "jetty.session.redis.save.duration", "percentile", "0.5"),
+                1e-12);
             assertEquals(1, gauge(registry, context, "jetty.session.redis.sessions.live"));
             Collection<Gauge> gauges = registry.get("jetty.session.redis.session.size").tag(SessionStoreMeters.CONTEXT_TAG, context).gauges();
             assertEquals(2, gauges.size(), "p50 and p99");
+        }
+        finally
+        {
+            // Stopping the server leaves its beans registered in the platform MBean server; this takes them out.
+            jmx.destroy();
         }
     }
 
