@@ -21,8 +21,8 @@ import redis.clients.jedis.util.Pool;
  * Redis first drops the client's idle connections (most likely all dead), then runs once more on a fresh
  * one. Every call the store makes can be run twice: writes are idempotent (see {@link SessionScripts}).
  * Each outcome is reported to the {@link RedisAvailability}, and why each call failed ({@link RedisFailure}) to
- * the store's counters; while Redis is known to be down, a call is not
- * sent at all unless a probe finds Redis back ({@link RedisAvailability#admits}), and is never retried.
+ * the store's counters; while Redis is known to be down, a call is not sent at all unless a probe finds Redis
+ * back ({@link RedisAvailability#admits}), and is never retried.
  */
 public final class RedisCalls
 {
