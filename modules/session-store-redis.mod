@@ -147,6 +147,10 @@ redis-authx-core.version?=0.1.1-beta2
 ## deleted by other nodes and drops them from its session cache at once; only matters with session-cache-hash.
 #jetty.session.redis.broadcastInvalidation=true
 
+## Whether each webapp's store counts what it does (loads, saves, Redis errors by kind, latency and size
+## percentiles: its SessionStoreCounters, shown by Jetty's jmx module). false: nothing counted, no counters bean.
+#jetty.session.redis.metrics=true
+
 ## The most session ids (JSESSIONID cookies and ;jsessionid= parameters) one request may name; a request
 ## naming more is refused (400) before any is looked up in Redis.
 #jetty.session.redis.maxSessionIds=8

@@ -91,7 +91,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** Names this store instance in expiry claims and deletion messages; worker names are often the same on every node. */
     private final String claimant = UUID.randomUUID().toString();
     private final AtomicLong unreadableAttributes = new AtomicLong();
-    private final SessionStoreCounters counters = new SessionStoreCounters();
+    private SessionStoreCounters counters = new SessionStoreCounters(true);
     /** Numbers the content versions this store writes (with its claimant, unique across nodes). */
     private final AtomicLong versions = new AtomicLong();
     /** Until when every save writes its session's index entry (the index was found gone). */
@@ -191,8 +191,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         SessionSizeLimits limits = codec.getSizeLimits();
         return String.format("%s, prefix=%s, serializer=%s, maxAttributeBytes=%d, maxSessionBytes=%d, gracePeriodSec=%d, " +
-                "savePeriodSec=%d, broadcastInvalidation=%s", settings, prefix, codec.getSerializer().getClass().getName(),
-            limits.maxAttributeBytes(), limits.maxSessionBytes(), getGracePeriodSec(), getSavePeriodSec(), broadcastInvalidation);
+                "savePeriodSec=%d, broadcastInvalidation=%s, metrics=%s", settings, prefix, codec.getSerializer().getClass().getName(),
+            limits.maxAttributeBytes(), limits.maxSessionBytes(), getGracePeriodSec(), getSavePeriodSec(), broadcastInvalidation,
+            counters.isCounting());
     }
 
     /** Gets the client and registers the context, or fails the start naming the address. */
@@ -203,7 +204,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             // Cluster and Sentinel clients connect as they are built; a standalone one at its first command.
             redis = clientFactory.getClient(_context, settings);
             link = links.acquire(redis, clientFactory, settings);
-            calls = new RedisCalls(redis, link.availability());
+            calls = new RedisCalls(redis, link.availability(), counters::redisFailed);
             index = new ExpiryIndex(prefix, keys, calls, _context.getWorkerName() == null ? claimant : _context.getWorkerName());
             index.register();
         }
@@ -263,7 +264,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         if (!catchUp.beforeLoad(id))
             return null;
-        long start = System.nanoTime();
+        long start = counters.started();
         Map<byte[], byte[]> fields;
         try
         {
@@ -276,7 +277,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             throw e;
         }
         StoredSessionData data = loaded(id, fields);
-        counters.loadTook(System.nanoTime() - start);
+        counters.loadTook(start);
         return data;
     }
 
@@ -388,9 +389,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             counters.saveSkipped();
             return;
         }
-        long start = System.nanoTime();
+        long start = counters.started();
         save(id, data, delta, create ? CREATE : delta.whole() ? REPLACE : UPDATE);
-        counters.saveTook(System.nanoTime() - start);
+        counters.saveTook(start);
     }
 
     private static boolean isOnlyExpiryDrift(SessionData data, SessionDelta delta)
@@ -453,7 +454,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 throw e;
             // Kept, with the session itself, until Redis can take it: see CatchUp.
             held.unsaved(id, data);
-            counters.saveKept(RedisAvailability.isFull(e));
+            counters.saveKept();
         }
     }
 
@@ -624,7 +625,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
 
         // 3. Claim each; copies of sessions another node deleted or used again go quietly; the index follows Redis.
         ExpiryClaims.Outcome outcome = claims.claim(due, now, getTtlMarginMs());
-        counters.claimed(outcome.claimed().size());
+        counters.claimed(outcome.claimed().size(), outcome.gone().size());
         outcome.gone().forEach(held::drop);
         outcome.alive().keySet().stream().filter(candidates::contains).forEach(held::drop);
         index.correct(outcome.indexCorrections());
@@ -946,10 +947,35 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return calls == null ? 0 : calls.run(redis -> redis.zcount(keys.expiryIndex(), Double.NEGATIVE_INFINITY, Double.MAX_VALUE));
     }
 
-    /** @return what this store did since it started (also a JMX bean of the store) */
+    /**
+     * @return what this store did since it started (also a JMX bean of the store); with {@code metrics} off,
+     * counters that count nothing (and are no bean)
+     */
     public SessionStoreCounters getCounters()
     {
         return counters;
+    }
+
+    /**
+     * @param metrics whether the store counts what it does ({@link #getCounters()}, default true); off, it
+     * neither counts nor times anything, and has no counters bean. Set before the store starts.
+     */
+    public void setMetrics(boolean metrics)
+    {
+        checkStarted();
+        if (metrics == counters.isCounting())
+            return;
+        removeBean(counters);
+        counters = new SessionStoreCounters(metrics);
+        if (metrics)
+            addBean(counters);
+    }
+
+    /** @return whether the store counts what it does */
+    @ManagedAttribute(value = "counts what it does (SessionStoreCounters)", readonly = true)
+    public boolean isMetrics()
+    {
+        return counters.isCounting();
     }
 
     /** @return whether this node listens for deletions by other nodes */
@@ -978,6 +1004,16 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     public int getUnsavedSessions()
     {
         return held == null ? 0 : held.unsaved().size();
+    }
+
+    /**
+     * @return this store's context as its keys and logs name it (canonical path, {@code _}, virtual host), e.g.
+     * {@code _app_0.0.0.0}; null before the store starts
+     */
+    @ManagedAttribute(value = "the context, as keys and logs name it (canonical path_vhost)", readonly = true)
+    public String getContextName()
+    {
+        return keys == null ? null : keys.context();
     }
 
     /** @return the prefix of every key this store writes */

@@ -64,6 +64,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     private AttributeSerializer serializer;
     private String serializerClass = StoreProperty.SERIALIZER_CLASS.defaultOrNull();
     private boolean broadcastInvalidation = StoreProperty.BROADCAST_INVALIDATION.defaultBoolean();
+    private boolean metrics = StoreProperty.METRICS.defaultBoolean();
     private String trustStore = StoreProperty.TRUST_STORE.defaultOrNull();
     private String trustStorePassword = StoreProperty.TRUST_STORE_PASSWORD.defaultOrNull();
     private String trustStoreType = StoreProperty.TRUST_STORE_TYPE.defaultValue();
@@ -85,6 +86,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         store.setGracePeriodSec(getGracePeriodSec());
         store.setSavePeriodSec(getSavePeriodSec());
         store.setBroadcastInvalidation(broadcastInvalidation);
+        store.setMetrics(metrics);
         store.setSizeLimits(maxAttributeBytes, maxSessionBytes);
         return store;
     }
@@ -460,6 +462,23 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     public void setBroadcastInvalidation(boolean broadcast)
     {
         this.broadcastInvalidation = broadcast;
+    }
+
+    /** @return whether each store counts what it does */
+    @ManagedAttribute("each store counts what it does (SessionStoreCounters)")
+    public boolean isMetrics()
+    {
+        return metrics;
+    }
+
+    /**
+     * @param metrics whether each store counts what it does (its {@link SessionStoreCounters}, a JMX bean,
+     * also what {@link io.github.jettyredis.session.metrics.SessionStoreMetrics} binds to Micrometer); default
+     * true. Off, a store neither counts nor times anything.
+     */
+    public void setMetrics(boolean metrics)
+    {
+        this.metrics = metrics;
     }
 
     /** @return the client factory set as an object, or null */

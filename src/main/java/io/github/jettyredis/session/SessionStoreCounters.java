@@ -4,15 +4,17 @@ package io.github.jettyredis.session;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.github.jettyredis.session.internal.Histogram;
+import io.github.jettyredis.session.internal.RedisFailure;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.annotation.ManagedOperation;
 
 /**
  * What one context's {@link RedisSessionDataStore} did since it started: loads by outcome, saves by kind,
- * deletions, expiries claimed, bytes read and written, Redis failures by kind, and the distributions of
+ * deletions, expiries claimed, bytes read and written, failed Redis calls by kind, and the distributions of
  * load and save latencies and of loaded sessions' sizes (percentiles). A bean of the store, so Jetty's
- * {@code jmx} module shows it next to the store; counting costs a {@link LongAdder} or array increment.
+ * {@code jmx} module shows it next to the store; counting costs a {@link LongAdder} or array increment, and
+ * nothing at all when the store's {@code metrics} is off (then this counts nothing, and is no bean).
  */
 @ManagedObject("What a context's Redis session store did since it started")
 public class SessionStoreCounters
@@ -29,71 +31,118 @@ public class SessionStoreCounters
     private final LongAdder expiriesClaimed = new LongAdder();
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder bytesWritten = new LongAdder();
-    private final LongAdder redisUnreachable = new LongAdder();
-    private final LongAdder redisFull = new LongAdder();
+    private final LongAdder expiriesGone = new LongAdder();
+    /** Failed Redis calls, by {@link RedisFailure#ordinal()}. */
+    private final LongAdder[] redisFailures = new LongAdder[RedisFailure.values().length];
     private final Histogram loadMicros = new Histogram();
     private final Histogram saveMicros = new Histogram();
     private final Histogram sessionBytes = new Histogram();
+    private final boolean counting;
+
+    /** @param counting whether to count; if not, every method that counts does nothing */
+    SessionStoreCounters(boolean counting)
+    {
+        this.counting = counting;
+        for (int i = 0; i < redisFailures.length; i++)
+            redisFailures[i] = new LongAdder();
+    }
+
+    /** @return whether this counts (the store's {@code metrics}) */
+    public boolean isCounting()
+    {
+        return counting;
+    }
+
+    /** @return when a timed operation starts, for {@link #loadTook} and {@link #saveTook}; 0 when not counting */
+    long started()
+    {
+        return counting ? System.nanoTime() : 0;
+    }
 
     void loadFound(long bytes)
     {
+        if (!counting)
+            return;
         loadsFound.increment();
         bytesRead.add(bytes);
         sessionBytes.record(bytes);
     }
 
-    /** @param nanos how long a load took, its Redis round trip and decoding included */
-    void loadTook(long nanos)
+    /** @param start when the load started ({@link #started()}); its Redis round trip and decoding are timed */
+    void loadTook(long start)
     {
-        loadMicros.record(nanos / 1000);
+        if (counting)
+            loadMicros.record((System.nanoTime() - start) / 1000);
     }
 
-    /** @param nanos how long a save took, its Redis round trip and encoding included */
-    void saveTook(long nanos)
+    /** @param start when the save started ({@link #started()}); its Redis round trip and encoding are timed */
+    void saveTook(long start)
     {
-        saveMicros.record(nanos / 1000);
+        if (counting)
+            saveMicros.record((System.nanoTime() - start) / 1000);
     }
 
     void loadMissing()
     {
-        loadsMissing.increment();
+        if (counting)
+            loadsMissing.increment();
     }
 
     void loadUnreadable()
     {
-        loadsUnreadable.increment();
+        if (counting)
+            loadsUnreadable.increment();
     }
 
     void loadUnreachable()
     {
-        loadsUnreachable.increment();
+        if (counting)
+            loadsUnreachable.increment();
     }
 
     void saved(boolean whole, long bytes)
     {
+        if (!counting)
+            return;
         (whole ? savesWhole : savesDelta).increment();
         bytesWritten.add(bytes);
     }
 
     void saveSkipped()
     {
-        savesSkipped.increment();
+        if (counting)
+            savesSkipped.increment();
     }
 
-    void saveKept(boolean full)
+    void saveKept()
     {
-        savesKept.increment();
-        (full ? redisFull : redisUnreachable).increment();
+        if (counting)
+            savesKept.increment();
     }
 
     void deleted()
     {
-        deletions.increment();
+        if (counting)
+            deletions.increment();
     }
 
-    void claimed(int sessions)
+    /**
+     * @param sessions expired sessions this node claimed
+     * @param gone expired sessions it found deleted by another node meanwhile
+     */
+    void claimed(int sessions, int gone)
     {
+        if (!counting)
+            return;
         expiriesClaimed.add(sessions);
+        expiriesGone.add(gone);
+    }
+
+    /** @param failure why a Redis call failed (once per call, as {@link RedisFailure} tells it) */
+    void redisFailed(RedisFailure failure)
+    {
+        if (counting)
+            redisFailures[failure.ordinal()].increment();
     }
 
     /** @return loads that found their session */
@@ -145,7 +194,7 @@ public class SessionStoreCounters
         return savesSkipped.sum();
     }
 
-    /** @return saves kept in memory for later because Redis could not be reached or was full */
+    /** @return saves kept in memory for later because Redis could not be reached or was full (see the redis* counts for why) */
     @ManagedAttribute(value = "saves kept for later: Redis unreachable or full", readonly = true)
     public long getSavesKept()
     {
@@ -180,18 +229,53 @@ public class SessionStoreCounters
         return bytesWritten.sum();
     }
 
-    /** @return saves that could not reach Redis */
-    @ManagedAttribute(value = "saves that could not reach Redis", readonly = true)
-    public long getRedisUnreachable()
+    /** @return expired sessions this node found deleted by another node (which expired them) when it came to claim them */
+    @ManagedAttribute(value = "expired sessions found already deleted by another node", readonly = true)
+    public long getExpiriesGone()
     {
-        return redisUnreachable.sum();
+        return expiriesGone.sum();
     }
 
-    /** @return saves that a full Redis refused */
-    @ManagedAttribute(value = "saves a full Redis refused (maxmemory)", readonly = true)
+    /** @return Redis calls that found no connection, or were not sent while Redis was known to be down */
+    @ManagedAttribute(value = "Redis calls that could not connect (or were not sent: Redis known down)", readonly = true)
+    public long getRedisUnreachable()
+    {
+        return redisFailures[RedisFailure.UNREACHABLE.ordinal()].sum();
+    }
+
+    /** @return Redis calls that got no reply in time ({@code socketTimeoutMs}) */
+    @ManagedAttribute(value = "Redis calls that got no reply in time", readonly = true)
+    public long getRedisTimeouts()
+    {
+        return redisFailures[RedisFailure.TIMEOUT.ordinal()].sum();
+    }
+
+    /** @return Redis calls answered {@code LOADING}: Redis restarted and still reading its data */
+    @ManagedAttribute(value = "Redis calls answered LOADING (Redis reading its data after a restart)", readonly = true)
+    public long getRedisLoading()
+    {
+        return redisFailures[RedisFailure.LOADING.ordinal()].sum();
+    }
+
+    /** @return Redis calls refused with {@code OOM}: {@code maxmemory} reached, nothing to evict */
+    @ManagedAttribute(value = "Redis calls refused for want of memory (OOM, maxmemory)", readonly = true)
     public long getRedisFull()
     {
-        return redisFull.sum();
+        return redisFailures[RedisFailure.FULL.ordinal()].sum();
+    }
+
+    /** @return Redis calls refused by its ACL ({@code NOPERM}) or a failed authentication */
+    @ManagedAttribute(value = "Redis calls refused by the ACL (NOPERM) or authentication", readonly = true)
+    public long getRedisNoPermission()
+    {
+        return redisFailures[RedisFailure.NO_PERMISSION.ordinal()].sum();
+    }
+
+    /** @return Redis calls that failed otherwise (another error reply, e.g. {@code WRONGTYPE} on a foreign key) */
+    @ManagedAttribute(value = "Redis calls that failed otherwise (other error replies)", readonly = true)
+    public long getRedisOtherErrors()
+    {
+        return redisFailures[RedisFailure.OTHER.ordinal()].sum();
     }
 
     /** @return the median time of a load, in microseconds (to within a quarter of its power of two) */
@@ -241,7 +325,9 @@ public class SessionStoreCounters
     public void reset()
     {
         for (LongAdder counter : new LongAdder[]{loadsFound, loadsMissing, loadsUnreadable, loadsUnreachable, savesWhole, savesDelta, savesSkipped,
-            savesKept, deletions, expiriesClaimed, bytesRead, bytesWritten, redisUnreachable, redisFull})
+            savesKept, deletions, expiriesClaimed, expiriesGone, bytesRead, bytesWritten})
+            counter.reset();
+        for (LongAdder counter : redisFailures)
             counter.reset();
         loadMicros.reset();
         saveMicros.reset();
@@ -251,8 +337,12 @@ public class SessionStoreCounters
     @Override
     public String toString()
     {
-        return String.format("%s[loads=%d/%d/%d, saves=%d/%d/%d/%d, deletions=%d, claimed=%d, bytesRead=%d, bytesWritten=%d]",
-            getClass().getSimpleName(), getLoadsFound(), getLoadsMissing(), getLoadsUnreadable(), getSavesWhole(), getSavesDelta(),
-            getSavesSkipped(), getSavesKept(), getDeletions(), getExpiriesClaimed(), getBytesRead(), getBytesWritten());
+        StringBuilder failures = new StringBuilder();
+        for (RedisFailure failure : RedisFailure.values())
+            failures.append(failures.length() == 0 ? "" : "/").append(redisFailures[failure.ordinal()].sum());
+        return String.format("%s[loads=%d/%d/%d/%d, saves=%d/%d/%d/%d, deletions=%d, claimed=%d/%d, bytesRead=%d, bytesWritten=%d, " +
+                "redisFailures=%s]", getClass().getSimpleName(), getLoadsFound(), getLoadsMissing(), getLoadsUnreadable(),
+            getLoadsUnreachable(), getSavesWhole(), getSavesDelta(), getSavesSkipped(), getSavesKept(), getDeletions(),
+            getExpiriesClaimed(), getExpiriesGone(), getBytesRead(), getBytesWritten(), failures);
     }
 }

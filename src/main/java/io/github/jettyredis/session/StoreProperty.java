@@ -48,6 +48,8 @@ public enum StoreProperty
     SERIAL_FILTER("serialFilter", ""),
     /** Whether nodes drop sessions deleted by other nodes from memory at once. */
     BROADCAST_INVALIDATION("broadcastInvalidation", "true"),
+    /** Whether each store counts what it does (JMX, Micrometer); off costs nothing per request. */
+    METRICS("metrics", "true"),
     /** The class of a {@code RedisClientFactory}. */
     CLIENT_FACTORY_CLASS("clientFactoryClass", ""),
     /** Options handed to the client factory. */

@@ -7,6 +7,7 @@ import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.PrivateRedis;
+import io.github.jettyredis.session.testing.RedisTestServer;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 
@@ -63,18 +63,6 @@ public class RedisLoadingIT
         }
     }
 
-    private static boolean answers(UnifiedJedis client)
-    {
-        try
-        {
-            return "PONG".equals(client.ping());
-        }
-        catch (RuntimeException e)
-        {
-            return false;
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(JettyNode.Cache.class)
     public void whileRedisLoadsItsDataSessionsAreNeitherReplacedNorLosingChanges(JettyNode.Cache cache) throws Exception
@@ -89,20 +77,7 @@ public class RedisLoadingIT
         assertEquals("ok", cluster.get(node.url("op=set&name=user&value=alice")));
         cluster.awaitIdle();
         String cookie = sessionCookie(client);
-        try (UnifiedJedis admin = redis.newClient())
-        {
-            String filler = "x".repeat(3000);
-            try (var pipeline = admin.pipelined())
-            {
-                for (int i = 0; i < FILLER_KEYS; i++)
-                    pipeline.set("filler:" + i, filler);
-            }
-            admin.sendCommand(Protocol.Command.SAVE);
-        }
-
-        redis.server().kill();
-        // Returns as soon as Redis answers, LOADING included.
-        redis.server().start();
+        redis.server().restartWithFiller(FILLER_KEYS, 3000);
         try (UnifiedJedis admin = redis.newClient())
         {
             JedisDataException loading = assertThrows(JedisDataException.class, admin::ping, "Redis is still loading");
@@ -124,7 +99,8 @@ public class RedisLoadingIT
                 assertEquals("none", cluster.get(node.url("op=get&name=user")));
             }
             assertEquals(cookie, sessionCookie(client));
-            Await.until("Redis has loaded its data", Duration.ofSeconds(30), () -> answers(admin));
+            assertTrue(node.store().getCounters().getRedisLoading() >= 1, "counted by kind: " + node.store().getCounters());
+            Await.until("Redis has loaded its data", Duration.ofSeconds(30), () -> RedisTestServer.answersPing(admin));
         }
 
         Await.until("the session is served with its data", Duration.ofSeconds(20),

@@ -114,6 +114,9 @@ public class RedisStallIT
                 assertTrue(slowest < TIMEOUT_MS / 2, "a request took " + slowest + " ms while Redis was known to be stalled");
                 // Each of those requests' loads is counted as one that could not reach Redis.
                 assertTrue(node.store().getCounters().getLoadsUnreachable() >= 21, node.store().getCounters().toString());
+                // By kind: the first timed out; the others were not sent, Redis being known down.
+                assertTrue(node.store().getCounters().getRedisTimeouts() >= 1, node.store().getCounters().toString());
+                assertTrue(node.store().getCounters().getRedisUnreachable() >= 20, node.store().getCounters().toString());
             }
             finally
             {

@@ -59,7 +59,11 @@ import redis.clients.jedis.UnifiedJedis;
  * {@code redis_default_rr}.) The headline runs (16 clients) alternate configurations over several rounds and
  * take the median; then each configuration runs once at the other client counts. Before them, outside the
  * timed runs, Redis tells the commands per request ({@code MONITOR}) and the memory per session
- * ({@code used_memory}) of the Redis configurations.
+ * ({@code used_memory}) of the Redis configurations. Last, what the store's counting costs: two fresh
+ * {@code redis_null} configurations (every request loads and saves, so counts and times twice), one with the
+ * store's {@code metrics} off, 8 clients on each at the same time, so that whatever else the machine
+ * does weighs on both alike ({@code e2e_metrics_on_vs_off}: the ratio of their requests, the median of
+ * several runs).
  */
 final class EndToEndSuite
 {
@@ -78,6 +82,8 @@ final class EndToEndSuite
         "redis_default_noflush", "e2e-noflush:",
         "redis_coherent", "e2e-coherent:",
         "redis_coherent_rr", "e2e-coherent-rr:",
+        "redis_null_metrics", "e2e-metrics:",
+        "redis_null_nometrics", "e2e-nometrics:",
         "spring", "e2e-spring:",
         "spring_rr", "e2e-spring-rr:");
     /** The configurations whose Redis commands per request and memory per session are counted. */
@@ -97,6 +103,8 @@ final class EndToEndSuite
     private static final Map<String, String> LABELS = Map.ofEntries(
         Map.entry("memory", "in-memory (1 node)"),
         Map.entry("redis_null", "Redis, NullSessionCache"),
+        Map.entry("redis_null_metrics", "Redis, NullSessionCache, metrics on"),
+        Map.entry("redis_null_nometrics", "Redis, NullSessionCache, metrics off"),
         Map.entry("redis_default", "Redis, DefaultSessionCache"),
         Map.entry("redis_default_noflush", "Redis, Default, no flush"),
         Map.entry("redis_coherent", "Redis, RedisSessionCache"),
@@ -254,6 +262,8 @@ final class EndToEndSuite
             }
         }
 
+        metricsCost(config, results, redis, load);
+
         for (Setup setup : setups)
         {
             LoadGenerator.RunResult m = median(headline.get(setup.name()));
@@ -312,6 +322,80 @@ final class EndToEndSuite
             chart.put(setup.label(), sweep.get(setup.name()));
         ThroughputChart.write(config.outDir().resolve("throughput.svg"),
             ThroughputChart.TITLE, BenchMain.machineLine() + (config.quick() ? " - quick run" : ""), clientCounts, chart);
+    }
+
+    /**
+     * What counting costs on the request path: two configurations made alike for this, {@code redis_null}
+     * with the store counting and with its {@code metrics} off, half the headline's clients on each, in the
+     * same runs (the first half of the clients sent first alternates between them); the median of the runs'
+     * ratios of requests served. Neither is in any other figure (nor the chart).
+     */
+    private static void metricsCost(BenchConfig config, Results results, RedisTestServer redis, LoadGenerator load) throws Exception
+    {
+        List<Setup> pair = new ArrayList<>();
+        try
+        {
+            for (boolean metrics : new boolean[]{true, false})
+            {
+                String name = metrics ? "redis_null_metrics" : "redis_null_nometrics";
+                pair.add(setup(name, 2, n ->
+                {
+                    RedisSessionDataStoreFactory factory = redisFactory(redis.uri(), KEY_PREFIXES.get(name));
+                    factory.setMetrics(metrics);
+                    return factory;
+                }, NullSessionCacheFactory::new));
+            }
+            compareCounting(config, results, load, pair.get(0), pair.get(1));
+        }
+        finally
+        {
+            for (Setup setup : pair)
+                for (BenchNode node : setup.nodes())
+                    node.close();
+        }
+    }
+
+    private static void compareCounting(BenchConfig config, Results results, LoadGenerator load, Setup on, Setup off) throws Exception
+    {
+        int half = HEADLINE_CLIENTS / 2;
+        for (Setup setup : List.of(on, off))
+        {
+            for (int i = 0; i < half; i++)
+            {
+                LoadGenerator.User user = newUser(setup, i);
+                load.prime(user);
+                setup.users().add(user);
+            }
+        }
+        // Half the clients on each configuration, at the same time: whatever else the machine does weighs on both.
+        List<LoadGenerator.User> onFirst = new ArrayList<>(on.users());
+        onFirst.addAll(off.users());
+        List<LoadGenerator.User> offFirst = new ArrayList<>(off.users());
+        offFirst.addAll(on.users());
+        long warmupMs = config.pick(1000, 500);
+        long measureMs = config.pick(5000, 2000);
+        int runs = config.pick(7, 5);
+        load.run(onFirst, 2 * warmupMs, 0);
+        List<Double> ratios = new ArrayList<>();
+        List<Double> offRps = new ArrayList<>();
+        for (int r = 0; r < runs; r++)
+        {
+            LoadGenerator.RunResult result = load.run(r % 2 == 0 ? onFirst : offFirst, warmupMs, measureMs);
+            long withCounting = on.users().stream().mapToLong(LoadGenerator.User::measured).sum();
+            long withoutCounting = off.users().stream().mapToLong(LoadGenerator.User::measured).sum();
+            double perRequest = result.requestsPerSecond() / (withCounting + withoutCounting);
+            System.out.printf(Locale.ROOT, "e2e metrics on/off %d+%d clients: %8.0f / %8.0f req/s (%d errors)%n", half, half,
+                withCounting * perRequest, withoutCounting * perRequest, result.errors());
+            ratios.add((double)withCounting / withoutCounting);
+            offRps.add(withoutCounting * perRequest);
+            if (result.errors() > 0)
+                results.add("e2e_metrics_on_vs_off_run" + r + "_errors", result.errors(), "requests");
+        }
+        ratios.sort(null);
+        offRps.sort(null);
+        System.out.println("e2e metrics on/off, run by run (sorted): " + ratios);
+        results.add("e2e_redis_null_nometrics_half_rps", offRps.get(offRps.size() / 2), "req/s");
+        results.add("e2e_metrics_on_vs_off", ratios.get(ratios.size() / 2), "x");
     }
 
     private static Setup setup(String name, int nodes, NodeFactories stores, Supplier<SessionCacheFactory> cache) throws Exception
@@ -402,7 +486,7 @@ final class EndToEndSuite
         return commands.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    private static SessionDataStoreFactory redisFactory(String uri, String prefix)
+    private static RedisSessionDataStoreFactory redisFactory(String uri, String prefix)
     {
         RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
         factory.setUri(uri);

@@ -110,6 +110,12 @@ final class LoadGenerator implements AutoCloseable
             latencies[count++] = nanos;
         }
 
+        /** @return how many of its requests the last run measured */
+        int measured()
+        {
+            return count;
+        }
+
         private void takeCookie(Response response)
         {
             String setCookie = response.getHeaders().get(HttpHeader.SET_COOKIE);

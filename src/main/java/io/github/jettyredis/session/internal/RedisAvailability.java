@@ -14,9 +14,6 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.exceptions.JedisConnectionException;
-import redis.clients.jedis.exceptions.JedisDataException;
-import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Whether the Redis behind one client answers, as the stores that share the client see it: down from the
@@ -69,26 +66,11 @@ public final class RedisAvailability implements AutoCloseable
      * @param e what a command threw
      * @return whether it says Redis could not be reached (no connection, no reply in time) or is not
      * serving yet (still loading its data after a restart), rather than that Redis answered with an error
+     * (see {@link RedisFailure})
      */
     public static boolean isUnreachable(Throwable e)
     {
-        for (Throwable t = e; t != null; t = t.getCause())
-        {
-            if (t instanceof JedisConnectionException)
-                return true;
-            // Redis restarted with its data answers LOADING to every command until it has read it all back:
-            // it is not there yet, and what it holds cannot be told (a session is not missing, nor unreadable).
-            if (t instanceof JedisDataException && t.getMessage() != null && t.getMessage().startsWith("LOADING"))
-                return true;
-            // Jedis' retrying executors give up with a bare exception once their time budget is spent.
-            if (t instanceof JedisException && t.getMessage() != null && t.getMessage().contains("deadline exceeded"))
-                return true;
-            // Jedis' retrying executor reports its last connection failure as a suppressed exception.
-            for (Throwable suppressed : t.getSuppressed())
-                if (suppressed instanceof JedisConnectionException)
-                    return true;
-        }
-        return false;
+        return RedisFailure.of(e).isUnreachable();
     }
 
     /**
@@ -98,10 +80,7 @@ public final class RedisAvailability implements AutoCloseable
      */
     public static boolean isFull(Throwable e)
     {
-        for (Throwable t = e; t != null; t = t.getCause())
-            if (t instanceof JedisDataException && t.getMessage() != null && t.getMessage().startsWith("OOM"))
-                return true;
-        return false;
+        return RedisFailure.of(e) == RedisFailure.FULL;
     }
 
     /**
@@ -235,15 +214,12 @@ public final class RedisAvailability implements AutoCloseable
      * Records that a command failed.
      *
      * @param e what it threw
-     * @return whether Redis could not be reached (see {@link #isUnreachable}); Redis is then down
+     * @param failure why, as {@link RedisFailure#of} tells it: Redis is down if it could not be reached
      */
-    boolean failed(Throwable e)
+    void failed(Throwable e, RedisFailure failure)
     {
-        if (!isUnreachable(e))
-            return false;
-        if (downSince == 0)
+        if (failure.isUnreachable() && downSince == 0)
             markDown(e);
-        return true;
     }
 
     private synchronized void markDown(Throwable e)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.internal;
 
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import redis.clients.jedis.ConnectionPool;
@@ -19,22 +20,26 @@ import redis.clients.jedis.util.Pool;
  * which may meet a second dead connection, and never retries a pipeline. Here a call that failed to reach
  * Redis first drops the client's idle connections (most likely all dead), then runs once more on a fresh
  * one. Every call the store makes can be run twice: writes are idempotent (see {@link SessionScripts}).
- * Each outcome is reported to the {@link RedisAvailability}; while Redis is known to be down, a call is not
- * sent at all unless a probe finds Redis back ({@link RedisAvailability#admits}), and is never retried.
+ * Each outcome is reported to the {@link RedisAvailability}, and why each call failed ({@link RedisFailure}) to
+ * the store's counters; while Redis is known to be down, a call is not sent at all unless a probe finds Redis
+ * back ({@link RedisAvailability#admits}), and is never retried.
  */
 public final class RedisCalls
 {
     private final UnifiedJedis redis;
     private final RedisAvailability availability;
+    private final Consumer<RedisFailure> failures;
 
     /**
      * @param redis the client to run calls on
      * @param availability where to report whether Redis answered
+     * @param failures told why each call that failed did (once per call, retry or not), to count them
      */
-    public RedisCalls(UnifiedJedis redis, RedisAvailability availability)
+    public RedisCalls(UnifiedJedis redis, RedisAvailability availability, Consumer<RedisFailure> failures)
     {
         this.redis = redis;
         this.availability = availability;
+        this.failures = failures;
     }
 
     /** @return the client the calls run on */
@@ -59,7 +64,10 @@ public final class RedisCalls
     public <T> T run(Function<UnifiedJedis, T> call)
     {
         if (!availability.admits())
+        {
+            failures.accept(RedisFailure.UNREACHABLE);
             throw new JedisConnectionException("Redis at " + availability.address() + " is known to be down: not asked");
+        }
         boolean wasDown = availability.isDown();
         try
         {
@@ -67,11 +75,9 @@ public final class RedisCalls
         }
         catch (JedisException e)
         {
-            if (!RedisAvailability.isUnreachable(e) || wasDown)
-            {
-                availability.failed(e);
-                throw e;
-            }
+            RedisFailure failure = RedisFailure.of(e);
+            if (!failure.isUnreachable() || wasDown)
+                throw failed(e, failure);
         }
         discardIdleConnections();
         try
@@ -80,9 +86,15 @@ public final class RedisCalls
         }
         catch (JedisException e)
         {
-            availability.failed(e);
-            throw e;
+            throw failed(e, RedisFailure.of(e));
         }
+    }
+
+    private JedisException failed(JedisException e, RedisFailure failure)
+    {
+        availability.failed(e, failure);
+        failures.accept(failure);
+        return e;
     }
 
     private <T> T succeeded(T result)

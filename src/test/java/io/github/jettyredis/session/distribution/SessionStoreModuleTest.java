@@ -385,6 +385,7 @@ class SessionStoreModuleTest
         properties.put("jetty.session.redis.maxSessionBytes", "0");
         properties.put("jetty.session.redis.serialFilter", "com.example.**");
         properties.put("jetty.session.redis.broadcastInvalidation", "false");
+        properties.put("jetty.session.redis.metrics", "false");
         properties.put("jetty.session.redis.clientFactoryClass", PooledRedisClientFactory.class.getName());
         properties.put("jetty.session.redis.clientOptions", "a=b");
         properties.put("jetty.session.redis.idGenerator", CounterIds.class.getName());
@@ -420,6 +421,7 @@ class SessionStoreModuleTest
         expected.put("maxSessionBytes", 0);
         expected.put("serialFilter", "com.example.**");
         expected.put("broadcastInvalidation", false);
+        expected.put("metrics", false);
         expected.put("clientFactoryClass", PooledRedisClientFactory.class.getName());
         expected.put("clientOptions", "a=b");
         expected.put("serializerClass", ProtobufAttributeSerializer.class.getName());
@@ -581,6 +583,7 @@ class SessionStoreModuleTest
         settings.put("maxSessionBytes", factory.getMaxSessionBytes());
         settings.put("serialFilter", factory.getSerialFilter());
         settings.put("broadcastInvalidation", factory.isBroadcastInvalidation());
+        settings.put("metrics", factory.isMetrics());
         settings.put("clientFactoryClass", factory.getClientFactoryClass());
         settings.put("clientOptions", factory.getClientOptions());
         settings.put("serializerClass", factory.getSerializerClass());

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a class's {@code main} in a JVM of its own, on this JVM's class path: for what can be set only once
  * per JVM (a JVM-wide serial filter, a URL stream handler); or on a class path of its own, to run a command
- * line as a user would. The child never outlives the call, not even when it hangs.
+ * line as a user would, or without some jars. The child never outlives the call, not even when it hangs.
  */
 public final class ChildJvm
 {
@@ -44,8 +44,25 @@ public final class ChildJvm
     public static Result run(Duration timeout, List<String> jvmOptions, Class<?> mainClass, String... args)
         throws IOException, InterruptedException
     {
+        return run(timeout, jvmOptions, System.getProperty("java.class.path"), mainClass, args);
+    }
+
+    /**
+     * @param timeout how long the child may run
+     * @param jvmOptions options before the class path
+     * @param classPath the child's class path, e.g. this JVM's without some jars
+     * @param mainClass the class whose {@code main} runs
+     * @param args its arguments
+     * @return its exit code and output
+     * @throws AssertionError if it did not end in time (it is killed)
+     * @throws IOException if it could not be started
+     * @throws InterruptedException if interrupted while waiting for it
+     */
+    public static Result run(Duration timeout, List<String> jvmOptions, String classPath, Class<?> mainClass, String... args)
+        throws IOException, InterruptedException
+    {
         List<String> options = new ArrayList<>(jvmOptions);
-        options.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        options.addAll(List.of("-cp", classPath));
         return run(timeout, options, mainClass.getName(), args);
     }
 

@@ -21,6 +21,7 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -434,6 +435,49 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
         if (tls == null)
             return RedisClient.create(URI.create(uri));
         return RedisClient.builder().hostAndPort(new HostAndPort("127.0.0.1", port)).clientConfig(clientConfig()).build();
+    }
+
+    /**
+     * Writes filler keys, has the server save them to disk, kills it and starts it again: it answers
+     * {@code LOADING} while it reads them back, as a Redis restarted with its data does (long enough to be
+     * seen when started with {@code --key-load-delay}, e.g. 2500 us a key, and
+     * {@code --loading-process-events-interval-bytes 1024}). Returns as soon as it answers, LOADING included.
+     *
+     * @param keys how many filler keys
+     * @param valueBytes the size of each
+     * @throws IOException if it does not start again
+     * @throws InterruptedException if interrupted meanwhile
+     */
+    public void restartWithFiller(int keys, int valueBytes) throws IOException, InterruptedException
+    {
+        try (UnifiedJedis admin = newClient())
+        {
+            String filler = "x".repeat(valueBytes);
+            try (var pipeline = admin.pipelined())
+            {
+                for (int i = 0; i < keys; i++)
+                    pipeline.set("filler:" + i, filler);
+            }
+            admin.sendCommand(Protocol.Command.SAVE);
+        }
+        kill();
+        start();
+    }
+
+    /**
+     * @param client a client of a server
+     * @return whether the server answers a PING (not while it is stopped, paused or loading)
+     */
+    public static boolean answersPing(UnifiedJedis client)
+    {
+        try
+        {
+            return "PONG".equals(client.ping());
+        }
+        catch (RuntimeException e)
+        {
+            return false;
+        }
     }
 
     /** @return a key prefix no other test uses, so tests can share one Redis without flushing it */
