@@ -59,9 +59,10 @@ public class SessionLimitingLoginService extends ContainerLifeCycle implements L
         UserIdentity identity = delegate.login(username, credentials, request, getOrCreateSession);
         if (identity == null || getOrCreateSession == null)
             return identity;
-        // A form login has a session already (it kept the page asked for); else the one the login will get.
-        Session session = getOrCreateSession.apply(true);
-        UserSessions users = userSessionsOf(session);
+        // A form login has a session already (it kept the page asked for). Without one (basic auth logs in at
+        // every request) none is made here: a session made later is checked after its first save.
+        Session session = getOrCreateSession.apply(false);
+        UserSessions users = session == null ? null : userSessionsOf(session);
         if (users == null || users.policy() != MaxSessionsPolicy.REFUSE)
             return identity;
         String user = identity.getUserPrincipal().getName();
