@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.StoreHarness;
+import org.eclipse.jetty.jmx.MBeanContainer;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.SessionIdManager;
 import org.junit.jupiter.api.AfterEach;
@@ -142,6 +146,29 @@ public class UserSessionIndexTest
     }
 
     @Test
+    public void aSaveWritesTheUsersEntryOnlyWhenTheExpiryIndexEntryMoves() throws Exception
+    {
+        try (StoreHarness harness = new StoreHarness(factory(), "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            save(store, "s1", "alice", TimeUnit.MINUTES.toMillis(30));
+            // Taken out behind the store's back: only a command the store sends can put it back.
+            redis.zrem(userKey(store, "alice"), SessionKeys.bytes("s1"));
+
+            SessionData loaded = store.load("s1");
+            loaded.setAttribute("other", "x");
+            store.store("s1", loaded);
+            assertNull(score(store, "alice", "s1"), "a save of the same user, expiry entry unmoved: no user command");
+
+            loaded = store.load("s1");
+            loaded.setExpiry(loaded.getExpiry() + TimeUnit.MINUTES.toMillis(5));
+            loaded.setAttribute("other", "y");
+            store.store("s1", loaded);
+            assertEquals((double)loaded.getExpiry(), score(store, "alice", "s1"), "the user's entry moves with the expiry index entry");
+        }
+    }
+
+    @Test
     public void aRenamedSessionIsIndexedUnderItsNewIdOnly() throws Exception
     {
         try (StoreHarness harness = new StoreHarness(factory(), "/app"))
@@ -232,5 +259,26 @@ public class UserSessionIndexTest
         factory.setWhenMaxSessionsExceeded("drop-newest");
         e = assertThrows(IllegalArgumentException.class, factory::validate);
         assertTrue(e.getMessage().contains("jetty.session.redis.whenMaxSessionsExceeded"), e.getMessage());
+    }
+
+    @Test
+    public void operatorsListAndLogOutAUserThroughJmx() throws Exception
+    {
+        MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
+        try (StoreHarness harness = new StoreHarness(factory(), "/jmx", null, new MBeanContainer(mbeans)))
+        {
+            RedisSessionDataStore store = harness.store();
+            save(store, "j1", "alice", TimeUnit.MINUTES.toMillis(30));
+            save(store, "j2", "alice", TimeUnit.MINUTES.toMillis(30));
+            Set<ObjectName> names = mbeans.queryNames(new ObjectName("io.github.jettyredis.session:type=usersessions,*"), null);
+            assertEquals(1, names.size(), names.toString());
+            ObjectName name = names.iterator().next();
+            String[] sessions = (String[])mbeans.invoke(name, "sessionsOf", new Object[]{"alice"}, new String[]{String.class.getName()});
+            assertEquals(2, sessions.length);
+            assertTrue(sessions[0].startsWith("id=j"), sessions[0]);
+            assertEquals(2, mbeans.invoke(name, "invalidateAll", new Object[]{"alice"}, new String[]{String.class.getName()}));
+            assertEquals(0, mbeans.invoke(name, "count", new Object[]{"alice"}, new String[]{String.class.getName()}));
+            assertFalse(redis.exists(userKey(store, "alice")));
+        }
     }
 }
