@@ -13,9 +13,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the name of a session's user in one of its attributes: by default the one where Jetty's security
  * layer keeps a form login ({@value #CONTAINER_ATTRIBUTE}, the same in ee9, ee10 and ee11), or one the
- * operator names. The value may be the name itself, a {@link Principal}, or anything with a public
- * {@code getUserPrincipal()} (Jetty's {@code SessionAuthentication}), found by reflection so that the store
- * needs no compile-time dependency on Jetty's security module.
+ * operator names. The value may be the name itself, a {@link Principal}, anything with a public
+ * {@code getUserPrincipal()} (ee10 and ee11's {@code SessionAuthentication}) or with a public
+ * {@code getUserIdentity()} that has one (ee9's), found by reflection so that the store needs no
+ * compile-time dependency on Jetty's security module.
  */
 public final class UserNames
 {
@@ -39,7 +40,8 @@ public final class UserNames
     }
 
     private final String attribute;
-    private final Map<Class<?>, Method> principalGetters = new ConcurrentHashMap<>();
+    /** Per class of value: its {@code getUserPrincipal()}, else its {@code getUserIdentity()}, else {@link #NONE}. */
+    private final Map<Class<?>, Method> getters = new ConcurrentHashMap<>();
 
     /**
      * @param attribute the attribute that names the user; null or empty for {@value #CONTAINER_ATTRIBUTE}
@@ -70,18 +72,25 @@ public final class UserNames
      */
     String nameOf(Object value)
     {
+        return nameOf(value, true);
+    }
+
+    private String nameOf(Object value, boolean identityToo)
+    {
         if (value == null)
             return null;
         if (value instanceof String name)
             return name.isEmpty() ? null : name;
         if (value instanceof Principal principal)
             return principal.getName();
-        Method getter = principalGetters.computeIfAbsent(value.getClass(), UserNames::principalGetter);
-        if (getter == NONE)
+        Method getter = getters.computeIfAbsent(value.getClass(), UserNames::getter);
+        boolean identity = getter.getName().equals("getUserIdentity");
+        if (getter == NONE || (identity && !identityToo))
             return null;
         try
         {
-            return getter.invoke(value) instanceof Principal principal ? principal.getName() : null;
+            Object got = getter.invoke(value);
+            return identity ? nameOf(got, false) : got instanceof Principal principal ? principal.getName() : null;
         }
         catch (ReflectiveOperationException | RuntimeException e)
         {
@@ -90,19 +99,21 @@ public final class UserNames
         }
     }
 
-    private static Method principalGetter(Class<?> type)
+    private static Method getter(Class<?> type)
     {
-        try
+        for (String name : new String[]{"getUserPrincipal", "getUserIdentity"})
         {
-            Method getter = type.getMethod("getUserPrincipal");
-            getter.setAccessible(true);
-            return Principal.class.isAssignableFrom(getter.getReturnType()) ? getter : NONE;
+            try
+            {
+                return type.getMethod(name);
+            }
+            catch (NoSuchMethodException | RuntimeException e)
+            {
+                // The next, or none.
+            }
         }
-        catch (NoSuchMethodException | RuntimeException e)
-        {
-            LOG.warn("Session attribute values of {} name no user (no public getUserPrincipal()): their sessions are not indexed by user",
-                type.getName());
-            return NONE;
-        }
+        LOG.warn("Session attribute values of {} name no user (no public getUserPrincipal() or getUserIdentity()): their sessions are " +
+            "not indexed by user", type.getName());
+        return NONE;
     }
 }
