@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -124,8 +125,8 @@ public class UserSessions extends AbstractLifeCycle
     public String[] sessionsOf(@Name("user") String user)
     {
         return list(user).stream()
-            .map(session -> String.format("id=%s created=%tFT%<tT.%<tLZ lastAccessed=%tFT%<tT.%<tLZ lastNode=%s maxInactiveMs=%d",
-                session.id(), session.created(), session.lastAccessed(), session.lastNode(), session.maxInactiveMs()))
+            .map(session -> String.format("id=%s created=%s lastAccessed=%s lastNode=%s maxInactiveMs=%d", session.id(),
+                Instant.ofEpochMilli(session.created()), Instant.ofEpochMilli(session.lastAccessed()), session.lastNode(), session.maxInactiveMs()))
             .toArray(String[]::new);
     }
 
