@@ -265,7 +265,8 @@ public class UserSessionIndexTest
     public void operatorsListAndLogOutAUserThroughJmx() throws Exception
     {
         MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
-        try (StoreHarness harness = new StoreHarness(factory(), "/jmx", null, new MBeanContainer(mbeans)))
+        MBeanContainer container = new MBeanContainer(mbeans);
+        try (StoreHarness harness = new StoreHarness(factory(), "/jmx", null, container))
         {
             RedisSessionDataStore store = harness.store();
             save(store, "j1", "alice", TimeUnit.MINUTES.toMillis(30));
@@ -279,6 +280,11 @@ public class UserSessionIndexTest
             assertEquals(2, mbeans.invoke(name, "invalidateAll", new Object[]{"alice"}, new String[]{String.class.getName()}));
             assertEquals(0, mbeans.invoke(name, "count", new Object[]{"alice"}, new String[]{String.class.getName()}));
             assertFalse(redis.exists(userKey(store, "alice")));
+        }
+        finally
+        {
+            // Stopping the server leaves its beans on the platform MBeanServer, where other tests count theirs.
+            container.destroy();
         }
     }
 }
