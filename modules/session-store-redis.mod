@@ -151,6 +151,25 @@ redis-authx-core.version?=0.1.1-beta2
 ## percentiles: its SessionStoreCounters, shown by Jetty's jmx module). false: nothing counted, no counters bean.
 #jetty.session.redis.metrics=true
 
+## Whether each context indexes its sessions by user (a sorted set per user in Redis), so that the
+## application (RedisSessionDataStore.getUserSessions()) and JMX can list a user's sessions, invalidate one or
+## all of them on every node, and limit how many a user may have. Off: no user is recorded.
+#jetty.session.redis.userSessions=false
+
+## The session attribute whose value names the user (a String, a Principal, or anything with
+## getUserPrincipal()). Empty: the container's authentication, which a form login keeps in the session
+## (basic auth keeps none: have the application set this attribute).
+#jetty.session.redis.userAttribute=
+
+## The most sessions one user may have in a context, with userSessions on (0: no limit).
+#jetty.session.redis.maxSessionsPerUser=0
+
+## What happens when a user logs in once more than maxSessionsPerUser allows: invalidate-oldest (the user's
+## least recently used other sessions are invalidated) or refuse (the login fails when the context's login
+## service is wrapped in io.github.jettyredis.session.SessionLimitingLoginService; otherwise the new session
+## is invalidated right after its first save).
+#jetty.session.redis.whenMaxSessionsExceeded=invalidate-oldest
+
 ## The most session ids (JSESSIONID cookies and ;jsessionid= parameters) one request may name; a request
 ## naming more is refused (400) before any is looked up in Redis.
 #jetty.session.redis.maxSessionIds=8

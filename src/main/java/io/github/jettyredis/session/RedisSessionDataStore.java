@@ -33,6 +33,8 @@ import io.github.jettyredis.session.internal.SessionScripts;
 import io.github.jettyredis.session.internal.SessionScripts.Write;
 import io.github.jettyredis.session.internal.SessionSizeLimits;
 import io.github.jettyredis.session.internal.StoredSessionData;
+import io.github.jettyredis.session.internal.UserIndex;
+import io.github.jettyredis.session.internal.UserNames;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
@@ -116,6 +118,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private Runnable onRedisBack;
     private SessionOperations operations;
     private boolean listening;
+    private boolean indexUsers;
+    private UserNames userNames = new UserNames(null);
+    private int maxSessionsPerUser;
+    private MaxSessionsPolicy whenMaxSessionsExceeded = MaxSessionsPolicy.INVALIDATE_OLDEST;
+    private UserIndex users;
+    private UserSessions userSessions;
 
     /**
      * @param clientFactory supplies the client when the store starts
@@ -176,6 +184,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             link.deletions().register(keys.deletionChannel(), claimant, held::drop, catchUp::checkHeldSessions);
         operations = new SessionOperations(_context);
         addBean(operations);
+        if (indexUsers)
+        {
+            userSessions = new UserSessions(_context, keys, calls, users, codec, maxSessionsPerUser, whenMaxSessionsExceeded);
+            addBean(userSessions, true);
+        }
         if (scavengeIntervalMs() <= 0)
             LOG.warn("No session scavenger runs for {}: expired sessions are only found when they are requested, and " +
                 "sessionDestroyed does not fire for the others", keys.context());
@@ -190,10 +203,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     public String getConfiguration()
     {
         SessionSizeLimits limits = codec.getSizeLimits();
+        String users = indexUsers ? String.format(", userSessions=true, userAttribute=%s, maxSessionsPerUser=%d, whenMaxSessionsExceeded=%s",
+            userNames.attribute(), maxSessionsPerUser, whenMaxSessionsExceeded.configName()) : ", userSessions=false";
         return String.format("%s, prefix=%s, serializer=%s, maxAttributeBytes=%d, maxSessionBytes=%d, gracePeriodSec=%d, " +
-                "savePeriodSec=%d, broadcastInvalidation=%s, metrics=%s", settings, prefix, codec.getSerializer().getClass().getName(),
+                "savePeriodSec=%d, broadcastInvalidation=%s, metrics=%s%s", settings, prefix, codec.getSerializer().getClass().getName(),
             limits.maxAttributeBytes(), limits.maxSessionBytes(), getGracePeriodSec(), getSavePeriodSec(), broadcastInvalidation,
-            counters.isCounting());
+            counters.isCounting(), users);
     }
 
     /** Gets the client and registers the context, or fails the start naming the address. */
@@ -206,6 +221,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             link = links.acquire(redis, clientFactory, settings);
             calls = new RedisCalls(redis, link.availability(), counters::redisFailed);
             index = new ExpiryIndex(prefix, keys, calls, _context.getWorkerName() == null ? claimant : _context.getWorkerName());
+            users = new UserIndex(keys, this::getTtlMarginMs);
             index.register();
         }
         catch (JedisException e)
@@ -226,6 +242,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             if (link != null)
                 link.availability().removeRecoveryListener(onRedisBack);
             removeBean(operations);
+            if (userSessions != null)
+            {
+                userSessions.stop();
+                removeBean(userSessions);
+                userSessions = null;
+            }
         }
         finally
         {
@@ -492,30 +514,90 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
 
     /**
      * One round trip: the write script on the session's keys and, when the expiry moved far enough from it,
-     * the session's expiry index entry.
+     * the session's expiry index entry; with {@code userSessions}, its user's index entry when the user
+     * changed (a login, a logout) or the expiry index entry moves.
      */
     private Write write(String id, SessionData data, SessionDelta delta, String mode)
     {
-        SessionDelta save = needsIndexEntry(data, delta) ? delta.withIndexEntry() : delta;
+        SessionDelta indexed = needsIndexEntry(data, delta) ? delta.withIndexEntry() : delta;
+        UserEntry user = userEntry(data, indexed);
+        SessionDelta save = user.recorded() ? indexed.withUser(user.now()) : indexed;
         byte[][] args = SessionScripts.writeArgs(keys, id, mode, save, ttlMs(data.getExpiry(), System.currentTimeMillis()));
+        AtomicLong userEntries = new AtomicLong();
         Write result = calls.run(redis ->
         {
             Response<Object> written;
+            UserIndex.Change added = null;
+            UserIndex.Change removed = null;
             try (AbstractPipeline pipeline = redis.pipelined())
             {
                 written = SessionScripts.WRITE.queue(pipeline, args);
                 if (save.indexed() != null)
                     index.queueUpdate(pipeline, id, save.indexed());
+                // Another slot than the session's: after its script, in the same round trip.
+                if (user.added())
+                    added = users.queueAdd(pipeline, user.now(), id, data.getExpiry());
+                if (user.removed())
+                    removed = users.queueRemove(pipeline, user.before(), id);
                 pipeline.sync();
             }
             Write outcome = Write.of(SessionScripts.WRITE.result(written, redis, args));
+            if (removed != null)
+                removed.entries(redis);
+            if (added != null)
+                userEntries.set(added.entries(redis));
             if (outcome == Write.DELETED)
                 index.remove(redis, id);
+            if (outcome != Write.WRITTEN && added != null)
+                users.remove(redis, user.now(), id);
             return outcome;
         });
-        if (result == Write.WRITTEN && save.indexed() != null && data instanceof StoredSessionData stored)
-            stored.setIndexedExpiry(save.indexed());
+        if (result == Write.WRITTEN && data instanceof StoredSessionData stored)
+        {
+            if (save.indexed() != null)
+                stored.setIndexedExpiry(save.indexed());
+            stored.setStoredUser(user.now());
+        }
+        if (result == Write.WRITTEN && user.loggedIn() && userSessions != null)
+            userSessions.added(user.now(), id, userEntries.get());
         return result;
+    }
+
+    /**
+     * What a save does to the session's user's index entry.
+     *
+     * @param before the token of the user Redis recorded for the session, or null
+     * @param now the token of its user now, or null
+     * @param recorded whether the save writes (or deletes) the session's {@code #user} field
+     * @param added whether it writes the entry in the user's index
+     * @param removed whether it takes the entry out of the previous user's index
+     */
+    private record UserEntry(String before, String now, boolean recorded, boolean added, boolean removed)
+    {
+        static final UserEntry NONE = new UserEntry(null, null, false, false, false);
+
+        /** @return whether the session has just become this user's (a login) */
+        boolean loggedIn()
+        {
+            return added && !Objects.equals(before, now);
+        }
+    }
+
+    /**
+     * A whole write replaces the hash, so it records the user again; any write records a change of user;
+     * the user's entry moves with the expiry index entry, to the same expiry.
+     */
+    private UserEntry userEntry(SessionData data, SessionDelta save)
+    {
+        if (!indexUsers)
+            return UserEntry.NONE;
+        String name = userNames.userOf(data);
+        String now = name == null ? null : SessionKeys.userToken(name);
+        String before = data instanceof StoredSessionData stored ? stored.getStoredUser() : null;
+        boolean changed = !Objects.equals(before, now);
+        boolean recorded = changed || (save.whole() && now != null);
+        boolean added = now != null && (changed || save.indexed() != null || save.whole());
+        return new UserEntry(before, now, recorded, added, changed && before != null);
     }
 
     /**
@@ -781,7 +863,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return deleted > 0;
     }
 
-    /** The delete script with the index entry: together, or after it for a conditional deletion. */
+    /**
+     * The delete script with the index entry: together, or after it for a conditional deletion; then the
+     * session's entry in its user's index, which the script names (whether or not {@code userSessions} is
+     * on now: it may have been when the session was saved).
+     */
     private long deleteInRedis(String id, long expiredBy)
     {
         byte[][] args = SessionScripts.deleteArgs(keys, id, claimant, TOMBSTONE_WITHOUT_TTL_MS, CLOCK_SKEW_ALLOWANCE_MS, expiredBy);
@@ -795,10 +881,22 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                     index.queueRemove(pipeline, id);
                 pipeline.sync();
             }
-            long result = (Long)SessionScripts.DELETE.result(reply, redis, args);
-            if (expiredBy > 0 && result >= 0)
-                index.remove(redis, id);
-            return result;
+            SessionScripts.Deletion deletion = SessionScripts.deletion(SessionScripts.DELETE.result(reply, redis, args));
+            if (deletion.result() < 0)
+                return deletion.result();
+            boolean userEntry = deletion.userToken() != null;
+            if (expiredBy > 0 || userEntry)
+            {
+                try (AbstractPipeline pipeline = redis.pipelined())
+                {
+                    if (expiredBy > 0)
+                        index.queueRemove(pipeline, id);
+                    if (userEntry)
+                        users.queueRemove(pipeline, deletion.userToken(), id);
+                    pipeline.sync();
+                }
+            }
+            return deletion.result();
         });
     }
 
@@ -902,6 +1000,43 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     public SessionOperations getOperations()
     {
         return operations;
+    }
+
+    /**
+     * @return the sessions of this context by user, for the application and operators (also a JMX bean);
+     * null unless {@code userSessions} is on, and before the store starts
+     */
+    public UserSessions getUserSessions()
+    {
+        return userSessions;
+    }
+
+    /**
+     * Indexes sessions by user; set before the store starts.
+     *
+     * @param enabled whether to index sessions by user (default false)
+     * @param userAttribute the session attribute that names the user; null or empty for the container's
+     * authentication (a form login's {@code SessionAuthentication})
+     * @param maxSessionsPerUser the most sessions a user may have, 0 for no limit
+     * @param whenExceeded what happens when a user logs in once more than the maximum
+     * @throws IllegalArgumentException naming the property of a negative maximum
+     */
+    public void setUserSessions(boolean enabled, String userAttribute, int maxSessionsPerUser, MaxSessionsPolicy whenExceeded)
+    {
+        checkStarted();
+        if (maxSessionsPerUser < 0)
+            throw new IllegalArgumentException(StoreProperty.MAX_SESSIONS_PER_USER + " must be 0 (no limit) or more, not " + maxSessionsPerUser);
+        this.indexUsers = enabled;
+        this.userNames = new UserNames(userAttribute);
+        this.maxSessionsPerUser = maxSessionsPerUser;
+        this.whenMaxSessionsExceeded = Objects.requireNonNull(whenExceeded);
+    }
+
+    /** @return whether sessions are indexed by user */
+    @ManagedAttribute(value = "sessions indexed by user", readonly = true)
+    public boolean isUserSessions()
+    {
+        return indexUsers;
     }
 
     /**

@@ -65,6 +65,10 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     private String serializerClass = StoreProperty.SERIALIZER_CLASS.defaultOrNull();
     private boolean broadcastInvalidation = StoreProperty.BROADCAST_INVALIDATION.defaultBoolean();
     private boolean metrics = StoreProperty.METRICS.defaultBoolean();
+    private boolean userSessions = StoreProperty.USER_SESSIONS.defaultBoolean();
+    private String userAttribute = StoreProperty.USER_ATTRIBUTE.defaultOrNull();
+    private int maxSessionsPerUser = StoreProperty.MAX_SESSIONS_PER_USER.defaultInt();
+    private String whenMaxSessionsExceeded = StoreProperty.WHEN_MAX_SESSIONS_EXCEEDED.defaultValue();
     private String trustStore = StoreProperty.TRUST_STORE.defaultOrNull();
     private String trustStorePassword = StoreProperty.TRUST_STORE_PASSWORD.defaultOrNull();
     private String trustStoreType = StoreProperty.TRUST_STORE_TYPE.defaultValue();
@@ -88,6 +92,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         store.setBroadcastInvalidation(broadcastInvalidation);
         store.setMetrics(metrics);
         store.setSizeLimits(maxAttributeBytes, maxSessionBytes);
+        store.setUserSessions(userSessions, userAttribute, validMaxSessionsPerUser(), validPolicy());
         return store;
     }
 
@@ -102,6 +107,8 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         settings(configuredPoolSize() == 0 ? UNKNOWN_SERVER_CONNECTIONS : maxConnections);
         validPrefix();
         new SessionSizeLimits(maxAttributeBytes, maxSessionBytes);
+        validMaxSessionsPerUser();
+        validPolicy();
         effectiveClientFactory();
         AttributeSerializer serializer = effectiveSerializer();
         try
@@ -479,6 +486,80 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     public void setMetrics(boolean metrics)
     {
         this.metrics = metrics;
+    }
+
+    private int validMaxSessionsPerUser()
+    {
+        if (maxSessionsPerUser < 0)
+            throw new IllegalArgumentException(StoreProperty.MAX_SESSIONS_PER_USER + " must be 0 (no limit) or more, not " + maxSessionsPerUser);
+        return maxSessionsPerUser;
+    }
+
+    private MaxSessionsPolicy validPolicy()
+    {
+        return MaxSessionsPolicy.of(StoreProperty.WHEN_MAX_SESSIONS_EXCEEDED.property(), whenMaxSessionsExceeded);
+    }
+
+    /** @return whether each context indexes its sessions by user */
+    @ManagedAttribute("sessions indexed by user")
+    public boolean isUserSessions()
+    {
+        return userSessions;
+    }
+
+    /**
+     * @param userSessions whether each context indexes its sessions by user, for
+     * {@link RedisSessionDataStore#getUserSessions()} (list, log out everywhere, a maximum per user); default false
+     */
+    public void setUserSessions(boolean userSessions)
+    {
+        this.userSessions = userSessions;
+    }
+
+    /** @return the session attribute that names the user, or null for the container's authentication */
+    @ManagedAttribute("session attribute that names the user (none: the container's authentication)")
+    public String getUserAttribute()
+    {
+        return userAttribute;
+    }
+
+    /**
+     * @param userAttribute the session attribute whose value names the user (a {@code String}, a
+     * {@code Principal}, or anything with {@code getUserPrincipal()}); default none: the container's
+     * authentication, which a form login keeps in the session
+     */
+    public void setUserAttribute(String userAttribute)
+    {
+        this.userAttribute = blankToNull(userAttribute);
+    }
+
+    /** @return the most sessions one user may have in a context, 0 for no limit */
+    @ManagedAttribute("most sessions per user (0: no limit)")
+    public int getMaxSessionsPerUser()
+    {
+        return maxSessionsPerUser;
+    }
+
+    /** @param maxSessionsPerUser the most sessions one user may have in a context (with userSessions on); default 0, no limit */
+    public void setMaxSessionsPerUser(int maxSessionsPerUser)
+    {
+        this.maxSessionsPerUser = maxSessionsPerUser;
+    }
+
+    /** @return what happens when a user gets one session more than the maximum */
+    @ManagedAttribute("when a user exceeds maxSessionsPerUser: invalidate-oldest or refuse")
+    public String getWhenMaxSessionsExceeded()
+    {
+        return whenMaxSessionsExceeded;
+    }
+
+    /**
+     * @param policy {@code invalidate-oldest} (default: the user's least recently used other sessions are
+     * invalidated) or {@code refuse} (the new login fails, see {@link SessionLimitingLoginService})
+     */
+    public void setWhenMaxSessionsExceeded(String policy)
+    {
+        this.whenMaxSessionsExceeded = policy == null || policy.isBlank() ? StoreProperty.WHEN_MAX_SESSIONS_EXCEEDED.defaultValue() : policy.trim();
     }
 
     /** @return the client factory set as an object, or null */

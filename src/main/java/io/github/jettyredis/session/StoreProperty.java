@@ -50,6 +50,14 @@ public enum StoreProperty
     BROADCAST_INVALIDATION("broadcastInvalidation", "true"),
     /** Whether each store counts what it does (JMX, Micrometer); off costs nothing per request. */
     METRICS("metrics", "true"),
+    /** Whether each context indexes its sessions by user. */
+    USER_SESSIONS("userSessions", "false"),
+    /** The session attribute that names the user; none: the container's authentication. */
+    USER_ATTRIBUTE("userAttribute", ""),
+    /** The most sessions one user may have in a context; 0 for no limit. */
+    MAX_SESSIONS_PER_USER("maxSessionsPerUser", "0"),
+    /** What happens when a user gets one session more than the maximum: {@code invalidate-oldest} or {@code refuse}. */
+    WHEN_MAX_SESSIONS_EXCEEDED("whenMaxSessionsExceeded", "invalidate-oldest"),
     /** The class of a {@code RedisClientFactory}. */
     CLIENT_FACTORY_CLASS("clientFactoryClass", ""),
     /** Options handed to the client factory. */

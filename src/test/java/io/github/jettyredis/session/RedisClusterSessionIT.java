@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.internal.SessionScripts;
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
@@ -141,6 +142,39 @@ public class RedisClusterSessionIT
             Await.until("B drops session " + id + " from memory", Duration.ofSeconds(2),
                 () -> "none".equals(cluster.getUnchecked(b.url("op=get&name=colour"))));
             assertEquals(1, cluster.destroyedCount(id), "sessionDestroyed fires once, on the node that invalidated");
+        }
+    }
+
+    @Test
+    public void aUsersSessionsOnEveryMasterAreIndexedListedAndInvalidatedWithoutCrossSlotCommands() throws Exception
+    {
+        RedisSessionDataStoreFactory factory = clusterFactory();
+        factory.setUserSessions(true);
+        factory.setUserAttribute("login");
+        try (StoreHarness harness = new StoreHarness(factory, "/app");
+             UnifiedJedis redis = RedisTestCluster.shared().newClient())
+        {
+            RedisSessionDataStore store = harness.store();
+            long now = System.currentTimeMillis();
+            Set<String> ids = new HashSet<>();
+            // Sessions on every master, the user's set on one: each written with its user entry in one pipeline.
+            for (int i = 0; i < 40; i++)
+            {
+                String id = "user" + i;
+                SessionData data = store.newSessionData(id, now, now, now, TimeUnit.MINUTES.toMillis(30));
+                data.setAttribute("login", "alice");
+                store.store(id, data);
+                ids.add(id);
+            }
+            byte[] userKey = store.getKeys().user(SessionKeys.userToken("alice"));
+            assertEquals(40, redis.zcard(userKey));
+            assertEquals(ids, new HashSet<>(store.getUserSessions().list("alice").stream().map(UserSession::id).toList()));
+
+            // Logged out through the session cache (sessions on every master, each deleted with its user entry).
+            assertEquals(40, store.getUserSessions().invalidateAll("alice"));
+            assertFalse(redis.exists(userKey));
+            for (String id : ids)
+                assertFalse(redis.exists(store.getKeys().session(id)), id);
         }
     }
 }

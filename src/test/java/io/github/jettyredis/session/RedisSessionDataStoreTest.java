@@ -472,4 +472,44 @@ public class RedisSessionDataStoreTest
             assertNull(nodeA.store().load("doomed"));
         }
     }
+
+    /**
+     * Every command of the index by user (its script, the listing, the deletion that takes an entry out and
+     * the orphan sweep), so that the ACL subclass checks the README's line has them all.
+     */
+    @Test
+    public void aUsersSessionsAreIndexedListedAndTakenOutWhenDeleted() throws Exception
+    {
+        RedisSessionDataStoreFactory factory = factory(prefix);
+        factory.setUserSessions(true);
+        factory.setUserAttribute("login");
+        factory.setGracePeriodSec(1);
+        try (StoreHarness harness = new StoreHarness(factory, "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            for (String id : List.of("u1", "u2", "forever"))
+            {
+                SessionData data = newSession(store, id, id.equals("forever") ? -1 : 60_000);
+                data.setAttribute("login", "alice");
+                store.store(id, data);
+            }
+            assertEquals(Set.of("u1", "u2", "forever"), new HashSet<>(store.getUserSessions().list("alice").stream().map(UserSession::id).toList()));
+            assertTrue(store.delete("forever"));
+            assertTrue(store.getUserSessions().invalidate("u1"));
+            assertEquals(List.of("u2"), store.getUserSessions().list("alice").stream().map(UserSession::id).toList());
+
+            assertTrue(store.delete("u2"));
+
+            // A long expired session found by the orphan sweep leaves its user's index too.
+            SessionData ancient = newSession(store, "ancient", 1_000);
+            ancient.setExpiry(System.currentTimeMillis() - 60_000);
+            ancient.setAttribute("login", "alice");
+            store.store("ancient", ancient);
+            byte[] userKey = store.getKeys().user(SessionKeys.userToken("alice"));
+            assertNotNull(redis.zscore(userKey, SessionKeys.bytes("ancient")));
+            store.cleanOrphans(System.currentTimeMillis());
+            assertFalse(redis.exists(store.getKeys().session("ancient")));
+            assertFalse(redis.exists(userKey));
+        }
+    }
 }

@@ -4,6 +4,7 @@ package io.github.jettyredis.session.internal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -228,35 +229,42 @@ public final class ExpiryIndex
             int deleted = 0;
             List<byte[]> usedAgain = new ArrayList<>();
             List<byte[]> done = new ArrayList<>();
+            Map<byte[], byte[]> userEntries = new LinkedHashMap<>();
             for (int i = 0; i < ids.size(); i++)
             {
-                long result;
+                SessionScripts.Deletion deletion;
                 try
                 {
-                    result = (Long)SessionScripts.DELETE.result(replies.get(i), redis, args.get(i));
+                    deletion = SessionScripts.deletion(SessionScripts.DELETE.result(replies.get(i), redis, args.get(i)));
                 }
                 catch (JedisDataException notASession)
                 {
                     // Redis still loading answers every command so: the whole call failed, not this key.
                     if (RedisAvailability.isUnreachable(notASession))
                         throw notASession;
-                    result = 0;
+                    deletion = new SessionScripts.Deletion(0, null);
                 }
-                if (result < 0)
+                if (deletion.result() < 0)
                     usedAgain.add(ids.get(i));
                 else
                 {
-                    deleted += (int)result;
+                    deleted += (int)deletion.result();
                     done.add(ids.get(i));
+                    if (deletion.userToken() != null)
+                        userEntries.put(ids.get(i), contextKeys.user(deletion.userToken()));
                 }
             }
-            moveEntries(redis, contextKeys, usedAgain, done);
+            moveEntries(redis, contextKeys, usedAgain, done, userEntries);
             return deleted;
         });
     }
 
-    /** Takes the entries of deleted sessions out, and moves those of sessions used again to their expiry. */
-    private static void moveEntries(UnifiedJedis redis, SessionKeys contextKeys, List<byte[]> usedAgain, List<byte[]> done)
+    /**
+     * Takes the entries of deleted sessions out (of the expiry index and of their users' indexes), and moves
+     * those of sessions used again to their expiry.
+     */
+    private static void moveEntries(UnifiedJedis redis, SessionKeys contextKeys, List<byte[]> usedAgain, List<byte[]> done,
+                                    Map<byte[], byte[]> userEntries)
     {
         List<Response<byte[]>> expiries = new ArrayList<>(usedAgain.size());
         try (AbstractPipeline pipeline = redis.pipelined())
@@ -265,6 +273,8 @@ public final class ExpiryIndex
                 expiries.add(pipeline.hget(contextKeys.session(new String(id, StandardCharsets.UTF_8)), SessionHashCodec.EXPIRY_FIELD));
             if (!done.isEmpty())
                 pipeline.zrem(contextKeys.expiryIndex(), done.toArray(new byte[0][]));
+            // The sets of long-gone users expire on their own (UserIndex): taking the entry out is enough.
+            userEntries.forEach((id, userKey) -> pipeline.zrem(userKey, id));
             pipeline.sync();
         }
         try (AbstractPipeline pipeline = redis.pipelined())

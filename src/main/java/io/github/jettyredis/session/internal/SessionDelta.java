@@ -2,6 +2,7 @@
 package io.github.jettyredis.session.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,22 @@ public record SessionDelta(boolean whole, byte[] metadata, long expiry, Map<byte
     public SessionDelta withIndexEntry()
     {
         return new SessionDelta(whole, metadata, expiry, attributes, deleted, storedAfter, unwritable, version, expiry);
+    }
+
+    /**
+     * @param userToken the token of the session's user, or null when it has none (logged out)
+     * @return this save, recording that user in {@link SessionHashCodec#USER_FIELD} too (a field of the
+     * store's own, set or deleted with the attribute fields)
+     */
+    public SessionDelta withUser(String userToken)
+    {
+        Map<byte[], byte[]> withUser = new LinkedHashMap<>(attributes);
+        List<byte[]> deletedWithUser = new ArrayList<>(deleted);
+        if (userToken != null)
+            withUser.put(SessionHashCodec.USER_FIELD, userToken.getBytes(StandardCharsets.US_ASCII));
+        else
+            deletedWithUser.add(SessionHashCodec.USER_FIELD);
+        return new SessionDelta(whole, metadata, expiry, withUser, deletedWithUser, storedAfter, unwritable, version, indexed);
     }
 
     /** @return whether it changes the session's attributes, or writes it whole */

@@ -52,6 +52,11 @@ public final class SessionHashCodec
      * tolerance, and every node must know where it is.
      */
     public static final byte[] INDEXED_FIELD = "#indexed".getBytes(StandardCharsets.UTF_8);
+    /**
+     * The name of the hash field that holds the {@link SessionKeys#userToken(String) token} of the session's
+     * user, when sessions are indexed by user: a deletion reads it to take the session out of its user's index.
+     */
+    public static final byte[] USER_FIELD = "#user".getBytes(StandardCharsets.UTF_8);
     /** The first character of the store's own fields. */
     public static final char RESERVED = '#';
 
@@ -345,6 +350,7 @@ public final class SessionHashCodec
         byte[] metadataBytes = null;
         byte[] version = null;
         byte[] indexed = null;
+        byte[] user = null;
         for (Map.Entry<byte[], byte[]> field : fields.entrySet())
         {
             if (Arrays.equals(field.getKey(), METADATA_FIELD))
@@ -353,6 +359,8 @@ public final class SessionHashCodec
                 version = field.getValue();
             else if (Arrays.equals(field.getKey(), INDEXED_FIELD))
                 indexed = field.getValue();
+            else if (Arrays.equals(field.getKey(), USER_FIELD))
+                user = field.getValue();
         }
         if (metadataBytes == null)
             throw new IOException("Session hash has no '" + new String(METADATA_FIELD, StandardCharsets.UTF_8) + "' field");
@@ -391,6 +399,7 @@ public final class SessionHashCodec
         data.setUnreadableAttributes(unreadable, unreadableReasons);
         data.setStoredVersion(version == null ? null : new String(version, StandardCharsets.US_ASCII));
         data.setIndexedExpiry(indexedExpiry(indexed));
+        data.setStoredUser(user == null ? null : new String(user, StandardCharsets.US_ASCII));
         data.markMetadataStored();
         // Loading is not a change: nothing needs writing back until the request changes something.
         data.clean();

@@ -2,6 +2,9 @@
 package io.github.jettyredis.session.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 
 /**
  * The Redis key layout, in one place. With prefix {@code P}, context {@code C} (Jetty's canonical context
@@ -16,6 +19,12 @@ import java.nio.charset.StandardCharsets;
  *   (immortal sessions are not in it).</li>
  *   <li>{@code PC:deleted}: not a key but the pub/sub channel on which deletions of the context's
  *   sessions are announced, so nodes drop them from memory.</li>
+ *   <li>{@code P{C:user:U}}: the sessions of one user of the context (only with {@code userSessions}), a
+ *   sorted set of session ids scored by their expiry (ms; {@code +inf} for an immortal session), {@code U}
+ *   the user's {@link #userToken(String) token}: the base64url SHA-256 of the name, so that names are not
+ *   in key names and no byte of them can break the hash tag. Its own hash slot, the user's: it is written by
+ *   separate commands after the session's script, never inside it. The session hash's {@code #user} field
+ *   holds the same token.</li>
  *   <li>{@code Pcontexts}: the set of every {@code C} that has stored sessions under this prefix, so
  *   orphans of any context can be found without scanning the keyspace.</li>
  * </ul>
@@ -87,6 +96,33 @@ public final class SessionKeys
     public byte[] tombstone(String id)
     {
         return bytes(prefix + "{" + context + "_" + id + "}" + TOMBSTONE_SUFFIX);
+    }
+
+    /**
+     * @param userToken a user's {@link #userToken(String) token}
+     * @return the key of that user's session index in this context
+     */
+    public byte[] user(String userToken)
+    {
+        return bytes(prefix + "{" + context + ":user:" + userToken + "}");
+    }
+
+    /**
+     * @param user a user's name
+     * @return its token in key names and in the {@code #user} field: the unpadded base64url SHA-256 of its UTF-8 bytes
+     */
+    public static String userToken(String user)
+    {
+        try
+        {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes(user));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        }
+        catch (NoSuchAlgorithmException e)
+        {
+            // Every Java platform must provide SHA-256.
+            throw new IllegalStateException(e);
+        }
     }
 
     /** @return the pub/sub channel on which this context's session deletions are announced */

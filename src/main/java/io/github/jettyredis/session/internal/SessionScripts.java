@@ -112,16 +112,18 @@ public final class SessionScripts
      * ARGV[3] ms for a hash without TTL or none at all), and, if there was a hash, announces the deletion on
      * the context's channel. With ARGV[5] set (an expiry, by a node that claimed the session), deletes only
      * if the session's stored expiry is still at or before it: one used again meanwhile is left alone.
-     * KEYS[1] hash, KEYS[2] tombstone; ARGV[1] channel; ARGV[2] message. Returns the number of keys
-     * deleted, or -1 when the session was used again.
+     * KEYS[1] hash, KEYS[2] tombstone; ARGV[1] channel; ARGV[2] message. Replies {the number of keys
+     * deleted, or -1 when the session was used again; the hash's {@code #user} field, if it had one}: the
+     * caller takes the session out of its user's index, a key of another slot (see {@link #deletion}).
      */
     public static final LuaScript DELETE = new LuaScript(2, """
         if ARGV[5] ~= '' then
           local expiry = tonumber(redis.call('HGET', KEYS[1], '#expiry'))
           if expiry and (expiry <= 0 or expiry > tonumber(ARGV[5])) then
-            return -1
+            return {-1}
           end
         end
+        local user = redis.call('HGET', KEYS[1], '%s')
         local ttl = redis.call('PTTL', KEYS[1])
         if ttl < 0 then
           ttl = tonumber(ARGV[3])
@@ -131,8 +133,8 @@ public final class SessionScripts
         if deleted > 0 then
           redis.call('PUBLISH', ARGV[1], ARGV[2])
         end
-        return deleted
-        """);
+        return {deleted, user}
+        """.formatted(new String(SessionHashCodec.USER_FIELD, StandardCharsets.US_ASCII)));
 
     /**
      * Claims expired sessions for one node, so that only that node expires each and fires its listeners: a
@@ -203,6 +205,28 @@ public final class SessionScripts
         {
             return values()[((Long)reply).intValue()];
         }
+    }
+
+    /**
+     * What a {@link #DELETE} did.
+     *
+     * @param result the number of keys deleted, or -1 when the session was used again (not deleted)
+     * @param userToken the token of the session's user, from its hash's {@code #user} field; null for none
+     */
+    public record Deletion(long result, String userToken)
+    {
+    }
+
+    /**
+     * @param reply what a {@link #DELETE} returned
+     * @return what it did
+     */
+    public static Deletion deletion(Object reply)
+    {
+        List<?> parts = (List<?>)reply;
+        // Lua's false (no #user field) comes back as a null reply.
+        Object user = parts.size() > 1 ? parts.get(1) : null;
+        return new Deletion((Long)parts.get(0), user instanceof byte[] bytes ? new String(bytes, StandardCharsets.US_ASCII) : null);
     }
 
     /** What a {@link #CLAIM_EXPIRY} found. */

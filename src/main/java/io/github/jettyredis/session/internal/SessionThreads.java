@@ -7,7 +7,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * The store's own background threads: daemons, so that a server that forgets to stop its contexts can
  * still exit, and named, so that a thread dump says what they are.
  */
-final class SessionThreads
+public final class SessionThreads
 {
     private SessionThreads()
     {
@@ -17,7 +17,7 @@ final class SessionThreads
      * @param name the thread's name
      * @return a scheduler of one daemon thread; tasks it cancels are removed at once
      */
-    static ScheduledThreadPoolExecutor scheduler(String name)
+    public static ScheduledThreadPoolExecutor scheduler(String name)
     {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable ->
         {

@@ -26,6 +26,7 @@ public class StoredSessionData extends SessionData
     private transient Map<String, String> unreadableReasons = Map.of();
     private transient String storedVersion;
     private transient long indexedExpiry = UNKNOWN_INDEX_ENTRY;
+    private transient String storedUser;
 
     /**
      * @see SessionData#SessionData(String, String, String, long, long, long, long)
@@ -136,6 +137,18 @@ public class StoredSessionData extends SessionData
         this.indexedExpiry = expiry;
     }
 
+    /** @return the token of the user Redis records for the session ({@link SessionHashCodec#USER_FIELD}); null for none */
+    public String getStoredUser()
+    {
+        return storedUser;
+    }
+
+    /** @param userToken the token of the user Redis records for the session now, after a load or a save; null for none */
+    public void setStoredUser(String userToken)
+    {
+        this.storedUser = userToken;
+    }
+
     /**
      * @return true if, since Redis last got this session's metadata from or to this node, nothing changed
      * but what serving a request changes: its access times, expiry, last node and when its cookie was last
@@ -189,6 +202,7 @@ public class StoredSessionData extends SessionData
         unreadableReasons = fresher.unreadableReasons;
         storedVersion = fresher.storedVersion;
         indexedExpiry = fresher.indexedExpiry;
+        storedUser = fresher.storedUser;
         markMetadataStored();
         clean();
     }

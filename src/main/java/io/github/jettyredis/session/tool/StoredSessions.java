@@ -5,10 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.RedisSessionDataStore;
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.internal.SessionScripts;
+import io.github.jettyredis.session.internal.UserIndex;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
@@ -24,6 +26,12 @@ final class StoredSessions
 {
     /** How the tool signs the deletions it announces: not a store's, so that every node drops its copy. */
     static final String SENDER = "jetty-session-redis-tool";
+    /**
+     * How long after its latest entry's expiry a user's set lives, as the tool changes it: the tool does not
+     * know the nodes' TTL margin, so it takes one no smaller than theirs with Jetty's default periods (a grace
+     * period of an hour counts twice), so that it never shortens a set the nodes still need.
+     */
+    private static final long USER_SET_MARGIN_MS = TimeUnit.HOURS.toMillis(3);
 
     private final UnifiedJedis redis;
     private final String prefix;
@@ -122,7 +130,8 @@ final class StoredSessions
     /**
      * Deletes a session as a node's invalidation does, with the store's own script: the hash goes, a tombstone
      * stays for as long as the hash would have lived (so that no node writes it back), the deletion is announced
-     * on the context's channel (so that nodes holding the session drop it), and its index entry goes.
+     * on the context's channel (so that nodes holding the session drop it), its index entry goes, and so does its
+     * entry in its user's set, if sessions are indexed by user.
      *
      * @return true if there was a session to delete
      */
@@ -137,6 +146,9 @@ final class StoredSessions
             pipeline.zrem(keys.expiryIndex(), SessionKeys.bytes(id));
             pipeline.sync();
         }
-        return (Long)SessionScripts.DELETE.result(reply, redis, args) > 0;
+        SessionScripts.Deletion deletion = SessionScripts.deletion(SessionScripts.DELETE.result(reply, redis, args));
+        if (deletion.userToken() != null)
+            new UserIndex(keys, () -> USER_SET_MARGIN_MS).remove(redis, deletion.userToken(), id);
+        return deletion.result() > 0;
     }
 }

@@ -386,6 +386,10 @@ class SessionStoreModuleTest
         properties.put("jetty.session.redis.serialFilter", "com.example.**");
         properties.put("jetty.session.redis.broadcastInvalidation", "false");
         properties.put("jetty.session.redis.metrics", "false");
+        properties.put("jetty.session.redis.userSessions", "true");
+        properties.put("jetty.session.redis.userAttribute", "login");
+        properties.put("jetty.session.redis.maxSessionsPerUser", "3");
+        properties.put("jetty.session.redis.whenMaxSessionsExceeded", "refuse");
         properties.put("jetty.session.redis.clientFactoryClass", PooledRedisClientFactory.class.getName());
         properties.put("jetty.session.redis.clientOptions", "a=b");
         properties.put("jetty.session.redis.idGenerator", CounterIds.class.getName());
@@ -422,6 +426,10 @@ class SessionStoreModuleTest
         expected.put("serialFilter", "com.example.**");
         expected.put("broadcastInvalidation", false);
         expected.put("metrics", false);
+        expected.put("userSessions", true);
+        expected.put("userAttribute", "login");
+        expected.put("maxSessionsPerUser", 3);
+        expected.put("whenMaxSessionsExceeded", "refuse");
         expected.put("clientFactoryClass", PooledRedisClientFactory.class.getName());
         expected.put("clientOptions", "a=b");
         expected.put("serializerClass", ProtobufAttributeSerializer.class.getName());
@@ -466,7 +474,8 @@ class SessionStoreModuleTest
 
     @ParameterizedTest
     @ValueSource(strings = {"jetty.session.redis.connectTimeoutMs", "jetty.session.redis.socketTimeoutMs", "jetty.session.redis.maxSessionIds",
-        "jetty.session.redis.maxConnections", "jetty.session.gracePeriod.seconds", "jetty.session.savePeriod.seconds"})
+        "jetty.session.redis.maxConnections", "jetty.session.redis.maxSessionsPerUser", "jetty.session.gracePeriod.seconds",
+        "jetty.session.savePeriod.seconds"})
     void aMalformedNumberStopsTheServerNamingTheProperty(String property)
     {
         assertFailureNames(property + " must be a whole number, not 'abc'", XML, Map.of(property, "abc"));
@@ -485,6 +494,8 @@ class SessionStoreModuleTest
         "jetty.session.redis.prefix|app{1}:|jetty.session.redis.prefix",
         "jetty.session.redis.maxConnections|-1|jetty.session.redis.maxConnections",
         "jetty.session.redis.maxAttributeBytes|-1|jetty.session.redis.maxAttributeBytes",
+        "jetty.session.redis.maxSessionsPerUser|-1|jetty.session.redis.maxSessionsPerUser",
+        "jetty.session.redis.whenMaxSessionsExceeded|drop-newest|jetty.session.redis.whenMaxSessionsExceeded",
         "jetty.session.redis.maxSessionBytes|-5|jetty.session.redis.maxSessionBytes",
         "jetty.session.redis.maxSessionIds|0|jetty.session.redis.maxSessionIds",
         "jetty.session.redis.serializerClass|com.example.Missing|jetty.session.redis.serializerClass=com.example.Missing",
@@ -584,6 +595,10 @@ class SessionStoreModuleTest
         settings.put("serialFilter", factory.getSerialFilter());
         settings.put("broadcastInvalidation", factory.isBroadcastInvalidation());
         settings.put("metrics", factory.isMetrics());
+        settings.put("userSessions", factory.isUserSessions());
+        settings.put("userAttribute", factory.getUserAttribute());
+        settings.put("maxSessionsPerUser", factory.getMaxSessionsPerUser());
+        settings.put("whenMaxSessionsExceeded", factory.getWhenMaxSessionsExceeded());
         settings.put("clientFactoryClass", factory.getClientFactoryClass());
         settings.put("clientOptions", factory.getClientOptions());
         settings.put("serializerClass", factory.getSerializerClass());

@@ -130,6 +130,21 @@ public class SessionHashCodecTest
     }
 
     @Test
+    public void theUserFieldIsReadAsTheStoredUserNotAsAnAttribute() throws Exception
+    {
+        SessionData data = session();
+        data.setAttribute("#user", "an attribute of that name");
+        SessionDelta login = codec.encodeDelta(data, true).withUser(SessionKeys.userToken("alice"));
+        StoredSessionData decoded = decode(login.set());
+        assertEquals(SessionKeys.userToken("alice"), decoded.getStoredUser());
+        assertEquals("an attribute of that name", decoded.getAttribute("#user"));
+        assertNull(decode(codec.encode(data)).getStoredUser(), "a hash without #user (an earlier version's) has no user");
+
+        SessionDelta logout = codec.encodeDelta(decoded, false).withUser(null);
+        assertTrue(logout.deleted().stream().anyMatch(field -> Arrays.equals(field, SessionHashCodec.USER_FIELD)));
+    }
+
+    @Test
     public void aHashWithoutMetadataOrOfAnUnknownFormatIsRefused()
     {
         Map<byte[], byte[]> noMeta = Map.of(SessionHashCodec.attributeField("x"), new byte[]{10, 1, 'x'});

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.jettyredis.session;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.FormRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.ee10.servlet.security.ConstraintMapping;
+import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.security.Constraint;
+import org.eclipse.jetty.security.HashLoginService;
+import org.eclipse.jetty.security.LoginService;
+import org.eclipse.jetty.security.authentication.FormAuthenticator;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A user's sessions across two real nodes with a real login: Jetty's {@link HashLoginService} and FORM
+ * authentication in an ee10 webapp, browsers with their own cookies. Logged in on both nodes, listed, logged
+ * out everywhere from one node ({@code sessionDestroyed} once per session), expired, renamed (Jetty's form
+ * login renews the id, and so does {@code changeSessionId}), and the maximum per user under both policies.
+ */
+public class UserSessionsIT
+{
+    private static final String USER = "alice";
+
+    @RegisterExtension
+    static final PrivateRedis REDIS = new PrivateRedis();
+
+    @RegisterExtension
+    final JettyNodes cluster = new JettyNodes(REDIS);
+
+    @TempDir
+    Path dir;
+
+    private Path users;
+    private final List<HttpClient> browsers = new ArrayList<>();
+
+    @BeforeEach
+    public void writeUsers() throws IOException
+    {
+        users = Files.writeString(dir.resolve("users.properties"), USER + ": secret,user\nbob: secret,user\n");
+    }
+
+    @AfterEach
+    public void closeBrowsers() throws Exception
+    {
+        for (HttpClient browser : browsers)
+            browser.stop();
+    }
+
+    /** Answers who is logged in, with the session id; mapped under the protected {@code /secure/}. */
+    public static class WhoServlet extends HttpServlet
+    {
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
+        {
+            if ("renew".equals(request.getParameter("op")))
+                request.changeSessionId();
+            HttpSession session = request.getSession(false);
+            if ("short".equals(request.getParameter("op")))
+                session.setMaxInactiveInterval(1);
+            response.getWriter().print("user=" + request.getRemoteUser() + " session=" + (session == null ? null : session.getId()));
+        }
+    }
+
+    /** The login and error pages of the form login. */
+    public static class PageServlet extends HttpServlet
+    {
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
+        {
+            response.getWriter().print(request.getServletPath().equals("/login") ? "login page" : "login failed");
+        }
+    }
+
+    private JettyNode node(String name, int max, MaxSessionsPolicy policy, boolean limitingLoginService) throws Exception
+    {
+        return cluster.start(name, JettyNode.Cache.DEFAULT, node ->
+        {
+            node.sessions().setUserSessions(true);
+            node.sessions().setMaxSessionsPerUser(max);
+            node.sessions().setWhenMaxSessionsExceeded(policy.configName());
+            node.webapp().addServlet(new ServletHolder(new WhoServlet()), "/secure/who");
+            node.webapp().addServlet(new ServletHolder(new PageServlet()), "/login");
+            node.webapp().addServlet(new ServletHolder(new PageServlet()), "/login-error");
+            ConstraintSecurityHandler security = new ConstraintSecurityHandler();
+            ConstraintMapping mapping = new ConstraintMapping();
+            mapping.setPathSpec("/secure/*");
+            mapping.setConstraint(Constraint.from("user"));
+            security.addConstraintMapping(mapping);
+            security.setAuthenticator(new FormAuthenticator("/login", "/login-error", false));
+            LoginService logins = new HashLoginService("test", ResourceFactory.root().newResource(users));
+            security.setLoginService(limitingLoginService ? new SessionLimitingLoginService(logins) : logins);
+            node.webapp().setSecurityHandler(security);
+        });
+    }
+
+    private JettyNode node(String name) throws Exception
+    {
+        return node(name, 0, MaxSessionsPolicy.INVALIDATE_OLDEST, false);
+    }
+
+    /** A browser: its own cookies. */
+    private HttpClient browser() throws Exception
+    {
+        HttpClient browser = new HttpClient();
+        browser.start();
+        browsers.add(browser);
+        return browser;
+    }
+
+    private static String secureUrl(JettyNode node, String query)
+    {
+        return node.url("").replace("/app/s?", "/app/secure/who?" + query);
+    }
+
+    /** @return the page a GET of the protected servlet ends on, redirects followed */
+    private static String who(HttpClient browser, JettyNode node, String query) throws Exception
+    {
+        return browser.GET(secureUrl(node, query)).getContentAsString();
+    }
+
+    /**
+     * Asks for the protected page (the login page comes, and a session that remembers the page), then logs in.
+     *
+     * @return the page after the login: the protected one, or the error page
+     */
+    private static String logIn(HttpClient browser, JettyNode node, String user) throws Exception
+    {
+        return login(browser, node, user).page();
+    }
+
+    /**
+     * The outcome of a login.
+     *
+     * @param id the browser's session id right after the login's answer (before the page it redirects to is asked for)
+     * @param page the page the login redirects to
+     */
+    private record Login(String id, String page)
+    {
+    }
+
+    private static Login login(HttpClient browser, JettyNode node, String user) throws Exception
+    {
+        assertEquals("login page", who(browser, node, ""));
+        Fields form = new Fields();
+        form.put("j_username", user);
+        form.put("j_password", "secret");
+        ContentResponse answer = browser.newRequest(node.url("").replace("/app/s?", "/app/j_security_check"))
+            .method(HttpMethod.POST).body(new FormRequestContent(form)).followRedirects(false).send();
+        String id = sessionCookie(browser);
+        String location = answer.getHeaders().get(HttpHeader.LOCATION);
+        return new Login(id, browser.GET(location.startsWith("http") ? location : node.url("").replace("/app/s?", location)).getContentAsString());
+    }
+
+    /** @return the session id of the browser's cookie, without the node suffix */
+    private static String sessionCookie(HttpClient browser)
+    {
+        String value = browser.getHttpCookieStore().all().stream().filter(cookie -> cookie.getName().equals("JSESSIONID"))
+            .findFirst().orElseThrow().getValue();
+        return value.contains(".") ? value.substring(0, value.indexOf('.')) : value;
+    }
+
+    private static String sessionOf(String page)
+    {
+        assertTrue(page.contains("session="), page);
+        return page.substring(page.indexOf("session=") + "session=".length());
+    }
+
+    private static Set<String> ids(List<UserSession> sessions)
+    {
+        return sessions.stream().map(UserSession::id).collect(Collectors.toSet());
+    }
+
+    private byte[] userKey()
+    {
+        return cluster.keys().user(SessionKeys.userToken(USER));
+    }
+
+    @Test
+    public void loggedInOnBothNodesListedAndLoggedOutEverywhereFromOne() throws Exception
+    {
+        JettyNode node1 = node("node1");
+        JettyNode node2 = node("node2");
+        HttpClient first = browser();
+        HttpClient second = browser();
+        String page1 = logIn(first, node1, USER);
+        String page2 = logIn(second, node2, USER);
+        assertTrue(page1.startsWith("user=" + USER), page1);
+        assertTrue(page2.startsWith("user=" + USER), page2);
+        String id1 = sessionOf(page1);
+        String id2 = sessionOf(page2);
+        cluster.awaitIdle();
+
+        List<UserSession> sessions = node1.store().getUserSessions().list(USER);
+        assertEquals(Set.of(id1, id2), ids(sessions));
+        for (UserSession session : sessions)
+            assertEquals(session.id().equals(id1) ? "node1" : "node2", session.lastNode());
+        assertEquals(sessions, node2.store().getUserSessions().list(USER), "both nodes see the same");
+        assertEquals(List.of(), node1.store().getUserSessions().list("bob"));
+
+        assertEquals(2, node1.store().getUserSessions().invalidateAll(USER));
+        cluster.awaitIdle();
+        assertEquals(1, cluster.destroyedCount(id1));
+        assertEquals(1, cluster.destroyedCount(id2));
+        assertEquals("login page", who(first, node1, ""));
+        assertEquals("login page", who(second, node2, ""), "node 2 dropped its copy: the browser is logged out there too");
+        assertEquals(List.of(), node2.store().getUserSessions().list(USER));
+        assertFalse(cluster.redis().exists(userKey()), "nothing left of the user's index");
+        cluster.awaitScavenges(1);
+        assertEquals(1, cluster.destroyedCount(id1), "sessionDestroyed fired once, not again by a scavenger");
+        assertEquals(1, cluster.destroyedCount(id2));
+    }
+
+    @Test
+    public void theIndexHoldsTheRenewedIdsOnly() throws Exception
+    {
+        JettyNode node1 = node("node1");
+        HttpClient browser = browser();
+        assertEquals("login page", who(browser, node1, ""));
+        String beforeLogin = sessionCookie(browser);
+        String page = logIn(browser, node1, USER);
+        // The session that remembered the page got a new id at the login (Jetty's default).
+        String loggedIn = sessionOf(page);
+        assertNotEquals(beforeLogin, loggedIn);
+        cluster.awaitIdle();
+        assertEquals(Set.of(loggedIn), ids(node1.store().getUserSessions().list(USER)));
+
+        String renewed = sessionOf(who(browser, node1, "op=renew"));
+        assertNotEquals(loggedIn, renewed);
+        cluster.awaitIdle();
+        assertEquals(Set.of(renewed), ids(node1.store().getUserSessions().list(USER)));
+        assertNull(cluster.redis().zscore(userKey(), SessionKeys.bytes(loggedIn)), "the old id is out of the index");
+        assertEquals(1, cluster.redis().zcard(userKey()));
+    }
+
+    @Test
+    public void anExpiredSessionLeavesTheIndex() throws Exception
+    {
+        JettyNode node1 = node("node1");
+        node("node2");
+        HttpClient browser = browser();
+        String id = sessionOf(logIn(browser, node1, USER));
+        who(browser, node1, "op=short");
+        cluster.awaitIdle();
+        assertEquals(1, cluster.redis().zcard(userKey()));
+        Await.until("the expired session out of the user's index", Duration.ofSeconds(30), () -> !cluster.redis().exists(userKey()));
+        assertEquals(1, cluster.destroyedCount(id));
+        assertEquals(List.of(), node1.store().getUserSessions().list(USER));
+    }
+
+    @Test
+    public void invalidateOldestKeepsTheMaximumAndLogsOutTheLeastRecentlyUsed() throws Exception
+    {
+        JettyNode node1 = node("node1", 2, MaxSessionsPolicy.INVALIDATE_OLDEST, false);
+        JettyNode node2 = node("node2", 2, MaxSessionsPolicy.INVALIDATE_OLDEST, false);
+        HttpClient oldest = browser();
+        HttpClient used = browser();
+        HttpClient newest = browser();
+        String oldestId = sessionOf(logIn(oldest, node1, USER));
+        String usedId = sessionOf(logIn(used, node2, USER));
+        cluster.awaitIdle();
+        assertEquals(2, node1.store().getUserSessions().count(USER));
+
+        String newestId = sessionOf(logIn(newest, node2, USER));
+        Await.until("the least recently used session invalidated", Duration.ofSeconds(10),
+            () -> cluster.destroyedCount(oldestId) == 1);
+        cluster.awaitIdle();
+        assertEquals(Set.of(usedId, newestId), ids(node1.store().getUserSessions().list(USER)));
+        assertEquals("login page", who(oldest, node1, ""));
+        assertTrue(who(used, node2, "").startsWith("user=" + USER));
+        assertTrue(who(newest, node1, "").startsWith("user=" + USER));
+        assertEquals(2, cluster.redis().zcard(userKey()));
+    }
+
+    /**
+     * Two nodes allowing one session per user, refusing more, and a first browser logged in on node 1.
+     *
+     * @param node1 the node the first browser logged in on
+     * @param node2 the other node
+     * @param first the first browser
+     * @param firstId its session
+     */
+    private record OneLoggedIn(JettyNode node1, JettyNode node2, HttpClient first, String firstId)
+    {
+    }
+
+    private OneLoggedIn oneLoggedInUnderRefuse(boolean limitingLoginService) throws Exception
+    {
+        JettyNode node1 = node("node1", 1, MaxSessionsPolicy.REFUSE, limitingLoginService);
+        JettyNode node2 = node("node2", 1, MaxSessionsPolicy.REFUSE, limitingLoginService);
+        HttpClient first = browser();
+        String firstId = sessionOf(logIn(first, node1, USER));
+        cluster.awaitIdle();
+        return new OneLoggedIn(node1, node2, first, firstId);
+    }
+
+    @Test
+    public void refuseFailsTheLoginOverTheMaximum() throws Exception
+    {
+        OneLoggedIn setup = oneLoggedInUnderRefuse(true);
+        JettyNode node1 = setup.node1();
+        JettyNode node2 = setup.node2();
+        HttpClient first = setup.first();
+        HttpClient second = browser();
+        String firstId = setup.firstId();
+
+        assertEquals("login failed", logIn(second, node2, USER));
+        cluster.awaitIdle();
+        assertEquals(Set.of(firstId), ids(node2.store().getUserSessions().list(USER)));
+        assertTrue(who(first, node1, "").startsWith("user=" + USER), "the first login stays");
+        // Another user is not limited by alice's sessions.
+        assertTrue(logIn(second, node2, "bob").startsWith("user=bob"));
+
+        // Once the first logs out, the place is free again.
+        node2.store().getUserSessions().invalidate(firstId);
+        cluster.awaitIdle();
+        HttpClient third = browser();
+        assertTrue(logIn(third, node2, USER).startsWith("user=" + USER));
+    }
+
+    @Test
+    public void refuseWithoutTheLimitingLoginServiceInvalidatesTheSessionThatWentOver() throws Exception
+    {
+        OneLoggedIn setup = oneLoggedInUnderRefuse(false);
+        JettyNode node1 = setup.node1();
+        JettyNode node2 = setup.node2();
+        HttpClient first = setup.first();
+        HttpClient second = browser();
+        String firstId = setup.firstId();
+
+        // The plain login service lets it in; the store takes the new session back after its save (maybe
+        // before the browser asks for the page the login redirects to).
+        String secondId = login(second, node2, USER).id();
+        Await.until("the session over the maximum invalidated", Duration.ofSeconds(10), () -> cluster.destroyedCount(secondId) == 1);
+        cluster.awaitIdle();
+        assertEquals("login page", who(second, node2, ""));
+        assertEquals(Set.of(firstId), ids(node1.store().getUserSessions().list(USER)));
+        assertTrue(who(first, node1, "").startsWith("user=" + USER), "the first login stays");
+    }
+}
