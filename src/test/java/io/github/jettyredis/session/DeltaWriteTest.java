@@ -10,6 +10,7 @@ import io.github.jettyredis.session.testing.PrivateRedis;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,6 +81,27 @@ public class DeltaWriteTest
         assertTrue(wholeSession > BIG, "the whole session is over 100 KiB: " + wholeSession);
         assertTrue(touch <= TOUCH_GOAL, "bytes per touch " + touch);
         assertTrue(smallChange <= SMALL_CHANGE_GOAL, "bytes per small change " + smallChange);
+    }
+
+    /**
+     * Jetty saves a changed session when the response commits and again as the request leaves; the second
+     * save, whose only change is the expiry's few milliseconds, is not sent. An immortal session's expiry does
+     * not move at all: its second save was sent, writing the metadata again after the client had its answer,
+     * and so over a new interval another node had set meanwhile.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {600, -1})
+    public void theSaveAsAChangingRequestLeavesIsNotSent(int intervalSec) throws Exception
+    {
+        JettyNode node = cluster.start("node", JettyNode.Cache.NULL);
+        get(node, "op=create&ttl=" + intervalSec);
+        SessionStoreCounters counters = node.store().getCounters();
+        long sent = counters.getSavesWhole() + counters.getSavesDelta();
+        long skipped = counters.getSavesSkipped();
+
+        assertEquals("ok", get(node, "op=set&name=colour&value=red"));
+        assertEquals(sent + 1, counters.getSavesWhole() + counters.getSavesDelta(), "saves sent");
+        assertEquals(skipped + 1, counters.getSavesSkipped(), "saves not sent");
     }
 
     @ParameterizedTest

@@ -96,15 +96,17 @@ public class StoredSessionData extends SessionData
     /**
      * @param toleranceMs the largest drift to accept
      * @return true if, since Redis last got this session's metadata from or to this node, nothing of it
-     * changed but the expiry, which moved later by less than {@code toleranceMs}: what Jetty's second save
-     * of a request (when it ends, after the save on response commit) looks like
+     * changed but the expiry, which moved later by less than {@code toleranceMs}, or not at all (an immortal
+     * session's, whose tolerance is 0): what Jetty's second save of a request (when it ends, after the save on
+     * response commit) looks like
      */
     public boolean isOnlyExpiryDriftSinceStored(long toleranceMs)
     {
         if (storedMetadata == null)
             return false;
         long drift = getExpiry() - storedMetadata.expiry();
-        return drift >= 0 && drift < toleranceMs && Metadata.of(this).withExpiry(storedMetadata.expiry()).equals(storedMetadata);
+        return (drift == 0 || drift > 0 && drift < toleranceMs) &&
+            Metadata.of(this).withExpiry(storedMetadata.expiry()).equals(storedMetadata);
     }
 
     /**
