@@ -2,15 +2,19 @@
 package io.github.jettyredis.session;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.internal.SessionScripts;
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.PrivateRedis;
+import io.github.jettyredis.session.testing.RedisTestServer;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpStatus;
@@ -20,10 +24,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.util.SafeEncoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -84,6 +91,44 @@ public class RedisFullIT
             node.awaitIdle();
             assertEquals(Set.of("cart", "user"), storedAttributes(admin, id));
             assertEquals(0, node.store().getUnsavedSessions());
+        }
+    }
+
+    /** Runs the store's write script on session {@code id} of context {@code _app}: mode, fields to delete, then pairs to set. */
+    private static Object write(UnifiedJedis admin, SessionKeys keys, String id, String mode, List<String> deletes, String... pairs)
+    {
+        List<byte[]> args = new ArrayList<>(List.of(keys.session(id), keys.tombstone(id)));
+        List<String> words = new ArrayList<>(List.of(mode, "60000", Integer.toString(deletes.size())));
+        words.addAll(deletes);
+        words.addAll(List.of(pairs));
+        words.forEach(word -> args.add(SessionKeys.bytes(word)));
+        return SessionScripts.WRITE.run(admin, args.toArray(byte[][]::new));
+    }
+
+    /**
+     * Every kind of write is refused whole by a full Redis: its first write is one Redis refuses when full. A
+     * script that deleted something first (a tombstone, the old hash, an attribute) was let through whole, as
+     * Redis lets a script that has written go on.
+     */
+    @Test
+    public void aFullRedisRefusesEveryKindOfWriteWhole()
+    {
+        SessionKeys keys = new SessionKeys(RedisTestServer.uniquePrefix(), "_app", "0.0.0.0");
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            assertEquals(1L, write(admin, keys, "s", "create", List.of(), "#meta", "m1", "a", "1", "b", "2"));
+            admin.set(keys.tombstone("t"), SessionKeys.bytes("deleted"));
+            fill(admin);
+
+            JedisDataException create = assertThrows(JedisDataException.class,
+                () -> write(admin, keys, "t", "create", List.of(), "#meta", "m2", "a", "1"));
+            assertTrue(create.getMessage().startsWith("OOM"), create.getMessage());
+            assertTrue(admin.exists(keys.tombstone("t")), "the tombstone is still there");
+            assertFalse(admin.exists(keys.session("t")));
+
+            assertThrows(JedisDataException.class, () -> write(admin, keys, "s", "update", List.of("a"), "#meta", "m3"));
+            assertThrows(JedisDataException.class, () -> write(admin, keys, "s", "replace", List.of(), "#meta", "m4", "c", "3"));
+            assertEquals(Map.of("#meta", "m1", "a", "1", "b", "2"), admin.hgetAll(SafeEncoder.encode(keys.session("s"))));
         }
     }
 

@@ -49,7 +49,6 @@ public final class SessionScripts
           if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HGET', KEYS[1], ARGV[4 + deletes]) ~= ARGV[5 + deletes] then
             return 3
           end
-          redis.call('DEL', KEYS[2])
         elseif mode == 'update' then
           -- A hash and its tombstone never both exist (a deletion removes the hash, a create the tombstone):
           -- the hash being there answers both questions, with one call.
@@ -73,8 +72,12 @@ public final class SessionScripts
             return 4
           end
         end
-        if mode ~= 'update' then
-          redis.call('DEL', KEYS[1])
+        -- The first write is the metadata's HSET: a full Redis (maxmemory, noeviction) refuses it, and so the
+        -- whole script, with nothing written. Once a script has written, Redis lets it go on even when full, so
+        -- a DEL or an HDEL first would let the rest through.
+        redis.call('HSET', KEYS[1], ARGV[4 + deletes], ARGV[5 + deletes])
+        if mode == 'create' then
+          redis.call('DEL', KEYS[2])
         end
         -- One command per 1000 arguments (an even number: field-value pairs stay together), within Lua's stack.
         local function each(command, first, last)
@@ -82,8 +85,13 @@ public final class SessionScripts
             redis.call(command, KEYS[1], unpack(ARGV, i, math.min(i + 999, last)))
           end
         end
-        each('HDEL', 4, 3 + deletes)
-        each('HSET', 4 + deletes, #ARGV)
+        if mode == 'update' then
+          each('HDEL', 4, 3 + deletes)
+          each('HSET', 6 + deletes, #ARGV)
+        else
+          redis.call('DEL', KEYS[1])
+          each('HSET', 4 + deletes, #ARGV)
+        end
         if tonumber(ARGV[2]) > 0 then
           redis.call('PEXPIRE', KEYS[1], ARGV[2])
         else
