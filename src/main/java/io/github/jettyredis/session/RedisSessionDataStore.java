@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.github.jettyredis.session.client.RedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
-import io.github.jettyredis.session.client.TlsSettings;
 import io.github.jettyredis.session.codec.AttributeSerializer;
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
 import io.github.jettyredis.session.internal.CatchUp;
@@ -228,7 +227,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             disconnect();
             throw new IllegalStateException("Cannot use Redis at " + settings.address() + " (jetty.session.redis.uri) for the sessions of " +
-                keys.context() + ": " + e.getMessage() + TlsSettings.hint(e), e);
+                keys.context() + ": " + e.getMessage() + settings.tlsHint(e), e);
         }
     }
 

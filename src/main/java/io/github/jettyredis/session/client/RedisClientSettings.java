@@ -182,6 +182,15 @@ public final class RedisClientSettings
         return redisUri.tls();
     }
 
+    /**
+     * @param failure why connecting failed
+     * @return for a TLS URI, which TLS setting to look at ({@link TlsSettings#hintFor}); else empty
+     */
+    public String tlsHint(Throwable failure)
+    {
+        return isTls() ? tls.hintFor(failure) : "";
+    }
+
     /** @return trust store, key store and host name verification for TLS (used only with a {@code rediss...} URI) */
     public TlsSettings getTls()
     {

@@ -3,6 +3,7 @@ package io.github.jettyredis.session.client;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.security.UnrecoverableKeyException;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+
 import javax.net.ssl.SSLException;
 
 import io.github.jettyredis.session.StoreProperty;
@@ -202,6 +204,29 @@ public record TlsSettings(Path trustStore, String trustStorePassword, String tru
                     return " (TLS: the server refused this client's certificate or its lack of one; see " + StoreProperty.KEY_STORE + ")";
                 return " (TLS handshake failed)";
             }
+        }
+        return "";
+    }
+
+    /**
+     * @param failure why a TLS connection failed
+     * @return which setting to look at, as {@link #hint(Throwable)} says, or, for a connection that broke
+     * without an alert while this client has no key store, the key store: with TLS 1.3 a server that requires
+     * client certificates ({@code tls-auth-clients yes}, Redis's default) refuses a client without one after
+     * the client's side of the handshake ended, so that the client may only see the connection close
+     */
+    public String hintFor(Throwable failure)
+    {
+        String hint = hint(failure);
+        if (!hint.isEmpty() || keyStore != null)
+            return hint;
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            String message = String.valueOf(t.getMessage());
+            if (t instanceof SocketException && (message.contains("Broken pipe") || message.contains("Connection reset")) ||
+                message.contains("Unexpected end of stream"))
+                return " (TLS: the server closed the connection; if it requires client certificates (tls-auth-clients yes, " +
+                    "Redis's default), see " + StoreProperty.KEY_STORE + ")";
         }
         return "";
     }

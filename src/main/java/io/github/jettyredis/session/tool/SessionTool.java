@@ -9,7 +9,6 @@ import java.util.Map;
 
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
-import io.github.jettyredis.session.client.TlsSettings;
 import io.github.jettyredis.session.internal.SessionKeys;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -154,7 +153,7 @@ public final class SessionTool
         catch (JedisException e)
         {
             throw ToolFailure.failed((e instanceof JedisConnectionException ? "Cannot reach Redis at " + settings.address() + ": "
-                : "Redis at " + settings.address() + " answered: ") + e.getMessage() + TlsSettings.hint(e), e);
+                : "Redis at " + settings.address() + " answered: ") + e.getMessage() + settings.tlsHint(e), e);
         }
     }
 
@@ -181,7 +180,7 @@ public final class SessionTool
         }
         catch (JedisException e)
         {
-            throw ToolFailure.failed("Cannot reach Redis at " + settings.address() + ": " + e.getMessage() + TlsSettings.hint(e), e);
+            throw ToolFailure.failed("Cannot reach Redis at " + settings.address() + ": " + e.getMessage() + settings.tlsHint(e), e);
         }
     }
 
