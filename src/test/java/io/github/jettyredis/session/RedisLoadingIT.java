@@ -13,6 +13,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -113,5 +114,36 @@ public class RedisLoadingIT
             Await.until("the change made while Redis loaded reaches it", Duration.ofSeconds(20),
                 () -> "2-items".equals(getQuietly(reader.url("op=get&name=cart"))));
         }
+    }
+
+    /**
+     * The scavenger meets a Redis that answers LOADING (to its pipelined index reads and claims too) while a
+     * session's expiry passes: it claims nothing then, goes on running, and once Redis has loaded, expires the
+     * session, once.
+     */
+    @Test
+    public void theScavengerWaitsOutALoadingRedisAndThenExpiresWhatExpiredMeanwhile() throws Exception
+    {
+        JettyNode node = cluster.start("node", JettyNode.Cache.NULL, n ->
+        {
+            n.sessions().setConnectTimeoutMs(300);
+            n.sessions().setSocketTimeoutMs(300);
+        });
+        long expiresAt = System.currentTimeMillis() + 3000;
+        String id = cluster.get(node.url("op=create&ttl=3"));
+        cluster.awaitIdle();
+        redis.server().restartWithFiller(FILLER_KEYS, 3000);
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            assertThrows(JedisDataException.class, admin::ping, "Redis is still loading");
+            assertEquals(0, cluster.destroyedCount(id), "expired before Redis was restarted: the test proves nothing");
+            Await.until("Redis has loaded its data", Duration.ofSeconds(30), () -> RedisTestServer.answersPing(admin));
+            assertTrue(System.currentTimeMillis() > expiresAt, "the session's expiry passed while Redis was loading");
+            Await.until("the session is expired", Duration.ofSeconds(20), () -> cluster.destroyedCount(id) == 1);
+            // Jetty fires sessionDestroyed before it deletes the session.
+            Await.until("the session is deleted from Redis", Duration.ofSeconds(10), () -> !admin.exists(cluster.keys().session(id)));
+        }
+        node.awaitScavenges(2);
+        assertEquals(1, cluster.destroyedCount(id), "sessionDestroyed fired once");
     }
 }
