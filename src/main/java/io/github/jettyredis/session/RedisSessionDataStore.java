@@ -419,10 +419,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         counters.saveTook(start);
     }
 
-    private static boolean isOnlyExpiryDrift(SessionData data, SessionDelta delta)
+    /** A change of user (the container authenticated another one) changes no attribute, but is no drift. */
+    private boolean isOnlyExpiryDrift(SessionData data, SessionDelta delta)
     {
         return delta.isMetadataOnly() && data instanceof StoredSessionData stored &&
-            stored.isOnlyExpiryDriftSinceStored(expiryDriftToleranceMs(data));
+            stored.isOnlyExpiryDriftSinceStored(expiryDriftToleranceMs(data)) &&
+            (!indexUsers || Objects.equals(stored.getStoredUser(), userOf(data)));
     }
 
     /**
