@@ -157,8 +157,9 @@ redis-authx-core.version?=0.1.1-beta2
 #jetty.session.redis.userSessions=false
 
 ## The session attribute whose value names the user (a String, a Principal, or anything with
-## getUserPrincipal()). Empty: the container's authentication, which a form login keeps in the session
-## (basic auth keeps none: have the application set this attribute).
+## getUserPrincipal()). Empty: the container's authentication, which a form login keeps in the session.
+## Either way, a session that no attribute names a user of is indexed under the user that the container
+## authenticated for its requests (basic, digest, client-cert...: what getUserPrincipal() returns).
 #jetty.session.redis.userAttribute=
 
 ## The most sessions one user may have in a context, with userSessions on (0: no limit).

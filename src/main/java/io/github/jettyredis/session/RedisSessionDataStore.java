@@ -357,6 +357,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             throw new UnreadableSessionDataException(id, _context, e);
         }
+        // A user recorded without an attribute naming one was authenticated by the container (see userOf).
+        if (indexUsers && userNames.userOf(data) == null)
+            data.setAuthenticatedUser(data.getStoredUser(), null);
         Map<String, String> unreadable = data.getUnreadableAttributeReasons();
         unreadableAttributes.addAndGet(unreadable.size());
         unreadable.forEach((name, reason) -> LOG.warn("Session {} of {}: attribute '{}' cannot be read and is left out " +
@@ -415,10 +418,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         counters.saveTook(start);
     }
 
-    private static boolean isOnlyExpiryDrift(SessionData data, SessionDelta delta)
+    /** A change of user (the container authenticated another one) changes no attribute, but is no drift. */
+    private boolean isOnlyExpiryDrift(SessionData data, SessionDelta delta)
     {
         return delta.isMetadataOnly() && data instanceof StoredSessionData stored &&
-            stored.isOnlyExpiryDriftSinceStored(expiryDriftToleranceMs(data));
+            stored.isOnlyExpiryDriftSinceStored(expiryDriftToleranceMs(data)) &&
+            (!indexUsers || Objects.equals(stored.getStoredUser(), userOf(data)));
     }
 
     /**
@@ -590,13 +595,53 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         if (!indexUsers)
             return UserEntry.NONE;
-        String name = userNames.userOf(data);
-        String now = name == null ? null : SessionKeys.userToken(name);
+        String now = userOf(data);
         String before = data instanceof StoredSessionData stored ? stored.getStoredUser() : null;
         boolean changed = !Objects.equals(before, now);
         boolean recorded = changed || (save.whole() && now != null);
         boolean added = now != null && (changed || save.indexed() != null || save.whole());
         return new UserEntry(before, now, recorded, added, changed && before != null);
+    }
+
+    /**
+     * The attribute that names the session's user decides (a form login, or the application); without one, the
+     * user the container authenticated for the session's requests, if any. An attribute that names a user
+     * replaces the authenticated one for good, so that a form logout (the attribute removed) logs the session out.
+     *
+     * @return the token of the session's user, or null if it has none
+     */
+    private String userOf(SessionData data)
+    {
+        String name = userNames.userOf(data);
+        if (data instanceof StoredSessionData stored)
+        {
+            if (name == null)
+                return stored.getAuthenticatedUser();
+            stored.setAuthenticatedUser(null, null);
+        }
+        return name == null ? null : SessionKeys.userToken(name);
+    }
+
+    /**
+     * Records the user the container authenticated for a request of a session (BASIC, DIGEST, CLIENT-CERT,
+     * ...: an authentication that keeps nothing in the session), called by {@link AuthenticatedUserHandler}
+     * while the request still holds the session. Marks the session dirty, so that its save indexes it under
+     * that user, only when its user changes: the same user again compares a name and writes nothing.
+     *
+     * @param data the session's data
+     * @param name the name of the user the request was authenticated as
+     */
+    void authenticatedAs(SessionData data, String name)
+    {
+        if (!indexUsers || !(data instanceof StoredSessionData stored) || stored.isAuthenticatedAs(name))
+            return;
+        // An attribute that names a user (a form login, the application's) decides.
+        if (userNames.userOf(data) != null)
+            return;
+        String token = SessionKeys.userToken(name);
+        if (!token.equals(stored.getAuthenticatedUser()))
+            data.setDirty(true);
+        stored.setAuthenticatedUser(token, name);
     }
 
     /**

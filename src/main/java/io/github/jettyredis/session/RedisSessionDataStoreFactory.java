@@ -93,6 +93,9 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         store.setMetrics(metrics);
         store.setSizeLimits(maxAttributeBytes, maxSessionBytes);
         store.setUserSessions(userSessions, userAttribute, validMaxSessionsPerUser(), validPolicy());
+        // Called before the session manager's handlers start: the chain can still take one more.
+        if (userSessions)
+            AuthenticatedUserHandler.insertUnder(manager);
         return store;
     }
 

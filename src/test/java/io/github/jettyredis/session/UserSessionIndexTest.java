@@ -93,8 +93,10 @@ public class UserSessionIndexTest
             assertArrayEquals(SessionKeys.bytes(SessionKeys.userToken("alice")),
                 redis.hget(store.getKeys().session("s1"), SessionHashCodec.USER_FIELD));
             // The set expires with its latest session, the margin later.
+            // The clock read before the TTL: time passing between the two can only make the TTL smaller.
+            long before = System.currentTimeMillis();
             long pttl = redis.pttl(userKey(store, "alice"));
-            long expected = data.getExpiry() - System.currentTimeMillis() + store.getTtlMarginMs();
+            long expected = data.getExpiry() - before + store.getTtlMarginMs();
             assertTrue(pttl <= expected && pttl > expected - 5_000, "TTL " + pttl + " ms, expected about " + expected);
             // The name is in no key name.
             assertFalse(new String(userKey(store, "alice")).contains("alice"));
@@ -165,6 +167,43 @@ public class UserSessionIndexTest
             loaded.setAttribute("other", "y");
             store.store("s1", loaded);
             assertEquals((double)loaded.getExpiry(), score(store, "alice", "s1"), "the user's entry moves with the expiry index entry");
+        }
+    }
+
+    @Test
+    public void theUserTheContainerAuthenticatedStaysWithTheSessionUntilAnAttributeNamesOne() throws Exception
+    {
+        try (StoreHarness harness = new StoreHarness(factory(), "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            SessionData data = save(store, "s1", null, TimeUnit.MINUTES.toMillis(30));
+            assertFalse(data.isDirty());
+            store.authenticatedAs(data, "alice");
+            assertTrue(data.isDirty(), "a new user for the session: it must be saved");
+            store.store("s1", data);
+            assertNotNull(score(store, "alice", "s1"));
+            store.authenticatedAs(data, "alice");
+            assertFalse(data.isDirty(), "the same user again: nothing to save");
+
+            // Another node: the user Redis records, with no attribute naming one, is the authenticated one.
+            SessionData loaded = store.load("s1");
+            store.authenticatedAs(loaded, "alice");
+            assertFalse(loaded.isDirty());
+            loaded.setAttribute("other", "x");
+            store.store("s1", loaded);
+            assertNotNull(score(store, "alice", "s1"), "a save that does not know the request keeps the user");
+
+            // An attribute that names a user decides, and its removal (a form logout) logs the session out.
+            loaded = store.load("s1");
+            loaded.setAttribute(USER_ATTRIBUTE, "bob");
+            store.authenticatedAs(loaded, "alice");
+            store.store("s1", loaded);
+            assertNull(score(store, "alice", "s1"));
+            assertNotNull(score(store, "bob", "s1"));
+            loaded.setAttribute(USER_ATTRIBUTE, null);
+            store.store("s1", loaded);
+            assertNull(score(store, "bob", "s1"));
+            assertNull(score(store, "alice", "s1"), "not back to the user authenticated before the attribute");
         }
     }
 

@@ -4,12 +4,16 @@ package io.github.jettyredis.session;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
@@ -27,9 +31,11 @@ import org.eclipse.jetty.ee10.servlet.security.ConstraintMapping;
 import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.security.Authenticator;
 import org.eclipse.jetty.security.Constraint;
 import org.eclipse.jetty.security.HashLoginService;
 import org.eclipse.jetty.security.LoginService;
+import org.eclipse.jetty.security.authentication.BasicAuthenticator;
 import org.eclipse.jetty.security.authentication.FormAuthenticator;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.resource.ResourceFactory;
@@ -50,6 +56,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * authentication in an ee10 webapp, browsers with their own cookies. Logged in on both nodes, listed, logged
  * out everywhere from one node ({@code sessionDestroyed} once per session), expired, renamed (Jetty's form
  * login renews the id, and so does {@code changeSessionId}), and the maximum per user under both policies.
+ * With BASIC authentication, which keeps nothing in the session, the sessions are indexed by the user the
+ * container authenticated for their requests ({@link AuthenticatedUserHandler}).
  */
 public class UserSessionsIT
 {
@@ -88,7 +96,7 @@ public class UserSessionsIT
         {
             if ("renew".equals(request.getParameter("op")))
                 request.changeSessionId();
-            HttpSession session = request.getSession(false);
+            HttpSession session = request.getSession("create".equals(request.getParameter("op")));
             if ("short".equals(request.getParameter("op")))
                 session.setMaxInactiveInterval(1);
             response.getWriter().print("user=" + request.getRemoteUser() + " session=" + (session == null ? null : session.getId()));
@@ -107,29 +115,58 @@ public class UserSessionsIT
 
     private JettyNode node(String name, int max, MaxSessionsPolicy policy, boolean limitingLoginService) throws Exception
     {
+        return node(name, max, policy, limitingLoginService, new FormAuthenticator("/login", "/login-error", false));
+    }
+
+    private JettyNode node(String name, int max, MaxSessionsPolicy policy, boolean limitingLoginService, Authenticator authenticator)
+        throws Exception
+    {
         return cluster.start(name, JettyNode.Cache.DEFAULT, node ->
         {
             node.sessions().setUserSessions(true);
             node.sessions().setMaxSessionsPerUser(max);
             node.sessions().setWhenMaxSessionsExceeded(policy.configName());
-            node.webapp().addServlet(new ServletHolder(new WhoServlet()), "/secure/who");
             node.webapp().addServlet(new ServletHolder(new PageServlet()), "/login");
             node.webapp().addServlet(new ServletHolder(new PageServlet()), "/login-error");
-            ConstraintSecurityHandler security = new ConstraintSecurityHandler();
-            ConstraintMapping mapping = new ConstraintMapping();
-            mapping.setPathSpec("/secure/*");
-            mapping.setConstraint(Constraint.from("user"));
-            security.addConstraintMapping(mapping);
-            security.setAuthenticator(new FormAuthenticator("/login", "/login-error", false));
             LoginService logins = new HashLoginService("test", ResourceFactory.root().newResource(users));
-            security.setLoginService(limitingLoginService ? new SessionLimitingLoginService(logins) : logins);
-            node.webapp().setSecurityHandler(security);
+            protect(node, authenticator, limitingLoginService ? new SessionLimitingLoginService(logins) : logins);
         });
+    }
+
+    /** Serves {@link WhoServlet} under {@code /secure/}, for users of the role {@code user} only. */
+    private static void protect(JettyNode node, Authenticator authenticator, LoginService logins)
+    {
+        node.webapp().addServlet(new ServletHolder(new WhoServlet()), "/secure/who");
+        ConstraintSecurityHandler security = new ConstraintSecurityHandler();
+        ConstraintMapping mapping = new ConstraintMapping();
+        mapping.setPathSpec("/secure/*");
+        mapping.setConstraint(Constraint.from("user"));
+        security.addConstraintMapping(mapping);
+        security.setAuthenticator(authenticator);
+        security.setLoginService(logins);
+        node.webapp().setSecurityHandler(security);
     }
 
     private JettyNode node(String name) throws Exception
     {
         return node(name, 0, MaxSessionsPolicy.INVALIDATE_OLDEST, false);
+    }
+
+    /** A node whose protected pages ask for BASIC authentication: nothing of the login is kept in the session. */
+    private JettyNode basicNode(String name) throws Exception
+    {
+        return node(name, 0, MaxSessionsPolicy.INVALIDATE_OLDEST, false, new BasicAuthenticator());
+    }
+
+    /** A BASIC node that saves a session whose attributes did not change at most once an hour. */
+    private JettyNode basicNodeSavingHourly(String name) throws Exception
+    {
+        return cluster.start(name, JettyNode.Cache.DEFAULT, node ->
+        {
+            node.sessions().setSavePeriodSec(3600);
+            node.sessions().setUserSessions(true);
+            protect(node, new BasicAuthenticator(), new HashLoginService("test", ResourceFactory.root().newResource(users)));
+        });
     }
 
     /** A browser: its own cookies. */
@@ -369,5 +406,125 @@ public class UserSessionsIT
         assertEquals("login page", who(second, node2, ""));
         assertEquals(Set.of(firstId), ids(node1.store().getUserSessions().list(USER)));
         assertTrue(who(first, node1, "").startsWith("user=" + USER), "the first login stays");
+    }
+    /**
+     * A GET of the protected page with BASIC credentials, as a browser sends them at every request once it has them.
+     *
+     * @return the page
+     */
+    private static String basicWho(HttpClient browser, JettyNode node, String user, String query) throws Exception
+    {
+        String credentials = Base64.getEncoder().encodeToString((user + ":secret").getBytes(StandardCharsets.UTF_8));
+        ContentResponse page = browser.newRequest(secureUrl(node, query))
+            .headers(headers -> headers.put(HttpHeader.AUTHORIZATION, "Basic " + credentials)).send();
+        assertEquals(200, page.getStatus(), page.getContentAsString());
+        return page.getContentAsString();
+    }
+
+    /**
+     * A session made by a request with BASIC credentials, then asked for once more with them: Jetty renews the id
+     * of a session at the first login that finds it (BASIC logs in at every request), once.
+     *
+     * @return the session's id, as it stays
+     */
+    private static String basicSession(HttpClient browser, JettyNode node, String user) throws Exception
+    {
+        String made = sessionOf(basicWho(browser, node, user, "op=create"));
+        String renewed = sessionOf(basicWho(browser, node, user, ""));
+        assertNotEquals(made, renewed);
+        assertEquals("user=" + user + " session=" + renewed, basicWho(browser, node, user, ""), "the id stays");
+        return renewed;
+    }
+
+    private static Map<String, String> lastNodes(List<UserSession> sessions)
+    {
+        return sessions.stream().collect(Collectors.toMap(UserSession::id, UserSession::lastNode));
+    }
+
+    @Test
+    public void basicAuthenticatedSessionsAreListedOnBothNodesAndLoggedOutEverywhere() throws Exception
+    {
+        JettyNode node1 = basicNode("node1");
+        JettyNode node2 = basicNode("node2");
+        HttpClient first = browser();
+        HttpClient second = browser();
+        String id1 = basicSession(first, node1, USER);
+        assertEquals("user=" + USER + " session=" + id1, basicWho(first, node2, USER, ""), "one session, on both nodes");
+        String id2 = basicSession(second, node2, USER);
+        assertEquals("user=" + USER + " session=" + id2, basicWho(second, node1, USER, ""));
+        cluster.awaitIdle();
+
+        List<UserSession> sessions = node1.store().getUserSessions().list(USER);
+        assertEquals(Map.of(id1, "node2", id2, "node1"), lastNodes(sessions), "each session with the node that served it last");
+        assertEquals(sessions, node2.store().getUserSessions().list(USER));
+        assertEquals(List.of(), node1.store().getUserSessions().list("bob"));
+
+        assertEquals(2, node2.store().getUserSessions().invalidateAll(USER));
+        cluster.awaitIdle();
+        assertEquals(1, cluster.destroyedCount(id1));
+        assertEquals(1, cluster.destroyedCount(id2));
+        assertEquals("user=" + USER + " session=null", basicWho(first, node1, USER, ""), "node 1 dropped its copy: no session");
+        assertEquals("user=" + USER + " session=null", basicWho(second, node2, USER, ""));
+        String renewed = basicSession(first, node1, USER);
+        assertNotEquals(id1, renewed, "a new session, not the one logged out");
+        cluster.awaitIdle();
+        assertEquals(Set.of(renewed), ids(node2.store().getUserSessions().list(USER)));
+    }
+
+    @Test
+    public void anonymousRequestsIndexNothingAndTakeNothingAway() throws Exception
+    {
+        JettyNode node1 = basicNode("node1");
+        JettyNode node2 = basicNode("node2");
+        HttpClient anonymous = browser();
+        String anonymousId = anonymous.GET(node1.url("op=create")).getContentAsString();
+        assertEquals(anonymousId, sessionCookie(anonymous));
+        assertEquals("null", anonymous.GET(node2.url("op=get&name=a")).getContentAsString(), "the session, on node 2");
+        cluster.awaitIdle();
+        assertFalse(cluster.redis().hexists(cluster.keys().session(anonymousId), SessionHashCodec.USER_FIELD), "no user recorded");
+        assertFalse(cluster.redis().exists(userKey()));
+
+        // A user's session used without credentials (a page outside the protected ones) stays the user's.
+        HttpClient browser = browser();
+        String id = basicSession(browser, node1, USER);
+        assertEquals("null", browser.GET(node2.url("op=get&name=a")).getContentAsString());
+        assertEquals("null", browser.GET(node1.url("op=get&name=a")).getContentAsString());
+        cluster.awaitIdle();
+        assertEquals(Set.of(id), ids(node2.store().getUserSessions().list(USER)));
+    }
+
+    @Test
+    public void anotherBasicUserOnTheSameSessionMovesItsEntry() throws Exception
+    {
+        JettyNode node1 = basicNode("node1");
+        JettyNode node2 = basicNode("node2");
+        HttpClient browser = browser();
+        String id = basicSession(browser, node1, USER);
+        cluster.awaitIdle();
+        assertEquals(Set.of(id), ids(node1.store().getUserSessions().list(USER)));
+
+        assertEquals("user=bob session=" + id, basicWho(browser, node2, "bob", ""));
+        cluster.awaitIdle();
+        assertEquals(Set.of(id), ids(node1.store().getUserSessions().list("bob")));
+        assertEquals(List.of(), node1.store().getUserSessions().list(USER));
+        assertFalse(cluster.redis().exists(userKey()), "alice's set is gone");
+    }
+
+    @Test
+    public void theSameBasicUserAgainWritesNothing() throws Exception
+    {
+        JettyNode node1 = basicNodeSavingHourly("node1");
+        HttpClient browser = browser();
+        String id = basicSession(browser, node1, USER);
+        cluster.awaitIdle();
+        assertEquals(Set.of(id), ids(node1.store().getUserSessions().list(USER)));
+        SessionStoreCounters counters = node1.store().getCounters();
+        long saves = counters.getSavesWhole() + counters.getSavesDelta();
+
+        for (int i = 0; i < 5; i++)
+            assertEquals("user=" + USER + " session=" + id, basicWho(browser, node1, USER, ""));
+        cluster.awaitIdle();
+        assertEquals(saves, counters.getSavesWhole() + counters.getSavesDelta(), "the session is not saved again for its user");
+        assertEquals(Set.of(id), ids(node1.store().getUserSessions().list(USER)));
     }
 }

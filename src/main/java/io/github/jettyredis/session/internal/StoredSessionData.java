@@ -27,6 +27,10 @@ public class StoredSessionData extends SessionData
     private transient String storedVersion;
     private transient long indexedExpiry = UNKNOWN_INDEX_ENTRY;
     private transient String storedUser;
+    // The user the container authenticated for the session's requests, when no attribute names one: read
+    // from the stored #user of a session loaded without such an attribute, set by AuthenticatedUserHandler.
+    private transient volatile String authenticatedUser;
+    private transient volatile String authenticatedName;
 
     /**
      * @see SessionData#SessionData(String, String, String, long, long, long, long)
@@ -149,6 +153,34 @@ public class StoredSessionData extends SessionData
     public void setStoredUser(String userToken)
     {
         this.storedUser = userToken;
+    }
+
+    /**
+     * @return the token of the user the container authenticated for the session's requests (BASIC, DIGEST,
+     * CLIENT-CERT, ...: an authentication that keeps nothing in the session); null if none is known
+     */
+    public String getAuthenticatedUser()
+    {
+        return authenticatedUser;
+    }
+
+    /**
+     * @param name a user's name
+     * @return whether this node already saw a request of the session authenticated as that user
+     */
+    public boolean isAuthenticatedAs(String name)
+    {
+        return name.equals(authenticatedName);
+    }
+
+    /**
+     * @param userToken the token of the user the container authenticated for the session's requests; null for none
+     * @param name that user's name, if this node knows it; null otherwise
+     */
+    public void setAuthenticatedUser(String userToken, String name)
+    {
+        this.authenticatedUser = userToken;
+        this.authenticatedName = name;
     }
 
     /**
