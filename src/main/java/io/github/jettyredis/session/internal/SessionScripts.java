@@ -147,35 +147,37 @@ public final class SessionScripts
      */
     private static final String CLAIM_ONE = """
         local claimant, stamp = ARGV[1], ARGV[1] .. '@' .. ARGV[2]
+        local mine, call = ARGV[1] .. '@', redis.call
         local now, hold, tombstoneTtl = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
         -- Makes the tombstone's key from the hash's, for callers that pass none.
         local tombstoneSuffix
         local function claim(hash, tombstone, expiredBy)
           -- One read per session: a key that is no hash fails it (WRONGTYPE), a missing one reads as no fields.
-          local readable, fields = pcall(redis.call, 'HMGET', hash, '%s', '%s')
+          local readable, fields = pcall(call, 'HMGET', hash, '%s', '%s')
           if not readable then
             return -3
           end
           local expiry, stamped = tonumber(fields[1]), fields[2]
-          if not expiry and not stamped and redis.call('EXISTS', hash) == 0 then
+          if not expiry and not stamped and call('EXISTS', hash) == 0 then
             tombstone = tombstone or hash .. tombstoneSuffix
-            local claimedBy = redis.call('GET', tombstone)
+            local claimedBy = call('GET', tombstone)
             if claimedBy and claimedBy ~= claimant then
               return -1
             end
-            redis.call('SET', tombstone, claimant, 'PX', tombstoneTtl)
+            call('SET', tombstone, claimant, 'PX', tombstoneTtl)
             return 2
           end
           if expiry and (expiry <= 0 or expiry > expiredBy) then
             return -2, expiry
           end
-          if stamped then
+          -- Its own claim a node may renew; only another node's is parsed.
+          if stamped and string.sub(stamped, 1, #mine) ~= mine then
             local by, at = string.match(stamped, '^(.*)@(%%d+)$')
             if by and by ~= claimant and tonumber(at) + hold > now then
               return 0
             end
           end
-          redis.call('HSET', hash, '%s', stamp)
+          call('HSET', hash, '%s', stamp)
           return 1
         end
         """.formatted(EXPIRY_FIELD, EXPIRY_CLAIM_FIELD, EXPIRY_CLAIM_FIELD);
