@@ -185,7 +185,7 @@ public final class SessionScripts
     /**
      * Claims expired sessions for one node, so that only that node expires each and fires its listeners: a
      * batch of sessions per call, whose keys must share a hash slot on Redis Cluster (the caller groups
-     * them), so that claiming thousands costs a few calls rather than thousands (see {@link #CLAIM_ONE}).
+     * them), so that claiming thousands costs a few calls rather than thousands (each as {@code CLAIM_ONE} claims one).
      * KEYS: hash, tombstone, for each session; ARGV[1] claimant; ARGV[2] now ms; ARGV[3] hold ms; ARGV[4]
      * tombstone TTL ms; ARGV[4 + n] the latest expiry that counts as expired for the n-th session.
      * Replies one {@link Claim} per session, in order: {code} or, for a session still alive, {code, stored expiry}.
@@ -204,7 +204,7 @@ public final class SessionScripts
      * Claims, on a single Redis (not Cluster, where each session is a hash slot of its own), the sessions
      * that the context's expiry index says expired, reading the index itself: the caller sends no key and no
      * id, and gets back only what it needs, so that claiming thousands costs Redis one read and one write per
-     * session and the caller almost nothing (see {@link #CLAIM_ONE}). The session keys are made from the ids
+     * session and the caller almost nothing (each as {@code CLAIM_ONE} claims one). The session keys are made from the ids
      * read, as {@link SessionKeys} makes them: keys the call does not name, which only a single Redis allows.
      * The index is not changed, so calls for consecutive ranks, pipelined, claim consecutive entries. KEYS[1]
      * the expiry index; ARGV[1..4] as {@link #CLAIM_EXPIRY}'s; ARGV[5] the latest expiry that counts as
