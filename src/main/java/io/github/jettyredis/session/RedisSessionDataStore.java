@@ -739,18 +739,23 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         catchUp.writeWhatRedisMissed();
         restoreIndexIfGone(now);
 
-        // 2. What is due: the cache's candidates as Redis sees them, and what the index says expired a grace period ago.
+        // 2. What is due: the cache's candidates as Redis sees them, and what the index says expired a grace period ago
+        // (on a single Redis, the claim scripts read the index themselves).
         Map<String, Long> due = new LinkedHashMap<>();
+        boolean claimsInsideIndex = claims.claimsInsideIndex();
         _context.run(() ->
         {
             due.putAll(claims.dueOf(candidates, now, graceMs, _context.getWorkerName()));
-            for (String id : doGetExpired(now - graceMs))
-                due.putIfAbsent(id, now - graceMs);
+            if (!claimsInsideIndex)
+                for (String id : doGetExpired(now - graceMs))
+                    due.putIfAbsent(id, now - graceMs);
         });
         _lastExpiryCheckTime = now;
 
         // 3. Claim each; copies of sessions another node deleted or used again go quietly; the index follows Redis.
         ExpiryClaims.Outcome outcome = claims.claim(due, now, getTtlMarginMs());
+        if (claimsInsideIndex)
+            claims.claimIndexed(now - graceMs, now, getTtlMarginMs(), outcome);
         counters.claimed(outcome.claimed().size(), outcome.gone().size());
         outcome.gone().forEach(held::drop);
         outcome.alive().keySet().stream().filter(candidates::contains).forEach(held::drop);

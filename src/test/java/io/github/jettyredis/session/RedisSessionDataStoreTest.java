@@ -7,6 +7,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.internal.ExpiryClaims;
@@ -14,12 +17,14 @@ import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.StoreHarness;
+import io.github.jettyredis.session.testing.TestExecutors;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.SessionIdManager;
 import org.eclipse.jetty.session.UnreadableSessionDataException;
 import org.eclipse.jetty.session.UnwriteableSessionDataException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.UnifiedJedis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,6 +41,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 public class RedisSessionDataStoreTest
 {
     private static final long TTL_TOLERANCE_MS = 5_000;
+
+    @RegisterExtension
+    final TestExecutors executors = new TestExecutors();
 
     private final UnifiedJedis redis = newTestClient();
     private final String prefix = RedisTestServer.uniquePrefix();
@@ -295,6 +303,78 @@ public class RedisSessionDataStoreTest
             assertTrue(redis.exists(store.getKeys().session("foreign")), "not ours to touch");
             assertNull(redis.zscore(store.getKeys().expiryIndex(), SessionKeys.bytes("foreign")), "taken out of the index");
         }
+    }
+
+    @Test
+    public void twoNodesClaimingTheSameExpiredSessionsAtOnceClaimEachExactlyOnce() throws Exception
+    {
+        try (StoreHarness nodeA = new StoreHarness(factory(prefix), "/app");
+             StoreHarness nodeB = new StoreHarness(factory(prefix), "/app"))
+        {
+            long now = System.currentTimeMillis();
+            Set<String> expired = new HashSet<>();
+            // Several claim calls' worth, so that the two nodes' pipelined calls interleave in Redis.
+            for (int i = 0; i < 5 * ExpiryClaims.CLAIM_BATCH + 17; i++)
+            {
+                String id = "s" + i;
+                SessionData data = newSession(nodeA.store(), id, 1_000);
+                data.setExpiry(now - 10_000);
+                nodeA.store().store(id, data);
+                expired.add(id);
+            }
+            nodeA.store().setGracePeriodSec(0);
+            nodeB.store().setGracePeriodSec(0);
+
+            ExecutorService pool = executors.newPool(2);
+            CyclicBarrier start = new CyclicBarrier(2);
+            Future<Set<String>> byA = pool.submit(() -> claimAfter(start, nodeA.store()));
+            Future<Set<String>> byB = pool.submit(() -> claimAfter(start, nodeB.store()));
+            Set<String> claimedByA = byA.get(30, TimeUnit.SECONDS);
+            Set<String> claimedByB = byB.get(30, TimeUnit.SECONDS);
+
+            Set<String> both = new HashSet<>(claimedByA);
+            both.retainAll(claimedByB);
+            assertTrue(both.isEmpty(), both.size() + " sessions claimed by both nodes");
+            Set<String> either = new HashSet<>(claimedByA);
+            either.addAll(claimedByB);
+            assertEquals(expired, either, "every expired session is claimed by one node");
+        }
+    }
+
+    @Test
+    public void theClaimChecksEachIndexedSessionItselfLostDeletedOrUsedAgain() throws Exception
+    {
+        try (StoreHarness app = new StoreHarness(factory(prefix), "/app"))
+        {
+            RedisSessionDataStore store = app.store();
+            byte[] index = store.getKeys().expiryIndex();
+            long now = System.currentTimeMillis();
+            SessionData dead = newSession(store, "dead", 1_000);
+            dead.setExpiry(now - 10_000);
+            store.store("dead", dead);
+            // Used again on a node whose save did not move the entry: the index says expired, the hash says not.
+            SessionData usedAgain = newSession(store, "usedAgain", 600_000);
+            store.store("usedAgain", usedAgain);
+            redis.zadd(index, now - 10_000, SessionKeys.bytes("usedAgain"));
+            // Deleted by another node (its tombstone), and lost by Redis (nothing at all), both still indexed.
+            redis.set(store.getKeys().tombstone("deleted"), SessionKeys.bytes("1"));
+            redis.zadd(index, now - 10_000, SessionKeys.bytes("deleted"));
+            redis.zadd(index, now - 10_000, SessionKeys.bytes("lost"));
+
+            store.setGracePeriodSec(0);
+            assertEquals(Set.of("dead", "lost"), store.getExpired(Set.of()));
+            assertEquals(usedAgain.getExpiry(), redis.zscore(index, SessionKeys.bytes("usedAgain")).longValue(),
+                "the entry moved to the session's own expiry");
+            assertTrue(redis.exists(store.getKeys().session("usedAgain")));
+            assertNull(redis.zscore(index, SessionKeys.bytes("deleted")), "a deleted session leaves the index");
+            assertTrue(redis.exists(store.getKeys().tombstone("lost")), "the lost session's claim is its tombstone");
+        }
+    }
+
+    private static Set<String> claimAfter(CyclicBarrier start, RedisSessionDataStore store) throws Exception
+    {
+        start.await(10, TimeUnit.SECONDS);
+        return store.getExpired(Set.of());
     }
 
     @Test

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
@@ -25,9 +27,10 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * Decides, with Redis, which node expires which session, so that a session is expired by exactly one
  * node, and never while it lives. A session is due for a node when Redis says so: this node's own (it
  * served it last) once its stored expiry passed, any other a grace period later (as Jetty's JDBC store
- * does). Each due session is then claimed with {@link SessionScripts#CLAIM_EXPIRY}, which checks the
- * stored expiry again, and a node that claimed a session deletes it only if it was not used again since
- * ({@link #expiredBy}).
+ * does). Each due session is then claimed with {@link SessionScripts#CLAIM_EXPIRY} (on a single Redis, what
+ * the expiry index says expired with {@link SessionScripts#CLAIM_INDEXED}, which reads the index itself), which
+ * checks the stored expiry again, and a node that claimed a session deletes it only if it was not used again
+ * since ({@link #expiredBy}).
  */
 public final class ExpiryClaims
 {
@@ -168,29 +171,85 @@ public final class ExpiryClaims
             return results;
         });
         replies.forEach((id, reply) ->
-        {
-            switch (SessionScripts.claim(reply))
-            {
-                case CLAIMED, CLAIMED_LOST ->
-                {
-                    outcome.claimed().add(id);
-                    claimed.put(id, due.get(id));
-                }
-                case GONE -> outcome.gone().add(id);
-                case ALIVE -> outcome.alive().put(id, SessionScripts.aliveExpiry(reply));
-                case NOT_A_SESSION ->
-                {
-                    LOG.warn("The key of session {} of {} holds something else than a session: left alone, and taken out of the expiry index",
-                        id, keys.context());
-                    outcome.notSessions().add(id);
-                }
-                case HELD_ELSEWHERE ->
-                {
-                    // The node that claimed it expires it.
-                }
-            }
-        });
+            record(outcome, id, SessionScripts.claim(reply), due.get(id), () -> SessionScripts.aliveExpiry(reply)));
         return outcome;
+    }
+
+    /**
+     * Whether {@link #claimIndexed} can claim what the expiry index says expired: on a single Redis, where a
+     * script may reach the keys it makes from the ids it reads; not on Redis Cluster, where each session is a
+     * hash slot of its own and the ids go through {@link #claim}.
+     *
+     * @return true on a single Redis
+     */
+    public boolean claimsInsideIndex()
+    {
+        return !(calls.client() instanceof RedisClusterClient);
+    }
+
+    /**
+     * Claims the sessions the expiry index says expired at or before a time, with {@link SessionScripts#CLAIM_INDEXED}:
+     * the index is read by the scripts themselves, {@value #CLAIM_BATCH} entries per call, all calls pipelined.
+     * An entry that comes in (or leaves) while the calls run may be claimed twice (which the claim allows its
+     * own node) or not at all (the next scavenge finds it). Only on a single Redis ({@link #claimsInsideIndex}).
+     *
+     * @param expiredBy the latest indexed expiry to claim, and the latest expiry that counts as expired
+     * @param now now
+     * @param tombstoneMs how long the tombstone of a session Redis lost lives, once claimed
+     * @param outcome where to add what the claims found
+     */
+    public void claimIndexed(long expiredBy, long now, long tombstoneMs, Outcome outcome)
+    {
+        List<Object> replies = calls.run(redis ->
+        {
+            long indexed = redis.zcount(keys.expiryIndex(), Double.NEGATIVE_INFINITY, expiredBy);
+            List<byte[][]> args = new ArrayList<>();
+            List<Response<Object>> queued = new ArrayList<>();
+            try (AbstractPipeline pipeline = redis.pipelined())
+            {
+                for (int offset = 0; offset < indexed; offset += CLAIM_BATCH)
+                {
+                    byte[][] call = SessionScripts.claimIndexedArgs(keys, claimant, now, CLAIM_HOLD_MS, tombstoneMs, expiredBy, offset, CLAIM_BATCH);
+                    args.add(call);
+                    queued.add(SessionScripts.CLAIM_INDEXED.queue(pipeline, call));
+                }
+                pipeline.sync();
+            }
+            List<Object> results = new ArrayList<>();
+            for (int b = 0; b < queued.size(); b++)
+                results.addAll((List<?>)SessionScripts.CLAIM_INDEXED.result(queued.get(b), redis, args.get(b)));
+            return results;
+        });
+        for (int i = 0; i + 2 < replies.size(); i += 3)
+        {
+            long expiry = (Long)replies.get(i + 2);
+            record(outcome, new String((byte[])replies.get(i), StandardCharsets.UTF_8), SessionScripts.Claim.of((Long)replies.get(i + 1)),
+                expiredBy, () -> expiry);
+        }
+    }
+
+    private void record(Outcome outcome, String id, SessionScripts.Claim claim, long expiredBy, LongSupplier aliveExpiry)
+    {
+        switch (claim)
+        {
+            case CLAIMED, CLAIMED_LOST ->
+            {
+                outcome.claimed().add(id);
+                claimed.merge(id, expiredBy, Math::max);
+            }
+            case GONE -> outcome.gone().add(id);
+            case ALIVE -> outcome.alive().put(id, aliveExpiry.getAsLong());
+            case NOT_A_SESSION ->
+            {
+                LOG.warn("The key of session {} of {} holds something else than a session: left alone, and taken out of the expiry index",
+                    id, keys.context());
+                outcome.notSessions().add(id);
+            }
+            case HELD_ELSEWHERE ->
+            {
+                // The node that claimed it expires it.
+            }
+        }
     }
 
     /**

@@ -33,6 +33,8 @@ public final class SessionKeys
 {
     private static final String EXPIRY_INDEX_SUFFIX = ":expiries";
     private static final String TOMBSTONE_SUFFIX = ":deleted";
+    /** Closes the hash tag that puts a session's hash and tombstone in one slot. */
+    private static final String SESSION_TAIL = "}";
 
     private final String prefix;
     private final String context;
@@ -86,7 +88,7 @@ public final class SessionKeys
      */
     public byte[] session(String id)
     {
-        return bytes(prefix + "{" + context + "_" + id + "}");
+        return bytes(sessionHead() + id + SESSION_TAIL);
     }
 
     /**
@@ -95,7 +97,30 @@ public final class SessionKeys
      */
     public byte[] tombstone(String id)
     {
-        return bytes(prefix + "{" + context + "_" + id + "}" + TOMBSTONE_SUFFIX);
+        return bytes(sessionHead() + id + SESSION_TAIL + TOMBSTONE_SUFFIX);
+    }
+
+    /** @return what the key of a session's hash (and of its tombstone) has before the id, for scripts that make keys from ids */
+    public byte[] sessionKeyHead()
+    {
+        return bytes(sessionHead());
+    }
+
+    /** @return what the key of a session's hash has after the id */
+    public byte[] sessionKeyTail()
+    {
+        return bytes(SESSION_TAIL);
+    }
+
+    /** @return what the key of a session's tombstone has after the key of its hash */
+    public byte[] tombstoneSuffix()
+    {
+        return bytes(TOMBSTONE_SUFFIX);
+    }
+
+    private String sessionHead()
+    {
+        return prefix + "{" + context + "_";
     }
 
     /**

@@ -145,55 +145,98 @@ public final class SessionScripts
         """.formatted(new String(SessionHashCodec.USER_FIELD, StandardCharsets.US_ASCII)));
 
     /**
+     * The claim of one session, shared by {@link #CLAIM_EXPIRY} and {@link #CLAIM_INDEXED}: a Lua function
+     * {@code claim(hash, tombstone, expiredBy)} (a nil tombstone is the hash's key and {@code tombstoneSuffix}) returning a {@link Claim} code and, for a session still alive,
+     * its stored expiry. The stored expiry is checked again, so a session used again since the caller looked is
+     * left alone; a claim older than the hold time (its node died mid-way) can be taken over; a session that is
+     * gone without a tombstone (Redis lost it) is claimed by writing the tombstone, so that one node holding a
+     * copy expires it with its listeners; a key that holds something else than a session hash is reported, not
+     * touched. ARGV[1] claimant; ARGV[2] now ms; ARGV[3] hold ms; ARGV[4] tombstone TTL ms.
+     */
+    private static final String CLAIM_ONE = """
+        local claimant, stamp = ARGV[1], ARGV[1] .. '@' .. ARGV[2]
+        local mine, call = ARGV[1] .. '@', redis.call
+        local now, hold, tombstoneTtl = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+        -- Makes the tombstone's key from the hash's, for callers that pass none.
+        local tombstoneSuffix
+        local function claim(hash, tombstone, expiredBy)
+          -- One read per session: a key that is no hash fails it (WRONGTYPE), a missing one reads as no fields.
+          local readable, fields = pcall(call, 'HMGET', hash, '%s', '%s')
+          if not readable then
+            return -3
+          end
+          local expiry, stamped = tonumber(fields[1]), fields[2]
+          if not expiry and not stamped and call('EXISTS', hash) == 0 then
+            tombstone = tombstone or hash .. tombstoneSuffix
+            local claimedBy = call('GET', tombstone)
+            if claimedBy and claimedBy ~= claimant then
+              return -1
+            end
+            call('SET', tombstone, claimant, 'PX', tombstoneTtl)
+            return 2
+          end
+          if expiry and (expiry <= 0 or expiry > expiredBy) then
+            return -2, expiry
+          end
+          -- Its own claim a node may renew; only another node's is parsed.
+          if stamped and string.sub(stamped, 1, #mine) ~= mine then
+            local by, at = string.match(stamped, '^(.*)@(%%d+)$')
+            if by and by ~= claimant and tonumber(at) + hold > now then
+              return 0
+            end
+          end
+          call('HSET', hash, '%s', stamp)
+          return 1
+        end
+        """.formatted(EXPIRY_FIELD, EXPIRY_CLAIM_FIELD, EXPIRY_CLAIM_FIELD);
+
+    /**
      * Claims expired sessions for one node, so that only that node expires each and fires its listeners: a
      * batch of sessions per call, whose keys must share a hash slot on Redis Cluster (the caller groups
-     * them), so that claiming thousands costs a few calls rather than thousands. For each session: the
-     * stored expiry is checked again, so a session used again since the caller looked is left alone; a claim
-     * older than the hold time (its node died mid-way) can be taken over; a session that is gone without a
-     * tombstone (Redis lost it) is claimed by writing the tombstone, so that one node holding a copy expires
-     * it with its listeners; a key that holds something else than a session hash is reported, not touched.
+     * them), so that claiming thousands costs a few calls rather than thousands (each as {@code CLAIM_ONE} claims one).
      * KEYS: hash, tombstone, for each session; ARGV[1] claimant; ARGV[2] now ms; ARGV[3] hold ms; ARGV[4]
      * tombstone TTL ms; ARGV[4 + n] the latest expiry that counts as expired for the n-th session.
      * Replies one {@link Claim} per session, in order: {code} or, for a session still alive, {code, stored expiry}.
      */
-    public static final LuaScript CLAIM_EXPIRY = new LuaScript(-1, """
+    public static final LuaScript CLAIM_EXPIRY = new LuaScript(-1, CLAIM_ONE + """
         local results = {}
-        local stamp = ARGV[1] .. '@' .. ARGV[2]
         for i = 1, #KEYS, 2 do
           local n = (i + 1) / 2
-          -- One read per session: a key that is no hash fails it (WRONGTYPE), a missing one reads as no fields.
-          local readable, fields = pcall(redis.call, 'HMGET', KEYS[i], '%s', '%s')
-          local expiry, claim = nil, nil
-          if readable then
-            expiry, claim = tonumber(fields[1]), fields[2]
-          end
-          if not readable then
-            results[n] = {-3}
-          elseif not expiry and not claim and redis.call('EXISTS', KEYS[i]) == 0 then
-            local claimedBy = redis.call('GET', KEYS[i + 1])
-            if claimedBy and claimedBy ~= ARGV[1] then
-              results[n] = {-1}
-            else
-              redis.call('SET', KEYS[i + 1], ARGV[1], 'PX', ARGV[4])
-              results[n] = {2}
-            end
-          elseif expiry and (expiry <= 0 or expiry > tonumber(ARGV[4 + n])) then
-            results[n] = {-2, expiry}
-          else
-            local claimant, at
-            if claim then
-              claimant, at = string.match(claim, '^(.*)@(%%d+)$')
-            end
-            if claimant and claimant ~= ARGV[1] and tonumber(at) + tonumber(ARGV[3]) > tonumber(ARGV[2]) then
-              results[n] = {0}
-            else
-              redis.call('HSET', KEYS[i], '%s', stamp)
-              results[n] = {1}
-            end
-          end
+          local code, expiry = claim(KEYS[i], KEYS[i + 1], tonumber(ARGV[4 + n]))
+          results[n] = expiry and {code, expiry} or {code}
         end
         return results
-        """.formatted(EXPIRY_FIELD, EXPIRY_CLAIM_FIELD, EXPIRY_CLAIM_FIELD));
+        """);
+
+    /**
+     * Claims, on a single Redis (not Cluster, where each session is a hash slot of its own), the sessions
+     * that the context's expiry index says expired, reading the index itself: the caller sends no key and no
+     * id, and gets back only what it needs, so that claiming thousands costs Redis one read and one write per
+     * session and the caller almost nothing (each as {@code CLAIM_ONE} claims one). The session keys are made from the ids
+     * read, as {@link SessionKeys} makes them: keys the call does not name, which only a single Redis allows.
+     * The index is not changed, so calls for consecutive ranks, pipelined, claim consecutive entries. KEYS[1]
+     * the expiry index; ARGV[1..4] as {@link #CLAIM_EXPIRY}'s; ARGV[5] the latest expiry that counts as
+     * expired; ARGV[6] the rank of the first entry to claim among those indexed at or before it (soonest
+     * first) and ARGV[7] how many; ARGV[8] what a session's key has before its id, ARGV[9] after it, ARGV[10]
+     * what its tombstone's key has after the session's key. Replies, flat, three values per entry: id,
+     * {@link Claim} code, stored expiry (0 unless {@link Claim#ALIVE}).
+     */
+    public static final LuaScript CLAIM_INDEXED = new LuaScript(1, CLAIM_ONE + """
+        -- By rank, which Redis finds in log time (an offset into a score range costs as many steps as it skips): the
+        -- entries indexed at or before the expiry are the first ones, as many as it counts now.
+        local expiredBy = tonumber(ARGV[5])
+        local last = math.min(ARGV[6] + ARGV[7], redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[5])) - 1
+        local results = {}
+        if last < tonumber(ARGV[6]) then
+          return results
+        end
+        tombstoneSuffix = ARGV[10]
+        for n, id in ipairs(redis.call('ZRANGE', KEYS[1], ARGV[6], last)) do
+          local code, expiry = claim(ARGV[8] .. id .. ARGV[9], nil, expiredBy)
+          results[3 * n - 2], results[3 * n - 1], results[3 * n] = id, code, expiry or 0
+        end
+        return results
+        """);
 
     /** What a {@link #WRITE} did. */
     public enum Write
@@ -253,7 +296,11 @@ public final class SessionScripts
         /** The key holds something other than a session hash: left alone. */
         NOT_A_SESSION;
 
-        static Claim of(long code)
+        /**
+         * @param code a claim code, as {@link #CLAIM_INDEXED} replies it
+         * @return what it means
+         */
+        public static Claim of(long code)
         {
             return switch ((int)code)
             {
@@ -341,6 +388,24 @@ public final class SessionScripts
             args[arg++] = number(session.getValue());
         }
         return args;
+    }
+
+    /**
+     * @param keys the context's keys
+     * @param claimant who claims
+     * @param now now
+     * @param holdMs how long a claim stops others
+     * @param tombstoneMs how long the tombstone of a session Redis lost lives, once claimed
+     * @param expiredBy the latest expiry that counts as expired
+     * @param offset the rank in the index of the first entry to claim, soonest first
+     * @param count how many to claim at most
+     * @return the arguments of one {@link #CLAIM_INDEXED}
+     */
+    public static byte[][] claimIndexedArgs(SessionKeys keys, String claimant, long now, long holdMs, long tombstoneMs, long expiredBy,
+                                            int offset, int count)
+    {
+        return new byte[][]{keys.expiryIndex(), SafeEncoder.encode(claimant), number(now), number(holdMs), number(tombstoneMs),
+            number(expiredBy), number(offset), number(count), keys.sessionKeyHead(), keys.sessionKeyTail(), keys.tombstoneSuffix()};
     }
 
     /**
