@@ -132,6 +132,26 @@ public class RedisFullIT
         }
     }
 
+    /** A logout is not refused by a full Redis: a deletion frees memory, and its tombstone must be written. */
+    @ParameterizedTest
+    @EnumSource(value = JettyNode.Cache.class, names = {"NULL", "DEFAULT"})
+    public void aFullRedisStillTakesALogout(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode node = cluster.start("node", cache);
+        String id = cluster.get(node.url("op=create"));
+        assertEquals("ok", cluster.get(node.url("op=set&name=user&value=alice")));
+        node.awaitIdle();
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            fill(admin);
+            assertEquals("ok", cluster.get(node.url("op=invalidate")));
+            node.awaitIdle();
+            assertFalse(admin.exists(cluster.keys().session(id)), "the session is gone from Redis");
+            assertTrue(admin.exists(cluster.keys().tombstone(id)), "its tombstone is there");
+            assertEquals(1, cluster.destroyedCount(id));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(JettyNode.Cache.class)
     public void whatAFullRedisRefusedIsWrittenAtTheNextScavengeWithoutARequest(JettyNode.Cache cache) throws Exception

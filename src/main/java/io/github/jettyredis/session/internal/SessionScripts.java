@@ -136,8 +136,10 @@ public final class SessionScripts
         if ttl < 0 then
           ttl = tonumber(ARGV[3])
         end
-        redis.call('SET', KEYS[2], '1', 'PX', math.max(ttl, tonumber(ARGV[4])))
+        -- The DEL first: a full Redis (maxmemory, noeviction) refuses a SET that comes first, and so a
+        -- logout; once a script has written, Redis lets it go on.
         local deleted = redis.call('DEL', KEYS[1])
+        redis.call('SET', KEYS[2], '1', 'PX', math.max(ttl, tonumber(ARGV[4])))
         if deleted > 0 then
           redis.call('PUBLISH', ARGV[1], ARGV[2])
         end
