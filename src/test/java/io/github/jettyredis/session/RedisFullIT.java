@@ -65,14 +65,21 @@ public class RedisFullIT
         return names;
     }
 
+    /** @return the id of a new session of the node's, holding {@code user=alice}, saved */
+    private String aliceLoggedIn(JettyNode node) throws Exception
+    {
+        String id = cluster.get(node.url("op=create"));
+        assertEquals("ok", cluster.get(node.url("op=set&name=user&value=alice")));
+        node.awaitIdle();
+        return id;
+    }
+
     @ParameterizedTest
     @EnumSource(JettyNode.Cache.class)
     public void aFullRedisHasNothingHalfWrittenAndGetsTheChangesOnceItHasRoom(JettyNode.Cache cache) throws Exception
     {
         JettyNode node = cluster.start("node", cache);
-        String id = cluster.get(node.url("op=create"));
-        assertEquals("ok", cluster.get(node.url("op=set&name=user&value=alice")));
-        node.awaitIdle();
+        String id = aliceLoggedIn(node);
         try (UnifiedJedis admin = redis.newClient())
         {
             Map<byte[], byte[]> before = admin.hgetAll(cluster.keys().session(id));
@@ -138,9 +145,7 @@ public class RedisFullIT
     public void aFullRedisStillTakesALogout(JettyNode.Cache cache) throws Exception
     {
         JettyNode node = cluster.start("node", cache);
-        String id = cluster.get(node.url("op=create"));
-        assertEquals("ok", cluster.get(node.url("op=set&name=user&value=alice")));
-        node.awaitIdle();
+        String id = aliceLoggedIn(node);
         try (UnifiedJedis admin = redis.newClient())
         {
             fill(admin);
