@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
+import java.util.function.Consumer;
+
 import org.eclipse.jetty.session.ManagedSession;
 import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.session.SessionContext;
@@ -40,19 +42,7 @@ public class SessionOperations
     @ManagedOperation(value = "Set the max inactive interval (seconds, <= 0 immortal) of a session", impact = "ACTION")
     public boolean setSessionMaxInactiveInterval(@Name("id") String id, @Name("seconds") int seconds) throws Exception
     {
-        SessionCache cache = context.getSessionManager().getSessionCache();
-        ManagedSession session = cache.get(id);
-        if (session == null)
-            return false;
-        try
-        {
-            session.setMaxInactiveInterval(seconds);
-        }
-        finally
-        {
-            cache.release(session);
-        }
-        return true;
+        return onSession(id, session -> session.setMaxInactiveInterval(seconds));
     }
 
     /**
@@ -68,13 +58,24 @@ public class SessionOperations
     @ManagedOperation(value = "Invalidate a session: its listeners fire, Redis and every node drop it", impact = "ACTION")
     public boolean invalidateSession(@Name("id") String id) throws Exception
     {
+        return onSession(id, ManagedSession::invalidate);
+    }
+
+    /**
+     * Does something to a session as a request would: got from this node's session cache (loaded if need be),
+     * then released, which saves what changed.
+     *
+     * @return false if there is no such session
+     */
+    private boolean onSession(String id, Consumer<ManagedSession> action) throws Exception
+    {
         SessionCache cache = context.getSessionManager().getSessionCache();
         ManagedSession session = cache.get(id);
         if (session == null)
             return false;
         try
         {
-            session.invalidate();
+            action.accept(session);
         }
         finally
         {

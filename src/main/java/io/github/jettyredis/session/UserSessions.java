@@ -16,8 +16,6 @@ import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.internal.SessionThreads;
 import io.github.jettyredis.session.internal.UserIndex;
-import org.eclipse.jetty.session.ManagedSession;
-import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.session.SessionContext;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
@@ -43,7 +41,7 @@ public class UserSessions extends AbstractLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(UserSessions.class);
 
-    private final SessionContext context;
+    private final SessionOperations operations;
     private final SessionKeys keys;
     private final RedisCalls calls;
     private final UserIndex index;
@@ -64,7 +62,7 @@ public class UserSessions extends AbstractLifeCycle
     UserSessions(SessionContext context, SessionKeys keys, RedisCalls calls, UserIndex index, SessionHashCodec codec,
                  int maxSessionsPerUser, MaxSessionsPolicy policy)
     {
-        this.context = context;
+        this.operations = new SessionOperations(context);
         this.keys = keys;
         this.calls = calls;
         this.index = index;
@@ -141,19 +139,7 @@ public class UserSessions extends AbstractLifeCycle
     @ManagedOperation(value = "Invalidate one session", impact = "ACTION")
     public boolean invalidate(@Name("id") String id) throws Exception
     {
-        SessionCache cache = context.getSessionManager().getSessionCache();
-        ManagedSession session = cache.get(id);
-        if (session == null)
-            return false;
-        try
-        {
-            session.invalidate();
-        }
-        finally
-        {
-            cache.release(session);
-        }
-        return true;
+        return operations.invalidateSession(id);
     }
 
     /**
