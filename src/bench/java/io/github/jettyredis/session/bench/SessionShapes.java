@@ -18,10 +18,11 @@ import java.util.UUID;
  * <ul>
  *   <li>{@code small}: 5 short strings;</li>
  *   <li>{@code typical}: 20 attributes of mixed types, one of them an application object
- *   ({@link UserProfile}) that only Java serialization can write;</li>
+ *   ({@link UserProfile}, a plain Serializable class: Java-serialized until the codec wrote such objects field by
+ *   field);</li>
  *   <li>{@code large}: a 100 KiB {@code byte[]} and 10 short strings;</li>
  *   <li>{@code record}: {@code typical} with the application object as a record ({@link UserProfileRecord}),
- *   which the codec writes in typed fields: a session without Java serialization. (Added later than the
+ *   which the codec writes in typed fields, as it now writes the typical shape's. (Added later than the
  *   others, which stay as they were so that results stay comparable from run to run.)</li>
  * </ul>
  * Values are fixed (seeded), so byte counts are the same in every run.

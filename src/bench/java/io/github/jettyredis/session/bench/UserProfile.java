@@ -7,8 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An application object kept in the session, of a class the codec has no typed field for, so it goes
- * through Java serialization with either codec: the "serializable object" of the typical shape.
+ * An application object kept in the session, a plain Serializable class: the "serializable object" of the typical
+ * shape. Jetty's path Java-serializes it; this project's codec wrote it the same way until it wrote plain objects
+ * field by field.
  */
 public final class UserProfile implements Serializable
 {

@@ -51,6 +51,7 @@ final class AttributeValueWire
     static final int OFFSET_DATE_TIME = 31;
     static final int ZONE_ID = 32;
     static final int PERIOD = 33;
+    static final int OBJECT = 34;
     /** The tag of a {@link #JAVA_SERIALIZED} member: field number, then the 3 bits of its wire type. */
     static final int JAVA_SERIALIZED_TAG = JAVA_SERIALIZED << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
@@ -81,6 +82,7 @@ final class AttributeValueWire
     static final int VARINT_2 = 2 << 3 | WireFormat.WIRETYPE_VARINT;
     static final int VARINT_3 = 3 << 3 | WireFormat.WIRETYPE_VARINT;
     static final int STRING_4 = 4 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+    static final int FIXED64_3 = 3 << 3 | WireFormat.WIRETYPE_FIXED64;
 
     // Wire type of each member, indexed by field number.
     private static final int[] WIRE_TYPES = {
@@ -92,12 +94,12 @@ final class AttributeValueWire
         WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_VARINT,
         WireFormat.WIRETYPE_VARINT, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
         WireFormat.WIRETYPE_LENGTH_DELIMITED,
-        // 20-33
+        // 20-34
         WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
         WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
         WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
         WireFormat.WIRETYPE_VARINT, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
-        WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED};
+        WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED};
 
     private AttributeValueWire()
     {

@@ -28,13 +28,16 @@ import io.github.jettyredis.session.codec.proto.AttributeValue;
  * {@link Duration}, {@link java.time.LocalTime}, {@link java.time.ZonedDateTime}, {@link java.time.OffsetDateTime},
  * {@link java.time.ZoneId}, {@link java.time.Period}, {@link java.util.Locale} (by language tag),
  * {@link java.util.Currency}, {@link java.net.URI} and {@link java.util.Optional}; so are enum constants (by name),
- * {@code Serializable} records (component by component, rebuilt through the canonical constructor) and lists,
+ * {@code Serializable} records (component by component, rebuilt through the canonical constructor), plain
+ * {@code Serializable} objects of the application whose serialized form is Java serialization's default one
+ * (field by field, read back as Java serialization reads them; see {@code ObjectShape}) and lists,
  * sets and maps of the common JDK implementations ({@code ArrayList}, {@code LinkedList}, {@code List.of},
  * {@code HashSet}, {@code LinkedHashSet}, {@code TreeSet} in natural order, {@code Set.of}, {@code HashMap},
  * {@code LinkedHashMap}, {@code TreeMap} in natural order, {@code Map.of}), read back as the same
  * implementation, when everything they hold is one of these values (or null), nested to any depth the read
  * filter allows. Any other value, including subclasses of those (e.g. {@link java.sql.Timestamp}), other
- * collection implementations, and a record or collection holding any other value, is Java-serialized as a whole
+ * collection implementations, objects with {@code writeObject}, {@code readObject}, {@code writeReplace},
+ * {@code readResolve} or {@code Externalizable}, and a value holding any other value, is Java-serialized as a whole
  * by the given {@link JavaSerialization}, whose filter guards reading it back.</p>
  *
  * <p>Records and enums of the webapp are resolved through the thread context class loader and decided by the

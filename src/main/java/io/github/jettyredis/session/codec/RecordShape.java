@@ -9,60 +9,36 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * What the codec needs of one record class, worked out once per class: its components' names and types,
- * their accessors and the canonical constructor, as method handles. Held in a {@link ClassValue}, so it goes
- * away with the class (a redeployed webapp's classes are new classes with shapes of their own).
+ * their accessors and the canonical constructor, as method handles.
  */
-final class RecordShape
+final class RecordShape extends ValueShape
 {
     private static final ClassValue<RecordShape> SHAPES = new ClassValue<>()
     {
         @Override
         protected RecordShape computeValue(Class<?> type)
         {
-            return new RecordShape(type);
+            return new RecordShape(type, components(type));
         }
     };
     private static final MethodType ACCESSOR = MethodType.methodType(Object.class, Object.class);
 
-    private final Class<?> type;
-    private final byte[] className;
-    private final String[] names;
-    private final byte[][] encodedNames;
-    // The class a component's value must be an instance of: the wrapper for a primitive component.
-    private final Class<?>[] accepted;
-    private final boolean[] primitive;
     private final MethodHandle[] accessors;
     // (Object[]) -> Object: the canonical constructor, its arguments spread from an array.
     private final MethodHandle constructor;
     // Why the class cannot be written or read as a record value, or null if it can.
     private final String unusable;
 
-    private RecordShape(Class<?> type)
+    private RecordShape(Class<?> type, RecordComponent[] components)
     {
-        this.type = type;
-        this.className = type.getName().getBytes(StandardCharsets.UTF_8);
-        // Null for a class that extends Record without being a record (not javac's, but a valid class file).
-        RecordComponent[] components = type.isRecord() ? type.getRecordComponents() : new RecordComponent[0];
+        super(type, Arrays.stream(components).map(RecordComponent::getName).toArray(String[]::new),
+            Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new));
         int count = components.length;
-        names = new String[count];
-        encodedNames = new byte[count][];
-        accepted = new Class<?>[count];
-        primitive = new boolean[count];
         accessors = new MethodHandle[count];
-        Class<?>[] parameterTypes = new Class<?>[count];
-        for (int i = 0; i < count; i++)
-        {
-            names[i] = components[i].getName();
-            encodedNames[i] = names[i].getBytes(StandardCharsets.UTF_8);
-            parameterTypes[i] = components[i].getType();
-            primitive[i] = parameterTypes[i].isPrimitive();
-            accepted[i] = primitive[i] ? MethodType.methodType(parameterTypes[i]).wrap().returnType() : parameterTypes[i];
-        }
         MethodHandle canonical = null;
         String why = null;
         if (!type.isRecord())
@@ -76,11 +52,13 @@ final class RecordShape
             {
                 // Records of the webapp are often nested and private; Java serialization reaches them too.
                 MethodHandles.Lookup lookup = MethodHandles.lookup();
+                Class<?>[] parameterTypes = new Class<?>[count];
                 for (int i = 0; i < count; i++)
                 {
                     Method accessor = components[i].getAccessor();
                     accessor.setAccessible(true);
                     accessors[i] = lookup.unreflect(accessor).asType(ACCESSOR);
+                    parameterTypes[i] = components[i].getType();
                 }
                 Constructor<?> constructor = type.getDeclaredConstructor(parameterTypes);
                 constructor.setAccessible(true);
@@ -98,6 +76,12 @@ final class RecordShape
         this.unusable = why;
     }
 
+    // Null for a class that extends Record without being a record (not javac's, but a valid class file).
+    private static RecordComponent[] components(Class<?> type)
+    {
+        return type.isRecord() ? type.getRecordComponents() : new RecordComponent[0];
+    }
+
     /**
      * @param type a subclass of {@link Record} (only those get a shape, which their class holds: never a class of
      * the JDK or of another loader that bytes merely name); one that is not a record class cannot be used
@@ -108,10 +92,22 @@ final class RecordShape
         return SHAPES.get(type);
     }
 
-    /** @return true if values of the class can be written and read component by component */
+    @Override
     boolean isUsable()
     {
         return unusable == null;
+    }
+
+    @Override
+    String partName()
+    {
+        return "component";
+    }
+
+    @Override
+    String kind()
+    {
+        return "Record";
     }
 
     /**
@@ -120,37 +116,10 @@ final class RecordShape
     void checkReadable() throws IOException
     {
         if (unusable != null)
-            throw new IOException("Cannot read a record value of " + type.getName() + ": it is now " + unusable);
+            throw new IOException("Cannot read a record value of " + typeName() + ": it is now " + unusable);
     }
 
-    /** @return the binary name of the class */
-    String typeName()
-    {
-        return type.getName();
-    }
-
-    /** @return the binary name of the class, in UTF-8 */
-    byte[] className()
-    {
-        return className;
-    }
-
-    /** @return the number of components */
-    int size()
-    {
-        return names.length;
-    }
-
-    /** @return the name of component {@code index}, in UTF-8 */
-    byte[] encodedName(int index)
-    {
-        return encodedNames[index];
-    }
-
-    /**
-     * @return the value of component {@code index} of {@code value}, boxed if primitive
-     * @throws IOException if its accessor throws a checked exception
-     */
+    @Override
     Object get(Object value, int index) throws IOException
     {
         try
@@ -163,47 +132,8 @@ final class RecordShape
         }
         catch (Throwable e)
         {
-            throw new IOException("The accessor of " + names[index] + " of " + type.getName() + " failed: " + e, e);
+            throw new IOException("The accessor of " + name(index) + " of " + typeName() + " failed: " + e, e);
         }
-    }
-
-    /**
-     * @return true if the {@code length} bytes at {@code offset} of {@code bytes} are the UTF-8 name of component
-     * {@code index}
-     */
-    boolean isNamed(int index, byte[] bytes, int offset, int length)
-    {
-        byte[] name = encodedNames[index];
-        return length == name.length && Arrays.equals(name, 0, length, bytes, offset, offset + length);
-    }
-
-    /** @return the index of the component named {@code name}, or -1 if the class has none of that name */
-    int indexOf(String name)
-    {
-        for (int i = 0; i < names.length; i++)
-            if (names[i].equals(name))
-                return i;
-        return -1;
-    }
-
-    /**
-     * @param index a component
-     * @param value a value read for it
-     * @throws IOException if the component's type does not accept the value (it changed since the value was
-     * written)
-     */
-    void checkAccepts(int index, Object value) throws IOException
-    {
-        if (value == null ? primitive[index] : !accepted[index].isInstance(value))
-            throw new IOException("Record " + type.getName() + " changed: its component '" + names[index] + "' is a " +
-                accepted[index].getName() + " now, which does not take the stored " +
-                (value == null ? "null" : value.getClass().getName()));
-    }
-
-    /** @return the name of component {@code index} */
-    String name(int index)
-    {
-        return names[index];
     }
 
     /**
@@ -219,7 +149,7 @@ final class RecordShape
         }
         catch (Exception | LinkageError e)
         {
-            throw new IOException("The canonical constructor of " + type.getName() + " refused the stored values: " + e, e);
+            throw new IOException("The canonical constructor of " + typeName() + " refused the stored values: " + e, e);
         }
         catch (Error e)
         {
@@ -227,7 +157,7 @@ final class RecordShape
         }
         catch (Throwable e)
         {
-            throw new IOException("The canonical constructor of " + type.getName() + " failed: " + e, e);
+            throw new IOException("The canonical constructor of " + typeName() + " failed: " + e, e);
         }
     }
 }

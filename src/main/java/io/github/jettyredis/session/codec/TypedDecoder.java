@@ -261,6 +261,7 @@ final class TypedDecoder
             }
             case AttributeValueWire.ENUM -> enumValue(in, depth);
             case AttributeValueWire.RECORD -> record(in, depth);
+            case AttributeValueWire.OBJECT -> object(in, depth);
             case AttributeValueWire.COLLECTION -> collection(in, depth);
             case AttributeValueWire.MAP -> map(in, depth);
             case AttributeValueWire.OPTIONAL -> optional(in, depth);
@@ -343,52 +344,64 @@ final class TypedDecoder
 
     private Object record(CodedInputStream in, int depth) throws IOException, ClassNotFoundException
     {
+        return shaped(in, depth, true);
+    }
+
+    private Object object(CodedInputStream in, int depth) throws IOException, ClassNotFoundException
+    {
+        return shaped(in, depth, false);
+    }
+
+    /**
+     * Reads a {@code RecordValue} or an {@code ObjectValue}: a class name, its parts by name (a record's
+     * components, an object's fields) and, for an object, the class's serialVersionUID.
+     */
+    private Object shaped(CodedInputStream in, int depth, boolean record) throws IOException, ClassNotFoundException
+    {
+        String message = record ? "RecordValue" : "ObjectValue";
         int limit = in.pushLimit(in.readRawVarint32());
-        RecordShape shape = null;
-        Object[] arguments = null;
+        ValueShape shape = null;
+        Object[] values = null;
         boolean[] present = null;
-        // Components before the class name (not as this codec writes them, but valid protobuf): placed once it is known.
+        long storedUid = 0;
+        // Parts before the class name (not as this codec writes them, but valid protobuf): placed once it is known.
         List<Object> early = null;
-        // The component expected next: this codec writes them in declaration order.
+        // The part expected next: this codec writes them in order.
         int next = 0;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag())
         {
             if (tag == AttributeValueWire.STRING_1)
             {
                 if (shape != null)
-                    throw new IOException("A RecordValue with two class names");
+                    throw new IOException("A " + message + " with two class names");
                 Class<?> type = className(in);
-                // Decided before the class is initialized or any of its components read.
+                // Decided before the class is initialized or any of its parts read.
                 check(type, -1, depth);
-                // Not Class.isRecord(), a call into the VM each time: RecordShape asks it once per class.
-                if (!Record.class.isAssignableFrom(type))
-                    throw new IOException("Cannot read a record value of " + type.getName() + ": it is no longer a record class");
-                shape = RecordShape.of(type);
-                shape.checkReadable();
-                arguments = new Object[shape.size()];
+                shape = record ? recordShape(type) : objectShape(type, depth);
+                values = new Object[shape.size()];
                 present = new boolean[shape.size()];
                 if (early != null)
                     for (int i = 0; i < early.size(); i += 2)
-                        place(shape, arguments, present, shape.indexOf((String)early.get(i)), (String)early.get(i), early.get(i + 1));
+                        place(shape, values, present, shape.indexOf((String)early.get(i)), (String)early.get(i), early.get(i + 1));
             }
             else if (tag == AttributeValueWire.MESSAGE_2)
             {
-                int componentLimit = in.pushLimit(in.readRawVarint32());
+                int partLimit = in.pushLimit(in.readRawVarint32());
                 int index = -1;
                 String name = null;
                 boolean named = false;
                 Object value = null;
                 boolean hasValue = false;
-                for (int componentTag = in.readTag(); componentTag != 0; componentTag = in.readTag())
+                for (int partTag = in.readTag(); partTag != 0; partTag = in.readTag())
                 {
-                    if (componentTag == AttributeValueWire.STRING_1)
+                    if (partTag == AttributeValueWire.STRING_1)
                     {
                         named = true;
                         int length = in.readRawVarint32();
                         if (length < 0 || length > in.getBytesUntilLimit())
                             throw new InvalidProtocolBufferException("Truncated message in AttributeValue");
                         int at = in.getTotalBytesRead();
-                        // The name as the class has it, compared in place: no String for each component read.
+                        // The name as the class has it, compared in place: no String for each part read.
                         if (shape != null && next < shape.size() && shape.isNamed(next, bytes, at, length))
                         {
                             index = next;
@@ -401,20 +414,20 @@ final class TypedDecoder
                         }
                         in.skipRawBytes(length);
                     }
-                    else if (componentTag == AttributeValueWire.MESSAGE_2)
+                    else if (partTag == AttributeValueWire.MESSAGE_2)
                     {
                         value = nested(in, depth);
                         hasValue = true;
                     }
                     else
-                        skip(in, componentTag);
+                        skip(in, partTag);
                 }
-                in.popLimit(componentLimit);
+                in.popLimit(partLimit);
                 if (!named || !hasValue)
-                    throw new IOException("A RecordComponent without its name or value");
+                    throw new IOException("A " + (record ? "RecordComponent" : "field of an ObjectValue") + " without its name or value");
                 if (shape != null)
                 {
-                    place(shape, arguments, present, index, name, value);
+                    place(shape, values, present, index, name, value);
                     next = index + 1;
                 }
                 else
@@ -425,33 +438,70 @@ final class TypedDecoder
                     early.add(value);
                 }
             }
+            else if (tag == AttributeValueWire.FIXED64_3 && !record)
+                storedUid = in.readFixed64();
             else
                 skip(in, tag);
         }
         in.popLimit(limit);
         if (shape == null)
-            throw new IOException("A RecordValue without its class name");
+            throw new IOException("A " + message + " without its class name");
+        if (!record)
+        {
+            ObjectShape objectShape = (ObjectShape)shape;
+            objectShape.checkReadable(storedUid);
+            return objectShape.instantiate(values, present);
+        }
         for (int i = 0; i < present.length; i++)
             if (!present[i])
                 throw new IOException("Record " + shape.typeName() + " changed: its component '" + shape.name(i) +
                     "' is not in the stored value (added or renamed since it was written)");
-        return shape.construct(arguments);
+        return ((RecordShape)shape).construct(values);
+    }
+
+    private static RecordShape recordShape(Class<?> type) throws IOException
+    {
+        // Not Class.isRecord(), a call into the VM each time: RecordShape asks it once per class.
+        if (!Record.class.isAssignableFrom(type))
+            throw new IOException("Cannot read a record value of " + type.getName() + ": it is no longer a record class");
+        RecordShape shape = RecordShape.of(type);
+        shape.checkReadable();
+        return shape;
+    }
+
+    private ObjectShape objectShape(Class<?> type, int depth) throws IOException
+    {
+        ObjectShape shape = ObjectShape.of(type);
+        // As Java serialization asks the filter about each class it describes: the superclasses too.
+        for (Class<?> superclass : shape.serializableClasses())
+            if (superclass != type)
+                check(superclass, -1, depth);
+        if (!shape.isUsable())
+            shape.checkReadable(0);
+        return shape;
     }
 
     /**
-     * @param index the component named {@code name}, or -1 if the class has none of that name
-     * @param name the name read, or null when it is that of the component {@code index}
+     * @param index the part named {@code name}, or -1 if the class has none of that name
+     * @param name the name read, or null when it is that of the part {@code index}
      */
-    private static void place(RecordShape shape, Object[] arguments, boolean[] present, int index, String name, Object value)
+    private static void place(ValueShape shape, Object[] values, boolean[] present, int index, String name, Object value)
         throws IOException
     {
+        boolean record = shape instanceof RecordShape;
         if (index < 0)
+        {
+            // As Java serialization: a stored field the class no longer has is dropped; a record must match.
+            if (!record)
+                return;
             throw new IOException("Record " + shape.typeName() + " changed: it has no component '" + name +
                 "' any more (removed or renamed since the value was written)");
+        }
         if (present[index])
-            throw new IOException("A RecordValue of " + shape.typeName() + " with component '" + shape.name(index) + "' twice");
+            throw new IOException("A " + (record ? "RecordValue" : "ObjectValue") + " of " + shape.typeName() + " with " +
+                (record ? "component" : "field") + " '" + shape.name(index) + "' twice");
         shape.checkAccepts(index, value);
-        arguments[index] = value;
+        values[index] = value;
         present[index] = true;
     }
 

@@ -40,18 +40,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import com.google.protobuf.WireFormat;
 
 /**
- * Writes the {@code AttributeValue} members that issue 12 added: enums, records, lists, sets and maps, Optional,
- * Locale, Currency, URI and the java.time values the first version lacked, nested to any mix, with the values of
- * the first version's members inside them. {@link TypedDecoder} reads them.
+ * Writes the {@code AttributeValue} members that issue 12 added: enums, records, plain {@code Serializable}
+ * objects (see {@link ObjectShape}), lists, sets and maps, Optional, Locale, Currency, URI and the java.time values
+ * the first version lacked, nested to any mix, with the values of the first version's members inside them.
+ * {@link TypedDecoder} reads them.
  *
  * <p>A value is written this way only if all of it can be: a record or collection holding one value that has
- * no typed member (an application class that is not a record, a record that is not {@code Serializable}, a
+ * no typed member (an object with a serialized form of its own, a record that is not {@code Serializable}, a
  * collection implementation that {@code CollectionKind} does not name, ...) is left to Java serialization as
- * a whole, and so is one that holds the same mutable collection twice (or itself): typed values keep content,
- * not identity, and Java serialization keeps both.</p>
+ * a whole, and so is one that holds the same mutable collection or object twice (or itself): typed values keep
+ * content, not identity, and Java serialization keeps both.</p>
  *
  * <p>The read filter (see {@link SessionSerialFilter}) is asked about the value exactly as the reader will ask
- * it: about each record and enum class, each collection, map and Optional class, with the depth and the count
+ * it: about each record and enum class, each object's class and its {@code Serializable} superclasses, each
+ * collection, map and Optional class, with the depth and the count
  * of values so far, and about an {@code Object[]} of each collection's size, as the JDK's collections do when
  * Java-serialized. A value it refuses is left to Java serialization, whose read the same filter then refuses
  * when the save checks it ({@link AttributeSerializer#checkReadable}): the attribute is not written, as before
@@ -118,7 +120,7 @@ final class TypedEncoder
         return Enum.class.isAssignableFrom(type) || Record.class.isAssignableFrom(type) || collectionKind(type) != 0 ||
             mapKind(type) != 0 || type == Optional.class || type == Locale.class || type == Currency.class ||
             type == URI.class || type == LocalTime.class || type == ZonedDateTime.class || type == OffsetDateTime.class ||
-            type == ZoneOffset.class || type == ZONE_REGION || type == Period.class;
+            type == ZoneOffset.class || type == ZONE_REGION || type == Period.class || ObjectShape.of(type).isUsable();
     }
 
     /**
@@ -246,6 +248,8 @@ final class TypedEncoder
             out.varintFieldUnlessZero(3, AttributeValueWire.zigZag(period.getDays()));
             out.end(mark);
         }
+        else if (ObjectShape.of(type).isUsable())
+            object(value, ObjectShape.of(type), depth);
         else
             throw NotTyped.INSTANCE;
     }
@@ -268,15 +272,37 @@ final class TypedEncoder
             throw NotTyped.INSTANCE;
         check(value.getClass(), -1, depth);
         int mark = out.begin(AttributeValueWire.RECORD);
+        parts(shape, value, depth);
+        out.end(mark);
+    }
+
+    private void object(Object value, ObjectShape shape, int depth) throws IOException, NotTyped
+    {
+        // Mutable, like the collections: one held twice keeps its identity only through Java serialization.
+        firstTime(value);
+        for (Class<?> type : shape.serializableClasses())
+            check(type, -1, depth);
+        int mark = out.begin(AttributeValueWire.OBJECT);
+        parts(shape, value, depth);
+        if (shape.serialVersionUid() != 0)
+        {
+            out.tag(3, WireFormat.WIRETYPE_FIXED64);
+            out.fixed64(shape.serialVersionUid());
+        }
+        out.end(mark);
+    }
+
+    /** The class name, then each part (a record's component, an object's field) by name, as {@code RecordValue} has them. */
+    private void parts(ValueShape shape, Object value, int depth) throws IOException, NotTyped
+    {
         out.bytesField(1, shape.className());
         for (int i = 0; i < shape.size(); i++)
         {
-            int component = out.begin(2);
+            int part = out.begin(2);
             out.bytesField(1, shape.encodedName(i));
             nested(2, shape.get(value, i), depth);
-            out.end(component);
+            out.end(part);
         }
-        out.end(mark);
     }
 
     private void collection(Collection<?> collection, int kind, int depth) throws IOException, NotTyped

@@ -105,6 +105,7 @@ final class AttributeReader
         {
             case JAVA_SERIALIZED -> serializedClass(value.getJavaSerialized().toByteArray());
             case RECORD_VALUE -> value.getRecordValue().getClassName();
+            case OBJECT_VALUE -> value.getObjectValue().getClassName();
             case ENUM_VALUE -> value.getEnumValue().getClassName();
             case COLLECTION_VALUE -> value.getCollectionValue().getKind().name().replace("COLLECTION_KIND_", "") + " of " +
                 value.getCollectionValue().getElementsCount();

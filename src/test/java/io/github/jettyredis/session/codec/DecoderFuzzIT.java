@@ -147,7 +147,10 @@ class DecoderFuzzIT
     {
     }
 
-    /** A Serializable class that is not a record: always Java-serialized. Its fields are read by serialization alone. */
+    /**
+     * A plain Serializable class: written field by field ({@code object_value}), its fields set on an instance
+     * made as Java serialization makes one.
+     */
     static final class Bean implements Serializable
     {
         private static final long serialVersionUID = 1L;
@@ -662,6 +665,10 @@ class DecoderFuzzIT
             Instant.ofEpochSecond(1), new UUID(1, 2), new Item("i", 1, Colour.RED, List.of()))),
             new TreeMap<>(Map.of("when", LocalDateTime.of(2024, 1, 1, 0, 0), "zone", ZoneOffset.ofHours(2),
                 "period", Period.ofDays(1), "offset", OffsetDateTime.of(LocalDateTime.of(2024, 1, 1, 0, 0), ZoneOffset.UTC)))));
+        // Plain objects of a class with a Serializable superclass, and one with a serialized form of its own.
+        values.add(new PlainObjects.PremiumAccount("premium", "gold"));
+        values.add(new PlainObjects.Account("account", List.of("r"), 1, 2L).with(true, Colour.BLUE, new PlainObjects.Node("n")));
+        values.add(new PlainObjects.CustomForm("custom"));
         // A set holding a list that holds itself: Java-serialized, and reading it back hashes the list.
         List<Object> itself = new ArrayList<>();
         Set<Object> holder = new HashSet<>();

@@ -83,6 +83,7 @@ import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.M
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.NULL_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.OFFSET_DATE_TIME_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.OPTIONAL_VALUE;
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.OBJECT_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.PERIOD_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.RECORD_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.SHORT_VALUE;
@@ -219,7 +220,8 @@ class ProtobufAttributeSerializerTest
             arguments(ZoneOffset.ofHoursMinutes(-3, -30), ZONE_ID_VALUE),
             arguments(Period.ZERO, PERIOD_VALUE),
             arguments(Period.of(1, -2, 3), PERIOD_VALUE),
-            arguments(Period.ofDays(Integer.MIN_VALUE), PERIOD_VALUE));
+            arguments(Period.ofDays(Integer.MIN_VALUE), PERIOD_VALUE),
+            arguments(new PlainObjects.Account("alice", List.of("customer"), 3, 4L), OBJECT_VALUE));
     }
 
     // Found while bounding the decoders' time for DecoderFuzzIT: BigDecimal(String) converts its digits in time
@@ -437,8 +439,8 @@ class ProtobufAttributeSerializerTest
         reversed.addAll(List.of("a", "b"));
         return Stream.of(
             arguments(named("a subclass of a typed class", timestamp)),
-            arguments(named("a class that is not a record", new JavaSerializationTest.Payload("x"))),
-            arguments(named("a record holding one", new Pair<>("a", new JavaSerializationTest.Payload("x")))),
+            arguments(named("a class with a serialized form of its own", new PlainObjects.CustomForm("x"))),
+            arguments(named("a record holding one", new Pair<>("a", new PlainObjects.CustomForm("x")))),
             arguments(named("a map holding a subclass of a typed class", withTimestamp)),
             arguments(named("a list holding a record holding a Vector", new ArrayList<>(List.of(new Pair<>(1, new Vector<>()))))),
             arguments(named("Collections.unmodifiableList", Collections.unmodifiableList(new ArrayList<>(List.of(1))))),

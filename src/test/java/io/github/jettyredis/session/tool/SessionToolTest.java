@@ -221,7 +221,7 @@ public class SessionToolTest
 
         Run values = tool("show", "/app", id, "--values");
         assertEquals(0, values.exitCode(), values.err());
-        assertEquals(List.of("foo", "java_serialized", "Foo"), values.line("foo").subList(0, 3), values.out());
+        assertEquals(List.of("foo", "object", "Foo"), values.line("foo").subList(0, 3), values.out());
         assertEquals("(not decoded: Foo is not on the tool's class path)", values.line("foo").get(4), values.out());
         assertEquals("n1", values.line("last node").get(1), values.out());
     }
