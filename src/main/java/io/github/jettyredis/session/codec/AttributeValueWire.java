@@ -180,6 +180,15 @@ final class AttributeValueWire
     }
 
     /**
+     * @param bytes an {@code AttributeValue} as {@link ProtobufAttributeSerializer} writes it: one member
+     * @return true if that member is {@link #JAVA_SERIALIZED}: its two-byte tag comes first
+     */
+    static boolean startsJavaSerialized(byte[] bytes)
+    {
+        return bytes.length >= 2 && bytes[0] == (byte)(JAVA_SERIALIZED_TAG & 0x7F | 0x80) && bytes[1] == (byte)(JAVA_SERIALIZED_TAG >>> 7);
+    }
+
+    /**
      * @param field a member of the oneof
      * @return true for the members whose value is one message field of its own with no Java object behind it
      * (the members of the first version but {@link #JAVA_SERIALIZED}), which {@link ProtobufAttributeSerializer}

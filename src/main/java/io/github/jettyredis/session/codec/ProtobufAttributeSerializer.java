@@ -92,10 +92,11 @@ public final class ProtobufAttributeSerializer implements AttributeSerializer
     @Override
     public void checkReadable(byte[] bytes) throws IOException
     {
-        CodedInputStream in = CodedInputStream.newInstance(bytes);
-        // What encode wrote: one member, so its first tag tells.
-        if (in.readTag() != AttributeValueWire.JAVA_SERIALIZED_TAG)
+        // What encode wrote: one member, so its first tag tells; read in place, as most values are not Java's.
+        if (!AttributeValueWire.startsJavaSerialized(bytes))
             return;
+        CodedInputStream in = CodedInputStream.newInstance(bytes);
+        in.readTag();
         try
         {
             javaSerialization.deserialize(in.readByteArray());

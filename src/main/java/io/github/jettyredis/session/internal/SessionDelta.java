@@ -3,7 +3,6 @@ package io.github.jettyredis.session.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -60,10 +59,10 @@ public record SessionDelta(boolean whole, byte[] metadata, long expiry, Map<byte
      */
     public SessionDelta withUser(String userToken)
     {
-        Map<byte[], byte[]> withUser = new LinkedHashMap<>(attributes);
+        HashFields withUser = HashFields.copyOf(attributes, 1);
         List<byte[]> deletedWithUser = new ArrayList<>(deleted);
         if (userToken != null)
-            withUser.put(SessionHashCodec.USER_FIELD, userToken.getBytes(StandardCharsets.US_ASCII));
+            withUser.add(SessionHashCodec.USER_FIELD, userToken.getBytes(StandardCharsets.US_ASCII));
         else
             deletedWithUser.add(SessionHashCodec.USER_FIELD);
         return new SessionDelta(whole, metadata, expiry, withUser, deletedWithUser, storedAfter, unwritable, version, indexed);
@@ -93,14 +92,15 @@ public record SessionDelta(boolean whole, byte[] metadata, long expiry, Map<byte
     /** @return every field to set, the metadata fields first */
     public Map<byte[], byte[]> set()
     {
-        Map<byte[], byte[]> fields = new LinkedHashMap<>();
-        fields.put(SessionHashCodec.METADATA_FIELD, metadata);
-        fields.put(SessionHashCodec.EXPIRY_FIELD, SessionHashCodec.expiryValue(expiry));
+        HashFields fields = new HashFields(4 + attributes.size());
+        fields.add(SessionHashCodec.METADATA_FIELD, metadata);
+        fields.add(SessionHashCodec.EXPIRY_FIELD, SessionHashCodec.expiryValue(expiry));
         if (version != null)
-            fields.put(SessionHashCodec.VERSION_FIELD, version.getBytes(StandardCharsets.US_ASCII));
+            fields.add(SessionHashCodec.VERSION_FIELD, version.getBytes(StandardCharsets.US_ASCII));
         if (indexed != null)
-            fields.put(SessionHashCodec.INDEXED_FIELD, SessionHashCodec.expiryValue(indexed));
-        fields.putAll(attributes);
+            fields.add(SessionHashCodec.INDEXED_FIELD, SessionHashCodec.expiryValue(indexed));
+        for (Map.Entry<byte[], byte[]> attribute : attributes.entrySet())
+            fields.add(attribute.getKey(), attribute.getValue());
         return fields;
     }
 }

@@ -170,8 +170,8 @@ public final class SessionHashCodec
             }
         }
         refuseGrowthOverLimit(known, previous, sendAll, changed, after, unwritable, limits);
-        Map<byte[], byte[]> set = new HashMap<>();
-        changed.forEach((name, bytes) -> set.put(attributeField(name), bytes));
+        HashFields set = new HashFields(changed.size());
+        changed.forEach((name, bytes) -> set.add(attributeField(name), bytes));
         List<byte[]> deleted = new ArrayList<>();
         if (!sendAll)
         {
@@ -184,7 +184,7 @@ public final class SessionHashCodec
             // Bytes this node could not read are not this node's to lose.
             for (Map.Entry<String, byte[]> unreadable : known.getUnreadableAttributes().entrySet())
                 if (!data.getKeys().contains(unreadable.getKey()))
-                    set.put(attributeField(unreadable.getKey()), unreadable.getValue());
+                    set.add(attributeField(unreadable.getKey()), unreadable.getValue());
         }
         return new SessionDelta(sendAll, encodeMetadata(data), data.getExpiry(), set, deleted, after, unwritable);
     }
