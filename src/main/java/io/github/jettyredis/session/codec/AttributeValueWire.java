@@ -2,6 +2,7 @@
 package io.github.jettyredis.session.codec;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
@@ -117,9 +118,12 @@ final class AttributeValueWire
     }
 
     /** @return a message whose member {@code field} is a varint (int32/int64/uint32/bool/sint32 after zigzag) */
-    static byte[] varint(int field, long value) throws IOException
+    static byte[] varint(int field, long value)
     {
-        return write(CodedOutputStream.computeUInt64Size(field, value), wire -> wire.writeUInt64(field, value));
+        long tag = field << 3 | WireFormat.WIRETYPE_VARINT;
+        byte[] out = new byte[varintSize(tag) + varintSize(value)];
+        writeVarint(out, writeVarint(out, 0, tag), value);
+        return out;
     }
 
     /** @return a message whose member {@code field} is a fixed32 (float) */
@@ -135,9 +139,69 @@ final class AttributeValueWire
     }
 
     /** @return a message whose member {@code field} is length-delimited bytes (string, bytes) */
-    static byte[] bytes(int field, byte[] value) throws IOException
+    static byte[] bytes(int field, byte[] value)
     {
-        return write(CodedOutputStream.computeByteArraySize(field, value), wire -> wire.writeByteArray(field, value));
+        long tag = field << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+        byte[] out = new byte[varintSize(tag) + varintSize(value.length) + value.length];
+        int at = writeVarint(out, writeVarint(out, 0, tag), value.length);
+        System.arraycopy(value, 0, out, at, value.length);
+        return out;
+    }
+
+    /**
+     * Reads the commonest values in place, without a protobuf reader: a message that is exactly one member
+     * {@link #STRING} of at most 127 ASCII bytes, {@link #INT}, {@link #LONG} or {@link #BOOL}, as this codec writes
+     * them. Protobuf reads the same bytes to the same value.
+     *
+     * @param bytes an {@code AttributeValue}
+     * @return its value, or null for any other message (the caller reads it with a protobuf reader)
+     */
+    static Object readInPlace(byte[] bytes)
+    {
+        if (bytes.length < 2)
+            return null;
+        int tag = bytes[0];
+        if (tag == STRING_1)
+        {
+            int length = bytes[1];
+            if (length < 0 || length + 2 != bytes.length)
+                return null;
+            for (int i = 2; i < bytes.length; i++)
+                if (bytes[i] < 0)
+                    return null;
+            return new String(bytes, 2, length, StandardCharsets.ISO_8859_1);
+        }
+        if (tag != (INT << 3) && tag != (LONG << 3) && tag != (BOOL << 3))
+            return null;
+        long value = 0;
+        for (int i = 1, shift = 0; i < bytes.length && shift < 64; i++, shift += 7)
+        {
+            value |= (long)(bytes[i] & 0x7F) << shift;
+            if (bytes[i] >= 0)
+            {
+                if (i != bytes.length - 1)
+                    return null;
+                return tag == (INT << 3) ? Integer.valueOf((int)value) : tag == (LONG << 3) ? (Object)value : (Object)(value != 0);
+            }
+        }
+        return null;
+    }
+
+    private static int varintSize(long value)
+    {
+        return value == 0 ? 1 : (63 - Long.numberOfLeadingZeros(value)) / 7 + 1;
+    }
+
+    /** @return the position after the varint written at {@code at} */
+    private static int writeVarint(byte[] out, int at, long value)
+    {
+        while ((value & ~0x7FL) != 0)
+        {
+            out[at++] = (byte)(value & 0x7F | 0x80);
+            value >>>= 7;
+        }
+        out[at++] = (byte)value;
+        return at;
     }
 
     /**

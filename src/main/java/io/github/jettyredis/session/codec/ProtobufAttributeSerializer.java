@@ -161,6 +161,9 @@ public final class ProtobufAttributeSerializer implements AttributeSerializer
 
     private Object decode(byte[] bytes) throws IOException, ClassNotFoundException
     {
+        Object simple = AttributeValueWire.readInPlace(bytes);
+        if (simple != null)
+            return simple;
         CodedInputStream in = CodedInputStream.newInstance(bytes);
         int kind = 0;
         Object value = null;

@@ -64,6 +64,7 @@ public final class SessionHashCodec
 
     private final AttributeSerializer serializer;
     private volatile SessionSizeLimits limits = SessionSizeLimits.NONE;
+    private final AttributeNames names = new AttributeNames();
 
     /**
      * @param serializer how attribute values become bytes
@@ -373,6 +374,7 @@ public final class SessionHashCodec
         data.setExpiry(metadata.getExpiry());
         data.setLastSaved(metadata.getLastSaved());
         boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
+        data.expectAttributes(fields.size());
         Map<String, StoredAttribute> stored = new HashMap<>();
         Map<String, byte[]> unreadable = new HashMap<>();
         Map<String, String> unreadableReasons = new LinkedHashMap<>();
@@ -380,7 +382,7 @@ public final class SessionHashCodec
         {
             if (isAttributeField(field.getKey()))
             {
-                String name = attributeName(field.getKey());
+                String name = names.of(field.getKey());
                 try
                 {
                     Object value = serializer.deserialize(field.getValue());

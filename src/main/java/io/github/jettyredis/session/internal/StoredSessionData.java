@@ -3,6 +3,7 @@ package io.github.jettyredis.session.internal;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.eclipse.jetty.session.SessionData;
 
@@ -38,6 +39,18 @@ public class StoredSessionData extends SessionData
     public StoredSessionData(String id, String contextPath, String vhost, long created, long accessed, long lastAccessed, long maxInactiveMs)
     {
         super(id, contextPath, vhost, created, accessed, lastAccessed, maxInactiveMs);
+    }
+
+    /**
+     * Sizes the attribute map for the attributes a load is about to put, so that it does not grow while they go
+     * in (Jetty's map starts at the default size).
+     *
+     * @param count the number of attributes expected
+     */
+    public void expectAttributes(int count)
+    {
+        if (_attributes.isEmpty() && count > 12)
+            _attributes = new ConcurrentHashMap<>(count);
     }
 
     /** @return attribute name to what Redis holds, as this node last saw it; empty if never stored, null if unknown */

@@ -370,6 +370,44 @@ class ProtobufAttributeSerializerTest
     }
 
     @Test
+    void theCommonestValuesReadInPlaceAreWhatProtobufReads() throws Exception
+    {
+        // Strings around the in-place limit (127 bytes, ASCII only), numbers of every varint length, both signs.
+        List<AttributeValue> messages = new ArrayList<>();
+        for (int length : new int[]{0, 1, 126, 127, 128, 300})
+        {
+            messages.add(AttributeValue.newBuilder().setStringValue("a".repeat(length)).build());
+            messages.add(AttributeValue.newBuilder().setStringValue("é".repeat(length / 2)).build());
+        }
+        for (long number : new long[]{0, 1, -1, 127, 128, Integer.MAX_VALUE, Integer.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE})
+        {
+            messages.add(AttributeValue.newBuilder().setIntValue((int)number).build());
+            messages.add(AttributeValue.newBuilder().setLongValue(number).build());
+        }
+        messages.add(AttributeValue.newBuilder().setBoolValue(true).build());
+        messages.add(AttributeValue.newBuilder().setBoolValue(false).build());
+        for (AttributeValue message : messages)
+        {
+            Object expected = switch (message.getKindCase())
+            {
+                case STRING_VALUE -> message.getStringValue();
+                case INT_VALUE -> message.getIntValue();
+                case LONG_VALUE -> message.getLongValue();
+                default -> message.getBoolValue();
+            };
+            assertEquals(expected, serializer.deserialize(message.toByteArray()), message::toString);
+            assertArrayEquals(message.toByteArray(), serializer.serialize(expected), message::toString);
+        }
+        // A member followed by another: the last one wins, in place or not.
+        byte[] twoMembers = Arrays.copyOf(messages.get(0).toByteArray(), 4);
+        twoMembers[2] = 3 << 3;
+        twoMembers[3] = 5;
+        assertEquals(5, serializer.deserialize(twoMembers));
+        // A varint that does not end: unreadable, as protobuf has it.
+        assertThrows(IOException.class, () -> serializer.deserialize(new byte[]{4 << 3, (byte)0x80}));
+    }
+
+    @Test
     void lastMemberPresentWinsAndUnknownFieldsAreSkipped() throws Exception
     {
         byte[] first = AttributeValue.newBuilder().setStringValue("first").build().toByteArray();
