@@ -127,8 +127,9 @@ public final class SessionHashCodec
         Map<String, StoredAttribute> stored = whole ? null : previous;
         boolean sendAll = stored == null;
         SessionSizeLimits limits = this.limits;
-        Map<String, byte[]> changed = new LinkedHashMap<>();
-        Map<String, StoredAttribute> after = new HashMap<>();
+        int count = data.getKeys().size();
+        Map<String, byte[]> changed = new LinkedHashMap<>(capacity(count));
+        Map<String, StoredAttribute> after = new HashMap<>(capacity(count));
         Map<String, String> unwritable = new LinkedHashMap<>();
         boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
         for (String name : data.getKeys())
@@ -259,6 +260,12 @@ public final class SessionHashCodec
         }
     }
 
+    /** @return the initial capacity of a hash map that takes {@code count} entries without growing */
+    private static int capacity(int count)
+    {
+        return count + count / 3 + 1;
+    }
+
     /**
      * @param expiry a session's expiry
      * @return the {@link #EXPIRY_FIELD} value for it
@@ -375,9 +382,10 @@ public final class SessionHashCodec
         data.setLastSaved(metadata.getLastSaved());
         boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
         data.expectAttributes(fields.size());
-        Map<String, StoredAttribute> stored = new HashMap<>();
-        Map<String, byte[]> unreadable = new HashMap<>();
-        Map<String, String> unreadableReasons = new LinkedHashMap<>();
+        Map<String, StoredAttribute> stored = new HashMap<>(capacity(fields.size()));
+        // Most loads read every attribute: these are made for the first that cannot be read.
+        Map<String, byte[]> unreadable = null;
+        Map<String, String> unreadableReasons = null;
         for (Map.Entry<byte[], byte[]> field : fields.entrySet())
         {
             if (isAttributeField(field.getKey()))
@@ -392,13 +400,19 @@ public final class SessionHashCodec
                 }
                 catch (IOException | ClassNotFoundException | RuntimeException | LinkageError e)
                 {
+                    if (unreadable == null)
+                    {
+                        unreadable = new HashMap<>();
+                        unreadableReasons = new LinkedHashMap<>();
+                    }
                     unreadable.put(name, field.getValue());
                     unreadableReasons.put(name, e.toString());
                 }
             }
         }
         data.setStoredAttributes(stored);
-        data.setUnreadableAttributes(unreadable, unreadableReasons);
+        if (unreadable != null)
+            data.setUnreadableAttributes(unreadable, unreadableReasons);
         data.setStoredVersion(version == null ? null : new String(version, StandardCharsets.US_ASCII));
         data.setIndexedExpiry(indexedExpiry(indexed));
         data.setStoredUser(user == null ? null : new String(user, StandardCharsets.US_ASCII));
