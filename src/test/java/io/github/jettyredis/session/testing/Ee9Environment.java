@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.eclipse.jetty.util.Jetty;
+
 /**
  * The ee9 environment of jetty-home's {@code lib/} in a class loader of its own, below the test's, as a
  * jetty-base has it below the server's: ee9's Jetty classes and its Servlet 5 API, which it loads before
@@ -38,7 +40,7 @@ public final class Ee9Environment extends URLClassLoader
         if (home == null)
             throw new IllegalStateException("dist.jettyHome is not set: run this as an integration test (./mvnw verify)");
         Path lib = Path.of(home, "lib");
-        String version = org.eclipse.jetty.util.Jetty.VERSION;
+        String version = Jetty.VERSION;
         List<URL> jars = new ArrayList<>();
         for (String jar : JARS)
             jars.add(url(lib.resolve(jar.formatted(version))));

@@ -124,12 +124,6 @@ public final class Ee9Node implements AutoCloseable
         return stores.get(0);
     }
 
-    /** @return the server, e.g. to look up its beans */
-    public Server server()
-    {
-        return server;
-    }
-
     /** Waits until the node has finished every request it received, session saves included. */
     public void awaitIdle() throws InterruptedException
     {
