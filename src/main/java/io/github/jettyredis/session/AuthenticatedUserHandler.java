@@ -6,6 +6,7 @@ import java.security.Principal;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.session.ManagedSession;
 import org.eclipse.jetty.session.SessionManager;
 import org.eclipse.jetty.util.Callback;
@@ -22,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * if it has one (it never makes one), and tells the session's {@link RedisSessionDataStore}, which marks the
  * session dirty only when its user changed.
  *
- * <p>{@link RedisSessionDataStoreFactory} inserts it right under each context's session handler (ee10, ee11 and
- * core), above the security handler, when {@code userSessions} is on: embedded, in Jetty XML and in the module
+ * <p>{@link RedisSessionDataStoreFactory} inserts it above the security handler when {@code userSessions} is on:
+ * right under each context's session handler (ee10, ee11 and core), or, in ee9, where the session manager is not
+ * a handler, right under the core context handler that wraps the ee9 context, so that it needs none of ee9's
+ * classes (they live in a class loader of their own, below the server's). Embedded, in Jetty XML and in the module
  * alike. With {@code userSessions} off it is not there, and costs nothing.</p>
  */
 @ManagedObject("Indexes sessions by the user the container authenticated for their requests")
@@ -33,27 +36,48 @@ public class AuthenticatedUserHandler extends Handler.Wrapper
 
     /**
      * Inserts a handler right under a session manager that is a handler (the ee10, ee11 or core session
-     * handler), unless one is there already (a context started again keeps its handlers). Called before the
-     * session manager's handlers start.
+     * handler), else right under the core context handler of the session manager's context (ee9's, whose session
+     * manager is not a handler: the context handler wraps the nested ee9 one, and ee9's security handler sets
+     * the authentication state of the core request), unless one is there already (a context started again keeps
+     * its handlers). Called before the session manager's handlers start, while its context is starting.
      *
      * @param manager a context's session manager
-     * @return whether it is there now: false for a session manager that is not a handler (ee9's)
+     * @return whether it is there now: false for a session manager that is neither a handler nor in a context
+     * that can take one more
      */
     public static boolean insertUnder(SessionManager manager)
     {
-        if (!(manager instanceof Handler.Singleton sessionHandler))
+        Handler.Singleton parent = manager instanceof Handler.Singleton sessionHandler ? sessionHandler : contextHandlerOf(manager);
+        if (parent == null)
         {
-            LOG.info("Sessions of {} are indexed by the user an attribute names only: its session manager ({}) is not a handler, " +
-                "so the users of per-request authentications (BASIC, ...) are not seen", manager, manager.getClass().getName());
+            LOG.info("Sessions of {} are indexed by the user an attribute names only: its session manager ({}) is not a handler " +
+                "and has no context handler to take one, so the users of per-request authentications (BASIC, ...) are not seen",
+                manager, manager.getClass().getName());
             return false;
         }
-        for (Handler handler = sessionHandler.getHandler(); handler instanceof Handler.Singleton wrapper; handler = wrapper.getHandler())
+        for (Handler handler = parent.getHandler(); handler instanceof Handler.Singleton wrapper; handler = wrapper.getHandler())
         {
             if (handler instanceof AuthenticatedUserHandler)
                 return true;
         }
-        sessionHandler.insertHandler(new AuthenticatedUserHandler());
+        try
+        {
+            parent.insertHandler(new AuthenticatedUserHandler());
+        }
+        catch (IllegalStateException e)
+        {
+            // A context handler already started, that takes no more handlers.
+            LOG.info("Sessions of {} are indexed by the user an attribute names only: {} takes no more handlers ({}), " +
+                "so the users of per-request authentications (BASIC, ...) are not seen", manager, parent, e.getMessage());
+            return false;
+        }
         return true;
+    }
+
+    /** @return the core context handler of the session manager's context, if it has one */
+    private static ContextHandler contextHandlerOf(SessionManager manager)
+    {
+        return manager.getContext() instanceof ContextHandler.ScopedContext context ? context.getContextHandler() : null;
     }
 
     @Override

@@ -113,6 +113,8 @@ public class DeltaWriteTest
         get(a, "op=append&name=cart&value=book");
         // No setAttribute: the servlet adds to the list it got from the session.
         get(a, "op=append&name=cart&value=pen");
+        // The request's save lands as it leaves, which can be after its answer.
+        cluster.awaitIdle();
 
         Map<String, Object> stored = a.store().load(id).getAllAttributes();
         assertEquals(List.of("book", "pen"), stored.get("cart"));

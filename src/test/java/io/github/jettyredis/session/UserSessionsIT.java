@@ -4,10 +4,8 @@ package io.github.jettyredis.session;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,13 +14,14 @@ import java.util.stream.Collectors;
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.BasicLogins;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.PrivateRedis;
+import io.github.jettyredis.session.testing.WhoServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.servlet.http.HttpSession;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.FormRequestContent;
 import org.eclipse.jetty.client.HttpClient;
@@ -45,6 +44,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import static io.github.jettyredis.session.testing.BasicLogins.sessionOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -57,7 +57,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * out everywhere from one node ({@code sessionDestroyed} once per session), expired, renamed (Jetty's form
  * login renews the id, and so does {@code changeSessionId}), and the maximum per user under both policies.
  * With BASIC authentication, which keeps nothing in the session, the sessions are indexed by the user the
- * container authenticated for their requests ({@link AuthenticatedUserHandler}).
+ * container authenticated for their requests ({@link AuthenticatedUserHandler}); {@link Ee9UserSessionsIT} does the
+ * same in ee9.
  */
 public class UserSessionsIT
 {
@@ -86,21 +87,6 @@ public class UserSessionsIT
     {
         for (HttpClient browser : browsers)
             browser.stop();
-    }
-
-    /** Answers who is logged in, with the session id; mapped under the protected {@code /secure/}. */
-    public static class WhoServlet extends HttpServlet
-    {
-        @Override
-        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
-        {
-            if ("renew".equals(request.getParameter("op")))
-                request.changeSessionId();
-            HttpSession session = request.getSession("create".equals(request.getParameter("op")));
-            if ("short".equals(request.getParameter("op")))
-                session.setMaxInactiveInterval(1);
-            response.getWriter().print("user=" + request.getRemoteUser() + " session=" + (session == null ? null : session.getId()));
-        }
     }
 
     /** The login and error pages of the form login. */
@@ -228,12 +214,6 @@ public class UserSessionsIT
         String value = browser.getHttpCookieStore().all().stream().filter(cookie -> cookie.getName().equals("JSESSIONID"))
             .findFirst().orElseThrow().getValue();
         return value.contains(".") ? value.substring(0, value.indexOf('.')) : value;
-    }
-
-    private static String sessionOf(String page)
-    {
-        assertTrue(page.contains("session="), page);
-        return page.substring(page.indexOf("session=") + "session=".length());
     }
 
     private static Set<String> ids(List<UserSession> sessions)
@@ -407,33 +387,15 @@ public class UserSessionsIT
         assertEquals(Set.of(firstId), ids(node1.store().getUserSessions().list(USER)));
         assertTrue(who(first, node1, "").startsWith("user=" + USER), "the first login stays");
     }
-    /**
-     * A GET of the protected page with BASIC credentials, as a browser sends them at every request once it has them.
-     *
-     * @return the page
-     */
+    /** A GET of the protected page with BASIC credentials. */
     private static String basicWho(HttpClient browser, JettyNode node, String user, String query) throws Exception
     {
-        String credentials = Base64.getEncoder().encodeToString((user + ":secret").getBytes(StandardCharsets.UTF_8));
-        ContentResponse page = browser.newRequest(secureUrl(node, query))
-            .headers(headers -> headers.put(HttpHeader.AUTHORIZATION, "Basic " + credentials)).send();
-        assertEquals(200, page.getStatus(), page.getContentAsString());
-        return page.getContentAsString();
+        return BasicLogins.who(browser, secureUrl(node, query), user);
     }
 
-    /**
-     * A session made by a request with BASIC credentials, then asked for once more with them: Jetty renews the id
-     * of a session at the first login that finds it (BASIC logs in at every request), once.
-     *
-     * @return the session's id, as it stays
-     */
     private static String basicSession(HttpClient browser, JettyNode node, String user) throws Exception
     {
-        String made = sessionOf(basicWho(browser, node, user, "op=create"));
-        String renewed = sessionOf(basicWho(browser, node, user, ""));
-        assertNotEquals(made, renewed);
-        assertEquals("user=" + user + " session=" + renewed, basicWho(browser, node, user, ""), "the id stays");
-        return renewed;
+        return BasicLogins.session(browser, query -> secureUrl(node, query), user, true);
     }
 
     private static Map<String, String> lastNodes(List<UserSession> sessions)

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -20,8 +21,9 @@ import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.UnifiedJedis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,7 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A jetty-base with the {@code session-store-redis} module, {@code userSessions=true} in its ini and nothing
  * else of the project's: a webapp whose web.xml asks for BASIC authentication (a realm of Jetty XML) and a JSP
  * that uses the session. Its sessions are indexed under the users BASIC names, with no application code:
- * the module's factory inserts {@code AuthenticatedUserHandler}.
+ * the module's factory inserts {@code AuthenticatedUserHandler}. In ee10, under the webapp's session handler; in
+ * ee9, whose classes the environment's own class loader holds (the project jar, on the server's class path,
+ * cannot see them), under the core context handler that wraps the webapp.
  */
 public class BasicAuthDistributionIT
 {
@@ -42,6 +46,26 @@ public class BasicAuthDistributionIT
 
     private JettyProcess node;
 
+    /** A Jakarta EE environment of jetty-home: its modules and the version of its web.xml. */
+    enum Environment
+    {
+        EE10("6.0"),
+        EE9("5.0");
+
+        private final String webXmlVersion;
+
+        Environment(String webXmlVersion)
+        {
+            this.webXmlVersion = webXmlVersion;
+        }
+
+        String modules()
+        {
+            String ee = name().toLowerCase(Locale.ROOT);
+            return "http," + ee + "-deploy," + ee + "-jsp,security,session-store-redis";
+        }
+    }
+
     @AfterEach
     void killNode()
     {
@@ -49,13 +73,14 @@ public class BasicAuthDistributionIT
             node.close();
     }
 
-    @Test
-    void aBasicUsersSessionIsIndexedUnderTheUser() throws Exception
+    @ParameterizedTest
+    @EnumSource(Environment.class)
+    void aBasicUsersSessionIsIndexedUnderTheUser(Environment environment) throws Exception
     {
         JettyBase base = new JettyBase(dir, BuildLayout.jettyHome()).copyModuleAndConfig().placeProjectJar(BuildLayout.projectJar());
-        base.startJar(Duration.ofMinutes(3), "--add-modules=http,ee10-deploy,ee10-jsp,security,session-store-redis");
+        base.startJar(Duration.ofMinutes(3), "--add-modules=" + environment.modules());
         writeRealm(dir);
-        writeWebapp(dir.resolve("webapps/app"));
+        writeWebapp(dir.resolve("webapps/app"), environment.webXmlVersion);
 
         String prefix = RedisTestServer.uniquePrefix();
         RedisTestServer redis = RedisTestServer.shared();
@@ -119,7 +144,7 @@ public class BasicAuthDistributionIT
             """.formatted(users.toAbsolutePath()));
     }
 
-    private static void writeWebapp(Path webapp) throws IOException
+    private static void writeWebapp(Path webapp, String webXmlVersion) throws IOException
     {
         Files.createDirectories(webapp.resolve("WEB-INF"));
         Files.createDirectories(webapp.resolve("secure"));
@@ -127,7 +152,7 @@ public class BasicAuthDistributionIT
         Files.writeString(webapp.resolve("secure/who.jsp"), "user=<%= request.getRemoteUser() %> session=<%= session.getId() %>\n");
         Files.writeString(webapp.resolve("WEB-INF/web.xml"), """
             <?xml version="1.0" encoding="UTF-8"?>
-            <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+            <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="%s">
               <security-constraint>
                 <web-resource-collection><web-resource-name>secure</web-resource-name><url-pattern>/secure/*</url-pattern></web-resource-collection>
                 <auth-constraint><role-name>user</role-name></auth-constraint>
@@ -135,6 +160,6 @@ public class BasicAuthDistributionIT
               <login-config><auth-method>BASIC</auth-method><realm-name>Test</realm-name></login-config>
               <security-role><role-name>user</role-name></security-role>
             </web-app>
-            """);
+            """.formatted(webXmlVersion));
     }
 }
