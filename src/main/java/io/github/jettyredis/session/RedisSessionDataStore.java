@@ -31,6 +31,7 @@ import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.internal.SessionScripts;
 import io.github.jettyredis.session.internal.SessionScripts.Write;
 import io.github.jettyredis.session.internal.SessionSizeLimits;
+import io.github.jettyredis.session.internal.SessionUserIndex;
 import io.github.jettyredis.session.internal.StoredSessionData;
 import io.github.jettyredis.session.internal.UserIndex;
 import io.github.jettyredis.session.internal.UserNames;
@@ -121,7 +122,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private UserNames userNames = new UserNames(null);
     private int maxSessionsPerUser;
     private MaxSessionsPolicy whenMaxSessionsExceeded = MaxSessionsPolicy.INVALIDATE_OLDEST;
-    private UserIndex users;
+    private SessionUserIndex userIndex;
     private UserSessions userSessions;
 
     /**
@@ -185,7 +186,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         addBean(operations);
         if (indexUsers)
         {
-            userSessions = new UserSessions(_context, keys, calls, users, codec, maxSessionsPerUser, whenMaxSessionsExceeded);
+            userSessions = new UserSessions(_context, keys, calls, userIndex.index(), codec, maxSessionsPerUser, whenMaxSessionsExceeded);
             addBean(userSessions, true);
         }
         if (scavengeIntervalMs() <= 0)
@@ -220,7 +221,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             link = links.acquire(redis, clientFactory, settings);
             calls = new RedisCalls(redis, link.availability(), counters::redisFailed);
             index = new ExpiryIndex(prefix, keys, calls, _context.getWorkerName() == null ? claimant : _context.getWorkerName());
-            users = new UserIndex(keys, this::getTtlMarginMs);
+            userIndex = new SessionUserIndex(new UserIndex(keys, this::getTtlMarginMs), userNames, indexUsers, this::loggedIn);
             index.register();
         }
         catch (JedisException e)
@@ -357,9 +358,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             throw new UnreadableSessionDataException(id, _context, e);
         }
-        // A user recorded without an attribute naming one was authenticated by the container (see userOf).
-        if (indexUsers && userNames.userOf(data) == null)
-            data.setAuthenticatedUser(data.getStoredUser(), null);
+        userIndex.loaded(data);
         Map<String, String> unreadable = data.getUnreadableAttributeReasons();
         unreadableAttributes.addAndGet(unreadable.size());
         unreadable.forEach((name, reason) -> LOG.warn("Session {} of {}: attribute '{}' cannot be read and is left out " +
@@ -423,7 +422,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         return delta.isMetadataOnly() && data instanceof StoredSessionData stored &&
             stored.isOnlyExpiryDriftSinceStored(expiryDriftToleranceMs(data)) &&
-            (!indexUsers || Objects.equals(stored.getStoredUser(), userOf(data)));
+            userIndex.isUserUnchanged(data);
     }
 
     /**
@@ -524,124 +523,58 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private Write write(String id, SessionData data, SessionDelta delta, String mode)
     {
         SessionDelta indexed = needsIndexEntry(data, delta) ? delta.withIndexEntry() : delta;
-        UserEntry user = userEntry(data, indexed);
-        SessionDelta save = user.recorded() ? indexed.withUser(user.now()) : indexed;
+        SessionUserIndex.Save user = userIndex.save(id, data, indexed);
+        SessionDelta save = user.recording(indexed);
         byte[][] args = SessionScripts.writeArgs(keys, id, mode, save, ttlMs(data.getExpiry(), System.currentTimeMillis()));
-        AtomicLong userEntries = new AtomicLong();
         Write result = calls.run(redis ->
         {
             Response<Object> written;
-            UserIndex.Change added = null;
-            UserIndex.Change removed = null;
             try (AbstractPipeline pipeline = redis.pipelined())
             {
                 written = SessionScripts.WRITE.queue(pipeline, args);
                 if (save.indexed() != null)
                     index.queueUpdate(pipeline, id, save.indexed());
                 // Another slot than the session's: after its script, in the same round trip.
-                if (user.added())
-                    added = users.queueAdd(pipeline, user.now(), id, data.getExpiry());
-                if (user.removed())
-                    removed = users.queueRemove(pipeline, user.before(), id);
+                user.queue(pipeline);
                 pipeline.sync();
             }
             Write outcome = Write.of(SessionScripts.WRITE.result(written, redis, args));
-            if (removed != null)
-                removed.entries(redis);
-            if (added != null)
-                userEntries.set(added.entries(redis));
+            user.readReplies(redis);
             if (outcome == Write.DELETED)
                 index.remove(redis, id);
-            if (outcome != Write.WRITTEN && added != null)
-                users.remove(redis, user.now(), id);
+            if (outcome != Write.WRITTEN)
+                user.undo(redis);
             return outcome;
         });
-        if (result == Write.WRITTEN && data instanceof StoredSessionData stored)
+        if (result == Write.WRITTEN)
         {
-            if (save.indexed() != null)
+            if (save.indexed() != null && data instanceof StoredSessionData stored)
                 stored.setIndexedExpiry(save.indexed());
-            stored.setStoredUser(user.now());
+            user.written();
         }
-        if (result == Write.WRITTEN && user.loggedIn() && userSessions != null)
-            userSessions.added(user.now(), id, userEntries.get());
         return result;
     }
 
-    /**
-     * What a save does to the session's user's index entry.
-     *
-     * @param before the token of the user Redis recorded for the session, or null
-     * @param now the token of its user now, or null
-     * @param recorded whether the save writes (or deletes) the session's {@code #user} field
-     * @param added whether it writes the entry in the user's index
-     * @param removed whether it takes the entry out of the previous user's index
-     */
-    private record UserEntry(String before, String now, boolean recorded, boolean added, boolean removed)
+    /** A save gave a user one more session: the per-user limit may be exceeded. */
+    private void loggedIn(String userToken, String id, long entries)
     {
-        static final UserEntry NONE = new UserEntry(null, null, false, false, false);
-
-        /** @return whether the session has just become this user's (a login) */
-        boolean loggedIn()
-        {
-            return added && !Objects.equals(before, now);
-        }
+        UserSessions sessions = userSessions;
+        if (sessions != null)
+            sessions.added(userToken, id, entries);
     }
 
     /**
-     * A whole write replaces the hash, so it records the user again; any write records a change of user;
-     * the user's entry moves with the expiry index entry, to the same expiry.
-     */
-    private UserEntry userEntry(SessionData data, SessionDelta save)
-    {
-        if (!indexUsers)
-            return UserEntry.NONE;
-        String now = userOf(data);
-        String before = data instanceof StoredSessionData stored ? stored.getStoredUser() : null;
-        boolean changed = !Objects.equals(before, now);
-        boolean recorded = changed || (save.whole() && now != null);
-        boolean added = now != null && (changed || save.indexed() != null || save.whole());
-        return new UserEntry(before, now, recorded, added, changed && before != null);
-    }
-
-    /**
-     * The attribute that names the session's user decides (a form login, or the application); without one, the
-     * user the container authenticated for the session's requests, if any. An attribute that names a user
-     * replaces the authenticated one for good, so that a form logout (the attribute removed) logs the session out.
-     *
-     * @return the token of the session's user, or null if it has none
-     */
-    private String userOf(SessionData data)
-    {
-        String name = userNames.userOf(data);
-        if (data instanceof StoredSessionData stored)
-        {
-            if (name == null)
-                return stored.getAuthenticatedUser();
-            stored.setAuthenticatedUser(null, null);
-        }
-        return name == null ? null : SessionKeys.userToken(name);
-    }
-
-    /**
-     * Records the user the container authenticated for a request of a session (BASIC, DIGEST, CLIENT-CERT,
-     * ...: an authentication that keeps nothing in the session), called by {@link AuthenticatedUserHandler}
-     * while the request still holds the session. Marks the session dirty, so that its save indexes it under
-     * that user, only when its user changes: the same user again compares a name and writes nothing.
+     * Records the user the container authenticated for a request of a session, called by
+     * {@link AuthenticatedUserHandler} while the request still holds the session (see
+     * {@link SessionUserIndex#authenticatedAs}).
      *
      * @param data the session's data
      * @param name the name of the user the request was authenticated as
      */
     void authenticatedAs(SessionData data, String name)
     {
-        if (!indexUsers || !(data instanceof StoredSessionData stored) || stored.isAuthenticatedAs(name))
-            return;
-        // An attribute that names a user (a form login, the application's) decides.
-        if (userNames.userOf(data) != null)
-            return;
-        String token = SessionKeys.userToken(name);
-        if (!token.equals(stored.getAuthenticatedUser()))
-            data.setDirty(true);
-        stored.setAuthenticatedUser(token, name);
+        if (userIndex != null)
+            userIndex.authenticatedAs(data, name);
     }
 
     /**
@@ -933,15 +866,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             SessionScripts.Deletion deletion = SessionScripts.deletion(SessionScripts.DELETE.result(reply, redis, args));
             if (deletion.result() < 0)
                 return deletion.result();
-            boolean userEntry = deletion.userToken() != null;
-            if (expiredBy > 0 || userEntry)
+            if (expiredBy > 0 || deletion.userToken() != null)
             {
                 try (AbstractPipeline pipeline = redis.pipelined())
                 {
                     if (expiredBy > 0)
                         index.queueRemove(pipeline, id);
-                    if (userEntry)
-                        users.queueRemove(pipeline, deletion.userToken(), id);
+                    userIndex.queueDeletion(pipeline, deletion, id);
                     pipeline.sync();
                 }
             }

@@ -17,6 +17,7 @@ import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.BasicLogins;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.NodeWebapp.Environment;
 import io.github.jettyredis.session.testing.PrivateRedis;
 import io.github.jettyredis.session.testing.WhoServlet;
 import jakarta.servlet.http.HttpServlet;
@@ -25,13 +26,9 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.FormRequestContent;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.ee10.servlet.security.ConstraintMapping;
-import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.security.Authenticator;
-import org.eclipse.jetty.security.Constraint;
 import org.eclipse.jetty.security.HashLoginService;
 import org.eclipse.jetty.security.LoginService;
 import org.eclipse.jetty.security.authentication.BasicAuthenticator;
@@ -43,6 +40,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static io.github.jettyredis.session.testing.BasicLogins.sessionOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,7 +57,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * login renews the id, and so does {@code changeSessionId}), and the maximum per user under both policies.
  * With BASIC authentication, which keeps nothing in the session, the sessions are indexed by the user the
  * container authenticated for their requests ({@link AuthenticatedUserHandler}); {@link Ee9UserSessionsIT} does the
- * same in ee9.
+ * same in ee9. Listing and logging out everywhere, after a FORM and after a BASIC login, run in ee11 webapps too.
  */
 public class UserSessionsIT
 {
@@ -101,19 +100,19 @@ public class UserSessionsIT
 
     private JettyNode node(String name, int max, MaxSessionsPolicy policy, boolean limitingLoginService) throws Exception
     {
-        return node(name, max, policy, limitingLoginService, new FormAuthenticator("/login", "/login-error", false));
+        return node(name, Environment.EE10, max, policy, limitingLoginService, new FormAuthenticator("/login", "/login-error", false));
     }
 
-    private JettyNode node(String name, int max, MaxSessionsPolicy policy, boolean limitingLoginService, Authenticator authenticator)
-        throws Exception
+    private JettyNode node(String name, Environment environment, int max, MaxSessionsPolicy policy, boolean limitingLoginService,
+                           Authenticator authenticator) throws Exception
     {
-        return cluster.start(name, JettyNode.Cache.DEFAULT, node ->
+        return cluster.start(name, environment, JettyNode.Cache.DEFAULT, node ->
         {
             node.sessions().setUserSessions(true);
             node.sessions().setMaxSessionsPerUser(max);
             node.sessions().setWhenMaxSessionsExceeded(policy.configName());
-            node.webapp().addServlet(new ServletHolder(new PageServlet()), "/login");
-            node.webapp().addServlet(new ServletHolder(new PageServlet()), "/login-error");
+            node.serve(new PageServlet(), "/login");
+            node.serve(new PageServlet(), "/login-error");
             LoginService logins = new HashLoginService("test", ResourceFactory.root().newResource(users));
             protect(node, authenticator, limitingLoginService ? new SessionLimitingLoginService(logins) : logins);
         });
@@ -122,26 +121,30 @@ public class UserSessionsIT
     /** Serves {@link WhoServlet} under {@code /secure/}, for users of the role {@code user} only. */
     private static void protect(JettyNode node, Authenticator authenticator, LoginService logins)
     {
-        node.webapp().addServlet(new ServletHolder(new WhoServlet()), "/secure/who");
-        ConstraintSecurityHandler security = new ConstraintSecurityHandler();
-        ConstraintMapping mapping = new ConstraintMapping();
-        mapping.setPathSpec("/secure/*");
-        mapping.setConstraint(Constraint.from("user"));
-        security.addConstraintMapping(mapping);
-        security.setAuthenticator(authenticator);
-        security.setLoginService(logins);
-        node.webapp().setSecurityHandler(security);
+        node.serve(new WhoServlet(), "/secure/who");
+        node.protect("/secure/*", "user", authenticator, logins);
     }
 
     private JettyNode node(String name) throws Exception
     {
-        return node(name, 0, MaxSessionsPolicy.INVALIDATE_OLDEST, false);
+        return node(name, Environment.EE10);
+    }
+
+    /** A node whose protected pages ask for a FORM login, kept in the session. */
+    private JettyNode node(String name, Environment environment) throws Exception
+    {
+        return node(name, environment, 0, MaxSessionsPolicy.INVALIDATE_OLDEST, false, new FormAuthenticator("/login", "/login-error", false));
+    }
+
+    private JettyNode basicNode(String name) throws Exception
+    {
+        return basicNode(name, Environment.EE10);
     }
 
     /** A node whose protected pages ask for BASIC authentication: nothing of the login is kept in the session. */
-    private JettyNode basicNode(String name) throws Exception
+    private JettyNode basicNode(String name, Environment environment) throws Exception
     {
-        return node(name, 0, MaxSessionsPolicy.INVALIDATE_OLDEST, false, new BasicAuthenticator());
+        return node(name, environment, 0, MaxSessionsPolicy.INVALIDATE_OLDEST, false, new BasicAuthenticator());
     }
 
     /** A BASIC node that saves a session whose attributes did not change at most once an hour. */
@@ -226,11 +229,12 @@ public class UserSessionsIT
         return cluster.keys().user(SessionKeys.userToken(USER));
     }
 
-    @Test
-    public void loggedInOnBothNodesListedAndLoggedOutEverywhereFromOne() throws Exception
+    @ParameterizedTest
+    @EnumSource(Environment.class)
+    public void loggedInOnBothNodesListedAndLoggedOutEverywhereFromOne(Environment environment) throws Exception
     {
-        JettyNode node1 = node("node1");
-        JettyNode node2 = node("node2");
+        JettyNode node1 = node("node1", environment);
+        JettyNode node2 = node("node2", environment);
         HttpClient first = browser();
         HttpClient second = browser();
         String page1 = logIn(first, node1, USER);
@@ -403,11 +407,12 @@ public class UserSessionsIT
         return sessions.stream().collect(Collectors.toMap(UserSession::id, UserSession::lastNode));
     }
 
-    @Test
-    public void basicAuthenticatedSessionsAreListedOnBothNodesAndLoggedOutEverywhere() throws Exception
+    @ParameterizedTest
+    @EnumSource(Environment.class)
+    public void basicAuthenticatedSessionsAreListedOnBothNodesAndLoggedOutEverywhere(Environment environment) throws Exception
     {
-        JettyNode node1 = basicNode("node1");
-        JettyNode node2 = basicNode("node2");
+        JettyNode node1 = basicNode("node1", environment);
+        JettyNode node2 = basicNode("node2", environment);
         HttpClient first = browser();
         HttpClient second = browser();
         String id1 = basicSession(first, node1, USER);

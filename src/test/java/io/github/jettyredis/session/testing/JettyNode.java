@@ -25,8 +25,9 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionListener;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.security.Authenticator;
+import org.eclipse.jetty.security.LoginService;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
@@ -42,7 +43,7 @@ import org.eclipse.jetty.session.SessionCacheFactory;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * One node of a test cluster: an embedded Jetty with an ee10 webapp at {@code /app} whose sessions live in
+ * One node of a test cluster: an embedded Jetty with an ee10 (or ee11) webapp at {@code /app} whose sessions live in
  * Redis, a scavenger that runs every second, and a servlet at {@code /app/s} that drives sessions:
  * <ul>
  *   <li>{@code ?op=create[&ttl=N]}: a new session (interval N s); replies with its id</li>
@@ -144,7 +145,7 @@ public final class JettyNode implements AutoCloseable
 
     private final Server server = new Server();
     private final RedisSessionDataStoreFactory sessions = new RedisSessionDataStoreFactory();
-    private final WebAppContext webapp = new WebAppContext();
+    private final NodeWebapp webapp;
     private final Hold hold = new Hold();
     /** Scavenge cycles begun and finished: together they tell whole cycles from one under way. */
     private final AtomicInteger scavengesBegun = new AtomicInteger();
@@ -164,6 +165,21 @@ public final class JettyNode implements AutoCloseable
      * @throws Exception if the webapp's directory cannot be made or the scavenger not configured
      */
     public JettyNode(String name, String redisUri, String prefix, Cache cache, Map<String, AtomicInteger> destroyed) throws Exception
+    {
+        this(name, NodeWebapp.Environment.EE10, redisUri, prefix, cache, destroyed);
+    }
+
+    /**
+     * @param name the node's worker name
+     * @param environment the Jakarta EE environment of the webapp
+     * @param redisUri the Redis all nodes share
+     * @param prefix the key prefix all nodes share
+     * @param cache which session cache
+     * @param destroyed where to count {@code sessionDestroyed} per id (shared by the nodes of a test)
+     * @throws Exception if the webapp's directory cannot be made or the scavenger not configured
+     */
+    public JettyNode(String name, NodeWebapp.Environment environment, String redisUri, String prefix, Cache cache,
+                     Map<String, AtomicInteger> destroyed) throws Exception
     {
         this.redisUri = redisUri;
         this.prefix = prefix;
@@ -211,11 +227,10 @@ public final class JettyNode implements AutoCloseable
             TempDirectories.delete(base);
             throw e;
         }
-        webapp.setContextPath("/app");
-        webapp.setBaseResourceAsPath(base);
-        webapp.addServlet(new ServletHolder(new SessionServlet(hold)), "/s");
-        webapp.addEventListener(new CountingListener(destroyed));
-        completions = new CompletionCounter(webapp);
+        webapp = environment.create(base);
+        webapp.serve(new SessionServlet(hold), "/s");
+        webapp.listen(new CountingListener(destroyed));
+        completions = new CompletionCounter(webapp.context());
         server.setHandler(completions);
     }
 
@@ -380,7 +395,7 @@ public final class JettyNode implements AutoCloseable
     /** @return the store of the webapp (the node must be started) */
     public RedisSessionDataStore store()
     {
-        return (RedisSessionDataStore)webapp.getSessionHandler().getSessionCache().getSessionDataStore();
+        return (RedisSessionDataStore)webapp.sessionManager().getSessionCache().getSessionDataStore();
     }
 
     /** @return the node's server, e.g. to look up its beans or wrap its handler before start */
@@ -395,10 +410,36 @@ public final class JettyNode implements AutoCloseable
         return sessions;
     }
 
-    /** @return the node's webapp */
+    /** @return the node's webapp, an ee10 one */
     public WebAppContext webapp()
     {
-        return webapp;
+        if (webapp.context() instanceof WebAppContext ee10)
+            return ee10;
+        throw new IllegalStateException("Not an ee10 node: " + webapp.context());
+    }
+
+    /**
+     * Serves a servlet in the node's webapp, whatever its environment; call before start.
+     *
+     * @param servlet a servlet
+     * @param pathSpec where to serve it
+     */
+    public void serve(HttpServlet servlet, String pathSpec)
+    {
+        webapp.serve(servlet, pathSpec);
+    }
+
+    /**
+     * Lets only the users of a role reach a path of the node's webapp, whatever its environment; call before start.
+     *
+     * @param pathSpec the protected path
+     * @param role the role that may reach it
+     * @param authenticator how requests authenticate (FORM, BASIC...)
+     * @param logins who the users are
+     */
+    public void protect(String pathSpec, String role, Authenticator authenticator, LoginService logins)
+    {
+        webapp.protect(pathSpec, role, authenticator, logins);
     }
 
     /** @return the hold that {@code op=hold} requests of this node wait on */

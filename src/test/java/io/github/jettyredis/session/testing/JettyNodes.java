@@ -185,7 +185,21 @@ public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
      */
     public JettyNode start(String name, JettyNode.Cache cache, Consumer<JettyNode> configure) throws Exception
     {
-        JettyNode node = new JettyNode(name, redisServer.uri(), prefix, cache, destroyed);
+        return start(name, NodeWebapp.Environment.EE10, cache, configure);
+    }
+
+    /**
+     * @param name the node's worker name
+     * @param environment the Jakarta EE environment of its webapp
+     * @param cache which session cache
+     * @param configure changes the node before it starts (its factory, handlers, webapp)
+     * @return a started node of the test, closed after the test
+     * @throws Exception if it does not start
+     */
+    public JettyNode start(String name, NodeWebapp.Environment environment, JettyNode.Cache cache, Consumer<JettyNode> configure)
+        throws Exception
+    {
+        JettyNode node = new JettyNode(name, environment, redisServer.uri(), prefix, cache, destroyed);
         // Listed before it starts, so that it is closed (its directory removed) whatever happens next.
         nodes.add(node);
         configure.accept(node);
