@@ -149,6 +149,30 @@ final class AttributeValueWire
     }
 
     /**
+     * @return a message whose member {@link #STRING} is {@code value}: in one pass for a string of at most 127
+     * ASCII characters (the commonest), else through its UTF-8 bytes
+     */
+    static byte[] string(String value)
+    {
+        int length = value.length();
+        if (length <= 127)
+        {
+            byte[] out = new byte[2 + length];
+            out[0] = STRING_1;
+            out[1] = (byte)length;
+            for (int i = 0; i < length; i++)
+            {
+                char c = value.charAt(i);
+                if (c >= 0x80)
+                    return bytes(STRING, value.getBytes(StandardCharsets.UTF_8));
+                out[2 + i] = (byte)c;
+            }
+            return out;
+        }
+        return bytes(STRING, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
      * Reads the commonest values in place, without a protobuf reader: a message that is exactly one member
      * {@link #STRING} of at most 127 ASCII bytes, {@link #INT}, {@link #LONG} or {@link #BOOL}, as this codec writes
      * them. Protobuf reads the same bytes to the same value.

@@ -113,7 +113,7 @@ public final class ProtobufAttributeSerializer implements AttributeSerializer
     {
         Class<?> type = value.getClass();
         if (type == String.class)
-            return AttributeValueWire.bytes(AttributeValueWire.STRING, ((String)value).getBytes(StandardCharsets.UTF_8));
+            return AttributeValueWire.string((String)value);
         if (type == Integer.class)
             return AttributeValueWire.varint(AttributeValueWire.INT, (Integer)value);
         if (type == Long.class)

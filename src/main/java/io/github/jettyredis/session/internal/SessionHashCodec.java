@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -128,7 +127,9 @@ public final class SessionHashCodec
         boolean sendAll = stored == null;
         SessionSizeLimits limits = this.limits;
         int count = data.getKeys().size();
-        Map<String, byte[]> changed = new LinkedHashMap<>(capacity(count));
+        // The changed attributes' names and bytes, by index: a map would hash each name once more.
+        List<String> changedNames = new ArrayList<>(count);
+        List<byte[]> changedBytes = new ArrayList<>(count);
         Map<String, StoredAttribute> after = new HashMap<>(capacity(count));
         Map<String, String> unwritable = new LinkedHashMap<>();
         boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
@@ -157,7 +158,8 @@ public final class SessionHashCodec
                         continue;
                     }
                     serializer.checkReadable(bytes);
-                    changed.put(name, bytes);
+                    changedNames.add(name);
+                    changedBytes.add(bytes);
                     after.put(name, StoredAttribute.of(digest, bytes.length, value));
                 }
                 else
@@ -171,9 +173,11 @@ public final class SessionHashCodec
                 unwritable.put(name, e.toString());
             }
         }
-        refuseGrowthOverLimit(known, previous, sendAll, changed, after, unwritable, limits);
-        HashFields set = new HashFields(changed.size());
-        changed.forEach((name, bytes) -> set.add(attributeField(name), bytes));
+        refuseGrowthOverLimit(known, previous, sendAll, changedNames, changedBytes, after, unwritable, limits);
+        HashFields set = new HashFields(changedNames.size());
+        for (int i = 0; i < changedNames.size(); i++)
+            if (changedBytes.get(i) != null)
+                set.add(attributeField(changedNames.get(i)), changedBytes.get(i));
         List<byte[]> deleted = new ArrayList<>();
         if (!sendAll)
         {
@@ -195,11 +199,13 @@ public final class SessionHashCodec
      * When the session's values, were every change written, would take more than a session may, takes back
      * the changes that make a value bigger than Redis holds it (a new attribute included): Redis keeps what it
      * had for those, and the session does not grow. Changes that keep or shrink a value still go, so a
-     * session over a limit lowered since it was written can still be saved.
+     * session over a limit lowered since it was written can still be saved. A change taken back has its bytes
+     * set to null in {@code changedBytes}.
      */
     private static void refuseGrowthOverLimit(StoredSessionData known, Map<String, StoredAttribute> previous, boolean whole,
-                                              Map<String, byte[]> changed, Map<String, StoredAttribute> after,
-                                              Map<String, String> unwritable, SessionSizeLimits limits)
+                                              List<String> changedNames, List<byte[]> changedBytes,
+                                              Map<String, StoredAttribute> after, Map<String, String> unwritable,
+                                              SessionSizeLimits limits)
     {
         long total = 0;
         for (StoredAttribute attribute : after.values())
@@ -214,16 +220,16 @@ public final class SessionHashCodec
         String refusal = limits.sessionRefusal(total);
         if (refusal == null)
             return;
-        for (Iterator<Map.Entry<String, byte[]>> i = changed.entrySet().iterator(); i.hasNext(); )
+        for (int i = 0; i < changedNames.size(); i++)
         {
-            Map.Entry<String, byte[]> change = i.next();
-            StoredAttribute before = previous == null ? null : previous.get(change.getKey());
-            if (before != null && change.getValue().length <= before.size())
+            String name = changedNames.get(i);
+            StoredAttribute before = previous == null ? null : previous.get(name);
+            if (before != null && changedBytes.get(i).length <= before.size())
                 continue;
-            i.remove();
+            changedBytes.set(i, null);
             // A whole write replaces the hash: Redis then holds nothing for it.
-            keepStored(change.getKey(), whole ? null : before, after);
-            unwritable.put(change.getKey(), refusal);
+            keepStored(name, whole ? null : before, after);
+            unwritable.put(name, refusal);
         }
     }
 
