@@ -57,7 +57,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
  * {@code maxrefs}, {@code maxbytes}) bound a typed value as they bound a Java-serialized one; a collection's
  * size is checked before any of its elements is read. Nesting is bounded by {@link TypedEncoder#MAX_DEPTH}
  * whatever the filter allows. Typed values hold no references to one another, so no value can make the reader
- * work harder than its bytes, as the nested sets of "SerialDOS" do in Java serialization.</p>
+ * work harder than its bytes, as the nested sets of "SerialDOS" do in Java serialization; but for sets and maps
+ * whose elements or keys share hash codes, whose insertions cost as in Java serialization (see README, Codec).</p>
  *
  * <p>A record is rebuilt through its canonical constructor with its components matched by name; one whose
  * class changed shape since it was written (a component added, removed or renamed, a component type that does
