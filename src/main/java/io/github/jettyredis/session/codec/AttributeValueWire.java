@@ -2,6 +2,7 @@
 package io.github.jettyredis.session.codec;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 
 import com.google.protobuf.CodedInputStream;
@@ -53,6 +54,14 @@ final class AttributeValueWire
     static final int ZONE_ID = 32;
     static final int PERIOD = 33;
     static final int OBJECT = 34;
+    // Added by issue 13: long BigDecimals, which were BIG_DECIMAL strings before.
+    static final int BIG_DECIMAL_PARTS = 35;
+    /**
+     * The longest unscaled value, in bits, of a BigDecimal written as a {@link #BIG_DECIMAL} string: 904 digits, so
+     * at most 1,000 characters with sign, point and exponent, which {@link TypedDecoder#bigDecimal} converts with
+     * {@link BigDecimal#BigDecimal(String)} itself. A longer one is written as {@link #BIG_DECIMAL_PARTS}.
+     */
+    static final int MAX_DECIMAL_STRING_BITS = 3_000;
     /** The tag of a {@link #JAVA_SERIALIZED} member: field number, then the 3 bits of its wire type. */
     static final int JAVA_SERIALIZED_TAG = JAVA_SERIALIZED << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
@@ -100,7 +109,9 @@ final class AttributeValueWire
         WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
         WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
         WireFormat.WIRETYPE_VARINT, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
-        WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED};
+        WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED,
+        // 35
+        WireFormat.WIRETYPE_LENGTH_DELIMITED};
 
     private AttributeValueWire()
     {
@@ -246,6 +257,43 @@ final class AttributeValueWire
     }
 
     /**
+     * Writes the member of a BigDecimal: its {@code toString()} form, as the first version did, unless its unscaled
+     * value is longer than {@link #MAX_DECIMAL_STRING_BITS}, whose digits would take a reader time that grows faster
+     * than their number (and the writer too), or that form cannot be read back: then its unscaled value's bytes and
+     * its scale.
+     */
+    static void bigDecimal(WireBuffer out, BigDecimal value)
+    {
+        if (value.unscaledValue().bitLength() <= MAX_DECIMAL_STRING_BITS && hasReadableString(value))
+        {
+            out.bytesField(BIG_DECIMAL, value.toString().getBytes(StandardCharsets.US_ASCII));
+            return;
+        }
+        int mark = out.begin(BIG_DECIMAL_PARTS);
+        out.bytesField(1, value.unscaledValue().toByteArray());
+        out.varintFieldUnlessZero(2, zigZag(value.scale()));
+        out.end(mark);
+    }
+
+    /**
+     * @return false if {@link BigDecimal#BigDecimal(String)} refuses the {@code toString()} form of a short
+     * {@code value}: its exponent (precision - 1 - scale) must be an int, which it is not for a scale within the
+     * precision (at most 904 digits here) of {@code Integer.MIN_VALUE}, as in {@code 1.2E+2147483648}
+     */
+    private static boolean hasReadableString(BigDecimal value)
+    {
+        return value.scale() > Integer.MIN_VALUE + 1_000 || (long)value.precision() - 1 - value.scale() <= Integer.MAX_VALUE;
+    }
+
+    /** @return the {@code AttributeValue} of a BigDecimal, as {@link #bigDecimal(WireBuffer, BigDecimal)} writes it */
+    static byte[] bigDecimal(BigDecimal value)
+    {
+        WireBuffer out = new WireBuffer(32);
+        bigDecimal(out, value);
+        return out.toByteArray();
+    }
+
+    /**
      * Reads the message written by {@link #pair}, after its tag.
      *
      * @return its two numbers; an int32 field (a {@code Timestamp}'s nanos) truncated to 32 bits as protobuf does
@@ -279,12 +327,12 @@ final class AttributeValueWire
     /**
      * @param field a member of the oneof
      * @return true for the members whose value is one message field of its own with no Java object behind it
-     * (the members of the first version but {@link #JAVA_SERIALIZED}), which {@link ProtobufAttributeSerializer}
-     * reads itself; the others are read by {@link TypedDecoder}
+     * (the members of the first version but {@link #JAVA_SERIALIZED}, and {@link #BIG_DECIMAL_PARTS}), which
+     * {@link ProtobufAttributeSerializer} reads itself; the others are read by {@link TypedDecoder}
      */
     static boolean isScalar(int field)
     {
-        return field >= STRING && field <= DURATION;
+        return field >= STRING && field <= DURATION || field == BIG_DECIMAL_PARTS;
     }
 
     /** @return {@code value} zigzag-encoded as protobuf's sint32, as an unsigned varint */

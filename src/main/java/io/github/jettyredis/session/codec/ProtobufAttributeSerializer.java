@@ -137,7 +137,7 @@ public final class ProtobufAttributeSerializer implements AttributeSerializer
             return AttributeValueWire.pair(AttributeValueWire.UUID, ((UUID)value).getMostSignificantBits(),
                 ((UUID)value).getLeastSignificantBits(), true);
         if (type == BigDecimal.class)
-            return AttributeValueWire.bytes(AttributeValueWire.BIG_DECIMAL, value.toString().getBytes(StandardCharsets.UTF_8));
+            return AttributeValueWire.bigDecimal((BigDecimal)value);
         if (type == Float.class)
             return AttributeValueWire.fixed32(AttributeValueWire.FLOAT, Float.floatToRawIntBits((Float)value));
         if (type == Duration.class)

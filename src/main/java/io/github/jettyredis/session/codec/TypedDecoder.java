@@ -57,7 +57,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
  * {@code maxrefs}, {@code maxbytes}) bound a typed value as they bound a Java-serialized one; a collection's
  * size is checked before any of its elements is read. Nesting is bounded by {@link TypedEncoder#MAX_DEPTH}
  * whatever the filter allows. Typed values hold no references to one another, so no value can make the reader
- * work harder than its bytes, as the nested sets of "SerialDOS" do in Java serialization.</p>
+ * work harder than its bytes, as the nested sets of "SerialDOS" do in Java serialization; but for sets and maps
+ * whose elements or keys share hash codes, whose insertions cost as in Java serialization (see README, Codec).</p>
  *
  * <p>A record is rebuilt through its canonical constructor with its components matched by name; one whose
  * class changed shape since it was written (a component added, removed or renamed, a component type that does
@@ -78,6 +79,13 @@ final class TypedDecoder
     private static final Resolved[] RESOLVED = new Resolved[64];
     /** The longest decimal string converted by {@link BigDecimal#BigDecimal(String)} itself, whose time is quadratic. */
     private static final int DIGITS_AT_ONCE = 1_000;
+    /**
+     * The longest {@code big_decimal_value} read: what this version writes is at most {@value #DIGITS_AT_ONCE}
+     * characters (a longer decimal is {@code big_decimal_parts_value}); versions before issue 13 wrote decimals of
+     * any length as strings, and those of up to this many characters are still read, by halves, in tens of
+     * milliseconds. Converting longer ones takes time that grows faster than their length: they are unreadable.
+     */
+    static final int MAX_DECIMAL_CHARACTERS = 100_000;
 
     private final ObjectInputFilter filter;
     // The whole stored value: a collection's elements are counted on it before they are read.
@@ -114,6 +122,7 @@ final class TypedDecoder
             case AttributeValueWire.SHORT -> (short)inRange(in.readSInt32(), Short.MIN_VALUE, Short.MAX_VALUE, "short");
             case AttributeValueWire.BYTES -> in.readByteArray();
             case AttributeValueWire.BIG_DECIMAL -> bigDecimal(in.readStringRequireUtf8());
+            case AttributeValueWire.BIG_DECIMAL_PARTS -> bigDecimalParts(in);
             case AttributeValueWire.BIG_INTEGER -> new BigInteger(in.readByteArray());
             case AttributeValueWire.UUID ->
             {
@@ -146,15 +155,22 @@ final class TypedDecoder
      * That constructor converts its digits in time quadratic in their number: a million digits (1 MB in Redis) took
      * 25 to 90 s on a busy 2-core VM. A string longer than {@value #DIGITS_AT_ONCE} characters is therefore split at
      * its point and exponent here, and its digits converted by halves, the high half's value multiplied by a power
-     * of ten ({@link BigInteger#multiply} is Toom-Cook for such sizes): time grows as about n<sup>1.5</sup>, and the
-     * million digits take 1.7 s (5 s for the first, before the JIT compiles it). Such a string holds ASCII digits
-     * only, as {@link BigDecimal#toString} writes them; other digits, which that constructor also takes, are
-     * refused in it.
+     * of ten ({@link BigInteger#multiply} is Toom-Cook for such sizes): time grows as about n<sup>1.5</sup> (a
+     * million digits took 0.2 to 1.7 s, 16 million 17 to 33 s). This version writes no string that long (see
+     * {@link AttributeValueWire#bigDecimal(WireBuffer, BigDecimal)}), so one longer than
+     * {@value #MAX_DECIMAL_CHARACTERS} characters is refused: the time stays in tens of milliseconds. Such a string
+     * holds ASCII digits only, as {@link BigDecimal#toString} writes them; other digits, which that constructor also
+     * takes, are refused in it.
      *
      * @throws NumberFormatException if the text is not a decimal, or its scale does not fit an int
+     * @throws IOException if the text is longer than {@value #MAX_DECIMAL_CHARACTERS} characters
      */
-    static BigDecimal bigDecimal(String text)
+    static BigDecimal bigDecimal(String text) throws IOException
     {
+        if (text.length() > MAX_DECIMAL_CHARACTERS)
+            throw new IOException("A big_decimal_value of " + text.length() + " characters, over the " + MAX_DECIMAL_CHARACTERS +
+                " this version reads (written by a version before issue 13; this one writes such a decimal as " +
+                "big_decimal_parts_value)");
         if (text.length() <= DIGITS_AT_ONCE)
             return new BigDecimal(text);
         int at = 0;
@@ -198,6 +214,28 @@ final class TypedDecoder
             .append(text, integerStart, integerEnd).append(text, fractionStart, fractionEnd).toString();
         BigInteger unscaled = digits(digits, 0, digits.length(), new HashMap<>());
         return new BigDecimal(negative ? unscaled.negate() : unscaled, (int)scale);
+    }
+
+    /** Reads a {@code big_decimal_parts_value} after its tag: in time linear in its bytes, whatever its size. */
+    private static BigDecimal bigDecimalParts(CodedInputStream in) throws IOException
+    {
+        int limit = in.pushLimit(in.readRawVarint32());
+        byte[] unscaled = null;
+        int scale = 0;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag())
+        {
+            if (tag == AttributeValueWire.STRING_1)
+                unscaled = in.readByteArray();
+            else if (tag == AttributeValueWire.VARINT_2)
+                scale = in.readSInt32();
+            else
+                skip(in, tag);
+        }
+        in.popLimit(limit);
+        // As for big_integer_value, which BigInteger(byte[]) refuses empty.
+        if (unscaled == null || unscaled.length == 0)
+            throw new IOException("A BigDecimalParts without its unscaled value");
+        return new BigDecimal(new BigInteger(unscaled), scale);
     }
 
     /** @return the value of the ASCII digits {@code from .. to}, converted by halves */

@@ -187,7 +187,7 @@ final class TypedEncoder
         else if (type == byte[].class)
             out.bytesField(AttributeValueWire.BYTES, (byte[])value);
         else if (type == BigDecimal.class)
-            out.bytesField(AttributeValueWire.BIG_DECIMAL, value.toString().getBytes(StandardCharsets.UTF_8));
+            AttributeValueWire.bigDecimal(out, (BigDecimal)value);
         else if (type == BigInteger.class)
             out.bytesField(AttributeValueWire.BIG_INTEGER, ((BigInteger)value).toByteArray());
         else if (type == UUID.class)

@@ -100,6 +100,8 @@ class DecoderFuzzIT
     private static final int METADATA_INPUTS = 200_000;
     private static final int ATTRIBUTE_INPUTS = 550_000;
     private static final int ENVELOPE_INPUTS = 250_000;
+    /** One attribute value in this many is a {@link #hugeNumber}: about 200 of them, each ~0.5 MB. */
+    private static final int HUGE_NUMBER_ONE_IN = 2_500;
     /** The most one input may take to decode. */
     private static final Duration BOUND = Duration.ofSeconds(2);
     /** An input still decoding after this long is taken for a hang: the run stops and shows where it is. */
@@ -219,7 +221,8 @@ class DecoderFuzzIT
     {
         List<byte[]> corpus = attributeCorpus();
         byte[] metadata = soundMetadata();
-        run("attribute values", 2, ATTRIBUTE_INPUTS, corpus, (random, mutator) -> mutator.next(), (index, input) ->
+        run("attribute values", 2, ATTRIBUTE_INPUTS, corpus, (random, mutator) ->
+            random.nextInt(HUGE_NUMBER_ONE_IN) == 0 ? hugeNumber(random) : mutator.next(), (index, input) ->
         {
             Object outcome;
             try
@@ -299,6 +302,32 @@ class DecoderFuzzIT
                 decodeHash(encryptedCodec, metadata, input);
             return outcome;
         });
+    }
+
+    /**
+     * A number too big to keep in the corpus, whose copies the mutator would make at every pick: a decimal's parts
+     * of up to 1 MB (read in linear time), or a decimal string as versions before issue 13 wrote them, around the
+     * longest this version reads ({@link TypedDecoder#MAX_DECIMAL_CHARACTERS}, refused beyond), possibly damaged.
+     */
+    private static byte[] hugeNumber(SplittableRandom random)
+    {
+        if (random.nextBoolean())
+        {
+            byte[] unscaled = new byte[1 + random.nextInt(1 << 20)];
+            random.nextBytes(unscaled);
+            byte[] scale = random.nextBoolean() ? new byte[0] : WireMutator.concat(new byte[]{0x10},
+                WireMutator.varint(AttributeValueWire.zigZag(random.nextInt())));
+            return WireMutator.message(AttributeValueWire.BIG_DECIMAL_PARTS, WireMutator.concat(WireMutator.message(1, unscaled), scale));
+        }
+        int length = TypedDecoder.MAX_DECIMAL_CHARACTERS - 2_000 + random.nextInt(4_000);
+        StringBuilder text = new StringBuilder(length).append(random.nextBoolean() ? "-" : "");
+        while (text.length() < length)
+            text.append((char)('0' + random.nextInt(10)));
+        if (random.nextBoolean())
+            text.setCharAt(1 + random.nextInt(length - 2), random.nextBoolean() ? '.' : 'x');
+        if (random.nextBoolean())
+            text.append('E').append(random.nextInt());
+        return WireMutator.message(AttributeValueWire.BIG_DECIMAL, text.toString().getBytes(StandardCharsets.US_ASCII));
     }
 
     /** A hash whose metadata is sound loads whatever its attribute holds: left out if it cannot be read. */
@@ -608,7 +637,8 @@ class DecoderFuzzIT
             0, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE, true, false, Float.NaN, -0f, 1.5f,
             Double.MAX_VALUE, -2.5d, 'c', '\uffff', (byte)-128, (short)300, new byte[0], new byte[300],
             new BigDecimal("-1.23E+400"), new BigDecimal("0.000"), new BigInteger("-123456789012345678901234567890"),
-            BigInteger.ZERO, new UUID(0, -1), UUID.fromString("1b4e28ba-2fa1-11d2-883f-0016d3cca427"), Instant.MIN, Instant.MAX,
+            BigInteger.ZERO, new BigDecimal(BigInteger.ONE.shiftLeft(20_000).subtract(BigInteger.ONE), -3),
+            new BigDecimal(BigInteger.valueOf(-12), Integer.MIN_VALUE), BigInteger.ONE.shiftLeft(20_000).negate(), new UUID(0, -1), UUID.fromString("1b4e28ba-2fa1-11d2-883f-0016d3cca427"), Instant.MIN, Instant.MAX,
             Instant.ofEpochSecond(1_764_000_000L, 123), new Date(0), LocalDate.MIN, LocalDate.of(2024, 2, 29), LocalDateTime.MAX,
             Duration.ofSeconds(-5, 7), Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), LocalTime.MAX,
             ZonedDateTime.of(2024, 3, 31, 2, 30, 0, 0, ZoneId.of("Europe/Paris")),
@@ -677,6 +707,10 @@ class DecoderFuzzIT
         values.add(holder);
         for (Object value : values)
             corpus.add(protobuf.serialize(value));
+        // A long decimal as versions before issue 13 wrote it, a string converted by halves; and as this one writes it
+        // (its parts), nested.
+        corpus.add(WireMutator.message(AttributeValueWire.BIG_DECIMAL, ("-" + "31415926".repeat(400) + "E-77").getBytes(StandardCharsets.US_ASCII)));
+        corpus.add(protobuf.serialize(new ArrayList<>(List.of(new BigDecimal(BigInteger.TEN.pow(1_500), 9), BigDecimal.TEN))));
         // A record value of a class that is no longer Serializable, which this codec never writes.
         corpus.add(WireMutator.message(AttributeValueWire.RECORD, WireMutator.concat(
             WireMutator.message(1, Plain.class.getName().getBytes(StandardCharsets.UTF_8)),

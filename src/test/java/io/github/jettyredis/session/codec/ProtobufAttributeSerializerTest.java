@@ -52,12 +52,14 @@ import io.github.jettyredis.session.codec.CodecFixtures.Item;
 import io.github.jettyredis.session.codec.CodecFixtures.Shape;
 import io.github.jettyredis.session.codec.proto.AttributeValue;
 import io.github.jettyredis.session.codec.proto.AttributeValue.KindCase;
+import io.github.jettyredis.session.codec.proto.BigDecimalParts;
 import io.github.jettyredis.session.codec.proto.Timestamp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.BIG_DECIMAL_PARTS_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.BIG_DECIMAL_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.BIG_INTEGER_VALUE;
 import static io.github.jettyredis.session.codec.proto.AttributeValue.KindCase.BOOL_VALUE;
@@ -140,6 +142,10 @@ class ProtobufAttributeSerializerTest
             arguments(named("1 MiB of random bytes", mebibyte), BYTES_VALUE),
             arguments(new BigDecimal("1.2300E+5"), BIG_DECIMAL_VALUE),
             arguments(new BigDecimal("-0.000"), BIG_DECIMAL_VALUE),
+            arguments(named("a decimal of a million digits", millionDigits()), BIG_DECIMAL_PARTS_VALUE),
+            arguments(named("a decimal of 3,001 bits, scale -2147483648",
+                new BigDecimal(BigInteger.ONE.shiftLeft(3_000).negate().subtract(BigInteger.ONE), Integer.MIN_VALUE)), BIG_DECIMAL_PARTS_VALUE),
+            arguments(named("a decimal of 3,000 bits", new BigDecimal(BigInteger.ONE.shiftLeft(2_999), 7)), BIG_DECIMAL_VALUE),
             arguments(new BigInteger("-123456789012345678901234567890"), BIG_INTEGER_VALUE),
             arguments(BigInteger.ZERO, BIG_INTEGER_VALUE),
             arguments(UUID.fromString("123e4567-e89b-12d3-a456-426614174000"), UUID_VALUE),
@@ -224,25 +230,100 @@ class ProtobufAttributeSerializerTest
             arguments(new PlainObjects.Account("alice", List.of("customer"), 3, 4L), OBJECT_VALUE));
     }
 
-    // Found while bounding the decoders' time for DecoderFuzzIT: BigDecimal(String) converts its digits in time
-    // quadratic in their number, so a typed value of a million digits (1 MB in Redis) took 90 s to read.
-    @Test
-    void bigDecimalOfAMillionDigitsIsReadInBoundedTime() throws Exception
+    // A decimal of a million digits: read from its unscaled value's bytes, in time linear in them. As a string, as
+    // versions before issue 13 wrote it, its digits took seconds to convert, growing faster than their number.
+    static BigDecimal millionDigits()
     {
-        byte[] bytes = AttributeValueWire.bytes(AttributeValueWire.BIG_DECIMAL,
-            ("9".repeat(1_000_000) + "E-5").getBytes(StandardCharsets.US_ASCII));
-        long start = System.nanoTime();
-        Object value = serializer.deserialize(bytes);
-        long took = System.nanoTime() - start;
-        assertEquals(new BigDecimal(BigInteger.TEN.pow(1_000_000).subtract(BigInteger.ONE), 5), value);
-        // Generous for a busy machine: 2 to 5 s on a busy 2-core VM, and 25 to 90 s before.
-        assertTrue(took < TimeUnit.SECONDS.toNanos(15), () -> "took " + took / 1_000_000 + " ms");
+        return new BigDecimal(BigInteger.TEN.pow(1_000_000).subtract(BigInteger.ONE), 5);
+    }
+
+    // The longest unscaled value written as a string, with a sign and the longest exponent: read by
+    // BigDecimal(String) itself, whose time is quadratic, only up to 1,000 characters.
+    @Test
+    void everyDecimalWrittenAsAStringIsShort() throws Exception
+    {
+        BigInteger longest = BigInteger.ONE.shiftLeft(AttributeValueWire.MAX_DECIMAL_STRING_BITS).subtract(BigInteger.ONE).negate();
+        for (int scale : new int[]{Integer.MAX_VALUE, Integer.MIN_VALUE + 1_000, 0, 5})
+        {
+            BigDecimal decimal = new BigDecimal(longest, scale);
+            AttributeValue written = AttributeValue.parseFrom(serializer.serialize(decimal));
+            assertEquals(BIG_DECIMAL_VALUE, written.getKindCase());
+            assertTrue(written.getBigDecimalValue().length() <= 1_000, () -> written.getBigDecimalValue().length() + " characters");
+            assertEquals(decimal, serializer.deserialize(written.toByteArray()));
+        }
+        assertEquals(BIG_DECIMAL_PARTS_VALUE, AttributeValue.parseFrom(serializer.serialize(
+            new BigDecimal(longest.subtract(BigInteger.TWO), 0))).getKindCase());
+    }
+
+    // The exponent of a decimal's toString() form may not be an int, which BigDecimal(String) refuses: such a decimal,
+    // however short, was written as a string that no version could read.
+    @Test
+    void decimalWhoseStringFormCannotBeReadBackIsWrittenAsItsParts() throws Exception
+    {
+        BigInteger longest = BigInteger.ONE.shiftLeft(AttributeValueWire.MAX_DECIMAL_STRING_BITS).subtract(BigInteger.ONE);
+        for (BigDecimal decimal : List.of(new BigDecimal(BigInteger.valueOf(12), -Integer.MAX_VALUE),
+            new BigDecimal(longest, Integer.MIN_VALUE), new BigDecimal(BigInteger.ONE, Integer.MIN_VALUE), new BigDecimal(BigInteger.valueOf(-7), Integer.MIN_VALUE)))
+        {
+            byte[] bytes = serializer.serialize(decimal);
+            assertEquals(decimal, serializer.deserialize(bytes), decimal::toString);
+            assertEquals(List.of(decimal), serializer.deserialize(serializer.serialize(new ArrayList<>(List.of(decimal)))));
+        }
+        BigDecimal readable = new BigDecimal(BigInteger.ONE, -Integer.MAX_VALUE);
+        assertEquals(BIG_DECIMAL_VALUE, AttributeValue.parseFrom(serializer.serialize(readable)).getKindCase());
+    }
+
+    // Versions before issue 13 wrote decimals of any length as strings: up to MAX_DECIMAL_CHARACTERS they are read,
+    // a longer one is refused as unreadable, whether the attribute or nested in it.
+    @Test
+    void decimalStringsOfEarlierVersionsAreReadUpToTheirLimit() throws Exception
+    {
+        String longest = "9".repeat(TypedDecoder.MAX_DECIMAL_CHARACTERS - 2) + "E5";
+        assertEquals(new BigDecimal(BigInteger.TEN.pow(TypedDecoder.MAX_DECIMAL_CHARACTERS - 2).subtract(BigInteger.ONE), -5),
+            serializer.deserialize(earlierDecimal(longest)));
+        String tooLong = "9".repeat(TypedDecoder.MAX_DECIMAL_CHARACTERS - 1) + "E5";
+        IOException refused = assertThrows(IOException.class, () -> serializer.deserialize(earlierDecimal(tooLong)));
+        assertTrue(refused.getMessage().contains("big_decimal_value of 100001 characters, over the 100000 this version reads"),
+            refused::getMessage);
+        byte[] inList = WireMutator.message(AttributeValueWire.COLLECTION, WireMutator.concat(
+            AttributeValueWire.varint(1, AttributeValueWire.ARRAY_LIST), WireMutator.message(2, earlierDecimal(tooLong))));
+        refused = assertThrows(IOException.class, () -> serializer.deserialize(inList));
+        assertTrue(refused.getMessage().contains("over the 100000 this version reads"), refused::getMessage);
+    }
+
+    private static byte[] earlierDecimal(String text) throws IOException
+    {
+        return AttributeValueWire.bytes(AttributeValueWire.BIG_DECIMAL, text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    // Long decimals nested in other values are written and read as the attribute itself is.
+    @Test
+    void longDecimalsNestedInOtherValuesRoundTrip() throws Exception
+    {
+        BigDecimal huge = millionDigits();
+        BigDecimal negative = new BigDecimal(BigInteger.ONE.shiftLeft(5_000).negate(), Integer.MIN_VALUE);
+        Map<Object, Object> map = new LinkedHashMap<>();
+        map.put(negative, new ArrayList<>(Arrays.asList(huge, null, BigDecimal.ONE)));
+        Object copy = serializer.deserialize(serializer.serialize(map));
+        assertEquals(map, copy);
+        assertEquals(Optional.of(negative), serializer.deserialize(serializer.serialize(Optional.of(negative))));
+    }
+
+    // Another writer may write BigDecimalParts for any value, however short; its unscaled value is never empty.
+    @Test
+    void bigDecimalPartsAreReadWhateverTheirSize() throws Exception
+    {
+        byte[] small = AttributeValue.newBuilder().setBigDecimalPartsValue(BigDecimalParts.newBuilder()
+            .setUnscaledValue(ByteString.copyFrom(BigInteger.valueOf(-150).toByteArray())).setScale(2)).build().toByteArray();
+        assertEquals(new BigDecimal("-1.50"), serializer.deserialize(small));
+        byte[] noScale = AttributeValue.newBuilder().setBigDecimalPartsValue(BigDecimalParts.newBuilder()
+            .setUnscaledValue(ByteString.copyFrom(new byte[]{7}))).build().toByteArray();
+        assertEquals(new BigDecimal(7), serializer.deserialize(noScale));
     }
 
     // Long decimal strings are converted by halves: the same values as BigDecimal(String), and its refusals; in them,
     // digits other than ASCII (which no version writes) are refused too.
     @Test
-    void longBigDecimalStringsReadAsBigDecimalReadsThem()
+    void longBigDecimalStringsReadAsBigDecimalReadsThem() throws IOException
     {
         Random random = new Random(SEED);
         for (int i = 0; i < 200; i++)
@@ -272,7 +353,7 @@ class ProtobufAttributeSerializerTest
             assertThrows(NumberFormatException.class, () -> TypedDecoder.bigDecimal(invalid), () -> invalid.substring(invalid.length() - 30));
     }
 
-    private static void assertReadAsBigDecimalReadsIt(String decimal)
+    private static void assertReadAsBigDecimalReadsIt(String decimal) throws IOException
     {
         Object expected;
         try
@@ -543,6 +624,10 @@ class ProtobufAttributeSerializerTest
             unreadable("short out of range", AttributeValue.newBuilder().setShortValue(Short.MIN_VALUE - 1)),
             unreadable("BigDecimal not a number", AttributeValue.newBuilder().setBigDecimalValue("1,5")),
             unreadable("BigInteger empty", AttributeValue.newBuilder().setBigIntegerValue(ByteString.EMPTY)),
+            unreadable("BigDecimalParts without its unscaled value", AttributeValue.newBuilder().setBigDecimalPartsValue(
+                BigDecimalParts.newBuilder().setScale(3))),
+            unreadable("BigDecimalParts truncated", Arrays.copyOf(AttributeValueWire.bigDecimal(
+                new BigDecimal(BigInteger.ONE.shiftLeft(4_000))), 100)),
             unreadable("Instant out of range", AttributeValue.newBuilder().setInstantValue(
                 Timestamp.newBuilder().setSeconds(Long.MAX_VALUE))),
             unreadable("LocalDate out of range", AttributeValue.newBuilder().setLocalDateValue(Long.MAX_VALUE)),

@@ -322,7 +322,7 @@ final class WireMutator
     /** An unknown field of any wire type, a group possibly nested thousands deep. */
     private byte[] unknownField()
     {
-        int field = 34 + random.nextInt(2000);
+        int field = 36 + random.nextInt(2000);
         return switch (random.nextInt(5))
         {
             case 0 -> concat(varint((long)field << 3), varint(random.nextLong()));
