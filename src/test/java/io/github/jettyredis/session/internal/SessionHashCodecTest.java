@@ -78,6 +78,36 @@ public class SessionHashCodecTest
     }
 
     @Test
+    void theDigestTellsApartEveryOneBitChangeAndEveryLengthOnBothSidesOfItsSmallValueLimit()
+    {
+        java.util.Random random = new java.util.Random(7);
+        Set<String> values = new HashSet<>();
+        Set<Long> digests = new HashSet<>();
+        for (int length = 0; length <= 80; length++)
+        {
+            byte[] value = new byte[length];
+            random.nextBytes(value);
+            assertEquals(SessionHashCodec.digest(value), SessionHashCodec.digest(value.clone()), "equal bytes, equal digests");
+            List<byte[]> variants = new ArrayList<>();
+            variants.add(value);
+            // The same with a zero after it: only the length tells them apart.
+            variants.add(Arrays.copyOf(value, length + 1));
+            for (int bit = 0; bit < length * 8; bit++)
+            {
+                byte[] flipped = value.clone();
+                flipped[bit / 8] ^= (byte)(1 << (bit % 8));
+                variants.add(flipped);
+            }
+            for (byte[] variant : variants)
+            {
+                values.add(java.util.HexFormat.of().formatHex(variant));
+                digests.add(SessionHashCodec.digest(variant));
+            }
+        }
+        assertEquals(values.size(), digests.size(), "every distinct value has a digest of its own");
+    }
+
+    @Test
     public void everyFieldOfJettysSessionDataSurvives() throws Exception
     {
         SessionData data = session();
