@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -499,8 +498,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      */
     private String newVersion()
     {
-        return String.format(Locale.ROOT, "%012x", System.currentTimeMillis()) + claimant.substring(0, 8) +
-            Long.toHexString(versions.incrementAndGet());
+        // Built by hand: String.format parses its pattern on every call, and this runs on every changing save.
+        String time = Long.toHexString(System.currentTimeMillis());
+        StringBuilder version = new StringBuilder(32);
+        for (int i = time.length(); i < 12; i++)
+            version.append('0');
+        return version.append(time).append(claimant, 0, 8).append(Long.toHexString(versions.incrementAndGet())).toString();
     }
 
     /**
