@@ -5,6 +5,8 @@ import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.ObjectStreamConstants;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -30,6 +32,8 @@ final class AttributeReader
     /** The longest text of a value shown; operators look at values, they do not copy sessions with this. */
     private static final int MAX_VALUE_CHARS = 400;
     private static final int MAX_BYTES_SHOWN = 32;
+    /** The longest number printed: about 6,000 digits, far more than a terminal shows, converted in milliseconds. */
+    private static final int MAX_NUMBER_BITS = 20_000;
 
     /** What the tool shows of one attribute. */
     record View(String name, String kind, String type, int bytes, String value)
@@ -161,12 +165,27 @@ final class AttributeReader
         }
     }
 
+    /**
+     * @return true for a number whose {@code toString} would take seconds: its digits are converted in time that
+     * grows faster than their count, and a stored value may hold millions of them
+     */
+    private static boolean tooBigToPrint(Object value)
+    {
+        return (value instanceof BigInteger || value instanceof BigDecimal) && bitLength(value) > MAX_NUMBER_BITS;
+    }
+
+    private static int bitLength(Object number)
+    {
+        return number instanceof BigDecimal decimal ? decimal.unscaledValue().bitLength() : ((BigInteger)number).bitLength();
+    }
+
     /** @return the value's {@code toString}, control characters escaped and cut to a length a terminal shows */
     private static String shown(Object value)
     {
         String text = value instanceof byte[] array
             ? "byte[" + array.length + "] " + HexFormat.of().formatHex(array, 0, Math.min(array.length, MAX_BYTES_SHOWN)) +
             (array.length > MAX_BYTES_SHOWN ? "..." : "")
+            : tooBigToPrint(value) ? "(a number of " + bitLength(value) + " bits, too long to print)"
             : String.valueOf(value);
         StringBuilder shown = new StringBuilder();
         for (int i = 0; i < text.length() && shown.length() < MAX_VALUE_CHARS; i++)

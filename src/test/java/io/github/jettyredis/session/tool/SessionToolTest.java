@@ -149,7 +149,8 @@ public class SessionToolTest
         try (StoreHarness app = new StoreHarness(factory(), "/app"))
         {
             save(app.store(), "s1", 600_000, Map.of("user", SECRET, "visits", 3, "tags", new ArrayList<>(List.of("a", "b")),
-                "profile", new Profile("alice", 42), "legacy", new Vector<>(List.of("x", "y"))));
+                "profile", new Profile("alice", 42), "legacy", new Vector<>(List.of("x", "y")),
+                "huge", new java.math.BigDecimal(java.math.BigInteger.TWO.pow(1_000_000), 3)));
 
             Run show = tool("show", "/app", "s1");
             assertEquals(0, show.exitCode(), show.err());
@@ -173,6 +174,8 @@ public class SessionToolTest
             assertEquals("[a, b]", values.line("tags").get(4));
             assertEquals(new Profile("alice", 42).toString(), values.line("profile").get(4));
             assertEquals("[x, y]", values.line("legacy").get(4));
+            // A million-bit number is named, not printed: its digits would take the tool seconds to convert.
+            assertEquals("(a number of 1000001 bits, too long to print)", values.line("huge").get(4), values.out());
 
             // Java-serialized values go through the store's serial filter, here told to refuse Vector.
             Run refused = tool("show", "/app", "s1", "--values", "--serial-filter", "!java.util.Vector");
