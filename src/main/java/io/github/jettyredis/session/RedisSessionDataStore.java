@@ -880,6 +880,15 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         });
     }
 
+    /**
+     * Checks the sessions held in memory against Redis now, as each time the deletion listener listens
+     * (again): for tests, which cannot time a reconnection to the moment they need.
+     */
+    void checkHeldSessions()
+    {
+        catchUp.checkHeldSessions();
+    }
+
     /** What Redis holds, compared with a copy of a session held in memory. */
     enum Freshness
     {
