@@ -398,8 +398,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     @Override
     public void doStore(String id, SessionData data, long lastSaveTime) throws Exception
     {
-        // Never saved under this id (new, or renamed by changeSessionId): written whole, and only if new.
-        boolean create = lastSaveTime <= 0;
+        // Never saved under this id (new, or renamed by changeSessionId): written whole, and only if new. Unless
+        // this node already wrote this copy there (a write-back of a session it took for lost): the hash in
+        // the way is the session's own, which a create would refuse, then and at every save after.
+        boolean create = lastSaveTime <= 0 && !(data instanceof StoredSessionData stored && stored.isWrittenUnder(id));
         SessionDelta delta = codec.encodeDelta(data, create);
         delta.unwritable().forEach((name, reason) -> LOG.warn("Session {} of {}: attribute '{}' is not saved (Redis " +
             "keeps what it had): {}", id, keys.context(), name, reason));
@@ -636,6 +638,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             stored.setStoredAttributes(delta.storedAfter());
             stored.markMetadataStored();
+            stored.setWrittenUnder(id);
             if (delta.version() != null)
                 stored.setStoredVersion(delta.version());
         }
@@ -881,6 +884,15 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             }
             return deletion.result();
         });
+    }
+
+    /**
+     * Checks the sessions held in memory against Redis now, as each time the deletion listener listens
+     * (again): for tests, which cannot time a reconnection to the moment they need.
+     */
+    void checkHeldSessions()
+    {
+        catchUp.checkHeldSessions();
     }
 
     /** What Redis holds, compared with a copy of a session held in memory. */

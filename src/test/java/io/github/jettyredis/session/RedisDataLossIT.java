@@ -3,12 +3,15 @@ package io.github.jettyredis.session;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.PrivateRedis;
 import io.github.jettyredis.session.testing.TcpProxy;
+import io.github.jettyredis.session.testing.TestExecutors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -18,6 +21,7 @@ import redis.clients.jedis.util.SafeEncoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Redis loses what it held (a restart without persistence, a failover to a replica that missed writes, an
@@ -31,6 +35,9 @@ public class RedisDataLossIT
 
     @RegisterExtension
     final JettyNodes cluster = new JettyNodes(REDIS);
+
+    @RegisterExtension
+    final TestExecutors executors = new TestExecutors();
 
     private TcpProxy proxy;
 
@@ -106,6 +113,32 @@ public class RedisDataLossIT
             Await.until("A writes its session back", Duration.ofSeconds(20), () -> redis.exists(cluster.keys().session(id)));
         }
         assertEquals("alice", storedAttribute(id, "user"));
+    }
+
+    /**
+     * The held sessions are checked against Redis (as when the deletion listener listens, at start or after
+     * a reconnection) while a request that created a session holds it, before its first save: Redis never
+     * had that session and lost nothing, so it is not written back; its first save creates it, and the next
+     * ones go through.
+     */
+    @ParameterizedTest
+    @EnumSource(value = JettyNode.Cache.class, names = {"DEFAULT", "REDIS"})
+    public void aSessionCreatedWhileHeldSessionsAreCheckedIsNotWrittenBackAndItsSavesGoThrough(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", cache);
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
+        Future<String> creating = executors.newPool(1).submit(() -> cluster.get(a.url("op=hold&create=true&name=user&value=alice")));
+        assertTrue(a.hold().awaitEntered(Duration.ofSeconds(20)), "the request that creates the session reached the hold");
+
+        a.store().checkHeldSessions();
+        a.hold().release();
+        assertEquals("ok", creating.get(20, TimeUnit.SECONDS));
+        cluster.awaitIdle();
+
+        assertEquals("alice", cluster.get(b.url("op=get&name=user")), "the session's first save reached Redis");
+        assertEquals("ok", cluster.get(a.url("op=set&name=cart&value=1-item")));
+        cluster.awaitIdle();
+        assertEquals("1-item", cluster.get(b.url("op=get&name=cart")), "a later save reached Redis");
     }
 
     @ParameterizedTest

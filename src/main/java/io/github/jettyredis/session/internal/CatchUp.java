@@ -119,6 +119,20 @@ public final class CatchUp
         Set<String> ids = held.ids();
         if (ids.isEmpty())
             return;
+        presence(ids).forEach((id, presence) ->
+        {
+            if (!presence.hash())
+                checkMissing(id, presence.tombstone());
+        });
+    }
+
+    /** What Redis holds of a session: its hash, its tombstone. */
+    private record Presence(boolean hash, boolean tombstone)
+    {
+    }
+
+    private Map<String, Presence> presence(Set<String> ids)
+    {
         Map<String, Response<Boolean>> hashes = new HashMap<>();
         Map<String, Response<Boolean>> tombstones = new HashMap<>();
         calls.run(redis ->
@@ -134,34 +148,53 @@ public final class CatchUp
             }
             return null;
         });
+        Map<String, Presence> presence = new HashMap<>();
         for (String id : ids)
-        {
-            if (hashes.get(id).get())
-                continue;
-            if (tombstones.get(id).get())
-                held.drop(id);
-            else
-                writeBack(id);
-        }
+            presence.put(id, new Presence(hashes.get(id).get(), tombstones.get(id).get()));
+        return presence;
     }
 
-    private void writeBack(String id)
+    /**
+     * A held session whose hash Redis has not: deleted by a node, or lost by Redis. Not if it was never saved
+     * under its id (just created, or given a new id, its first save still to come): Redis never had it, so
+     * it lost nothing, and no deletion of it can have been missed. Written back, it would be in Redis before
+     * its own first save, which creates it, and which a hash already there refuses, then and at every save after.
+     */
+    private void checkMissing(String id, boolean tombstone)
     {
         ManagedSession session = held.find(id);
         if (session == null)
         {
-            held.forget(id);
+            if (tombstone)
+                held.drop(id);
+            else
+                held.forget(id);
             return;
         }
+        // Jetty saves a session under its lock: here its first save is either made or not begun.
         try (AutoLock lock = session.lock())
         {
-            if (!session.isValid() || !session.isResident() || session.isExpiredAt(System.currentTimeMillis()))
+            if (!id.equals(session.getId()) || session.getSessionData().getLastSaved() <= 0)
                 return;
-            LOG.info("Session {} of {} is held in memory but not in Redis, and no node deleted it (Redis lost it): " +
-                "writing it back whole", id, keys.context());
-            SessionData data = session.getSessionData();
-            context.run(() -> run(() -> writes.writeWhole(id, data), "Cannot write back session {} of {}", id));
+            // Asked again now that no save can come between: one may have written the session since.
+            Presence presence = presence(Set.of(id)).get(id);
+            if (presence.hash())
+                return;
+            if (presence.tombstone())
+                held.drop(id);
+            else
+                writeBack(id, session);
         }
+    }
+
+    private void writeBack(String id, ManagedSession session)
+    {
+        if (!session.isValid() || !session.isResident() || session.isExpiredAt(System.currentTimeMillis()))
+            return;
+        LOG.info("Session {} of {} is held in memory but not in Redis, and no node deleted it (Redis lost it): " +
+            "writing it back whole", id, keys.context());
+        SessionData data = session.getSessionData();
+        context.run(() -> run(() -> writes.writeWhole(id, data), "Cannot write back session {} of {}", id));
     }
 
     private void saveQuietly(String id, SessionData data)

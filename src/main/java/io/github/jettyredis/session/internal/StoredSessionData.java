@@ -26,6 +26,7 @@ public class StoredSessionData extends SessionData
     private transient Map<String, byte[]> unreadableAttributes = Map.of();
     private transient Map<String, String> unreadableReasons = Map.of();
     private transient String storedVersion;
+    private transient String writtenUnder;
     private transient long indexedExpiry = UNKNOWN_INDEX_ENTRY;
     private transient String storedUser;
     // The user the container authenticated for the session's requests, when no attribute names one: read
@@ -139,6 +140,22 @@ public class StoredSessionData extends SessionData
     public void setStoredVersion(String version)
     {
         this.storedVersion = version;
+    }
+
+    /**
+     * @param id a session id
+     * @return whether this node wrote this copy to Redis under that id (a new id, from changeSessionId, is
+     * another key)
+     */
+    public boolean isWrittenUnder(String id)
+    {
+        return id.equals(writtenUnder);
+    }
+
+    /** @param id the id under which this node just wrote this copy to Redis */
+    public void setWrittenUnder(String id)
+    {
+        this.writtenUnder = id;
     }
 
     /**

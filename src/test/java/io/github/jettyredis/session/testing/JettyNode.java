@@ -60,8 +60,8 @@ import org.eclipse.jetty.util.Callback;
  *   <li>{@code ?op=big&name=X&kind=array|map|unserializable&n=N}: sets a Vector holding a byte[N], a map of N
  *   entries, or a value that cannot be serialized</li>
  *   <li>{@code ?op=incr&name=X}: increments the Integer attribute X, replies with the new value</li>
- *   <li>{@code ?op=hold&name=X&value=Y}: takes the session, waits until the node's {@link #hold()} is
- *   released, then sets X</li>
+ *   <li>{@code ?op=hold&name=X&value=Y[&create=true]}: takes the session (a new one if there is none and
+ *   {@code create} is given), waits until the node's {@link #hold()} is released, then sets X</li>
  * </ul>
  * Every {@code sessionDestroyed} is counted per session id in the map given to the node. The webapp lives in
  * a temporary directory that {@link #close()} removes, as it does when the node fails to start.
@@ -501,7 +501,7 @@ public final class JettyNode implements AutoCloseable
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
         {
             String op = request.getParameter("op");
-            HttpSession session = request.getSession("create".equals(op));
+            HttpSession session = request.getSession("create".equals(op) || "true".equals(request.getParameter("create")));
             response.setContentType("text/plain");
             if (session == null)
             {
