@@ -329,10 +329,12 @@ final class TypedEncoder
                 throw NotTyped.INSTANCE;
             if (sorted && count < size)
                 starts[count] = out.size();
+            nested(2, element, depth);
+            // Once written: an element that holds itself is left to Java serialization there, before its
+            // hashCode() overflows the stack.
             if (hashCodes != null && count < size)
                 hashCodes[count] = Objects.hashCode(element);
             count++;
-            nested(2, element, depth);
         }
         // A collection changed while it was written: its bytes would not be what the reader checks.
         if (count != size)
@@ -362,11 +364,11 @@ final class TypedEncoder
         {
             if (sorted && count < size)
                 starts[count] = out.size();
+            int entryMark = out.begin(2);
+            nested(1, entry.getKey(), depth);
             if (hashCodes != null && count < size)
                 hashCodes[count] = Objects.hashCode(entry.getKey());
             count++;
-            int entryMark = out.begin(2);
-            nested(1, entry.getKey(), depth);
             nested(2, entry.getValue(), depth);
             out.end(entryMark);
         }

@@ -122,6 +122,20 @@ class HashCollisionsTest
         assertEquals(value.getClass(), copy.getClass());
     }
 
+    @Test
+    void aSetHoldingAListThatHoldsItselfIsJavaSerialized() throws Exception
+    {
+        // Its hash code overflows the stack: the writer must not ask for it.
+        List<Object> itself = new ArrayList<>();
+        itself.add(itself);
+        Set<Object> holder = new HashSet<>();
+        holder.add(itself);
+        Map<Object, Object> keyed = new HashMap<>();
+        keyed.put(itself, 1);
+        assertEquals(KindCase.JAVA_SERIALIZED, AttributeValue.parseFrom(serializer.serialize(holder)).getKindCase());
+        assertEquals(KindCase.JAVA_SERIALIZED, AttributeValue.parseFrom(serializer.serialize(keyed)).getKindCase());
+    }
+
     static Stream<Arguments> overTheBounds()
     {
         List<List<Integer>> sharing = new ArrayList<>();
