@@ -35,6 +35,7 @@ import java.util.LinkedList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -57,8 +58,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
  * {@code maxrefs}, {@code maxbytes}) bound a typed value as they bound a Java-serialized one; a collection's
  * size is checked before any of its elements is read. Nesting is bounded by {@link TypedEncoder#MAX_DEPTH}
  * whatever the filter allows. Typed values hold no references to one another, so no value can make the reader
- * work harder than its bytes, as the nested sets of "SerialDOS" do in Java serialization; but for sets and maps
- * whose elements or keys share hash codes, whose insertions cost as in Java serialization (see README, Codec).</p>
+ * work harder than its bytes, as the nested sets of "SerialDOS" do in Java serialization; nor can hashed sets
+ * and maps whose elements or keys share hash codes (or, in {@code Set.of} and {@code Map.of}, crowd into one part
+ * of the table), which would cost quadratic time to build: {@link HashCollisions} refuses them.</p>
  *
  * <p>A record is rebuilt through its canonical constructor with its components matched by name; one whose
  * class changed shape since it was written (a component added, removed or renamed, a component type that does
@@ -561,6 +563,11 @@ final class TypedDecoder
         check(type, -1, depth);
         check(Object[].class, count, depth);
         Object[] elements = elements(in, length, count, depth, false);
+        boolean hashed = kind == AttributeValueWire.HASH_SET || kind == AttributeValueWire.LINKED_HASH_SET ||
+            kind == AttributeValueWire.IMMUTABLE_SET;
+        int[] hashCodes = hashed ? hashCodes(elements, 1) : null;
+        if (hashed)
+            checkHashCodes("CollectionValue", type, hashCodes, kind == AttributeValueWire.IMMUTABLE_SET);
         return switch (kind)
         {
             case AttributeValueWire.ARRAY_LIST -> addAll(new ArrayList<>(count), elements);
@@ -569,7 +576,7 @@ final class TypedDecoder
             case AttributeValueWire.HASH_SET -> addAll(new HashSet<>(capacity(count)), elements);
             case AttributeValueWire.LINKED_HASH_SET -> addAll(new LinkedHashSet<>(capacity(count)), elements);
             case AttributeValueWire.TREE_SET -> addAll(new TreeSet<>(), elements);
-            default -> Set.of(elements);
+            default -> Set.of(inProbingOrder(elements, 1, hashCodes));
         };
     }
 
@@ -586,6 +593,9 @@ final class TypedDecoder
         check(Object[].class, count, depth);
         // Keys and values in turn.
         Object[] entries = elements(in, length, count, depth, true);
+        int[] hashCodes = kind != AttributeValueWire.TREE_MAP ? hashCodes(entries, 2) : null;
+        if (hashCodes != null)
+            checkHashCodes("MapValue", type, hashCodes, kind == AttributeValueWire.IMMUTABLE_MAP);
         Map<Object, Object> map = switch (kind)
         {
             case AttributeValueWire.HASH_MAP -> new HashMap<>(capacity(count));
@@ -597,13 +607,50 @@ final class TypedDecoder
         {
             @SuppressWarnings("unchecked")
             Map.Entry<Object, Object>[] immutable = new Map.Entry[count];
+            Object[] probingOrder = inProbingOrder(entries, 2, hashCodes);
             for (int i = 0; i < count; i++)
-                immutable[i] = Map.entry(entries[2 * i], entries[2 * i + 1]);
+                immutable[i] = Map.entry(probingOrder[2 * i], probingOrder[2 * i + 1]);
             return Map.ofEntries(immutable);
         }
         for (int i = 0; i < count; i++)
             map.put(entries[2 * i], entries[2 * i + 1]);
         return map;
+    }
+
+    /** @return the hash codes of the elements, or of the keys of entries of {@code step} keys and values each */
+    private static int[] hashCodes(Object[] elements, int step)
+    {
+        int[] hashCodes = new int[elements.length / step];
+        for (int i = 0; i < hashCodes.length; i++)
+            hashCodes[i] = Objects.hashCode(elements[i * step]);
+        return hashCodes;
+    }
+
+    /**
+     * Refuses a hashed set or map whose elements (or keys) would take more than time in proportion to their
+     * number to put in it (see {@link HashCollisions}).
+     */
+    private static void checkHashCodes(String message, Class<?> type, int[] hashCodes, boolean probed) throws IOException
+    {
+        String refusal = HashCollisions.refusal(hashCodes, probed);
+        if (refusal != null)
+            throw new IOException("A " + message + " read as " + type.getName() + ": " + refusal);
+    }
+
+    /**
+     * @return the elements (or entries, of {@code step} keys and values each) in the order in which
+     * {@link HashCollisions} checked them for {@code Set.of} and {@code Map.of}
+     */
+    private static Object[] inProbingOrder(Object[] elements, int step, int[] hashCodes)
+    {
+        Object[] ordered = new Object[elements.length];
+        int at = 0;
+        for (int index : HashCollisions.probingOrder(hashCodes))
+        {
+            System.arraycopy(elements, index * step, ordered, at, step);
+            at += step;
+        }
+        return ordered;
     }
 
     /**

@@ -30,6 +30,7 @@ import java.util.LinkedList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -47,8 +48,8 @@ import com.google.protobuf.WireFormat;
  *
  * <p>A value is written this way only if all of it can be: a record or collection holding one value that has
  * no typed member (an object with a serialized form of its own, a record that is not {@code Serializable}, a
- * collection implementation that {@code CollectionKind} does not name, ...) is left to Java serialization as
- * a whole, and so is one that holds the same mutable collection or object twice (or itself): typed values keep
+ * collection implementation that {@code CollectionKind} does not name, a hashed set or map whose hash codes
+ * {@link HashCollisions} refuses, ...) is left to Java serialization as a whole, and so is one that holds the same mutable collection or object twice (or itself): typed values keep
  * content, not identity, and Java serialization keeps both.</p>
  *
  * <p>The read filter (see {@link SessionSerialFilter}) is asked about the value exactly as the reader will ask
@@ -317,6 +318,7 @@ final class TypedEncoder
         check(Object[].class, size, depth);
         boolean sorted = kind == AttributeValueWire.HASH_SET || kind == AttributeValueWire.IMMUTABLE_SET;
         int[] starts = sorted ? new int[size] : null;
+        int[] hashCodes = sorted || kind == AttributeValueWire.LINKED_HASH_SET ? new int[size] : null;
         int count = 0;
         int mark = out.begin(AttributeValueWire.COLLECTION);
         out.varintField(1, kind);
@@ -327,12 +329,17 @@ final class TypedEncoder
                 throw NotTyped.INSTANCE;
             if (sorted && count < size)
                 starts[count] = out.size();
-            count++;
             nested(2, element, depth);
+            // Once written: an element that holds itself is left to Java serialization there, before its
+            // hashCode() overflows the stack.
+            if (hashCodes != null && count < size)
+                hashCodes[count] = Objects.hashCode(element);
+            count++;
         }
         // A collection changed while it was written: its bytes would not be what the reader checks.
         if (count != size)
             throw new IOException("The collection changed while it was written");
+        checkHashCodes(hashCodes, kind == AttributeValueWire.IMMUTABLE_SET);
         if (sorted)
             out.sortFields(starts, count);
         out.end(mark);
@@ -349,6 +356,7 @@ final class TypedEncoder
         check(Object[].class, size, depth);
         boolean sorted = kind == AttributeValueWire.HASH_MAP || kind == AttributeValueWire.IMMUTABLE_MAP;
         int[] starts = sorted ? new int[size] : null;
+        int[] hashCodes = kind != AttributeValueWire.TREE_MAP ? new int[size] : null;
         int count = 0;
         int mark = out.begin(AttributeValueWire.MAP);
         out.varintField(1, kind);
@@ -356,17 +364,32 @@ final class TypedEncoder
         {
             if (sorted && count < size)
                 starts[count] = out.size();
-            count++;
             int entryMark = out.begin(2);
             nested(1, entry.getKey(), depth);
+            if (hashCodes != null && count < size)
+                hashCodes[count] = Objects.hashCode(entry.getKey());
+            count++;
             nested(2, entry.getValue(), depth);
             out.end(entryMark);
         }
         if (count != size)
             throw new IOException("The map changed while it was written");
+        checkHashCodes(hashCodes, kind == AttributeValueWire.IMMUTABLE_MAP);
         if (sorted)
             out.sortFields(starts, count);
         out.end(mark);
+    }
+
+    /**
+     * Leaves to Java serialization a hashed set or map that the reader would refuse for its hash codes
+     * ({@link HashCollisions}): the reader computes them from the same values.
+     *
+     * @param hashCodes those of the elements or keys, or null for a collection that is not hashed
+     */
+    private static void checkHashCodes(int[] hashCodes, boolean probed) throws NotTyped
+    {
+        if (hashCodes != null && HashCollisions.refusal(hashCodes, probed) != null)
+            throw NotTyped.INSTANCE;
     }
 
     private void optional(Optional<?> optional, int depth) throws IOException, NotTyped

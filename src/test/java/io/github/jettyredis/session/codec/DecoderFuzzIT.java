@@ -58,6 +58,9 @@ import javax.crypto.spec.SecretKeySpec;
 import io.github.jettyredis.session.codec.CodecFixtures.Colour;
 import io.github.jettyredis.session.codec.CodecFixtures.Item;
 import io.github.jettyredis.session.codec.CodecFixtures.Shape;
+import io.github.jettyredis.session.codec.proto.AttributeValue;
+import io.github.jettyredis.session.codec.proto.CollectionKind;
+import io.github.jettyredis.session.codec.proto.MapKind;
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.StoredSessionData;
@@ -102,6 +105,8 @@ class DecoderFuzzIT
     private static final int ENVELOPE_INPUTS = 250_000;
     /** One attribute value in this many is a {@link #hugeNumber}: about 200 of them, each ~0.5 MB. */
     private static final int HUGE_NUMBER_ONE_IN = 2_500;
+    /** One attribute value in this many is a {@link #crowdedSet}: about 110 of them, of up to 30,000 elements. */
+    private static final int CROWDED_SET_ONE_IN = 5_000;
     /** The most one input may take to decode. */
     private static final Duration BOUND = Duration.ofSeconds(2);
     /** An input still decoding after this long is taken for a hang: the run stops and shows where it is. */
@@ -222,7 +227,8 @@ class DecoderFuzzIT
         List<byte[]> corpus = attributeCorpus();
         byte[] metadata = soundMetadata();
         run("attribute values", 2, ATTRIBUTE_INPUTS, corpus, (random, mutator) ->
-            random.nextInt(HUGE_NUMBER_ONE_IN) == 0 ? hugeNumber(random) : mutator.next(), (index, input) ->
+            random.nextInt(HUGE_NUMBER_ONE_IN) == 0 ? hugeNumber(random) :
+                random.nextInt(CROWDED_SET_ONE_IN) == 0 ? crowdedSet(random) : mutator.next(), (index, input) ->
         {
             Object outcome;
             try
@@ -328,6 +334,20 @@ class DecoderFuzzIT
         if (random.nextBoolean())
             text.append('E').append(random.nextInt());
         return WireMutator.message(AttributeValueWire.BIG_DECIMAL, text.toString().getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * A hashed set or map of up to 30,000 elements or keys crafted to cost quadratic time to build (see
+     * {@link HashCollisions}): lists sharing one hash code, or Integers of distinct hash codes in one slot of a
+     * {@code Set.of}'s table. Too big to keep in the corpus, which holds small ones.
+     */
+    private static byte[] crowdedSet(SplittableRandom random)
+    {
+        int count = 1 + random.nextInt(30_000);
+        List<AttributeValue> elements = random.nextBoolean() ? CollidingValues.sharingOneHashCode(count) : CollidingValues.landingInOneSlot(count);
+        return random.nextBoolean()
+            ? CollidingValues.collection(CollectionKind.forNumber(4 + random.nextInt(4)), elements)
+            : CollidingValues.map(MapKind.forNumber(1 + random.nextInt(4)), elements);
     }
 
     /** A hash whose metadata is sound loads whatever its attribute holds: left out if it cannot be read. */
@@ -711,6 +731,14 @@ class DecoderFuzzIT
         // (its parts), nested.
         corpus.add(WireMutator.message(AttributeValueWire.BIG_DECIMAL, ("-" + "31415926".repeat(400) + "E-77").getBytes(StandardCharsets.US_ASCII)));
         corpus.add(protobuf.serialize(new ArrayList<>(List.of(new BigDecimal(BigInteger.TEN.pow(1_500), 9), BigDecimal.TEN))));
+        // Sets and maps crafted to cost quadratic time to build, just over HashCollisions' bounds and below them.
+        for (int count : new int[]{HashCollisions.MAX_SHARING_ONE_HASH_CODE, HashCollisions.MAX_SHARING_ONE_HASH_CODE + 1})
+        {
+            corpus.add(CollidingValues.collection(CollectionKind.COLLECTION_KIND_HASH_SET, CollidingValues.sharingOneHashCode(count)));
+            corpus.add(CollidingValues.map(MapKind.MAP_KIND_IMMUTABLE_MAP, CollidingValues.sharingOneHashCode(count)));
+        }
+        corpus.add(CollidingValues.collection(CollectionKind.COLLECTION_KIND_IMMUTABLE_SET, CollidingValues.landingInOneSlot(300)));
+        corpus.add(CollidingValues.map(MapKind.MAP_KIND_LINKED_HASH_MAP, CollidingValues.landingInOneSlot(300)));
         // A record value of a class that is no longer Serializable, which this codec never writes.
         corpus.add(WireMutator.message(AttributeValueWire.RECORD, WireMutator.concat(
             WireMutator.message(1, Plain.class.getName().getBytes(StandardCharsets.UTF_8)),
