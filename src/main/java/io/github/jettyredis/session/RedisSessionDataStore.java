@@ -643,6 +643,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 stored.setStoredVersion(delta.version());
         }
         held.saved(id);
+        // Written whole: also the first save of a session given a new id (changeSessionId), which no load or
+        // newSessionData registered under that id; held under it, the catch-up checks it as any other.
+        if (delta.whole())
+            held.add(id);
     }
 
     /**

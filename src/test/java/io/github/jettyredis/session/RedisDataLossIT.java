@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.util.SafeEncoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -113,6 +114,32 @@ public class RedisDataLossIT
             Await.until("A writes its session back", Duration.ofSeconds(20), () -> redis.exists(cluster.keys().session(id)));
         }
         assertEquals("alice", storedAttribute(id, "user"));
+    }
+
+    /**
+     * A session given a new id ({@code changeSessionId}, as a login does) is held under that id: when Redis
+     * loses it, the check of the held sessions (as when the deletion listener listens again) writes it back
+     * under its new id, as it does a session that kept its id.
+     */
+    @ParameterizedTest
+    @EnumSource(value = JettyNode.Cache.class, names = {"DEFAULT", "REDIS"})
+    public void aSessionGivenANewIdIsWrittenBackUnderItWhenRedisLostIt(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", cache);
+        String id = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=alice"));
+        String renamed = cluster.get(a.url("op=renew"));
+        assertNotEquals(id, renamed);
+        cluster.awaitIdle();
+
+        cluster.redis().flushAll();
+        a.store().checkHeldSessions();
+        try (var redis = REDIS.newClient())
+        {
+            Await.until("A writes the session back under its new id", Duration.ofSeconds(20),
+                () -> redis.exists(cluster.keys().session(renamed)));
+        }
+        assertEquals("alice", storedAttribute(renamed, "user"));
     }
 
     /**
