@@ -399,7 +399,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     public void doStore(String id, SessionData data, long lastSaveTime) throws Exception
     {
         // Never saved under this id (new, or renamed by changeSessionId): written whole, and only if new. Unless
-        // this node already wrote this copy there (a write-back of a session it took for lost): the hash in
+        // this node already wrote this copy there: a first save that failed (a timeout as Redis went away) leaves
+        // Jetty's lastSaved at 0 while the change is kept and written once Redis is back, and the hash then in
         // the way is the session's own, which a create would refuse, then and at every save after.
         boolean create = lastSaveTime <= 0 && !(data instanceof StoredSessionData stored && stored.isWrittenUnder(id));
         SessionDelta delta = codec.encodeDelta(data, create);
