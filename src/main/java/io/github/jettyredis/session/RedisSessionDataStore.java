@@ -3,6 +3,7 @@ package io.github.jettyredis.session;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -912,13 +913,17 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     }
 
     /**
-     * Makes a copy of a session held in memory the one Redis holds, in one round trip
-     * ({@link SessionScripts#REFRESH}): if Redis holds the same content version, the copy takes the access
-     * times another node may have saved since (a few bytes come back); if not, the whole session comes back
-     * and the copy takes its content, in place, so that the session object the cache holds, and that
-     * requests share, stays the same. The copy of a session Redis lost is kept (its next save writes it back
-     * whole). Whether a copy is used while Redis cannot be asked is the cache's to decide. The caller holds
-     * the session's lock.
+     * Makes a copy of a session held in memory the one Redis holds. If Redis holds the same content version,
+     * the copy takes the access times another node may have saved since (a few bytes come back); if not, the
+     * whole session is read and the copy takes its content, in place, so that the session object the cache
+     * holds, and that requests share, stays the same. The copy of a session Redis lost is kept (its next save
+     * writes it back whole). Whether a copy is used while Redis cannot be asked is the cache's to decide. The
+     * caller holds the session's lock.
+     *
+     * <p>A copy found current at its last check is checked with a plain {@code HMGET} of the version and the
+     * metadata, the cheapest command that answers, since its requests likely come to this node; one found
+     * changed by another node (requests alternating between nodes) with {@link SessionScripts#REFRESH}, which
+     * returns the whole session in the same round trip when the version differs, as it likely does again.</p>
      *
      * @param id the session id
      * @param held the copy held in memory
@@ -931,16 +936,22 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             return Freshness.CURRENT;
         if (stored.getStoredVersion() == null || !catchUp.beforeLoad(id))
             return reload(id, stored);
-        byte[][] args = {keys.session(id), stored.getStoredVersion().getBytes(StandardCharsets.US_ASCII)};
+        byte[] version = stored.getStoredVersion().getBytes(StandardCharsets.US_ASCII);
+        if (!stored.isChangedElsewhereAtLastCheck())
+        {
+            List<byte[]> fields = calls.run(redis -> redis.hmget(keys.session(id), SessionHashCodec.VERSION_FIELD,
+                SessionHashCodec.METADATA_FIELD));
+            if (Arrays.equals(version, fields.get(0)))
+                return sameVersion(id, stored, fields.get(1));
+            // Changed (or gone): the script reads it whole, or finds it changed back meanwhile.
+            stored.setChangedElsewhereAtLastCheck(true);
+        }
+        byte[][] args = {keys.session(id), version};
         List<?> reply = calls.run(redis -> (List<?>)SessionScripts.REFRESH.run(redis, args));
         if ((Long)reply.get(0) == 0)
         {
-            SessionMetadata metadata = codec.decodeMetadataOrUnknown(reply.size() > 1 ? (byte[])reply.get(1) : null);
-            if (metadata == null || metadata.getFormat() == 0)
-                return reload(id, stored);
-            stored.takeAccessFrom(metadata.getAccessed(), metadata.getLastAccessed(), metadata.getExpiry(),
-                metadata.hasLastNode() ? metadata.getLastNode() : null);
-            return Freshness.CURRENT;
+            stored.setChangedElsewhereAtLastCheck(false);
+            return sameVersion(id, stored, reply.size() > 1 ? (byte[])reply.get(1) : null);
         }
         Map<byte[], byte[]> fields = new LinkedHashMap<>();
         List<?> flat = (List<?>)reply.get(1);
@@ -962,7 +973,20 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         });
         if (failure.get() != null)
             throw failure.get();
-        return replaced(id, stored, fresher.get());
+        Freshness freshness = replaced(id, stored, fresher.get());
+        stored.setChangedElsewhereAtLastCheck(true);
+        return freshness;
+    }
+
+    /** Redis holds the copy's content version: the copy takes the access times of the metadata Redis holds. */
+    private Freshness sameVersion(String id, StoredSessionData stored, byte[] metadataBytes) throws Exception
+    {
+        SessionMetadata metadata = codec.decodeMetadataOrUnknown(metadataBytes);
+        if (metadata == null || metadata.getFormat() == 0)
+            return reload(id, stored);
+        stored.takeAccessFrom(metadata.getAccessed(), metadata.getLastAccessed(), metadata.getExpiry(),
+            metadata.hasLastNode() ? metadata.getLastNode() : null);
+        return Freshness.CURRENT;
     }
 
     /** Reads the session again, as a load does, and makes the held copy that. */
