@@ -183,7 +183,7 @@ public final class DeletionListener implements AutoCloseable
                 Connection own = connection;
                 connection = null;
                 if (own != null)
-                    own.close();
+                    closeBroken(own);
             }
             if (subscriber.listened)
                 failing = false;
@@ -195,6 +195,22 @@ public final class DeletionListener implements AutoCloseable
             {
                 return;
             }
+        }
+    }
+
+    /**
+     * Closing flushes what a heartbeat could not send on the broken connection, which fails again: the
+     * socket is closed all the same, and the failure must not end the thread (issue 13).
+     */
+    private static void closeBroken(Connection own)
+    {
+        try
+        {
+            own.close();
+        }
+        catch (RuntimeException e)
+        {
+            LOG.debug("Cannot close the connection that heard session deletions: {}", e.toString());
         }
     }
 
