@@ -3,9 +3,14 @@ package io.github.jettyredis.session;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 
+import io.github.jettyredis.session.client.PooledRedisClientFactory;
+import io.github.jettyredis.session.client.RedisClientSettings;
+import io.github.jettyredis.session.internal.HeldSessions;
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
@@ -21,15 +26,20 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.session.DefaultSessionCache;
 import org.eclipse.jetty.session.DefaultSessionCacheFactory;
+import org.eclipse.jetty.session.ManagedSession;
+import org.eclipse.jetty.util.thread.AutoLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.util.SafeEncoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -166,6 +176,66 @@ public class DeletionBroadcastIT
 
             Await.until("B drops the session A logged out", Duration.ofSeconds(20), () -> "none".equals(cluster.getUnchecked(b.url("op=get&name=user"))));
         }
+    }
+
+    @Test
+    public void aListenerWhoseBrokenConnectionFailsToCloseListensAgain() throws Exception
+    {
+        List<Connection> opened = new CopyOnWriteArrayList<>();
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.DEFAULT, node ->
+        {
+            // A heartbeat every 500 ms, on a connection the test can see.
+            node.sessions().setSocketTimeoutMs(500);
+            node.sessions().setClientFactory(new PooledRedisClientFactory()
+            {
+                @Override
+                public Connection openSubscriberConnection(UnifiedJedis client, RedisClientSettings settings)
+                {
+                    Connection connection = super.openSubscriberConnection(client, settings);
+                    opened.add(connection);
+                    return connection;
+                }
+            });
+        });
+        String channel = cluster.keys().deletionChannel();
+        String id = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=alice"));
+        assertEquals("alice", cluster.get(b.url("op=get&name=user")));
+        cluster.awaitIdle();
+        Await.until("both nodes listen", Duration.ofSeconds(10), () -> subscribers(channel) == 2);
+        Connection cut = opened.get(opened.size() - 1);
+
+        ManagedSession held = ((DefaultSessionCache)b.webapp().getSessionHandler().getSessionCache()).doGet(id);
+        assertNotNull(held);
+        try (AutoLock lock = held.lock())
+        {
+            // B's listener hears the logout and waits for the session, as it does behind a save to a slow Redis.
+            assertEquals("ok", cluster.get(a.url("op=invalidate")));
+            Await.until("B's listener waits to drop the session", Duration.ofSeconds(10), DeletionBroadcastIT::listenerWaitsToDrop);
+            // Redis cuts the listeners' connections (a restart, a failover) while it waits: B's heartbeat finds
+            // its connection broken and leaves its SUBSCRIBE unsent, which closing the connection tries again.
+            cluster.redis().sendCommand(Protocol.Command.CLIENT, "KILL", "TYPE", "pubsub");
+            Await.until("a heartbeat finds B's connection broken", Duration.ofSeconds(10), cut::isBroken);
+        }
+
+        Await.until("B listens again", Duration.ofSeconds(10), () -> subscribers(channel) == 2);
+        cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=bob"));
+        assertEquals("bob", cluster.get(b.url("op=get&name=user")));
+        cluster.awaitIdle();
+        assertEquals("ok", cluster.get(a.url("op=invalidate")));
+        cluster.awaitIdle();
+        Await.until("B drops the session A logged out", Duration.ofSeconds(10), () -> "none".equals(cluster.getUnchecked(b.url("op=get&name=user"))));
+    }
+
+    /** @return whether a listener of session deletions waits for a session's lock to drop it */
+    private static boolean listenerWaitsToDrop()
+    {
+        return Thread.getAllStackTraces().entrySet().stream()
+            .filter(thread -> thread.getKey().getName().equals("redis-session-deletions"))
+            .anyMatch(thread -> thread.getKey().getState() == Thread.State.WAITING && Arrays.stream(thread.getValue())
+                .anyMatch(frame -> frame.getClassName().equals(HeldSessions.class.getName()) && frame.getMethodName().equals("drop")));
     }
 
     @Test

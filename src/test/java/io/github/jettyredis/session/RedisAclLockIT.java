@@ -46,6 +46,9 @@ public class RedisAclLockIT
                 assertEquals(List.of("1", "2", "3"), counters);
                 // Each request took the session's lock (a SET) and gave it back, as that user.
                 assertTrue(SessionLockHandlerTest.setCalls(admin.info("commandstats")) - setsBefore >= 3, "locks taken");
+                // A lock is given back as its request completes, which can be after the client has the
+                // response; once every request has completed, none may be left for its lease to end.
+                node.awaitIdle();
                 assertFalse(admin.exists(prefix + "lock:{" + id + "}"), "a lock was left behind");
             }
         }

@@ -3,6 +3,7 @@ package io.github.jettyredis.session;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.eclipse.jetty.http.HttpCookie;
 import redis.clients.jedis.util.SafeEncoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -206,6 +208,47 @@ public class RedisDataLossIT
         Await.until("the change made during the outage reaches Redis", Duration.ofSeconds(20),
             () -> "3-items".equals(storedAttribute(id, "cart")));
         assertEquals("alice", storedAttribute(id, "user"));
+    }
+
+    /**
+     * A session made while Redis answers whose first save, as its request ends, cannot reach it: the save is
+     * kept and written once Redis is back, and the saves after it go through. A kept save returns to Jetty,
+     * which records it as made; were it to fail in Jetty's eyes, Jetty's next save would be a first one again,
+     * which only the store's "written under" check turns into an update of the hash the catch-up wrote.
+     */
+    @Test
+    public void aFirstSaveThatCouldNotReachRedisIsWrittenWhenItIsBackAndTheSavesAfterItGoThrough() throws Exception
+    {
+        JettyNode a = startBehindProxy("nodeA");
+        ExecutorService thread = executors.newPool(1);
+        Future<String> first = thread.submit(() -> cluster.get(a.url("op=hold&create=true&name=user&value=alice")));
+        assertTrue(a.hold().awaitEntered(Duration.ofSeconds(10)), "the request has its new session in hand");
+        proxy.refuse();
+        a.hold().release();
+        assertEquals("ok", first.get(10, TimeUnit.SECONDS));
+        cluster.awaitIdle();
+        String id = sessionCookie();
+        assertTrue(a.store().getCounters().getSavesKept() > 0, "the first save was kept");
+        assertFalse(cluster.redis().exists(cluster.keys().session(id)));
+
+        proxy.restore();
+        Await.until("the first save reaches Redis", Duration.ofSeconds(20), () -> "alice".equals(storedAttribute(id, "user")));
+        assertEquals("ok", cluster.get(a.url("op=set&name=cart&value=2-items")));
+        cluster.awaitIdle();
+        assertEquals("2-items", storedAttribute(id, "cart"), "the next save went through");
+        assertEquals("alice", storedAttribute(id, "user"));
+        assertEquals("ok", cluster.get(a.url("op=set&name=cart&value=3-items")));
+        cluster.awaitIdle();
+        assertEquals("3-items", storedAttribute(id, "cart"), "and the one after");
+    }
+
+    /** @return the id of the session the test's client has, from its cookie (which may carry the node's name) */
+    private String sessionCookie()
+    {
+        String value = cluster.client().getHttpCookieStore().all().stream().filter(cookie -> cookie.getName().equals("JSESSIONID"))
+            .map(HttpCookie::getValue).findFirst().orElseThrow();
+        int dot = value.indexOf('.');
+        return dot < 0 ? value : value.substring(0, dot);
     }
 
     @Test

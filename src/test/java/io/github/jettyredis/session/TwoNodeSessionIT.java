@@ -85,6 +85,8 @@ public class TwoNodeSessionIT
         // NullSessionCache reads Redis on every request; DefaultSessionCache drops its copy on the
         // deletion broadcast, which arrives while A's response is on its way.
         Await.until("B no longer serves the session", Duration.ofSeconds(2), () -> "none".equals(cluster.getUnchecked(b.url("op=get&name=k"))));
+        // A save of B's would happen as its request leaves, after B answered.
+        cluster.awaitIdle();
         assertFalse(cluster.redis().exists(cluster.keys().session(id)), "B's request did not re-create the session");
         assertEquals(1, cluster.destroyedCount(id), "sessionDestroyed fires once, on the node that invalidated");
     }

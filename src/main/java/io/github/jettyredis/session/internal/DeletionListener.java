@@ -177,13 +177,23 @@ public final class DeletionListener implements AutoCloseable
                         "are checked again once it is back ({})", address, e.toString());
                 failing = true;
             }
+            catch (Error e)
+            {
+                // Ending the thread would leave every held session unchecked for good: better to connect again.
+                if (!running)
+                    throw e;
+                if (!failing)
+                    LOG.warn("Failed while hearing session deletions from Redis at {}: sessions held in memory are checked " +
+                        "again once it listens again", address, e);
+                failing = true;
+            }
             finally
             {
                 current = null;
                 Connection own = connection;
                 connection = null;
                 if (own != null)
-                    own.close();
+                    closeBroken(own);
             }
             if (subscriber.listened)
                 failing = false;
@@ -193,8 +203,26 @@ public final class DeletionListener implements AutoCloseable
             }
             catch (InterruptedException interrupted)
             {
-                return;
+                // Only close() should interrupt; whatever else did must not end the listening.
+                if (!running)
+                    return;
             }
+        }
+    }
+
+    /**
+     * Closing flushes what a heartbeat could not send on the broken connection, which fails again: the
+     * socket is closed all the same, and the failure must not end the thread (issue 13).
+     */
+    private static void closeBroken(Connection own)
+    {
+        try
+        {
+            own.close();
+        }
+        catch (RuntimeException e)
+        {
+            LOG.debug("Cannot close the connection that heard session deletions: {}", e.toString());
         }
     }
 
@@ -279,8 +307,19 @@ public final class DeletionListener implements AutoCloseable
         {
             Registration registration = channels.get(channel);
             int newline = message.indexOf('\n');
-            if (registration != null && newline > 0 && !message.substring(0, newline).equals(registration.sender()))
-                registration.onDeleted().accept(message.substring(newline + 1));
+            if (registration == null || newline <= 0 || message.substring(0, newline).equals(registration.sender()))
+                return;
+            String id = message.substring(newline + 1);
+            try
+            {
+                registration.onDeleted().accept(id);
+            }
+            catch (RuntimeException e)
+            {
+                // One session that cannot be dropped must not cost a reconnection and a check of every held
+                // session of every context; that one is dropped when its next save is refused.
+                LOG.warn("Cannot drop session {}, which another node deleted, from memory", id, e);
+            }
         }
     }
 }

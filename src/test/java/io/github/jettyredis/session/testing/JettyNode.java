@@ -236,7 +236,8 @@ public final class JettyNode implements AutoCloseable
 
     /**
      * Waits until the node has finished every request it received, session saves included (a request's
-     * last save happens as it leaves, which can be after the client has the response).
+     * last save happens as it leaves, which can be after the client has the response), and session locks
+     * given back if a {@link SessionLockHandler} wraps the node's handler ({@link #lockSessions()}).
      */
     public void awaitIdle() throws InterruptedException
     {
@@ -299,8 +300,10 @@ public final class JettyNode implements AutoCloseable
     }
 
     /**
-     * Counts requests as they arrive and once their session was saved: the stream wrapper it adds first is
-     * the innermost, and Jetty's session layer saves the session before passing completion inwards.
+     * Counts requests as they arrive and once their session was saved: Jetty's session layer adds its stream
+     * wrapper after this one, so it saves the session before passing completion inwards. A completion is
+     * counted after it was passed on inwards, to the wrappers of handlers around this one: a
+     * {@link SessionLockHandler} has given its lock back by then.
      */
     public static final class CompletionCounter extends Handler.Wrapper
     {
