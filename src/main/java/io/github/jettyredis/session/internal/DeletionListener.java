@@ -33,6 +33,8 @@ public final class DeletionListener implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(DeletionListener.class);
     private static final long RESUBSCRIBE_DELAY_MS = 1000;
+    /** How long {@link #close()} waits for a heartbeat under way, and then for the listening thread. */
+    private static final long CLOSE_WAIT_MS = TimeUnit.SECONDS.toMillis(5);
 
     private final UnifiedJedis redis;
     private final Supplier<Connection> connections;
@@ -97,8 +99,8 @@ public final class DeletionListener implements AutoCloseable
             writer.execute(() ->
             {
                 Subscriber subscriber = current;
-                if (subscriber != null && subscriber.isSubscribed())
-                    subscriber.subscribe(channel);
+                if (subscriber != null)
+                    subscriber.send(subscribed -> subscribed.subscribe(channel));
             });
         }
     }
@@ -110,8 +112,8 @@ public final class DeletionListener implements AutoCloseable
         writer.execute(() ->
         {
             Subscriber subscriber = current;
-            if (subscriber != null && subscriber.isSubscribed())
-                subscriber.unsubscribe(channel);
+            if (subscriber != null)
+                subscriber.send(subscribed -> subscribed.unsubscribe(channel));
         });
     }
 
@@ -127,13 +129,16 @@ public final class DeletionListener implements AutoCloseable
         try
         {
             Subscriber subscriber = current;
-            if (subscriber == null || !subscriber.isSubscribed())
+            if (subscriber == null)
                 return;
-            String[] missing = channels.keySet().stream().filter(channel -> !subscriber.confirmed.contains(channel)).toArray(String[]::new);
-            if (missing.length > 0)
-                subscriber.subscribe(missing);
-            else
-                channels.keySet().stream().findFirst().ifPresent(subscriber::subscribe);
+            subscriber.send(subscribed ->
+            {
+                String[] missing = channels.keySet().stream().filter(channel -> !subscribed.confirmed.contains(channel)).toArray(String[]::new);
+                if (missing.length > 0)
+                    subscribed.subscribe(missing);
+                else
+                    channels.keySet().stream().findFirst().ifPresent(subscribed::subscribe);
+            });
         }
         catch (RuntimeException e)
         {
@@ -165,6 +170,9 @@ public final class DeletionListener implements AutoCloseable
                 else
                 {
                     connection = own;
+                    // close() may have looked for the connection just before it was set: then it is closed here.
+                    if (!running)
+                        return;
                     subscriber.proceed(own, subscribe);
                 }
             }
@@ -192,8 +200,7 @@ public final class DeletionListener implements AutoCloseable
                 current = null;
                 Connection own = connection;
                 connection = null;
-                if (own != null)
-                    closeBroken(own);
+                subscriber.end(own);
             }
             if (subscriber.listened)
                 failing = false;
@@ -236,7 +243,11 @@ public final class DeletionListener implements AutoCloseable
             listening = thread;
             thread = null;
         }
+        // A heartbeat under way would reopen the connection closed below (Jedis reconnects a closed connection
+        // to send it): it ends first. One stuck writing to a dead peer is woken by the closing instead.
         writer.shutdownNow();
+        if (!writer.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS))
+            LOG.warn("A heartbeat of the connection that hears session deletions from Redis at {} did not end", address);
         Connection own = connection;
         Subscriber subscriber = current;
         try
@@ -255,7 +266,7 @@ public final class DeletionListener implements AutoCloseable
         if (listening != null)
         {
             listening.interrupt();
-            listening.join(TimeUnit.SECONDS.toMillis(5));
+            listening.join(CLOSE_WAIT_MS);
         }
     }
 
@@ -268,10 +279,30 @@ public final class DeletionListener implements AutoCloseable
         private final boolean recovering;
         private final Set<String> confirmed = ConcurrentHashMap.newKeySet();
         private volatile boolean listened;
+        /** Set once its connection is closed, or about to be: guarded by this subscriber. */
+        private boolean ended;
 
         private Subscriber(boolean recovering)
         {
             this.recovering = recovering;
+        }
+
+        /**
+         * Sends on the subscribed connection unless it ended: Jedis would open a new socket in place of a
+         * closed one, and leave it with a subscription that no one reads.
+         */
+        private synchronized void send(Consumer<Subscriber> command)
+        {
+            if (!ended && isSubscribed())
+                command.accept(this);
+        }
+
+        /** Ends the sending, once a send under way is done, then closes the connection (if its own). */
+        private synchronized void end(Connection own)
+        {
+            ended = true;
+            if (own != null)
+                closeBroken(own);
         }
 
         @Override
