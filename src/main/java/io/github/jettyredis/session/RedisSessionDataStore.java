@@ -32,6 +32,7 @@ import io.github.jettyredis.session.internal.SessionScripts;
 import io.github.jettyredis.session.internal.SessionScripts.Write;
 import io.github.jettyredis.session.internal.SessionSizeLimits;
 import io.github.jettyredis.session.internal.SessionUserIndex;
+import io.github.jettyredis.session.internal.SharedPipelines;
 import io.github.jettyredis.session.internal.StoredSessionData;
 import io.github.jettyredis.session.internal.UserIndex;
 import io.github.jettyredis.session.internal.UserNames;
@@ -107,6 +108,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private final ThreadLocal<Long> existenceUnknown = new ThreadLocal<>();
     private RedisLinks links = new RedisLinks();
     private boolean broadcastInvalidation = true;
+    private int pipelinesInFlight = StoreProperty.PIPELINES_IN_FLIGHT.defaultInt();
     private SessionKeys keys;
     private UnifiedJedis redis;
     private RedisLinks.Link link;
@@ -206,9 +208,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         String users = indexUsers ? String.format(", userSessions=true, userAttribute=%s, maxSessionsPerUser=%d, whenMaxSessionsExceeded=%s",
             userNames.attribute(), maxSessionsPerUser, whenMaxSessionsExceeded.configName()) : ", userSessions=false";
         return String.format("%s, prefix=%s, serializer=%s, maxAttributeBytes=%d, maxSessionBytes=%d, gracePeriodSec=%d, " +
-                "savePeriodSec=%d, broadcastInvalidation=%s, metrics=%s%s", settings, prefix, codec.getSerializer().getClass().getName(),
-            limits.maxAttributeBytes(), limits.maxSessionBytes(), getGracePeriodSec(), getSavePeriodSec(), broadcastInvalidation,
-            counters.isCounting(), users);
+                "savePeriodSec=%d, broadcastInvalidation=%s, pipelinesInFlight=%d, metrics=%s%s", settings, prefix,
+            codec.getSerializer().getClass().getName(), limits.maxAttributeBytes(), limits.maxSessionBytes(), getGracePeriodSec(),
+            getSavePeriodSec(), broadcastInvalidation, pipelinesInFlight, counters.isCounting(), users);
     }
 
     /** Gets the client and registers the context, or fails the start naming the address. */
@@ -219,7 +221,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             // Cluster and Sentinel clients connect as they are built; a standalone one at its first command.
             redis = clientFactory.getClient(_context, settings);
             link = links.acquire(redis, clientFactory, settings);
-            calls = new RedisCalls(redis, link.availability(), counters::redisFailed);
+            calls = new RedisCalls(redis, link.availability(), counters::redisFailed,
+                pipelinesInFlight > 0 ? new SharedPipelines(pipelinesInFlight) : null);
             index = new ExpiryIndex(prefix, keys, calls, _context.getWorkerName() == null ? claimant : _context.getWorkerName());
             userIndex = new SessionUserIndex(new UserIndex(keys, this::getTtlMarginMs), userNames, indexUsers, this::loggedIn);
             index.register();
@@ -335,7 +338,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         try
         {
-            return calls.run(redis -> redis.hgetAll(keys.session(id)));
+            return calls.runShared(pipeline -> pipeline.hgetAll(keys.session(id)), (redis, hash) -> hash.get());
         }
         catch (JedisDataException e)
         {
@@ -533,18 +536,16 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         SessionUserIndex.Save user = userIndex.save(id, data, indexed);
         SessionDelta save = user.recording(indexed);
         byte[][] args = SessionScripts.writeArgs(keys, id, mode, save, ttlMs(data.getExpiry(), System.currentTimeMillis()));
-        Write result = calls.run(redis ->
+        Write result = calls.runShared(pipeline ->
         {
-            Response<Object> written;
-            try (AbstractPipeline pipeline = redis.pipelined())
-            {
-                written = SessionScripts.WRITE.queue(pipeline, args);
-                if (save.indexed() != null)
-                    index.queueUpdate(pipeline, id, save.indexed());
-                // Another slot than the session's: after its script, in the same round trip.
-                user.queue(pipeline);
-                pipeline.sync();
-            }
+            Response<Object> written = SessionScripts.WRITE.queue(pipeline, args);
+            if (save.indexed() != null)
+                index.queueUpdate(pipeline, id, save.indexed());
+            // Another slot than the session's: after its script, in the same round trip.
+            user.queue(pipeline);
+            return written;
+        }, (redis, written) ->
+        {
             Write outcome = Write.of(SessionScripts.WRITE.result(written, redis, args));
             user.readReplies(redis);
             if (outcome == Write.DELETED)
@@ -939,8 +940,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         byte[] version = stored.getStoredVersion().getBytes(StandardCharsets.US_ASCII);
         if (!stored.isChangedElsewhereAtLastCheck())
         {
-            List<byte[]> fields = calls.run(redis -> redis.hmget(keys.session(id), SessionHashCodec.VERSION_FIELD,
-                SessionHashCodec.METADATA_FIELD));
+            List<byte[]> fields = calls.runShared(pipeline -> pipeline.hmget(keys.session(id), SessionHashCodec.VERSION_FIELD,
+                SessionHashCodec.METADATA_FIELD), (redis, reply) -> reply.get());
             if (Arrays.equals(version, fields.get(0)))
                 return sameVersion(id, stored, fields.get(1));
             // Changed (or gone): the script reads it whole, or finds it changed back meanwhile.
@@ -1061,6 +1062,24 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     public boolean isUserSessions()
     {
         return indexUsers;
+    }
+
+    /**
+     * @param inFlight the most shared pipelines this store has on their way to Redis at once (default 2): loads,
+     * checks and saves that requests make while that many are on their way go together in the next one; 0:
+     * each is a round trip of its own. Set before the store starts.
+     */
+    public void setPipelinesInFlight(int inFlight)
+    {
+        checkStarted();
+        this.pipelinesInFlight = inFlight;
+    }
+
+    /** @return the most shared pipelines this store has on their way to Redis at once; 0: none shared */
+    @ManagedAttribute(value = "most shared pipelines on their way to Redis at once (0: none shared)", readonly = true)
+    public int getPipelinesInFlight()
+    {
+        return pipelinesInFlight;
     }
 
     /**
