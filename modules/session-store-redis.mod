@@ -119,6 +119,11 @@ redis-authx-core.version?=0.1.1-beta2
 ## once (its thread pool's maxThreads, 8 to 256), so that no request waits for a connection.
 #jetty.session.redis.maxConnections=0
 
+## Most shared pipelines each webapp has on their way to Redis at once. Loads, checks and saves that requests
+## make while that many are on their way wait, and go together in the next one: one round trip for all.
+## 0: each is a round trip of its own.
+#jetty.session.redis.pipelinesInFlight=2
+
 ## Name of the connections in Redis's CLIENT LIST (empty for none).
 #jetty.session.redis.clientName=jetty-session-redis
 

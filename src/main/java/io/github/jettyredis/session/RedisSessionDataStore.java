@@ -3,6 +3,7 @@ package io.github.jettyredis.session;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,7 @@ import io.github.jettyredis.session.internal.SessionScripts;
 import io.github.jettyredis.session.internal.SessionScripts.Write;
 import io.github.jettyredis.session.internal.SessionSizeLimits;
 import io.github.jettyredis.session.internal.SessionUserIndex;
+import io.github.jettyredis.session.internal.SharedPipelines;
 import io.github.jettyredis.session.internal.StoredSessionData;
 import io.github.jettyredis.session.internal.UserIndex;
 import io.github.jettyredis.session.internal.UserNames;
@@ -106,6 +108,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private final ThreadLocal<Long> existenceUnknown = new ThreadLocal<>();
     private RedisLinks links = new RedisLinks();
     private boolean broadcastInvalidation = true;
+    private int pipelinesInFlight = StoreProperty.PIPELINES_IN_FLIGHT.defaultInt();
     private SessionKeys keys;
     private UnifiedJedis redis;
     private RedisLinks.Link link;
@@ -205,9 +208,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         String users = indexUsers ? String.format(", userSessions=true, userAttribute=%s, maxSessionsPerUser=%d, whenMaxSessionsExceeded=%s",
             userNames.attribute(), maxSessionsPerUser, whenMaxSessionsExceeded.configName()) : ", userSessions=false";
         return String.format("%s, prefix=%s, serializer=%s, maxAttributeBytes=%d, maxSessionBytes=%d, gracePeriodSec=%d, " +
-                "savePeriodSec=%d, broadcastInvalidation=%s, metrics=%s%s", settings, prefix, codec.getSerializer().getClass().getName(),
-            limits.maxAttributeBytes(), limits.maxSessionBytes(), getGracePeriodSec(), getSavePeriodSec(), broadcastInvalidation,
-            counters.isCounting(), users);
+                "savePeriodSec=%d, broadcastInvalidation=%s, pipelinesInFlight=%d, metrics=%s%s", settings, prefix,
+            codec.getSerializer().getClass().getName(), limits.maxAttributeBytes(), limits.maxSessionBytes(), getGracePeriodSec(),
+            getSavePeriodSec(), broadcastInvalidation, pipelinesInFlight, counters.isCounting(), users);
     }
 
     /** Gets the client and registers the context, or fails the start naming the address. */
@@ -218,7 +221,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             // Cluster and Sentinel clients connect as they are built; a standalone one at its first command.
             redis = clientFactory.getClient(_context, settings);
             link = links.acquire(redis, clientFactory, settings);
-            calls = new RedisCalls(redis, link.availability(), counters::redisFailed);
+            calls = new RedisCalls(redis, link.availability(), counters::redisFailed,
+                pipelinesInFlight > 0 ? new SharedPipelines(pipelinesInFlight) : null);
             index = new ExpiryIndex(prefix, keys, calls, _context.getWorkerName() == null ? claimant : _context.getWorkerName());
             userIndex = new SessionUserIndex(new UserIndex(keys, this::getTtlMarginMs), userNames, indexUsers, this::loggedIn);
             index.register();
@@ -334,7 +338,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         try
         {
-            return calls.run(redis -> redis.hgetAll(keys.session(id)));
+            return calls.runShared(pipeline -> pipeline.hgetAll(keys.session(id)), (redis, hash) -> hash.get());
         }
         catch (JedisDataException e)
         {
@@ -532,18 +536,16 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         SessionUserIndex.Save user = userIndex.save(id, data, indexed);
         SessionDelta save = user.recording(indexed);
         byte[][] args = SessionScripts.writeArgs(keys, id, mode, save, ttlMs(data.getExpiry(), System.currentTimeMillis()));
-        Write result = calls.run(redis ->
+        Write result = calls.runShared(pipeline ->
         {
-            Response<Object> written;
-            try (AbstractPipeline pipeline = redis.pipelined())
-            {
-                written = SessionScripts.WRITE.queue(pipeline, args);
-                if (save.indexed() != null)
-                    index.queueUpdate(pipeline, id, save.indexed());
-                // Another slot than the session's: after its script, in the same round trip.
-                user.queue(pipeline);
-                pipeline.sync();
-            }
+            Response<Object> written = SessionScripts.WRITE.queue(pipeline, args);
+            if (save.indexed() != null)
+                index.queueUpdate(pipeline, id, save.indexed());
+            // Another slot than the session's: after its script, in the same round trip.
+            user.queue(pipeline);
+            return written;
+        }, (redis, written) ->
+        {
             Write outcome = Write.of(SessionScripts.WRITE.result(written, redis, args));
             user.readReplies(redis);
             if (outcome == Write.DELETED)
@@ -912,13 +914,17 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     }
 
     /**
-     * Makes a copy of a session held in memory the one Redis holds, in one round trip
-     * ({@link SessionScripts#REFRESH}): if Redis holds the same content version, the copy takes the access
-     * times another node may have saved since (a few bytes come back); if not, the whole session comes back
-     * and the copy takes its content, in place, so that the session object the cache holds, and that
-     * requests share, stays the same. The copy of a session Redis lost is kept (its next save writes it back
-     * whole). Whether a copy is used while Redis cannot be asked is the cache's to decide. The caller holds
-     * the session's lock.
+     * Makes a copy of a session held in memory the one Redis holds. If Redis holds the same content version,
+     * the copy takes the access times another node may have saved since (a few bytes come back); if not, the
+     * whole session is read and the copy takes its content, in place, so that the session object the cache
+     * holds, and that requests share, stays the same. The copy of a session Redis lost is kept (its next save
+     * writes it back whole). Whether a copy is used while Redis cannot be asked is the cache's to decide. The
+     * caller holds the session's lock.
+     *
+     * <p>A copy found current at its last check is checked with a plain {@code HMGET} of the version and the
+     * metadata, the cheapest command that answers, since its requests likely come to this node; one found
+     * changed by another node (requests alternating between nodes) with {@link SessionScripts#REFRESH}, which
+     * returns the whole session in the same round trip when the version differs, as it likely does again.</p>
      *
      * @param id the session id
      * @param held the copy held in memory
@@ -931,16 +937,22 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             return Freshness.CURRENT;
         if (stored.getStoredVersion() == null || !catchUp.beforeLoad(id))
             return reload(id, stored);
-        byte[][] args = {keys.session(id), stored.getStoredVersion().getBytes(StandardCharsets.US_ASCII)};
+        byte[] version = stored.getStoredVersion().getBytes(StandardCharsets.US_ASCII);
+        if (!stored.isChangedElsewhereAtLastCheck())
+        {
+            List<byte[]> fields = calls.runShared(pipeline -> pipeline.hmget(keys.session(id), SessionHashCodec.VERSION_FIELD,
+                SessionHashCodec.METADATA_FIELD), (redis, reply) -> reply.get());
+            if (Arrays.equals(version, fields.get(0)))
+                return sameVersion(id, stored, fields.get(1));
+            // Changed (or gone): the script reads it whole, or finds it changed back meanwhile.
+            stored.setChangedElsewhereAtLastCheck(true);
+        }
+        byte[][] args = {keys.session(id), version};
         List<?> reply = calls.run(redis -> (List<?>)SessionScripts.REFRESH.run(redis, args));
         if ((Long)reply.get(0) == 0)
         {
-            SessionMetadata metadata = codec.decodeMetadataOrUnknown(reply.size() > 1 ? (byte[])reply.get(1) : null);
-            if (metadata == null || metadata.getFormat() == 0)
-                return reload(id, stored);
-            stored.takeAccessFrom(metadata.getAccessed(), metadata.getLastAccessed(), metadata.getExpiry(),
-                metadata.hasLastNode() ? metadata.getLastNode() : null);
-            return Freshness.CURRENT;
+            stored.setChangedElsewhereAtLastCheck(false);
+            return sameVersion(id, stored, reply.size() > 1 ? (byte[])reply.get(1) : null);
         }
         Map<byte[], byte[]> fields = new LinkedHashMap<>();
         List<?> flat = (List<?>)reply.get(1);
@@ -962,7 +974,20 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         });
         if (failure.get() != null)
             throw failure.get();
-        return replaced(id, stored, fresher.get());
+        Freshness freshness = replaced(id, stored, fresher.get());
+        stored.setChangedElsewhereAtLastCheck(true);
+        return freshness;
+    }
+
+    /** Redis holds the copy's content version: the copy takes the access times of the metadata Redis holds. */
+    private Freshness sameVersion(String id, StoredSessionData stored, byte[] metadataBytes) throws Exception
+    {
+        SessionMetadata metadata = codec.decodeMetadataOrUnknown(metadataBytes);
+        if (metadata == null || metadata.getFormat() == 0)
+            return reload(id, stored);
+        stored.takeAccessFrom(metadata.getAccessed(), metadata.getLastAccessed(), metadata.getExpiry(),
+            metadata.hasLastNode() ? metadata.getLastNode() : null);
+        return Freshness.CURRENT;
     }
 
     /** Reads the session again, as a load does, and makes the held copy that. */
@@ -1037,6 +1062,24 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     public boolean isUserSessions()
     {
         return indexUsers;
+    }
+
+    /**
+     * @param inFlight the most shared pipelines this store has on their way to Redis at once (default 2): loads,
+     * checks and saves that requests make while that many are on their way go together in the next one; 0:
+     * each is a round trip of its own. Set before the store starts.
+     */
+    public void setPipelinesInFlight(int inFlight)
+    {
+        checkStarted();
+        this.pipelinesInFlight = inFlight;
+    }
+
+    /** @return the most shared pipelines this store has on their way to Redis at once; 0: none shared */
+    @ManagedAttribute(value = "most shared pipelines on their way to Redis at once (0: none shared)", readonly = true)
+    public int getPipelinesInFlight()
+    {
+        return pipelinesInFlight;
     }
 
     /**

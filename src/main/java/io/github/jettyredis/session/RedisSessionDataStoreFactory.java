@@ -64,6 +64,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     private AttributeSerializer serializer;
     private String serializerClass = StoreProperty.SERIALIZER_CLASS.defaultOrNull();
     private boolean broadcastInvalidation = StoreProperty.BROADCAST_INVALIDATION.defaultBoolean();
+    private int pipelinesInFlight = StoreProperty.PIPELINES_IN_FLIGHT.defaultInt();
     private boolean metrics = StoreProperty.METRICS.defaultBoolean();
     private boolean userSessions = StoreProperty.USER_SESSIONS.defaultBoolean();
     private String userAttribute = StoreProperty.USER_ATTRIBUTE.defaultOrNull();
@@ -90,6 +91,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         store.setGracePeriodSec(getGracePeriodSec());
         store.setSavePeriodSec(getSavePeriodSec());
         store.setBroadcastInvalidation(broadcastInvalidation);
+        store.setPipelinesInFlight(validPipelinesInFlight());
         store.setMetrics(metrics);
         store.setSizeLimits(maxAttributeBytes, maxSessionBytes);
         store.setUserSessions(userSessions, userAttribute, validMaxSessionsPerUser(), validPolicy());
@@ -109,6 +111,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     {
         settings(configuredPoolSize() == 0 ? UNKNOWN_SERVER_CONNECTIONS : maxConnections);
         validPrefix();
+        validPipelinesInFlight();
         new SessionSizeLimits(maxAttributeBytes, maxSessionBytes);
         validMaxSessionsPerUser();
         validPolicy();
@@ -173,6 +176,14 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
             throw new IllegalArgumentException(StoreProperty.MAX_CONNECTIONS.property() + " must be 0 (as many as the server's " +
                 "threads) or more, not " + maxConnections);
         return maxConnections;
+    }
+
+    private int validPipelinesInFlight()
+    {
+        if (pipelinesInFlight < 0)
+            throw new IllegalArgumentException(StoreProperty.PIPELINES_IN_FLIGHT.property() + " must be 0 (no shared pipelines) " +
+                "or more, not " + pipelinesInFlight);
+        return pipelinesInFlight;
     }
 
     private String validPrefix()
@@ -392,6 +403,23 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     public void setMaxConnections(int maxConnections)
     {
         this.maxConnections = maxConnections;
+    }
+
+    /** @return the most shared pipelines a context has on their way to Redis at once; 0: none shared */
+    @ManagedAttribute("most shared pipelines on their way to Redis at once, per context (0: none shared)")
+    public int getPipelinesInFlight()
+    {
+        return pipelinesInFlight;
+    }
+
+    /**
+     * @param pipelinesInFlight the most shared pipelines each context has on their way to Redis at once; default
+     * 2. Loads, checks and saves that requests make while that many are on their way wait, and go together in
+     * the next one, one round trip for all. 0: each operation is a round trip of its own, as with a plain client.
+     */
+    public void setPipelinesInFlight(int pipelinesInFlight)
+    {
+        this.pipelinesInFlight = pipelinesInFlight;
     }
 
     /** @return the client name shown by CLIENT LIST */

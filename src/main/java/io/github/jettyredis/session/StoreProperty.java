@@ -38,6 +38,8 @@ public enum StoreProperty
     SOCKET_TIMEOUT_MS("socketTimeoutMs", "2000"),
     /** The most pooled connections; 0 sizes the pool from the server's thread pool. */
     MAX_CONNECTIONS("maxConnections", "0"),
+    /** The most shared pipelines a context has on their way to Redis at once; 0: each operation its own round trip. */
+    PIPELINES_IN_FLIGHT("pipelinesInFlight", "2"),
     /** The name of the connections in {@code CLIENT LIST}. */
     CLIENT_NAME("clientName", "jetty-session-redis"),
     /** The most bytes one encoded attribute value may take; 0 for no limit. */

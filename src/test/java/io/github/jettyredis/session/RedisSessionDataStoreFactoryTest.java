@@ -100,6 +100,7 @@ public class RedisSessionDataStoreFactoryTest
             {"jetty.session.redis.prefix", "bad{prefix}"},
             {"jetty.session.redis.connectTimeoutMs", "0"},
             {"jetty.session.redis.maxConnections", "-1"},
+            {"jetty.session.redis.pipelinesInFlight", "-1"},
             {"jetty.session.redis.clientFactoryClass", "com.example.NoSuchFactory"},
             {"jetty.session.redis.clientFactoryClass", "java.lang.String"},
             {"jetty.session.redis.serializerClass", "com.example.NoSuchSerializer"},
@@ -117,6 +118,7 @@ public class RedisSessionDataStoreFactoryTest
                     case "jetty.session.redis.prefix" -> f.setPrefix(value);
                     case "jetty.session.redis.connectTimeoutMs" -> f.setConnectTimeoutMs(Integer.parseInt(value));
                     case "jetty.session.redis.maxConnections" -> f.setMaxConnections(Integer.parseInt(value));
+                    case "jetty.session.redis.pipelinesInFlight" -> f.setPipelinesInFlight(Integer.parseInt(value));
                     case "jetty.session.redis.clientFactoryClass" -> f.setClientFactoryClass(value);
                     case "jetty.session.redis.serializerClass" -> f.setSerializerClass(value);
                     case "jetty.session.redis.serialFilter" -> f.setSerialFilter(value);

@@ -82,6 +82,7 @@ final class EndToEndSuite
         "redis_default_noflush", "e2e-noflush:",
         "redis_coherent", "e2e-coherent:",
         "redis_coherent_rr", "e2e-coherent-rr:",
+        "redis_coherent_unshared", "e2e-coherent-unshared:",
         "redis_null_metrics", "e2e-metrics:",
         "redis_null_nometrics", "e2e-nometrics:",
         "spring", "e2e-spring:",
@@ -109,6 +110,7 @@ final class EndToEndSuite
         Map.entry("redis_default_noflush", "Redis, Default, no flush"),
         Map.entry("redis_coherent", "Redis, RedisSessionCache"),
         Map.entry("redis_coherent_rr", "Redis, RedisSessionCache, RR"),
+        Map.entry("redis_coherent_unshared", "Redis, RedisSessionCache, no shared pipelines"),
         Map.entry("spring", "Spring Session Redis"),
         Map.entry("spring_rr", "Spring Session Redis, RR"),
         Map.entry("jdbc", "JDBC, DefaultSessionCache"),
@@ -196,6 +198,13 @@ final class EndToEndSuite
             RedisSessionCacheFactory::new));
         setups.add(setup("redis_coherent_rr", 2, true, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_coherent_rr")),
             RedisSessionCacheFactory::new));
+        // The same, each load, check and save a round trip of its own: what shared pipelines bring.
+        setups.add(setup("redis_coherent_unshared", 2, n ->
+        {
+            RedisSessionDataStoreFactory factory = redisFactory(redis.uri(), KEY_PREFIXES.get("redis_coherent_unshared"));
+            factory.setPipelinesInFlight(0);
+            return factory;
+        }, RedisSessionCacheFactory::new));
         setups.add(springSetup("spring", false, redis.port()));
         setups.add(springSetup("spring_rr", true, redis.port()));
         if (jdbc)
@@ -294,6 +303,7 @@ final class EndToEndSuite
         results.ratio("e2e_coherent_vs_memory", "e2e_redis_coherent_rps", "e2e_memory_rps");
         results.ratio("e2e_coherent_vs_spring", "e2e_redis_coherent_rps", "e2e_spring_rps");
         results.ratio("e2e_coherent_vs_redis_default", "e2e_redis_coherent_rps", "e2e_redis_default_rps");
+        results.ratio("e2e_coherent_shared_vs_unshared", "e2e_redis_coherent_rps", "e2e_redis_coherent_unshared_rps");
         results.ratio("e2e_coherent_rr_vs_spring_rr", "e2e_redis_coherent_rr_rps", "e2e_spring_rr_rps");
         results.ratio("e2e_coherent_rr_vs_coherent", "e2e_redis_coherent_rr_rps", "e2e_redis_coherent_rps");
         results.ratio("e2e_spring_rr_vs_spring", "e2e_spring_rr_rps", "e2e_spring_rps");

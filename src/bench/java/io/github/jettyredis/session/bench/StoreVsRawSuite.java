@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.github.jettyredis.session.BenchAccess;
 import io.github.jettyredis.session.RedisSessionDataStore;
+import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
@@ -31,6 +32,8 @@ import redis.clients.jedis.UnifiedJedis;
  * attribute (as a request does) and store it, through {@link RedisSessionDataStore}; against, on the
  * same pooled client in the same run, the same Redis work with no store around it:
  * <ul>
+ *   <li>{@code store_unshared}: the same store with {@code pipelinesInFlight=0}, each load and save a round
+ *   trip of its own, as before shared pipelines;</li>
  *   <li>{@code raw_jedis}: {@code HGETALL}, then one pipeline of {@code HSET} of the fields the store
  *   sends (metadata and the changed attribute, the same bytes), {@code PEXPIRE} and {@code ZADD}: the
  *   ceiling;</li>
@@ -64,9 +67,13 @@ final class StoreVsRawSuite
         {
             UnifiedJedis pool = PooledRedisClientFactory.createPooledClient(
                 new RedisClientSettings(redis.uri(), null, null, 2000, 2000, 16, "bench", null));
-            try (pool; StoreHarness harness = new StoreHarness(BenchClientFactory.storeFactory(pool, "bench:"), "/app", null))
+            RedisSessionDataStoreFactory unsharedFactory = BenchClientFactory.storeFactory(pool, "bench:");
+            unsharedFactory.setPipelinesInFlight(0);
+            StoreHarness unsharedHarness = new StoreHarness(unsharedFactory, "/app", null);
+            try (pool; unsharedHarness; StoreHarness harness = new StoreHarness(BenchClientFactory.storeFactory(pool, "bench:"), "/app", null))
             {
                 RedisSessionDataStore store = harness.store();
+                RedisSessionDataStore unshared = unsharedHarness.store();
                 SessionHashCodec codec = new SessionHashCodec(new ProtobufAttributeSerializer());
                 int sessions = THREADS * SESSIONS_PER_THREAD;
                 String[] ids = new String[sessions];
@@ -100,16 +107,8 @@ final class StoreVsRawSuite
                 }
 
                 Map<String, Op> variants = new LinkedHashMap<>();
-                variants.put("store", i ->
-                {
-                    SessionData data = store.load(ids[i]);
-                    long time = System.currentTimeMillis();
-                    data.setLastAccessed(data.getAccessed());
-                    data.setAccessed(time);
-                    data.setExpiry(data.calcExpiry(time));
-                    data.setAttribute("counter", (Integer)data.getAttribute("counter") + 1);
-                    store.store(ids[i], data);
-                });
+                variants.put("store", i -> requestOn(store, ids[i]));
+                variants.put("store_unshared", i -> requestOn(unshared, ids[i]));
                 variants.put("raw_jedis", i ->
                 {
                     if (pool.hgetAll(keys[i]).isEmpty())
@@ -166,6 +165,7 @@ final class StoreVsRawSuite
                 results.ratio("store_vs_raw_jedis", "store_ops_per_s", "raw_jedis_ops_per_s");
                 results.ratio("store_vs_raw_lua", "store_ops_per_s", "raw_lua_ops_per_s");
                 results.ratio("raw_lua_vs_raw_jedis", "raw_lua_ops_per_s", "raw_jedis_ops_per_s");
+                results.ratio("store_unshared_vs_raw_jedis", "store_unshared_ops_per_s", "raw_jedis_ops_per_s");
                 // Round by round (each store round next to a raw one): how much the ratio moves.
                 double[] perRound = new double[rounds];
                 for (int r = 0; r < rounds; r++)
@@ -182,6 +182,18 @@ final class StoreVsRawSuite
                 }
             }
         }
+    }
+
+    /** What a request that changes one attribute does to the store: a load, then a save. */
+    private static void requestOn(RedisSessionDataStore store, String id) throws Exception
+    {
+        SessionData data = store.load(id);
+        long time = System.currentTimeMillis();
+        data.setLastAccessed(data.getAccessed());
+        data.setAccessed(time);
+        data.setExpiry(data.calcExpiry(time));
+        data.setAttribute("counter", (Integer)data.getAttribute("counter") + 1);
+        store.store(id, data);
     }
 
     /**

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.internal;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.ConnectionPool;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
@@ -29,17 +33,20 @@ public final class RedisCalls
     private final UnifiedJedis redis;
     private final RedisAvailability availability;
     private final Consumer<RedisFailure> failures;
+    private final SharedPipelines shared;
 
     /**
      * @param redis the client to run calls on
      * @param availability where to report whether Redis answered
      * @param failures told why each call that failed did (once per call, retry or not), to count them
+     * @param shared where {@link #runShared} operations share pipelines; null: each is a pipeline of its own
      */
-    public RedisCalls(UnifiedJedis redis, RedisAvailability availability, Consumer<RedisFailure> failures)
+    public RedisCalls(UnifiedJedis redis, RedisAvailability availability, Consumer<RedisFailure> failures, SharedPipelines shared)
     {
         this.redis = redis;
         this.availability = availability;
         this.failures = failures;
+        this.shared = shared;
     }
 
     /** @return the client the calls run on */
@@ -88,6 +95,40 @@ public final class RedisCalls
         {
             throw failed(e, RedisFailure.of(e));
         }
+    }
+
+    /**
+     * As {@link #run}, for one operation whose commands may share a pipeline with other threads' operations
+     * ({@link SharedPipelines}): its commands are queued, sent, then its replies read, all within the call, so
+     * that an error reply fails the call (counted, and retried when it says Redis is not there yet) as it
+     * would a command of its own.
+     *
+     * @param queue queues the operation's commands (again if the call is retried), and returns what to read
+     * their replies from (a {@code Response}, or several)
+     * @param read reads the replies once they are in; may make calls of its own on the client it is given
+     * @param <Q> what {@code queue} returns
+     * @param <T> what the operation returns
+     * @return what {@code read} returned
+     * @throws JedisException as {@link #run} throws it
+     */
+    public <Q, T> T runShared(Function<AbstractPipeline, Q> queue, BiFunction<UnifiedJedis, Q, T> read)
+    {
+        return run(redis ->
+        {
+            List<Q> queued = new ArrayList<>(1);
+            Consumer<AbstractPipeline> queueing = pipeline -> queued.add(queue.apply(pipeline));
+            if (shared != null)
+                shared.run(redis, queueing);
+            else
+            {
+                try (AbstractPipeline pipeline = redis.pipelined())
+                {
+                    queueing.accept(pipeline);
+                    pipeline.sync();
+                }
+            }
+            return read.apply(redis, queued.get(0));
+        });
     }
 
     private JedisException failed(JedisException e, RedisFailure failure)

@@ -72,23 +72,24 @@ public final class SessionScripts
             return 4
           end
         end
-        -- The first write is the metadata's HSET: a full Redis (maxmemory, noeviction) refuses it, and so the
-        -- whole script, with nothing written. Once a script has written, Redis lets it go on even when full, so
-        -- a DEL or an HDEL first would let the rest through.
-        redis.call('HSET', KEYS[1], ARGV[4 + deletes], ARGV[5 + deletes])
-        if mode == 'create' then
-          redis.call('DEL', KEYS[2])
-        end
         -- One command per 1000 arguments (an even number: field-value pairs stay together), within Lua's stack.
         local function each(command, first, last)
           for i = first, last, 1000 do
             redis.call(command, KEYS[1], unpack(ARGV, i, math.min(i + 999, last)))
           end
         end
+        -- The first write is an HSET that holds the metadata: a full Redis (maxmemory, noeviction) refuses it,
+        -- and so the whole script, with nothing written. Once a script has written, Redis lets it go on even when
+        -- full, so a DEL or an HDEL first would let the rest through.
         if mode == 'update' then
+          -- The fields deleted are never among those set: one HSET first, then the HDEL.
+          each('HSET', 4 + deletes, #ARGV)
           each('HDEL', 4, 3 + deletes)
-          each('HSET', 6 + deletes, #ARGV)
         else
+          redis.call('HSET', KEYS[1], ARGV[4 + deletes], ARGV[5 + deletes])
+          if mode == 'create' then
+            redis.call('DEL', KEYS[2])
+          end
           redis.call('DEL', KEYS[1])
           each('HSET', 4 + deletes, #ARGV)
         end

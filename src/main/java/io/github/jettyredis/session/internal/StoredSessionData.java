@@ -27,6 +27,7 @@ public class StoredSessionData extends SessionData
     private transient Map<String, String> unreadableReasons = Map.of();
     private transient String storedVersion;
     private transient String writtenUnder;
+    private transient boolean changedElsewhereAtLastCheck;
     private transient long indexedExpiry = UNKNOWN_INDEX_ENTRY;
     private transient String storedUser;
     // The user the container authenticated for the session's requests, when no attribute names one: read
@@ -140,6 +141,21 @@ public class StoredSessionData extends SessionData
     public void setStoredVersion(String version)
     {
         this.storedVersion = version;
+    }
+
+    /**
+     * @return whether the last check of this copy against Redis found content another node wrote: a session
+     * whose requests alternate between nodes, which the next check is likely to find changed again
+     */
+    public boolean isChangedElsewhereAtLastCheck()
+    {
+        return changedElsewhereAtLastCheck;
+    }
+
+    /** @param changed whether the check of this copy against Redis just found content another node wrote */
+    public void setChangedElsewhereAtLastCheck(boolean changed)
+    {
+        this.changedElsewhereAtLastCheck = changed;
     }
 
     /**

@@ -380,6 +380,7 @@ class SessionStoreModuleTest
         properties.put("jetty.session.redis.connectTimeoutMs", "1500");
         properties.put("jetty.session.redis.socketTimeoutMs", " 2500 ");
         properties.put("jetty.session.redis.maxConnections", "32");
+        properties.put("jetty.session.redis.pipelinesInFlight", "0");
         properties.put("jetty.session.redis.clientName", "app1");
         properties.put("jetty.session.redis.maxAttributeBytes", "65536");
         properties.put("jetty.session.redis.maxSessionBytes", "0");
@@ -420,6 +421,7 @@ class SessionStoreModuleTest
         expected.put("connectTimeoutMs", 1500);
         expected.put("socketTimeoutMs", 2500);
         expected.put("maxConnections", 32);
+        expected.put("pipelinesInFlight", 0);
         expected.put("clientName", "app1");
         expected.put("maxAttributeBytes", 65536);
         expected.put("maxSessionBytes", 0);
@@ -474,7 +476,7 @@ class SessionStoreModuleTest
 
     @ParameterizedTest
     @ValueSource(strings = {"jetty.session.redis.connectTimeoutMs", "jetty.session.redis.socketTimeoutMs", "jetty.session.redis.maxSessionIds",
-        "jetty.session.redis.maxConnections", "jetty.session.redis.maxSessionsPerUser", "jetty.session.gracePeriod.seconds",
+        "jetty.session.redis.maxConnections", "jetty.session.redis.pipelinesInFlight", "jetty.session.redis.maxSessionsPerUser", "jetty.session.gracePeriod.seconds",
         "jetty.session.savePeriod.seconds"})
     void aMalformedNumberStopsTheServerNamingTheProperty(String property)
     {
@@ -493,6 +495,7 @@ class SessionStoreModuleTest
         "jetty.session.redis.uri|foo://bar|jetty.session.redis.uri",
         "jetty.session.redis.prefix|app{1}:|jetty.session.redis.prefix",
         "jetty.session.redis.maxConnections|-1|jetty.session.redis.maxConnections",
+        "jetty.session.redis.pipelinesInFlight|-1|jetty.session.redis.pipelinesInFlight",
         "jetty.session.redis.maxAttributeBytes|-1|jetty.session.redis.maxAttributeBytes",
         "jetty.session.redis.maxSessionsPerUser|-1|jetty.session.redis.maxSessionsPerUser",
         "jetty.session.redis.whenMaxSessionsExceeded|drop-newest|jetty.session.redis.whenMaxSessionsExceeded",
@@ -589,6 +592,7 @@ class SessionStoreModuleTest
         settings.put("connectTimeoutMs", factory.getConnectTimeoutMs());
         settings.put("socketTimeoutMs", factory.getSocketTimeoutMs());
         settings.put("maxConnections", factory.getMaxConnections());
+        settings.put("pipelinesInFlight", factory.getPipelinesInFlight());
         settings.put("clientName", factory.getClientName());
         settings.put("maxAttributeBytes", factory.getMaxAttributeBytes());
         settings.put("maxSessionBytes", factory.getMaxSessionBytes());
