@@ -33,13 +33,16 @@ public final class RedisCalls
     private final UnifiedJedis redis;
     private final RedisAvailability availability;
     private final Consumer<RedisFailure> failures;
+    /** No limit: each operation a pipeline of its own, sent at once. */
+    private static final SharedPipelines ALONE = new SharedPipelines(0);
+
     private final SharedPipelines shared;
 
     /**
      * @param redis the client to run calls on
      * @param availability where to report whether Redis answered
      * @param failures told why each call that failed did (once per call, retry or not), to count them
-     * @param shared where {@link #runShared} operations share pipelines; null: each is a pipeline of its own
+     * @param shared where {@link #runShared} operations share pipelines
      */
     public RedisCalls(UnifiedJedis redis, RedisAvailability availability, Consumer<RedisFailure> failures, SharedPipelines shared)
     {
@@ -70,6 +73,12 @@ public final class RedisCalls
      */
     public <T> T run(Function<UnifiedJedis, T> call)
     {
+        return run(call, call);
+    }
+
+    /** As {@link #run(Function)}, with what to run the second time, once the idle connections are dropped. */
+    private <T> T run(Function<UnifiedJedis, T> call, Function<UnifiedJedis, T> retry)
+    {
         if (!availability.admits())
         {
             failures.accept(RedisFailure.UNREACHABLE);
@@ -89,7 +98,7 @@ public final class RedisCalls
         discardIdleConnections();
         try
         {
-            return succeeded(call.apply(redis));
+            return succeeded(retry.apply(redis));
         }
         catch (JedisException e)
         {
@@ -113,22 +122,17 @@ public final class RedisCalls
      */
     public <Q, T> T runShared(Function<AbstractPipeline, Q> queue, BiFunction<UnifiedJedis, Q, T> read)
     {
-        return run(redis ->
-        {
-            List<Q> queued = new ArrayList<>(1);
-            Consumer<AbstractPipeline> queueing = pipeline -> queued.add(queue.apply(pipeline));
-            if (shared != null)
-                shared.run(redis, queueing);
-            else
-            {
-                try (AbstractPipeline pipeline = redis.pipelined())
-                {
-                    queueing.accept(pipeline);
-                    pipeline.sync();
-                }
-            }
-            return read.apply(redis, queued.get(0));
-        });
+        // The retry goes in a pipeline of its own, taking a connection after this call dropped the idle ones:
+        // in a shared one, it could go with a pipeline whose sender took a connection that a Redis restart
+        // broke before any operation of the failed pipeline had dropped it.
+        return run(redis -> read.apply(redis, send(redis, shared, queue)), redis -> read.apply(redis, send(redis, ALONE, queue)));
+    }
+
+    private static <Q> Q send(UnifiedJedis redis, SharedPipelines pipelines, Function<AbstractPipeline, Q> queue)
+    {
+        List<Q> queued = new ArrayList<>(1);
+        pipelines.run(redis, pipeline -> queued.add(queue.apply(pipeline)));
+        return queued.get(0);
     }
 
     private JedisException failed(JedisException e, RedisFailure failure)

@@ -52,12 +52,15 @@ public final class SharedPipelines
         }
     }
 
-    /** @param maxInFlight the most pipelines on their way at once (1 or more) */
+    /**
+     * @param maxInFlight the most pipelines on their way at once; 0 for no limit: each operation is then sent
+     * at once, in a pipeline of its own, as with a plain client
+     */
     public SharedPipelines(int maxInFlight)
     {
-        if (maxInFlight < 1)
-            throw new IllegalArgumentException("maxInFlight must be 1 or more, not " + maxInFlight);
-        this.maxInFlight = maxInFlight;
+        if (maxInFlight < 0)
+            throw new IllegalArgumentException("maxInFlight must be 0 (no limit) or more, not " + maxInFlight);
+        this.maxInFlight = maxInFlight == 0 ? Integer.MAX_VALUE : maxInFlight;
     }
 
     /**
@@ -115,13 +118,24 @@ public final class SharedPipelines
         {
             lock.unlock();
         }
-        send(redis, batch);
-        handOn();
-        for (int i = 1; i < batch.size(); i++)
+        boolean sent = false;
+        try
         {
-            Operation other = batch.get(i);
-            other.state = DONE;
-            LockSupport.unpark(other.thread);
+            send(redis, batch);
+            sent = true;
+        }
+        finally
+        {
+            // Even after an Error: a pipeline not handed on, or an operation not woken, would wait for ever.
+            handOn();
+            for (int i = 1; i < batch.size(); i++)
+            {
+                Operation other = batch.get(i);
+                if (!sent)
+                    other.failure = new IllegalStateException("The pipeline this operation was in could not be sent");
+                other.state = DONE;
+                LockSupport.unpark(other.thread);
+            }
         }
         if (operation.failure != null)
             throw operation.failure;

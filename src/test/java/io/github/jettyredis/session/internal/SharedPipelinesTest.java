@@ -176,6 +176,39 @@ public class SharedPipelinesTest
     }
 
     @Test
+    public void anErrorWhileSendingLeavesNoOperationWaitingForEver() throws Exception
+    {
+        SharedPipelines shared = new SharedPipelines(1);
+        AssertionError poison = new AssertionError("poison");
+        assertThrows(AssertionError.class, () -> shared.run(redis, pipeline ->
+        {
+            throw poison;
+        }));
+        // The pipeline in flight was handed on despite the error: the next operation is sent, not left waiting.
+        Future<Long> next = threads.submit(() ->
+        {
+            AtomicReference<Response<Long>> reply = new AtomicReference<>();
+            shared.run(redis, pipeline -> reply.set(pipeline.incr(bytes("after-error"))));
+            return reply.get().get();
+        });
+        assertEquals(1L, next.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    public void withNoLimitEachOperationIsAPipelineOfItsOwn() throws Exception
+    {
+        SharedPipelines unshared = new SharedPipelines(0);
+        List<Throwable> failures = onEveryThread(thread ->
+        {
+            for (int i = 0; i < OPERATIONS / 4; i++)
+                unshared.run(redis, pipeline -> pipeline.incr(bytes("unshared")));
+        });
+        assertEquals(List.of(), failures);
+        assertEquals(unshared.getOperations(), unshared.getPipelines());
+        assertEquals((long)THREADS * (OPERATIONS / 4), Long.parseLong(redis.get("unshared")));
+    }
+
+    @Test
     public void anInterruptedOperationWaitsForItsReplyAndKeepsItsInterrupt() throws Exception
     {
         SharedPipelines shared = new SharedPipelines(1);
