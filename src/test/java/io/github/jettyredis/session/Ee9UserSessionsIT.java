@@ -4,6 +4,7 @@ package io.github.jettyredis.session;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -11,6 +12,7 @@ import java.util.stream.Collectors;
 
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.BasicLogins;
 import io.github.jettyredis.session.testing.Ee9Environment;
 import io.github.jettyredis.session.testing.Ee9Node;
@@ -134,7 +136,9 @@ public class Ee9UserSessionsIT
 
         assertEquals(2, node2.store().getUserSessions().invalidateAll(USER));
         awaitIdle(node1, node2);
-        assertEquals("user=" + USER + " session=null", basicWho(first, node1, USER), "node 1 dropped its copy: no session");
+        // Node 1 drops its copy when it hears node 2's deletions, which come asynchronously.
+        Await.untilAnswer("node 1 dropped its copy: no session", Duration.ofSeconds(10), "user=" + USER + " session=null",
+            () -> basicWho(first, node1, USER));
         assertEquals("user=" + USER + " session=null", basicWho(second, node2, USER));
         assertEquals(List.of(), node1.store().getUserSessions().list(USER));
         String renewed = basicSession(first, node1, USER);

@@ -51,6 +51,15 @@ public class RedisDataLossIT
             proxy.close();
     }
 
+    /** Waits until Redis holds the session's hash, on a connection of its own (Redis may have restarted). */
+    private void awaitInRedis(String what, String id) throws InterruptedException
+    {
+        try (var redis = REDIS.newClient())
+        {
+            Await.until(what, Duration.ofSeconds(20), () -> redis.exists(cluster.keys().session(id)));
+        }
+    }
+
     private String storedAttribute(String id, String name)
     {
         Map<byte[], byte[]> fields;
@@ -111,10 +120,7 @@ public class RedisDataLossIT
 
         REDIS.server().kill();
         REDIS.server().start();
-        try (var redis = REDIS.newClient())
-        {
-            Await.until("A writes its session back", Duration.ofSeconds(20), () -> redis.exists(cluster.keys().session(id)));
-        }
+        awaitInRedis("A writes its session back", id);
         assertEquals("alice", storedAttribute(id, "user"));
     }
 
@@ -136,11 +142,7 @@ public class RedisDataLossIT
 
         cluster.redis().flushAll();
         a.store().checkHeldSessions();
-        try (var redis = REDIS.newClient())
-        {
-            Await.until("A writes the session back under its new id", Duration.ofSeconds(20),
-                () -> redis.exists(cluster.keys().session(renamed)));
-        }
+        awaitInRedis("A writes the session back under its new id", renamed);
         assertEquals("alice", storedAttribute(renamed, "user"));
     }
 

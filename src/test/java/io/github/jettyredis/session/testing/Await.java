@@ -2,6 +2,8 @@
 package io.github.jettyredis.session.testing;
 
 import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -28,6 +30,29 @@ public final class Await
         {
             if (System.nanoTime() > deadline)
                 throw new AssertionError("Timed out after " + timeout + " waiting for: " + what);
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+    }
+
+    /**
+     * Asks again until the answer is the expected one, e.g. a request to a node that drops a session when it
+     * hears another node deleted it.
+     *
+     * @param what the condition, for the failure message
+     * @param timeout how long to wait at most
+     * @param expected the answer to wait for
+     * @param answer asks; what it throws fails the wait
+     * @throws AssertionError if the answer was not the expected one in time; names the last answer
+     */
+    public static void untilAnswer(String what, Duration timeout, Object expected, Callable<?> answer) throws Exception
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Object last;
+        while (!Objects.equals(expected, last = answer.call()))
+        {
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("Timed out after " + timeout + " waiting for: " + what + "; expected <" + expected +
+                    "> but the last answer was <" + last + ">");
             TimeUnit.MILLISECONDS.sleep(10);
         }
     }
