@@ -188,7 +188,7 @@ public class RedisOutageIT
     {
         startNode(JettyNode.Cache.NULL);
         ExecutorService executor = executors.newPool(12);
-        List<Boolean> kept = new ArrayList<>();
+        List<String> outcomes = new ArrayList<>();
         for (int round = 0; round < 3; round++)
         {
             // Concurrent traffic leaves the pool full of connections, which a restart breaks all at once.
@@ -196,21 +196,25 @@ public class RedisOutageIT
             {
                 for (int i = 0; i < 10; i++)
                     get("op=create");
-                return true;
+                return "kept";
             });
             redisServer.kill();
             redisServer.start();
 
-            kept.addAll(runUsers(executor, 12, () ->
+            int thisRound = round;
+            outcomes.addAll(runUsers(executor, 12, () ->
             {
                 HttpClient user = new HttpClient();
                 user.start();
                 try
                 {
-                    user.GET(node.url("op=create"));
-                    String set = user.GET(node.url("op=set&name=k&value=v")).getContentAsString();
-                    String read = user.GET(node.url("op=get&name=k")).getContentAsString();
-                    return "ok".equals(set) && "v".equals(read);
+                    ContentResponse create = user.GET(node.url("op=create"));
+                    ContentResponse set = user.GET(node.url("op=set&name=k&value=v"));
+                    ContentResponse read = user.GET(node.url("op=get&name=k"));
+                    if ("ok".equals(set.getContentAsString()) && "v".equals(read.getContentAsString()))
+                        return "kept";
+                    return "round " + thisRound + " lost: create " + create.getStatus() + ", set " + set.getStatus() + " '" +
+                        set.getContentAsString() + "', get " + read.getStatus() + " '" + read.getContentAsString() + "'";
                 }
                 finally
                 {
@@ -218,12 +222,12 @@ public class RedisOutageIT
                 }
             }));
         }
-        assertEquals(36, kept.stream().filter(Boolean::booleanValue).count(), kept.toString());
+        assertEquals(36, outcomes.stream().filter("kept"::equals).count(), outcomes.toString());
     }
 
-    private List<Boolean> runUsers(ExecutorService executor, int users, Callable<Boolean> user) throws Exception
+    private List<String> runUsers(ExecutorService executor, int users, Callable<String> user) throws Exception
     {
-        List<CompletableFuture<Boolean>> all = new ArrayList<>();
+        List<CompletableFuture<String>> all = new ArrayList<>();
         for (int i = 0; i < users; i++)
         {
             all.add(CompletableFuture.supplyAsync(() ->
@@ -234,12 +238,12 @@ public class RedisOutageIT
                 }
                 catch (Exception e)
                 {
-                    return false;
+                    return e.toString();
                 }
             }, executor));
         }
-        List<Boolean> results = new ArrayList<>();
-        for (CompletableFuture<Boolean> one : all)
+        List<String> results = new ArrayList<>();
+        for (CompletableFuture<String> one : all)
             results.add(one.get(60, TimeUnit.SECONDS));
         return results;
     }

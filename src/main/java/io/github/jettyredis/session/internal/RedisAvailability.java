@@ -261,10 +261,25 @@ public final class RedisAvailability implements AutoCloseable
             executor.execute(() -> recoveryListeners.forEach(RedisAvailability::runQuietly));
     }
 
+    /**
+     * Probes on the calling thread, as the background probe does.
+     *
+     * @return whether Redis is taken to answer afterwards
+     */
+    boolean probeNow()
+    {
+        probe();
+        return downSince == 0;
+    }
+
     private void probe()
     {
         try
         {
+            // While Redis is down, nothing but probes opens connections: an idle one predates the outage or a
+            // probe that failed, and a restart left it dead. Pinging on it would fail, once per probe and idle
+            // connection, long after Redis is back.
+            IdleConnections.discard(redis);
             redis.ping();
             markUp();
         }

@@ -8,14 +8,9 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.ConnectionPool;
-import redis.clients.jedis.RedisClient;
-import redis.clients.jedis.RedisClusterClient;
-import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
-import redis.clients.jedis.util.Pool;
 
 /**
  * Runs the store's Redis calls, single commands and pipelines alike, so that a call is not lost to a
@@ -95,7 +90,7 @@ public final class RedisCalls
             if (!failure.isUnreachable() || wasDown)
                 throw failed(e, failure);
         }
-        discardIdleConnections();
+        IdleConnections.discard(redis);
         try
         {
             return succeeded(retry.apply(redis));
@@ -146,27 +141,5 @@ public final class RedisCalls
     {
         availability.succeeded();
         return result;
-    }
-
-    private void discardIdleConnections()
-    {
-        try
-        {
-            discardIdleConnectionsOf(redis);
-        }
-        catch (RuntimeException e)
-        {
-            // A client built on a provider of its own: its retry will have to find a live connection itself.
-        }
-    }
-
-    private static void discardIdleConnectionsOf(UnifiedJedis redis)
-    {
-        if (redis instanceof RedisClient client)
-            client.getPool().clear();
-        else if (redis instanceof RedisSentinelClient client)
-            client.getPrimaryNodesConnectionMap().values().forEach(Pool::clear);
-        else if (redis instanceof RedisClusterClient client)
-            client.getClusterNodes().values().forEach(ConnectionPool::clear);
     }
 }

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.jettyredis.session.internal;
+
+import io.github.jettyredis.session.testing.PrivateRedis;
+import io.github.jettyredis.session.testing.RedisTestServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * How a node finds a restarted Redis back, on a private redis-server that the test kills and starts again.
+ */
+public class RedisAvailabilityTest
+{
+    @RegisterExtension
+    final PrivateRedis redis = new PrivateRedis();
+
+    private RedisClient client;
+    private RedisAvailability availability;
+
+    @BeforeEach
+    public void connect()
+    {
+        client = RedisClient.builder().hostAndPort(new HostAndPort("127.0.0.1", redis.server().port()))
+            .clientConfig(DefaultJedisClientConfig.builder().connectionTimeoutMillis(300).socketTimeoutMillis(300).build()).build();
+        availability = new RedisAvailability(client, redis.uri());
+    }
+
+    @AfterEach
+    public void close()
+    {
+        availability.close();
+        client.close();
+    }
+
+    // What RedisOutageIT.rightAfterARestartEveryUsersChangeIsKept once met in CI: every request of a whole round
+    // of users was refused after a restart, which had left the pool full of dead connections that each probe
+    // took in turn, one per probe, while Redis had long been back.
+    @Test
+    public void theFirstProbeAfterARestartFindsRedisBackThoughThePoolIsFullOfDeadConnections() throws Exception
+    {
+        RedisTestServer server = redis.server();
+        client.getPool().addObjects(8);
+        server.kill();
+        availability.failed(new JedisConnectionException("Redis was killed"), RedisFailure.UNREACHABLE);
+        assertFalse(availability.probeNow(), "Redis is still down");
+        server.start();
+
+        assertTrue(availability.probeNow(), "the first probe after the restart finds Redis back");
+        assertFalse(availability.isDown());
+    }
+
+    @Test
+    public void aProbeWhileRedisIsDownFindsItDown() throws Exception
+    {
+        client.getPool().addObjects(4);
+        redis.server().kill();
+        availability.failed(new JedisConnectionException("Redis was killed"), RedisFailure.UNREACHABLE);
+
+        assertFalse(availability.probeNow());
+        assertFalse(availability.probeNow());
+        assertTrue(availability.isDown());
+    }
+}
