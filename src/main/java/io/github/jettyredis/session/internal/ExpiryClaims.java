@@ -200,7 +200,7 @@ public final class ExpiryClaims
      */
     public void claimIndexed(long expiredBy, long now, long tombstoneMs, Outcome outcome)
     {
-        List<Object> replies = calls.run(redis ->
+        List<List<?>> replies = calls.run(redis ->
         {
             long indexed = redis.zcount(keys.expiryIndex(), Double.NEGATIVE_INFINITY, expiredBy);
             List<byte[][]> args = new ArrayList<>();
@@ -215,16 +215,22 @@ public final class ExpiryClaims
                 }
                 pipeline.sync();
             }
-            List<Object> results = new ArrayList<>();
+            List<List<?>> results = new ArrayList<>();
             for (int b = 0; b < queued.size(); b++)
-                results.addAll((List<?>)SessionScripts.CLAIM_INDEXED.result(queued.get(b), redis, args.get(b)));
+                results.add((List<?>)SessionScripts.CLAIM_INDEXED.result(queued.get(b), redis, args.get(b)));
             return results;
         });
-        for (int i = 0; i + 2 < replies.size(); i += 3)
+        for (List<?> reply : replies)
         {
-            long expiry = (Long)replies.get(i + 2);
-            record(outcome, new String((byte[])replies.get(i), StandardCharsets.UTF_8), SessionScripts.Claim.of((Long)replies.get(i + 1)),
-                expiredBy, () -> expiry);
+            for (Object id : (List<?>)reply.get(0))
+                record(outcome, new String((byte[])id, StandardCharsets.UTF_8), SessionScripts.Claim.CLAIMED, expiredBy, () -> 0);
+            List<?> others = (List<?>)reply.get(1);
+            for (int i = 0; i + 2 < others.size(); i += 3)
+            {
+                long expiry = (Long)others.get(i + 2);
+                record(outcome, new String((byte[])others.get(i), StandardCharsets.UTF_8), SessionScripts.Claim.of((Long)others.get(i + 1)),
+                    expiredBy, () -> expiry);
+            }
         }
     }
 

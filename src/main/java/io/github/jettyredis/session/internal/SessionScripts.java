@@ -221,7 +221,8 @@ public final class SessionScripts
      * the expiry index; ARGV[1..4] as {@link #CLAIM_EXPIRY}'s; ARGV[5] the latest expiry that counts as
      * expired; ARGV[6] the rank of the first entry to claim among those indexed at or before it (soonest
      * first) and ARGV[7] how many; ARGV[8] what a session's key has before its id, ARGV[9] after it, ARGV[10]
-     * what its tombstone's key has after the session's key. Replies, flat, three values per entry: id,
+     * what its tombstone's key has after the session's key. Replies two lists: the ids {@link Claim#CLAIMED}
+     * (nearly all, in a large claim: a reply a third the size), and, flat, three values per other entry: id,
      * {@link Claim} code, stored expiry (0 unless {@link Claim#ALIVE}).
      */
     public static final LuaScript CLAIM_INDEXED = new LuaScript(1, CLAIM_ONE + """
@@ -229,16 +230,22 @@ public final class SessionScripts
         -- entries indexed at or before the expiry are the first ones, as many as it counts now.
         local expiredBy = tonumber(ARGV[5])
         local last = math.min(ARGV[6] + ARGV[7], redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[5])) - 1
-        local results = {}
+        -- The claimed ids alone: nearly every entry, whose code the caller knows; the others with theirs.
+        local claimed, others = {}, {}
         if last < tonumber(ARGV[6]) then
-          return results
+          return {claimed, others}
         end
         tombstoneSuffix = ARGV[10]
-        for n, id in ipairs(redis.call('ZRANGE', KEYS[1], ARGV[6], last)) do
+        for _, id in ipairs(redis.call('ZRANGE', KEYS[1], ARGV[6], last)) do
           local code, expiry = claim(ARGV[8] .. id .. ARGV[9], nil, expiredBy)
-          results[3 * n - 2], results[3 * n - 1], results[3 * n] = id, code, expiry or 0
+          if code == 1 then
+            claimed[#claimed + 1] = id
+          else
+            local n = #others
+            others[n + 1], others[n + 2], others[n + 3] = id, code, expiry or 0
+          end
         end
-        return results
+        return {claimed, others}
         """);
 
     /** What a {@link #WRITE} did. */
