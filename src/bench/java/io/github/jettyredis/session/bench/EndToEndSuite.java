@@ -213,6 +213,15 @@ final class EndToEndSuite
             setups.add(setup("jdbc_null", 2, n -> jdbcFactory(config.jdbcUrl(), tableNull, pools), NullSessionCacheFactory::new));
         }
         setups.add(setup("file", 2, n -> fileFactory(fileDir), DefaultSessionCacheFactory::new));
+        for (Setup setup : List.copyOf(setups))
+        {
+            if (!config.runsSetup(setup.name()))
+            {
+                for (BenchNode node : setup.nodes())
+                    node.close();
+                setups.remove(setup);
+            }
+        }
 
         List<Integer> clientCounts = config.quick() ? QUICK_CLIENTS : CLIENTS;
         int maxClients = clientCounts.get(clientCounts.size() - 1);
@@ -271,7 +280,8 @@ final class EndToEndSuite
             }
         }
 
-        metricsCost(config, results, redis, load);
+        if (config.runsSetup("redis_null_metrics"))
+            metricsCost(config, results, redis, load);
 
         for (Setup setup : setups)
         {
@@ -323,7 +333,7 @@ final class EndToEndSuite
             // Separate runs, after the measured ones: sampling must not change the figures.
             for (Setup setup : setups)
                 if (!setup.name().equals("file"))
-                    JfrProfile.record(config.outDir().resolve("profile-e2e-" + setup.name() + ".jfr"), "e2e " + setup.name() + ", 16 clients",
+                    config.sample("profile-e2e-" + setup.name(), "e2e " + setup.name() + ", 16 clients",
                         () -> load.run(setup.users().subList(0, HEADLINE_CLIENTS), 1000, 10_000));
         }
 

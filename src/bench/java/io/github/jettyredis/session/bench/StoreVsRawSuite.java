@@ -177,7 +177,7 @@ final class StoreVsRawSuite
                 {
                     // Separate runs, after the measured ones: sampling must not change the figures.
                     for (String name : List.of("store", "raw_jedis"))
-                        JfrProfile.record(config.outDir().resolve("profile-" + name + ".jfr"), name + ", 16 threads",
+                        config.sample("profile-" + name, name + ", 16 threads",
                             () -> round(variants.get(name), 10_000, admin));
                 }
             }
