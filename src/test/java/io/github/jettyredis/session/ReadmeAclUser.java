@@ -4,6 +4,7 @@ package io.github.jettyredis.session;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -28,7 +29,10 @@ final class ReadmeAclUser
     static final String PASSWORD = "acl-test-password";
     /** What the README adds to its line for Redis Cluster: the client reads the slot map with {@code CLUSTER SLOTS}. */
     static final List<String> CLUSTER_RULES = List.of("+cluster|slots");
+    /** What the README adds to its line for Redis 7.2 and later: Jedis names its library with {@code CLIENT SETINFO}. */
+    static final List<String> NEWER_SERVER_RULES = List.of("+client|setinfo");
     private static RedisTestServer server;
+    private static RedisTestServer newerServer;
     private static RedisTestCluster cluster;
 
     private ReadmeAclUser()
@@ -63,8 +67,23 @@ final class ReadmeAclUser
         return cluster;
     }
 
+    /**
+     * @param binary a server of a newer line ({@link RedisTestServer#newerBinary()})
+     * @return a private server of this JVM run from that binary, that has the user with the README's
+     * {@link #NEWER_SERVER_RULES}, started on first use
+     */
+    static synchronized RedisTestServer newerServer(Path binary)
+    {
+        if (newerServer == null)
+        {
+            newerServer = RedisTestServer.startPrivateWith(binary);
+            create(newerServer, NEWER_SERVER_RULES);
+        }
+        return newerServer;
+    }
+
     /** Runs the README's line, and more rules, on the server (as its default user) and empties its {@code ACL LOG}. */
-    private static void create(RedisTestServer redis, List<String> moreRules)
+    static void create(RedisTestServer redis, List<String> moreRules)
     {
         List<String> words = readmeLine();
         assertEquals(USER, words.get(2), "the README's user");

@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -66,6 +67,8 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
     /** The config file of a sentinel (which must be writable: the sentinel rewrites it), else null. */
     private Path sentinelConfig;
     private Process process;
+    /** The server binary, if not the usual one ({@link #binary()}). */
+    private Path serverBinary;
     /** Whether the shutdown hook leaves this server to its owner. */
     private volatile boolean ownerStops;
 
@@ -107,6 +110,46 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
         catch (IOException e)
         {
             throw new IllegalStateException("Cannot start a redis-server for tests", e);
+        }
+    }
+
+    /**
+     * @return a server of a newer line than the usual one's: Redis 7.2 or later, or Valkey (7.2 compatible),
+     * whose commands and ACL rules Redis 7.0 lacks (e.g. {@code CLIENT SETINFO}): the binary the environment
+     * variable {@code NEWER_REDIS_SERVER} names (what {@code .ci/valkey} prints), else a {@code valkey-server}
+     * on the PATH; empty if there is neither
+     */
+    public static Optional<Path> newerBinary()
+    {
+        String named = System.getenv("NEWER_REDIS_SERVER");
+        if (named != null && !named.isBlank())
+            return Optional.of(Path.of(named)).filter(Files::isExecutable);
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":"))
+        {
+            Path candidate = Path.of(dir, "valkey-server");
+            if (Files.isExecutable(candidate))
+                return Optional.of(candidate);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * @param binary the server binary to run, e.g. {@link #newerBinary()}
+     * @param extraArgs more server arguments
+     * @return a new server of the caller's own, on a free port, run from that binary; close it when done
+     */
+    public static RedisTestServer startPrivateWith(Path binary, String... extraArgs)
+    {
+        try
+        {
+            int port = freePort();
+            RedisTestServer server = new RedisTestServer("redis://127.0.0.1:" + port, Files.createTempDirectory("redis-test"), port, extraArgs);
+            server.serverBinary = binary;
+            return server.startOrClose();
+        }
+        catch (IOException e)
+        {
+            throw new IllegalStateException("Cannot start " + binary + " for tests", e);
         }
     }
 
@@ -275,7 +318,7 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
             command = List.of(binary().toString(), sentinelConfig.toString(), "--sentinel");
         else
         {
-            command = new ArrayList<>(List.of(binary().toString()));
+            command = new ArrayList<>(List.of((serverBinary != null ? serverBinary : binary()).toString()));
             if (tls == null)
                 command.addAll(List.of("--port", Integer.toString(port)));
             else
