@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * changes several copies, and only the last one written when Redis is back is kept. Turned off, a held copy
  * that cannot be checked is not used: the request runs without its session, as with Jetty's
  * {@code NullSessionCache} (a request asking for a session gets 503), so that no change is ever made to a
- * copy that may be behind.</p>
+ * copy that may be behind; and after Redis lost a session (restarted empty), the first request for it writes
+ * the held copy back and waits up to two seconds for a later copy from another node before it uses it.</p>
  *
  * <p>Works with {@link RedisSessionDataStore} only. Made by {@link RedisSessionCacheFactory} (the
  * {@code session-cache-redis} module).</p>
@@ -96,7 +97,8 @@ public class RedisSessionCache extends DefaultSessionCache
             RedisSessionDataStore.Freshness freshness;
             try
             {
-                freshness = ((RedisSessionDataStore)getSessionDataStore()).refresh(id, held.getSessionData());
+                // Strict: after Redis lost the session, not used before other nodes could write back later copies.
+                freshness = ((RedisSessionDataStore)getSessionDataStore()).refresh(id, held.getSessionData(), !useHeldWhileRedisDown);
             }
             catch (Exception e)
             {

@@ -19,6 +19,7 @@ import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.codec.AttributeSerializer;
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
 import io.github.jettyredis.session.internal.CatchUp;
+import io.github.jettyredis.session.internal.ContentVersions;
 import io.github.jettyredis.session.internal.ExpiryClaims;
 import io.github.jettyredis.session.internal.ExpiryIndex;
 import io.github.jettyredis.session.internal.HeldSessions;
@@ -86,6 +87,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private static final String UPDATE = "update";
     private static final String REPLACE = "replace";
     private static final String RESTORE = "restore";
+    /**
+     * How long a strict node that found a session lost waits for other nodes' copies: they write theirs back
+     * when their deletion listener listens again, which it tries every second once Redis is back.
+     */
+    static final long RESTORE_WINDOW_MS = 2000;
+    private static final long RESTORE_POLL_MS = 50;
 
     private final RedisClientFactory clientFactory;
     private final RedisClientSettings settings;
@@ -516,13 +523,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /**
      * @param changed whether the copy has content Redis never had (a change kept while Redis was away)
      * @return the write-back of a whole session Redis lost, with the version of the copy's content: the
-     * version Redis had for it, or a new one if it changed since. Several nodes may hold copies and write
-     * them back; the {@code restore} write keeps the one with the latest version, changed last.
+     * version Redis had for it, or a new one if it changed since, marked as written back
+     * ({@link ContentVersions}). Several nodes may hold copies and write them back; the {@code restore}
+     * write keeps the one with the latest version, changed last.
      */
     private SessionDelta restoring(SessionData data, boolean changed)
     {
         String stored = data instanceof StoredSessionData copy ? copy.getStoredVersion() : null;
-        return codec.encodeDelta(data, true).withVersion(changed || stored == null ? newVersion() : stored);
+        return codec.encodeDelta(data, true).withVersion(ContentVersions.writtenBack(changed || stored == null ? newVersion() : stored));
     }
 
     /**
@@ -926,12 +934,19 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      * changed by another node (requests alternating between nodes) with {@link SessionScripts#REFRESH}, which
      * returns the whole session in the same round trip when the version differs, as it likely does again.</p>
      *
+     * <p>After Redis lost the session, the first copy written back is not always the latest: a node holding
+     * a copy changed later than one written back writes its own in its place and uses it. With
+     * {@code awaitLaterCopies} (the strict cache's choice), a node that finds the session lost writes its copy
+     * back and waits up to {@link #RESTORE_WINDOW_MS} for a later one from another node before using it, so
+     * that it does not go on from an older copy.</p>
+     *
      * @param id the session id
      * @param held the copy held in memory
+     * @param awaitLaterCopies whether to wait for other nodes' copies of a session Redis lost
      * @return what Redis holds, compared with the copy
      * @throws Exception if the session cannot be read again, Redis unreachable included
      */
-    Freshness refresh(String id, SessionData held) throws Exception
+    Freshness refresh(String id, SessionData held, boolean awaitLaterCopies) throws Exception
     {
         if (!(held instanceof StoredSessionData stored))
             return Freshness.CURRENT;
@@ -944,6 +959,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 SessionHashCodec.METADATA_FIELD), (redis, reply) -> reply.get());
             if (Arrays.equals(version, fields.get(0)))
                 return sameVersion(id, stored, fields.get(1));
+            if (isLaterThanWrittenBack(stored, fields.get(0)))
+                return writtenBackInstead(id, stored);
             // Changed (or gone): the script reads it whole, or finds it changed back meanwhile.
             stored.setChangedElsewhereAtLastCheck(true);
         }
@@ -957,8 +974,17 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         }
         Map<byte[], byte[]> fields = new LinkedHashMap<>();
         List<?> flat = (List<?>)reply.get(1);
+        byte[] theirs = null;
         for (int i = 0; i + 1 < flat.size(); i += 2)
+        {
             fields.put((byte[])flat.get(i), (byte[])flat.get(i + 1));
+            if (Arrays.equals(SessionHashCodec.VERSION_FIELD, (byte[])flat.get(i)))
+                theirs = (byte[])flat.get(i + 1);
+        }
+        if (isLaterThanWrittenBack(stored, theirs))
+            return writtenBackInstead(id, stored);
+        if (fields.isEmpty() && awaitLaterCopies)
+            return lostAwaitingLaterCopies(id, stored);
         AtomicReference<StoredSessionData> fresher = new AtomicReference<>();
         AtomicReference<Exception> failure = new AtomicReference<>();
         // As Jetty's load does: in the context, whose class loader the attribute values need.
@@ -976,6 +1002,75 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         if (failure.get() != null)
             throw failure.get();
         return replaced(id, stored, fresher.get());
+    }
+
+    private static boolean isLaterThanWrittenBack(StoredSessionData held, byte[] inRedis)
+    {
+        return inRedis != null && ContentVersions.heldIsLaterThanWrittenBack(held.getStoredVersion(), new String(inRedis, StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Redis holds a copy written back after it lost the session, changed before the held one: the held copy
+     * goes in its place (unless a later one came meanwhile, which is then read).
+     */
+    private Freshness writtenBackInstead(String id, StoredSessionData held) throws Exception
+    {
+        LOG.info("Session {} of {} was written back to Redis from a copy older than this node's: writing this node's in its place",
+            id, keys.context());
+        return switch (writeBack(id, held))
+        {
+            case WRITTEN -> Freshness.CURRENT;
+            case DELETED -> deletedOrLost(id);
+            default -> reload(id, held);
+        };
+    }
+
+    /**
+     * Redis lost the session (no node deleted it): the held copy is written back, then, for up to
+     * {@link #RESTORE_WINDOW_MS}, Redis is asked whether another node wrote back a later one, which is then
+     * read; the held copy is used only if none came.
+     */
+    private Freshness lostAwaitingLaterCopies(String id, StoredSessionData held) throws Exception
+    {
+        if (calls.run(redis -> redis.exists(keys.tombstone(id))))
+            return Freshness.GONE;
+        Write written = writeBack(id, held);
+        if (written == Write.DELETED)
+            return Freshness.GONE;
+        if (written != Write.WRITTEN)
+            return reload(id, held);
+        LOG.debug("Session {} of {} was lost by Redis and written back from this node's copy: waiting up to {} ms for a later copy " +
+            "from another node", id, keys.context(), RESTORE_WINDOW_MS);
+        byte[] mine = held.getStoredVersion().getBytes(StandardCharsets.US_ASCII);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RESTORE_WINDOW_MS);
+        while (System.nanoTime() < deadline)
+        {
+            try
+            {
+                Thread.sleep(RESTORE_POLL_MS);
+            }
+            catch (InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            byte[] inRedis = calls.run(redis -> redis.hget(keys.session(id), SessionHashCodec.VERSION_FIELD));
+            if (!Arrays.equals(mine, inRedis))
+                return reload(id, held);
+        }
+        return Freshness.CURRENT;
+    }
+
+    /** Writes the held copy back whole, as a copy of a session Redis lost; returns what Redis said. */
+    private Write writeBack(String id, StoredSessionData held)
+    {
+        SessionDelta delta = restoring(held, false);
+        AtomicReference<Write> written = new AtomicReference<>();
+        // As a save: in the context, as the attribute values' encoders may need.
+        _context.run(() -> written.set(write(id, held, delta, RESTORE)));
+        if (written.get() == Write.WRITTEN)
+            recordStored(id, held, delta);
+        return written.get();
     }
 
     /** Redis holds the copy's content version: the copy takes the access times of the metadata Redis holds. */

@@ -99,9 +99,8 @@ public class FaultsUnderLoadIT
         if (cache.holdsSessions())
             assertEquals(0, figures.behindAtEnd(), "changes Redis lacks at the end: " + figures.line());
         // A strict cache serves no copy that may be behind, so even users who move lose nothing while Redis
-        // is away. Back empty, a node may use its copy before another node has written back a later one:
-        // counted (docs/faults.md).
-        if (cache.holdsSessions() && sticky || cache == JettyNode.Cache.REDIS_STRICT && fault != FaultLoad.Fault.RESTART_EMPTY)
+        // is away; back empty, a node waits for the other nodes' copies before it uses its own.
+        if (cache.holdsSessions() && sticky || cache == JettyNode.Cache.REDIS_STRICT)
             assertEquals(0, figures.changesLost(), "changes lost: " + figures.line());
     }
 }

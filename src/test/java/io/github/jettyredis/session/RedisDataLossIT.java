@@ -272,4 +272,52 @@ public class RedisDataLossIT
         assertEquals("none", cluster.get(b.url("op=get&name=user")));
         assertEquals(1, cluster.destroyedCount(id));
     }
+
+    /** A user whose requests alternate between two strict coherent nodes: B holds an older copy than A. */
+    private String aSessionBHoldsOlderThanA(JettyNode a, JettyNode b) throws Exception
+    {
+        String id = cluster.get(a.url("op=create"));
+        assertEquals("ok", cluster.get(a.url("op=set&name=cart&value=1-item")));
+        assertEquals("1-item", cluster.get(b.url("op=get&name=cart")));
+        assertEquals("ok", cluster.get(a.url("op=set&name=cart&value=2-items")));
+        cluster.awaitIdle();
+        return id;
+    }
+
+    // What FaultsUnderLoadIT counted for the strict coherent cache after an empty restart: the node with the
+    // older copy had the next request, before the other node's listener heard Redis back and wrote its later
+    // copy back, and went on from its own.
+    @Test
+    public void afterAnEmptyRestartAStrictNodeWaitsForTheLaterCopyAnotherNodeHolds() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS_STRICT);
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.REDIS_STRICT);
+        String id = aSessionBHoldsOlderThanA(a, b);
+
+        REDIS.server().kill();
+        REDIS.server().start();
+        assertEquals("2-items", cluster.get(b.url("op=get&name=cart")), "B's request, before A's write-back");
+        assertEquals("ok", cluster.get(b.url("op=set&name=cart&value=3-items")));
+        assertEquals("3-items", cluster.get(a.url("op=get&name=cart")));
+        assertEquals("3-items", storedAttribute(id, "cart"));
+    }
+
+    // The other order: the node with the older copy wrote it back first (its listener heard Redis back first),
+    // then the node with the later copy has a request, before its own listener does.
+    @ParameterizedTest
+    @EnumSource(value = JettyNode.Cache.class, names = {"REDIS", "REDIS_STRICT"})
+    public void aNodeWhoseCopyIsLaterThanTheOneWrittenBackKeepsItsOwn(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", cache);
+        JettyNode b = cluster.start("nodeB", cache);
+        String id = aSessionBHoldsOlderThanA(a, b);
+
+        REDIS.server().kill();
+        REDIS.server().start();
+        b.store().checkHeldSessions();
+        assertEquals("1-item", storedAttribute(id, "cart"), "B wrote its copy back");
+        assertEquals("2-items", cluster.get(a.url("op=get&name=cart")));
+        assertEquals("2-items", storedAttribute(id, "cart"));
+        assertEquals("2-items", cluster.get(b.url("op=get&name=cart")));
+    }
 }

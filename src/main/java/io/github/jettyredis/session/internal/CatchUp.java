@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -13,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * Brings Redis and what this node holds back in step after they drifted apart: writes the saves and
@@ -123,11 +125,16 @@ public final class CatchUp
         {
             if (!presence.hash())
                 checkMissing(id, presence.tombstone());
+            else if (ContentVersions.isWrittenBack(presence.version()))
+                checkWrittenBack(id);
         });
     }
 
-    /** What Redis holds of a session: its hash, its tombstone. */
-    private record Presence(boolean hash, boolean tombstone)
+    /**
+     * What Redis holds of a session: its hash, its tombstone, and its content version (null without a hash,
+     * or when it has none).
+     */
+    private record Presence(boolean hash, boolean tombstone, String version)
     {
     }
 
@@ -135,6 +142,7 @@ public final class CatchUp
     {
         Map<String, Response<Boolean>> hashes = new HashMap<>();
         Map<String, Response<Boolean>> tombstones = new HashMap<>();
+        Map<String, Response<byte[]>> versions = new HashMap<>();
         calls.run(redis ->
         {
             try (AbstractPipeline pipeline = redis.pipelined())
@@ -143,6 +151,7 @@ public final class CatchUp
                 {
                     hashes.put(id, pipeline.exists(keys.session(id)));
                     tombstones.put(id, pipeline.exists(keys.tombstone(id)));
+                    versions.put(id, pipeline.hget(keys.session(id), SessionHashCodec.VERSION_FIELD));
                 }
                 pipeline.sync();
             }
@@ -150,7 +159,11 @@ public final class CatchUp
         });
         Map<String, Presence> presence = new HashMap<>();
         for (String id : ids)
-            presence.put(id, new Presence(hashes.get(id).get(), tombstones.get(id).get()));
+        {
+            byte[] version = versionOrNull(versions.get(id));
+            presence.put(id, new Presence(hashes.get(id).get(), tombstones.get(id).get(),
+                version == null ? null : new String(version, StandardCharsets.US_ASCII)));
+        }
         return presence;
     }
 
@@ -183,7 +196,47 @@ public final class CatchUp
             if (presence.tombstone())
                 held.drop(id);
             else
+            {
+                LOG.info("Session {} of {} is held in memory but not in Redis, and no node deleted it (Redis lost it): " +
+                    "writing it back whole", id, keys.context());
                 writeBack(id, session);
+            }
+        }
+    }
+
+    /** A key that is no hash answers HGET with an error: it has no version, and its check is another's. */
+    private static byte[] versionOrNull(Response<byte[]> version)
+    {
+        try
+        {
+            return version.get();
+        }
+        catch (JedisDataException e)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * A held session that Redis holds as another node wrote it back after losing it: if this node's copy
+     * changed later, it goes in its place (the {@code restore} write keeps the later of the two).
+     */
+    private void checkWrittenBack(String id)
+    {
+        ManagedSession session = held.find(id);
+        if (session == null)
+            return;
+        try (AutoLock lock = session.lock())
+        {
+            // Asked again now that no request of this node can change either: one may have read a later copy
+            // into this one meanwhile, or another node written one back.
+            if (session.getSessionData() instanceof StoredSessionData copy &&
+                ContentVersions.heldIsLaterThanWrittenBack(copy.getStoredVersion(), presence(Set.of(id)).get(id).version()))
+            {
+                LOG.info("Session {} of {} was written back to Redis from a copy older than this node's: writing this node's " +
+                    "in its place", id, keys.context());
+                writeBack(id, session);
+            }
         }
     }
 
@@ -191,8 +244,6 @@ public final class CatchUp
     {
         if (!session.isValid() || !session.isResident() || session.isExpiredAt(System.currentTimeMillis()))
             return;
-        LOG.info("Session {} of {} is held in memory but not in Redis, and no node deleted it (Redis lost it): " +
-            "writing it back whole", id, keys.context());
         SessionData data = session.getSessionData();
         context.run(() -> run(() -> writes.writeWhole(id, data), "Cannot write back session {} of {}", id));
     }
