@@ -47,8 +47,9 @@ public interface RedisClientFactory
      * checks it every {@link RedisClientSettings#getSocketTimeoutMs()} ms), so that a connection that silently
      * died is noticed: see {@link PooledRedisClientFactory#subscriberClientConfig}.
      *
-     * <p>The default returns null: the listener then subscribes through the client, which holds one of its
-     * pooled connections for it, and a silently dropped connection is noticed only when the operating
+     * <p>The default returns null: the listener then takes one of the client's pooled connections for good
+     * (for the clients this project builds; through the client's own subscribe for any other), gives it back
+     * to be closed when it is done with it, and a silently dropped connection is noticed only when the operating
      * system gives up on it.</p>
      *
      * @param client a client returned by {@link #getClient}

@@ -24,7 +24,8 @@ import redis.clients.jedis.UnifiedJedis;
  *
  * <p>One connection of its own serves every context, whatever their number: a subscribed connection can do
  * nothing else, so it is not taken from the client's pool (see
- * {@link io.github.jettyredis.session.client.RedisClientFactory#openSubscriberConnection}). Something is
+ * {@link io.github.jettyredis.session.client.RedisClientFactory#openSubscriberConnection}), unless the client
+ * factory opens none: then one is taken out of the pool for good, and given back to be closed. Something is
  * asked of it every heartbeat, and a connection that stays silent for longer than its read timeout (a NAT or load
  * balancer that forgot the idle flow) is taken for dead; the listener then connects again, and each
  * context, told that it listens again, catches up on what it may have missed.</p>
@@ -165,8 +166,13 @@ public final class DeletionListener implements AutoCloseable
                             "one of the client's pooled connections is held for it, and a connection that silently " +
                             "died is only noticed when the operating system gives up on it");
                     warnedOfPooledConnection = true;
-                    redis.subscribe(subscriber, subscribe);
+                    // Taken out of the pool, rather than subscribed through the client, so that it is closed as a
+                    // connection of its own is, under the subscriber's lock: a heartbeat can then never reopen it
+                    // (Jedis reconnects a closed connection to send) after the client closed it on a failure.
+                    own = PooledConnections.borrow(redis);
                 }
+                if (own == null)
+                    redis.subscribe(subscriber, subscribe);
                 else
                 {
                     connection = own;
@@ -225,6 +231,8 @@ public final class DeletionListener implements AutoCloseable
     {
         try
         {
+            // A pooled one is then destroyed by its pool, never lent again (it may still be subscribed).
+            own.setBroken();
             own.close();
         }
         catch (RuntimeException e)

@@ -279,7 +279,7 @@ public final class RedisAvailability implements AutoCloseable
             // While Redis is down, nothing but probes opens connections: an idle one predates the outage or a
             // probe that failed, and a restart left it dead. Pinging on it would fail, once per probe and idle
             // connection, long after Redis is back.
-            IdleConnections.discard(redis);
+            PooledConnections.discardIdle(redis);
             redis.ping();
             markUp();
         }

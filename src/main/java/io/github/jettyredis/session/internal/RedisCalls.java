@@ -90,7 +90,7 @@ public final class RedisCalls
             if (!failure.isUnreachable() || wasDown)
                 throw failed(e, failure);
         }
-        IdleConnections.discard(redis);
+        PooledConnections.discardIdle(redis);
         try
         {
             return succeeded(retry.apply(redis));

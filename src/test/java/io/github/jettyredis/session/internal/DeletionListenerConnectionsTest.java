@@ -15,6 +15,7 @@ import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.args.ClientType;
 import redis.clients.jedis.params.ClientKillParams;
@@ -121,5 +122,38 @@ public class DeletionListenerConnectionsTest
 
         listener.close();
         Await.until("no subscribed connection left", TIMEOUT, () -> subscribedClients() == 0);
+    }
+
+    // A client factory that opens no connection of its own: the listener takes one out of the client's pool and
+    // handles it as its own (closed under the subscriber's lock, so that no heartbeat reopens it), and gives it
+    // back broken, never to be lent again while it may still be subscribed.
+    @Test
+    public void withoutAConnectionOfItsOwnItListensOnOneTakenFromThePoolAndLeavesNoneBehind() throws InterruptedException
+    {
+        try (RedisClient pooled = RedisClient.create(java.net.URI.create(server.uri())))
+        {
+            long destroyedBefore = pooled.getPool().getDestroyedCount();
+            DeletionListener fallback = new DeletionListener(pooled, () -> null, server.uri(), 100);
+            AtomicInteger heard = new AtomicInteger();
+            fallback.register(channel, "self", id -> heard.incrementAndGet(), listened::incrementAndGet);
+            Await.until("listening", TIMEOUT, () -> listened.get() == 1);
+            assertEquals(1, pooled.getPool().getNumActive(), "one pooled connection held for listening");
+
+            try (Jedis jedis = server.connect())
+            {
+                jedis.clientKill(ClientKillParams.clientKillParams().type(ClientType.PUBSUB));
+            }
+            Await.until("listening again", TIMEOUT, () -> listened.get() == 2);
+            redis.publish(SessionKeys.bytes(channel), DeletionListener.message("other", "s1"));
+            Await.until("a deletion heard on the new connection", TIMEOUT, () -> heard.get() == 1);
+            assertEquals(1, subscribedClients(), "only the listener's new connection subscribes");
+            assertEquals(1, pooled.getPool().getNumActive());
+
+            fallback.close();
+            Await.until("no subscribed connection left", TIMEOUT, () -> subscribedClients() == 0);
+            assertEquals(0, pooled.getPool().getNumActive(), "the pooled connection given back");
+            assertEquals(destroyedBefore + 2, pooled.getPool().getDestroyedCount(),
+                "both connections it listened on closed by the pool (the killed one and the last), never lent again");
+        }
     }
 }
