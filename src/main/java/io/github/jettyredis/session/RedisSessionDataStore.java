@@ -1006,7 +1006,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
 
     private static boolean isLaterThanWrittenBack(StoredSessionData held, byte[] inRedis)
     {
-        return inRedis != null && ContentVersions.heldIsLaterThanWrittenBack(held.getStoredVersion(), new String(inRedis, StandardCharsets.US_ASCII));
+        // Another node's change (requests alternating between nodes) is the common case: told apart from the
+        // bytes, without a string.
+        return ContentVersions.isWrittenBack(inRedis) &&
+            ContentVersions.heldIsLaterThanWrittenBack(held.getStoredVersion(), new String(inRedis, StandardCharsets.US_ASCII));
     }
 
     /**
@@ -1020,7 +1023,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return switch (writeBack(id, held))
         {
             case WRITTEN -> Freshness.CURRENT;
-            case DELETED -> deletedOrLost(id);
+            case DELETED -> Freshness.GONE;
             default -> reload(id, held);
         };
     }
@@ -1032,8 +1035,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      */
     private Freshness lostAwaitingLaterCopies(String id, StoredSessionData held) throws Exception
     {
-        if (calls.run(redis -> redis.exists(keys.tombstone(id))))
-            return Freshness.GONE;
+        // The write-back is refused if a node deleted the session (its tombstone): no need to ask first.
         Write written = writeBack(id, held);
         if (written == Write.DELETED)
             return Freshness.GONE;

@@ -36,6 +36,15 @@ public final class ContentVersions
     }
 
     /**
+     * @param version a content version as Redis returns it, or null
+     * @return whether it is that of a copy written back since Redis lost the session, unchanged since
+     */
+    public static boolean isWrittenBack(byte[] version)
+    {
+        return version != null && version.length > 0 && version[version.length - 1] == WRITTEN_BACK;
+    }
+
+    /**
      * @param held the version of a copy a node holds, or null
      * @param inRedis the version Redis holds, or null
      * @return whether Redis holds a copy written back from a copy changed before the held one: the held copy is

@@ -20,7 +20,10 @@ public class ContentVersionsTest
         String marked = ContentVersions.writtenBack(EARLIER);
         assertTrue(ContentVersions.isWrittenBack(marked));
         assertEquals(marked, ContentVersions.writtenBack(marked));
-        assertFalse(ContentVersions.isWrittenBack(null));
+        assertFalse(ContentVersions.isWrittenBack((String)null));
+        assertTrue(ContentVersions.isWrittenBack(marked.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        assertFalse(ContentVersions.isWrittenBack(EARLIER.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        assertFalse(ContentVersions.isWrittenBack((byte[])null));
     }
 
     @Test
