@@ -89,6 +89,11 @@ public final class BenchMain
             "HTTP, DefaultSessionCache (not coherent without affinity) against Spring Session Data Redis");
         ALSO.put("e2e_redis_null_vs_spring", "HTTP, NullSessionCache against Spring Session Data Redis");
         ALSO.put("e2e_coherent_rr_vs_spring_rr", "HTTP without affinity, RedisSessionCache against Spring Session Data Redis");
+        // What the in-memory goals leave room for: no store at all, only the round trips a store makes.
+        ALSO.put("e2e_bound_1rt_vs_memory", "HTTP, one bare Jedis round trip per request and no store, against in-memory sessions");
+        ALSO.put("e2e_bound_2rt_vs_memory", "HTTP, two bare Jedis round trips per request and no store, against in-memory sessions");
+        ALSO.put("e2e_redis_default_vs_bound_1rt", "HTTP, DefaultSessionCache against one bare Jedis round trip per request");
+        ALSO.put("e2e_coherent_vs_bound_2rt", "HTTP, RedisSessionCache against two bare Jedis round trips per request");
     }
 
     private BenchMain()

@@ -36,7 +36,13 @@ import redis.clients.jedis.UnifiedJedis;
  * Requirement 3: end to end over HTTP. Real Jetty servers ({@link BenchNode}), in this JVM, with one
  * session configuration each:
  * <ul>
- *   <li>{@code memory}: one node, {@code DefaultSessionCache} and no store: the upper bound;</li>
+ *   <li>{@code memory}: one node, {@code DefaultSessionCache} and no store: the upper bound, and the baseline
+ *   of the goals; {@code memory_2nodes} the same on two nodes with affinity, as the stored configurations run
+ *   (two servers' threads on the same cores), to tell what the second node costs from what the store costs;</li>
+ *   <li>{@code bound_1rt}, {@code bound_2rt}: two nodes, {@code DefaultSessionCache}, and no store but
+ *   {@link RoundTripBoundStore}'s one or two plain Jedis round trips of a few bytes per request: what any Redis
+ *   store with that many round trips per request costs at least, against which this store's own cost is told
+ *   apart from the round trips' (not a goal);</li>
  *   <li>{@code redis_null}, {@code redis_default}: two nodes, this store, with {@code NullSessionCache}
  *   (every request loads from and saves to Redis) or {@code DefaultSessionCache} (saves only);
  *   {@code redis_default_noflush} as the latter with the cache's {@code flushOnResponseCommit} off (Jetty
@@ -103,6 +109,9 @@ final class EndToEndSuite
     /** Legend names of the configurations. */
     private static final Map<String, String> LABELS = Map.ofEntries(
         Map.entry("memory", "in-memory (1 node)"),
+        Map.entry("memory_2nodes", "in-memory (2 nodes)"),
+        Map.entry("bound_1rt", "1 bare Jedis round trip, no store"),
+        Map.entry("bound_2rt", "2 bare Jedis round trips, no store"),
         Map.entry("redis_null", "Redis, NullSessionCache"),
         Map.entry("redis_null_metrics", "Redis, NullSessionCache, metrics on"),
         Map.entry("redis_null_nometrics", "Redis, NullSessionCache, metrics off"),
@@ -148,6 +157,7 @@ final class EndToEndSuite
              UnifiedJedis admin = redis.newClient();
              LoadGenerator load = new LoadGenerator())
         {
+            load.measureRedisCpu(() -> RedisInfo.cpuSeconds(admin));
             try
             {
                 measure(config, results, redis, admin, load, jdbc, table, tableNull, pools, fileDir, setups, warmupMs, measureMs, rounds);
@@ -180,6 +190,9 @@ final class EndToEndSuite
         if (jdbc)
             dropLeftoverTables(config.jdbcUrl());
         setups.add(setup("memory", 1, n -> new NullSessionDataStoreFactory(), DefaultSessionCacheFactory::new));
+        setups.add(setup("memory_2nodes", 2, n -> new NullSessionDataStoreFactory(), DefaultSessionCacheFactory::new));
+        setups.add(setup("bound_1rt", 2, n -> new RoundTripBoundStore.Factory(redis.uri(), 1, "e2e-bound-1:"), DefaultSessionCacheFactory::new));
+        setups.add(setup("bound_2rt", 2, n -> new RoundTripBoundStore.Factory(redis.uri(), 2, "e2e-bound-2:"), DefaultSessionCacheFactory::new));
         setups.add(setup("redis_null", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_null")), NullSessionCacheFactory::new));
         setups.add(setup("redis_default", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_default")),
             DefaultSessionCacheFactory::new));
@@ -290,6 +303,9 @@ final class EndToEndSuite
             results.add("e2e_" + setup.name() + "_p50", m.p50Ms(), "ms");
             results.add("e2e_" + setup.name() + "_p99", m.p99Ms(), "ms");
             results.add("e2e_" + setup.name() + "_cpu", m.cpuPercent(), "%");
+            results.add("e2e_" + setup.name() + "_jvm_cpu_per_request", m.jvmMicrosPerRequest(), "µs");
+            if (!Double.isNaN(m.redisMicrosPerRequest()))
+                results.add("e2e_" + setup.name() + "_redis_cpu_per_request", m.redisMicrosPerRequest(), "µs");
             long errors = headline.get(setup.name()).stream().mapToLong(LoadGenerator.RunResult::errors).sum();
             if (errors > 0)
                 results.add("e2e_" + setup.name() + "_errors", errors, "requests");
@@ -311,6 +327,15 @@ final class EndToEndSuite
         // The coherent cache: against in-memory sessions and Spring Session, with affinity and without; what
         // giving up affinity costs; its latency against Spring's at each client count (below 1: lower).
         results.ratio("e2e_coherent_vs_memory", "e2e_redis_coherent_rps", "e2e_memory_rps");
+        // Context, not a goal: the same against in-memory sessions on two nodes, as the stored configurations run
+        // (DefaultSessionCache's: e2e_redis_default_vs_memory_2nodes, above).
+        results.ratio("e2e_memory_2nodes_vs_memory", "e2e_memory_2nodes_rps", "e2e_memory_rps");
+        results.ratio("e2e_coherent_vs_memory_2nodes", "e2e_redis_coherent_rps", "e2e_memory_2nodes_rps");
+        // Context, not a goal: what bare round trips reach against in-memory sessions, and the coherent cache
+        // against two of them (DefaultSessionCache against one: e2e_redis_default_vs_bound_1rt, above).
+        results.ratio("e2e_bound_1rt_vs_memory", "e2e_bound_1rt_rps", "e2e_memory_rps");
+        results.ratio("e2e_bound_2rt_vs_memory", "e2e_bound_2rt_rps", "e2e_memory_rps");
+        results.ratio("e2e_coherent_vs_bound_2rt", "e2e_redis_coherent_rps", "e2e_bound_2rt_rps");
         results.ratio("e2e_coherent_vs_spring", "e2e_redis_coherent_rps", "e2e_spring_rps");
         results.ratio("e2e_coherent_vs_redis_default", "e2e_redis_coherent_rps", "e2e_redis_default_rps");
         results.ratio("e2e_coherent_shared_vs_unshared", "e2e_redis_coherent_rps", "e2e_redis_coherent_unshared_rps");
@@ -333,8 +358,8 @@ final class EndToEndSuite
             // Separate runs, after the measured ones: sampling must not change the figures.
             for (Setup setup : setups)
                 if (!setup.name().equals("file"))
-                    config.sample("profile-e2e-" + setup.name(), "e2e " + setup.name() + ", 16 clients",
-                        () -> load.run(setup.users().subList(0, HEADLINE_CLIENTS), 1000, 10_000));
+                    print(setup.name() + " sampled", HEADLINE_CLIENTS, config.sample("profile-e2e-" + setup.name(), "e2e " + setup.name() + ", 16 clients",
+                        () -> load.run(setup.users().subList(0, HEADLINE_CLIENTS), 1000, 10_000)));
         }
 
         Map<String, double[]> chart = new LinkedHashMap<>();
@@ -591,9 +616,10 @@ final class EndToEndSuite
 
     private static void print(String name, int clients, LoadGenerator.RunResult result)
     {
-        System.out.printf("e2e %-14s %3d clients: %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %3.0f%%  (%d requests, %d errors, %d stale)%n",
-            name, clients, result.requestsPerSecond(), result.p50Ms(), result.p99Ms(), result.cpuPercent(), result.requests(), result.errors(),
-            result.stale());
+        System.out.printf(Locale.ROOT, "e2e %-14s %3d clients: %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %3.0f%%  per request: jvm %4.0f µs,"
+                + " redis %3.0f µs  (%d requests, %d errors, %d stale)%n",
+            name, clients, result.requestsPerSecond(), result.p50Ms(), result.p99Ms(), result.cpuPercent(), result.jvmMicrosPerRequest(),
+            result.redisMicrosPerRequest(), result.requests(), result.errors(), result.stale());
     }
 
     /** @return the run with the median throughput (its latencies come with it) */

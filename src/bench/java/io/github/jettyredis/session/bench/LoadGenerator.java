@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
 
 import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
@@ -31,6 +32,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 final class LoadGenerator implements AutoCloseable
 {
     private final HttpClient client = new HttpClient();
+    /** CPU seconds redis-server used so far, or null when no Redis is measured. */
+    private volatile DoubleSupplier redisCpuSeconds;
 
     LoadGenerator() throws Exception
     {
@@ -42,6 +45,17 @@ final class LoadGenerator implements AutoCloseable
         client.setHttpCookieStore(new HttpCookieStore.Empty());
         client.setFollowRedirects(false);
         client.start();
+    }
+
+    /**
+     * Measures redis-server's CPU time too in every run from now on, to split a request's CPU between this JVM
+     * (nodes and load generator) and Redis.
+     *
+     * @param redisCpuSeconds CPU seconds the redis-server process used so far
+     */
+    void measureRedisCpu(DoubleSupplier redisCpuSeconds)
+    {
+        this.redisCpuSeconds = redisCpuSeconds;
     }
 
     /**
@@ -136,8 +150,11 @@ final class LoadGenerator implements AutoCloseable
      * @param stale of those errors, the answers with a wrong counter: requests served an older session
      * @param cpuPercent how busy all cores were in the measured window (every process: this JVM, Redis,
      * PostgreSQL), -1 where unknown; near 100 means the machine's CPU was the limit
+     * @param jvmMicrosPerRequest CPU of this JVM (the nodes and the load generator) per measured request, in µs
+     * @param redisMicrosPerRequest CPU of redis-server per measured request, in µs; NaN when not measured
      */
-    record RunResult(double requestsPerSecond, double p50Ms, double p99Ms, long requests, long errors, long stale, double cpuPercent)
+    record RunResult(double requestsPerSecond, double p50Ms, double p99Ms, long requests, long errors, long stale, double cpuPercent,
+                     double jvmMicrosPerRequest, double redisMicrosPerRequest)
     {
     }
 
@@ -195,13 +212,18 @@ final class LoadGenerator implements AutoCloseable
             send(run, user);
         }
         Thread.sleep(warmupMs);
+        DoubleSupplier redisCpu = redisCpuSeconds;
         long[] ticks = BenchMain.cpuTicks();
+        long jvmCpu = RedisInfo.processCpuNanos();
+        double redisCpuBefore = redisCpu == null ? Double.NaN : redisCpu.getAsDouble();
         long start = System.nanoTime();
         run.recording = true;
         Thread.sleep(measureMs);
         run.recording = false;
         long elapsed = System.nanoTime() - start;
         long[] ticksAfter = BenchMain.cpuTicks();
+        long jvmCpuUsed = RedisInfo.processCpuNanos() - jvmCpu;
+        double redisCpuUsed = redisCpu == null ? Double.NaN : redisCpu.getAsDouble() - redisCpuBefore;
         double cpu = ticks == null || ticksAfter == null || ticksAfter[1] == ticks[1] ? -1
             : 100.0 * (ticksAfter[0] - ticks[0]) / (ticksAfter[1] - ticks[1]);
         run.running = false;
@@ -222,7 +244,7 @@ final class LoadGenerator implements AutoCloseable
         }
         Arrays.sort(all);
         return new RunResult(total * 1e9 / elapsed, percentileMs(all, 0.50), percentileMs(all, 0.99), total, run.errors.sum(),
-            run.stale.sum(), cpu);
+            run.stale.sum(), cpu, jvmCpuUsed / 1e3 / total, redisCpuUsed * 1e6 / total);
     }
 
     private static double percentileMs(long[] sorted, double p)
