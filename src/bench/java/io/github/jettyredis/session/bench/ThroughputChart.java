@@ -16,7 +16,7 @@ final class ThroughputChart
 {
     /** The chart's title. */
     static final String TITLE = "Requests/s against concurrent clients (each request reads and changes its session)";
-    /** One per configuration (eleven with PostgreSQL), so that no two lines share a colour. */
+    /** One per configuration; past twelve, the colours come again with dashed lines. */
     private static final String[] COLOURS = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4",
         "#e31a1c", "#6a3d9a", "#666666", "#b15928"};
     private static final int WIDTH = 800;
@@ -108,6 +108,7 @@ final class ThroughputChart
         for (Map.Entry<String, double[]> line : series.entrySet())
         {
             String colour = COLOURS[i % COLOURS.length];
+            String dash = i >= COLOURS.length ? " stroke-dasharray=\"6 3\"" : "";
             StringBuilder points = new StringBuilder();
             double[] values = line.getValue();
             for (int k = 0; k < clients.size(); k++)
@@ -119,10 +120,11 @@ final class ThroughputChart
                 points.append(String.format(Locale.ROOT, "%.1f,%.1f ", px, py));
                 svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>%n", px, py, colour));
             }
-            svg.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>%n", points.toString().trim(), colour));
+            svg.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s/>%n", points.toString().trim(), colour,
+                dash));
             int ly = TOP + 10 + i * 22;
-            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/>%n",
-                LEFT + plotWidth + 14, ly, LEFT + plotWidth + 38, ly, colour));
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"%s/>%n",
+                LEFT + plotWidth + 14, ly, LEFT + plotWidth + 38, ly, colour, dash));
             svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>%n", LEFT + plotWidth + 44, ly + 4, escape(line.getKey())));
             i++;
         }
