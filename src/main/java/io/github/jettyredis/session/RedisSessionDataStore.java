@@ -206,7 +206,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
 
     /**
      * @return the store's effective configuration in one line, as the start logs it: the Redis settings
-     * (passwords masked), the key prefix, the serializer, the size limits and Jetty's periods
+     * (passwords masked), the client factory they were given to, the key prefix, the serializer, the size
+     * limits and Jetty's periods
      */
     @ManagedAttribute(value = "effective configuration (passwords masked)", readonly = true)
     public String getConfiguration()
@@ -214,10 +215,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         SessionSizeLimits limits = codec.getSizeLimits();
         String users = indexUsers ? String.format(", userSessions=true, userAttribute=%s, maxSessionsPerUser=%d, whenMaxSessionsExceeded=%s",
             userNames.attribute(), maxSessionsPerUser, whenMaxSessionsExceeded.configName()) : ", userSessions=false";
-        return String.format("%s, prefix=%s, serializer=%s, maxAttributeBytes=%d, maxSessionBytes=%d, gracePeriodSec=%d, " +
-                "savePeriodSec=%d, broadcastInvalidation=%s, pipelinesInFlight=%d, metrics=%s%s", settings, prefix,
-            codec.getSerializer().getClass().getName(), limits.maxAttributeBytes(), limits.maxSessionBytes(), getGracePeriodSec(),
-            getSavePeriodSec(), broadcastInvalidation, pipelinesInFlight, counters.isCounting(), users);
+        // The factory is named: one of the user's own may build its client from other settings than these.
+        return String.format("%s, clientFactory=%s, prefix=%s, serializer=%s, maxAttributeBytes=%d, maxSessionBytes=%d, " +
+                "gracePeriodSec=%d, savePeriodSec=%d, broadcastInvalidation=%s, pipelinesInFlight=%d, metrics=%s%s", settings,
+            clientFactory.getClass().getName(), prefix, codec.getSerializer().getClass().getName(), limits.maxAttributeBytes(),
+            limits.maxSessionBytes(), getGracePeriodSec(), getSavePeriodSec(), broadcastInvalidation, pipelinesInFlight,
+            counters.isCounting(), users);
     }
 
     /** Gets the client and registers the context, or fails the start naming the address. */

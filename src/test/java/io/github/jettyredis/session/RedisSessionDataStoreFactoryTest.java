@@ -198,6 +198,19 @@ public class RedisSessionDataStoreFactoryTest
             assertTrue(configuration.contains("serializer=" + ProtobufAttributeSerializer.class.getName()), configuration);
             // Jetty's dump of the server shows it too.
             assertTrue(harness.server().dump().contains("maxAttributeBytes=1000"), "dump");
+            assertTrue(configuration.contains("clientFactory=" + PooledRedisClientFactory.class.getName()), configuration);
+        }
+    }
+
+    @Test
+    public void theConfigurationNamesAClientFactoryOfTheUsersOwn() throws Exception
+    {
+        // Such a factory is given the settings and may build its client from anything else: the start's line
+        // must not let the settings pass for where the sessions are.
+        try (StoreHarness harness = new StoreHarness(factory(f -> f.setClientFactory(new RecordingClientFactory())), "/app"))
+        {
+            String configuration = harness.store().getConfiguration();
+            assertTrue(configuration.contains("clientFactory=" + RecordingClientFactory.class.getName()), configuration);
         }
     }
 
