@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.bench;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
@@ -71,7 +72,7 @@ final class RoundTripBoundStore extends AbstractSessionDataStore
     {
         // Jedis's defaults, as a user of it would start: a pool of 8 connections per node, enough for the 16
         // clients spread over two nodes.
-        java.net.URI address = java.net.URI.create(uri);
+        URI address = URI.create(uri);
         redis = RedisClient.builder().hostAndPort(new HostAndPort(address.getHost(), address.getPort())).build();
         super.doStart();
     }
