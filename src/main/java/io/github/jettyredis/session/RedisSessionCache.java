@@ -38,10 +38,13 @@ import org.slf4j.LoggerFactory;
 public class RedisSessionCache extends DefaultSessionCache
 {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSessionCache.class);
+    /** How long a lease lasts unless set otherwise: {@link #setLeaseMs}. */
+    public static final int DEFAULT_LEASE_MS = 2000;
 
     private final AtomicLong current = new AtomicLong();
     private final AtomicLong refreshed = new AtomicLong();
     private volatile boolean useHeldWhileRedisDown = true;
+    private int leaseMs = DEFAULT_LEASE_MS;
 
     /**
      * @param manager the session manager of the context
@@ -57,7 +60,20 @@ public class RedisSessionCache extends DefaultSessionCache
         if (!(getSessionDataStore() instanceof RedisSessionDataStore))
             throw new IllegalStateException("The session-cache-redis module (RedisSessionCache) needs the session-store-redis " +
                 "module (RedisSessionDataStore), not " + getSessionDataStore());
+        if (leaseMs < 0)
+            throw new IllegalStateException("jetty.session.redis.leaseMs must be 0 (no leases) or more, not " + leaseMs);
+        // Strict, a copy is used only once Redis answered for it: a stalled Redis is found before the copy is used.
+        ((RedisSessionDataStore)getSessionDataStore()).setLeaseMs(useHeldWhileRedisDown ? leaseMs : 0);
         super.doStart();
+    }
+
+    @Override
+    public void shutdown()
+    {
+        // Its last saves ask for no lease, and the other nodes need not wait for those it held.
+        if (getSessionDataStore() instanceof RedisSessionDataStore store)
+            store.stopLeasing();
+        super.shutdown();
     }
 
     @Override
@@ -110,7 +126,7 @@ public class RedisSessionCache extends DefaultSessionCache
             }
             switch (freshness)
             {
-                case CURRENT -> current.incrementAndGet();
+                case CURRENT, LEASED -> current.incrementAndGet();
                 case REFRESHED -> refreshed.incrementAndGet();
                 case GONE ->
                 {
@@ -139,6 +155,37 @@ public class RedisSessionCache extends DefaultSessionCache
     public boolean isUseHeldWhileRedisDown()
     {
         return useHeldWhileRedisDown;
+    }
+
+    /**
+     * @param ms how long a lease on a session lasts (default {@value #DEFAULT_LEASE_MS}); 0 for none, when
+     * every request asks Redis before it uses a held copy. Without {@link #setUseHeldWhileRedisDown}, none is
+     * taken whatever this says: the strict cache uses a copy only once Redis answered for it
+     */
+    public void setLeaseMs(int ms)
+    {
+        leaseMs = ms;
+    }
+
+    /** @return how long a lease on a session lasts, in ms; 0 for none */
+    @ManagedAttribute(value = "how long a lease on a session lasts (ms, 0: none, every request asks Redis first)", readonly = true)
+    public int getLeaseMs()
+    {
+        return leaseMs;
+    }
+
+    /** @return how many times a held copy was used under this node's lease, without asking Redis (counted in {@link #getCurrentHits}) */
+    @ManagedAttribute(value = "held sessions used under this node's lease, without asking Redis", readonly = true)
+    public long getLeasedHits()
+    {
+        return getSessionDataStore() instanceof RedisSessionDataStore store ? store.getLeasedUses() : 0;
+    }
+
+    /** @return how many changes of this node waited for another node to give up its lease on their session */
+    @ManagedAttribute(value = "changes that waited for another node to give up its lease", readonly = true)
+    public long getLeaseWaits()
+    {
+        return getSessionDataStore() instanceof RedisSessionDataStore store ? store.getLeaseWaits() : 0;
     }
 
     /** @return how many times a held copy was found current and used */

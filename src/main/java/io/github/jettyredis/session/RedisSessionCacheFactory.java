@@ -14,6 +14,7 @@ import org.eclipse.jetty.session.SessionManager;
 public class RedisSessionCacheFactory extends AbstractSessionCacheFactory
 {
     private boolean useHeldWhileRedisDown = true;
+    private int leaseMs = RedisSessionCache.DEFAULT_LEASE_MS;
 
     /**
      * @param use whether held sessions are used as they are while Redis cannot be asked (the default), or
@@ -30,11 +31,28 @@ public class RedisSessionCacheFactory extends AbstractSessionCacheFactory
         return useHeldWhileRedisDown;
     }
 
+    /**
+     * @param ms how long a lease on a session lasts, 0 for none; see {@link RedisSessionCache#setLeaseMs}
+     */
+    public void setLeaseMs(int ms)
+    {
+        if (ms < 0)
+            throw new IllegalArgumentException("jetty.session.redis.leaseMs must be 0 (no leases) or more, not " + ms);
+        leaseMs = ms;
+    }
+
+    /** @return how long a lease on a session lasts, in ms; 0 for none */
+    public int getLeaseMs()
+    {
+        return leaseMs;
+    }
+
     @Override
     public SessionCache newSessionCache(SessionManager manager)
     {
         RedisSessionCache cache = new RedisSessionCache(manager);
         cache.setUseHeldWhileRedisDown(useHeldWhileRedisDown);
+        cache.setLeaseMs(leaseMs);
         return cache;
     }
 }

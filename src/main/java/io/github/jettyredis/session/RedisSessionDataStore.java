@@ -29,6 +29,7 @@ import io.github.jettyredis.session.internal.RedisLinks;
 import io.github.jettyredis.session.internal.SessionDelta;
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.internal.SessionLeases;
 import io.github.jettyredis.session.internal.SessionScripts;
 import io.github.jettyredis.session.internal.SessionScripts.Write;
 import io.github.jettyredis.session.internal.SessionSizeLimits;
@@ -93,6 +94,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      */
     static final long RESTORE_WINDOW_MS = 2000;
     private static final long RESTORE_POLL_MS = 50;
+    /** How much longer than the lease that refused it a change waits before it fails (see {@link LeaseWait}). */
+    private static final long LEASE_WAIT_SLACK_MS = 1000;
 
     private final RedisClientFactory clientFactory;
     private final RedisClientSettings settings;
@@ -124,6 +127,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private ExpiryIndex index;
     private ExpiryClaims claims;
     private CatchUp catchUp;
+    private SessionLeases leases;
+    private long leaseMs;
     private Runnable onRedisBack;
     private SessionOperations operations;
     private boolean listening;
@@ -147,6 +152,42 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         this.codec = new SessionHashCodec(serializer);
         this.prefix = prefix;
         addBean(counters);
+    }
+
+    /**
+     * @param ms how long a lease this store asks for lasts (see {@link SessionLeases}), 0 for none; set by
+     * {@link RedisSessionCache} before start, the one cache that uses them
+     */
+    void setLeaseMs(long ms)
+    {
+        checkStarted();
+        this.leaseMs = ms;
+    }
+
+    /** @return how long a lease this store asks for lasts, in ms; 0 when it asks for none */
+    @ManagedAttribute(value = "how long a lease on a session this node asks for lasts (ms, 0: none)", readonly = true)
+    public long getLeaseMs()
+    {
+        return leases == null ? leaseMs : leases.leaseMs();
+    }
+
+    /** Asks for no more leases and gives up those held: the cache is shutting down, its last saves are under way. */
+    void stopLeasing()
+    {
+        if (leases != null)
+            leases.stop();
+    }
+
+    /** @return how many times a request used a held copy under this node's lease, without asking Redis */
+    long getLeasedUses()
+    {
+        return leases == null ? 0 : leases.uses();
+    }
+
+    /** @return how many changes of this node waited for another node to give up its lease */
+    long getLeaseWaits()
+    {
+        return leases == null ? 0 : leases.waits();
     }
 
     /** @param links what the stores of this server share per Redis client; set by the factory before start */
@@ -189,8 +230,17 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         link.availability().onRecovery(onRedisBack);
         // Only a cache that keeps sessions in memory has something to drop when another node deletes one.
         listening = broadcastInvalidation && held.keepsSessions();
+        // Every store respects other nodes' leases; only one told of deletions and asked to give leases up takes them.
+        leases = new SessionLeases(claimant, keys, calls, held, leaseMs);
+        leases.setGranting(listening);
         if (listening)
-            link.deletions().register(keys.deletionChannel(), claimant, held::drop, catchUp::checkHeldSessions);
+        {
+            link.deletions().register(keys.deletionChannel(), claimant, held::drop, leases::revoked, () ->
+            {
+                leases.voidAll();
+                catchUp.checkHeldSessions();
+            }, leases::voidAll);
+        }
         operations = new SessionOperations(_context);
         addBean(operations);
         if (indexUsers)
@@ -249,6 +299,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         try
         {
+            if (leases != null)
+                leases.stop();
             if (listening)
                 link.deletions().unregister(keys.deletionChannel());
             if (link != null)
@@ -543,11 +595,61 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      */
     private Write write(String id, SessionData data, SessionDelta delta, String mode)
     {
+        LeaseWait wait = new LeaseWait(id);
+        while (true)
+        {
+            SessionScripts.LeaseRequest lease = leases.forWrite(data, CREATE.equals(mode), RESTORE.equals(mode));
+            long sent = System.nanoTime();
+            Object reply = writeOnce(id, data, delta, mode, lease);
+            Write result = Write.of(reply);
+            if (result != Write.LEASED)
+            {
+                if (data instanceof StoredSessionData stored)
+                    leases.answered(id, stored, result == Write.WRITTEN && Write.granted(reply), sent);
+                return result;
+            }
+            wait.refusedBy(SessionScripts.leaseRefusal(reply));
+        }
+    }
+
+    /**
+     * The wait of one change of this node for other nodes' leases on its session: each refusal is waited out
+     * (see {@link SessionLeases#awaitRelease}), until a lease's end and a second more, when a node that keeps
+     * taking leases again would leave the change never made: it fails then.
+     */
+    private final class LeaseWait
+    {
+        private final String id;
+        private String lastHolder;
+        private int refusals;
+        private long giveUpAt;
+
+        private LeaseWait(String id)
+        {
+            this.id = id;
+        }
+
+        private void refusedBy(SessionScripts.LeaseRefusal refusal)
+        {
+            long now = System.nanoTime();
+            if (lastHolder == null)
+                giveUpAt = now + TimeUnit.MILLISECONDS.toNanos(refusal.waitMs() + LEASE_WAIT_SLACK_MS);
+            else if (now - giveUpAt > 0)
+                throw new IllegalStateException("Session " + id + " of " + keys.context() + " stayed leased by other nodes for longer " +
+                    "than a lease lasts: not changed");
+            leases.awaitRelease(id, refusal, refusals++, lastHolder);
+            lastHolder = refusal.holder();
+        }
+    }
+
+    /** One round trip of {@link #write}; replies what the script did. */
+    private Object writeOnce(String id, SessionData data, SessionDelta delta, String mode, SessionScripts.LeaseRequest lease)
+    {
         SessionDelta indexed = needsIndexEntry(data, delta) ? delta.withIndexEntry() : delta;
         SessionUserIndex.Save user = userIndex.save(id, data, indexed);
         SessionDelta save = user.recording(indexed);
-        byte[][] args = SessionScripts.writeArgs(keys, id, mode, save, ttlMs(data.getExpiry(), System.currentTimeMillis()));
-        Write result = calls.runShared(pipeline ->
+        byte[][] args = SessionScripts.writeArgs(keys, id, mode, save, ttlMs(data.getExpiry(), System.currentTimeMillis()), lease);
+        Object reply = calls.runShared(pipeline ->
         {
             Response<Object> written = SessionScripts.WRITE.queue(pipeline, args);
             if (save.indexed() != null)
@@ -557,21 +659,22 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             return written;
         }, (redis, written) ->
         {
-            Write outcome = Write.of(SessionScripts.WRITE.result(written, redis, args));
+            Object script = SessionScripts.WRITE.result(written, redis, args);
+            Write outcome = Write.of(script);
             user.readReplies(redis);
             if (outcome == Write.DELETED)
                 index.remove(redis, id);
             if (outcome != Write.WRITTEN)
                 user.undo(redis);
-            return outcome;
+            return script;
         });
-        if (result == Write.WRITTEN)
+        if (Write.of(reply) == Write.WRITTEN)
         {
             if (save.indexed() != null && data instanceof StoredSessionData stored)
                 stored.setIndexedExpiry(save.indexed());
             user.written();
         }
-        return result;
+        return reply;
     }
 
     /** A save gave a user one more session: the per-user limit may be exceeded. */
@@ -831,7 +934,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     public void doCleanOrphans(long time)
     {
         int deleted = index.deleteExpiredOfEveryContext(time, (contextKeys, id, expiredBy) ->
-            SessionScripts.deleteArgs(contextKeys, id, claimant, TOMBSTONE_WITHOUT_TTL_MS, CLOCK_SKEW_ALLOWANCE_MS, expiredBy));
+            SessionScripts.deleteArgs(contextKeys, id, claimant, TOMBSTONE_WITHOUT_TTL_MS, CLOCK_SKEW_ALLOWANCE_MS, expiredBy, null));
         if (deleted > 0)
             LOG.debug("Deleted {} sessions that expired before {}", deleted, time);
     }
@@ -876,7 +979,23 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      */
     private long deleteInRedis(String id, long expiredBy)
     {
-        byte[][] args = SessionScripts.deleteArgs(keys, id, claimant, TOMBSTONE_WITHOUT_TTL_MS, CLOCK_SKEW_ALLOWANCE_MS, expiredBy);
+        // An invalidation or a new id waits for other nodes' leases; an expiry does not: their copies expired too.
+        byte[][] args = SessionScripts.deleteArgs(keys, id, claimant, TOMBSTONE_WITHOUT_TTL_MS, CLOCK_SKEW_ALLOWANCE_MS, expiredBy,
+            expiredBy == 0 ? claimant : null);
+        LeaseWait wait = new LeaseWait(id);
+        while (true)
+        {
+            AtomicReference<SessionScripts.LeaseRefusal> refused = new AtomicReference<>();
+            long result = deleteOnce(id, expiredBy, args, refused);
+            if (refused.get() == null)
+                return result;
+            wait.refusedBy(refused.get());
+        }
+    }
+
+    /** One try of {@link #deleteInRedis}; sets {@code refused} if another node's lease refused it. */
+    private long deleteOnce(String id, long expiredBy, byte[][] args, AtomicReference<SessionScripts.LeaseRefusal> refused)
+    {
         return calls.run(redis ->
         {
             Response<Object> reply;
@@ -887,7 +1006,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                     index.queueRemove(pipeline, id);
                 pipeline.sync();
             }
-            SessionScripts.Deletion deletion = SessionScripts.deletion(SessionScripts.DELETE.result(reply, redis, args));
+            Object script = SessionScripts.DELETE.result(reply, redis, args);
+            refused.set(SessionScripts.leaseRefusal(script));
+            SessionScripts.Deletion deletion = SessionScripts.deletion(script);
             if (deletion.result() < 0)
                 return deletion.result();
             if (expiredBy > 0 || deletion.userToken() != null)
@@ -918,6 +1039,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         /** The same content (the copy took the access times another node may have saved since), or Redis lost the session. */
         CURRENT,
+        /** This node holds a lease on the session: the copy is what Redis holds, and Redis was not asked. */
+        LEASED,
         /** Other content: the copy was replaced, in place, by what Redis holds now. */
         REFRESHED,
         /** Deleted by a node. */
@@ -955,21 +1078,42 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             return Freshness.CURRENT;
         if (stored.getStoredVersion() == null || !catchUp.beforeLoad(id))
             return reload(id, stored);
+        if (leases.holds(stored))
+            return Freshness.LEASED;
         byte[] version = stored.getStoredVersion().getBytes(StandardCharsets.US_ASCII);
+        List<?> reply = null;
         if (!stored.isChangedElsewhereAtLastCheck())
         {
-            List<byte[]> fields = calls.runShared(pipeline -> pipeline.hmget(keys.session(id), SessionHashCodec.VERSION_FIELD,
-                SessionHashCodec.METADATA_FIELD), (redis, reply) -> reply.get());
-            if (Arrays.equals(version, fields.get(0)))
-                return sameVersion(id, stored, fields.get(1));
-            if (isLaterThanWrittenBack(stored, fields.get(0)))
-                return writtenBackInstead(id, stored);
+            SessionScripts.LeaseRequest lease = leases.forCheck(stored);
+            if (lease.ms() > 0)
+            {
+                // The script, which grants the lease if Redis holds this copy's version, in the same round trip.
+                long sent = System.nanoTime();
+                reply = refreshScript(id, version, lease);
+                if ((Long)reply.get(0) == 0)
+                {
+                    leases.answered(id, stored, reply.size() > 2 && Long.valueOf(1).equals(reply.get(2)), sent);
+                    return sameVersion(id, stored, (byte[])reply.get(1));
+                }
+                if (isLaterThanWrittenBack(stored, versionOf((List<?>)reply.get(1))))
+                    return writtenBackInstead(id, stored);
+            }
+            else
+            {
+                List<byte[]> fields = calls.runShared(pipeline -> pipeline.hmget(keys.session(id), SessionHashCodec.VERSION_FIELD,
+                    SessionHashCodec.METADATA_FIELD), (redis, hmget) -> hmget.get());
+                if (Arrays.equals(version, fields.get(0)))
+                    return sameVersion(id, stored, fields.get(1));
+                if (isLaterThanWrittenBack(stored, fields.get(0)))
+                    return writtenBackInstead(id, stored);
+            }
             // Changed (or gone): the script reads it whole, or finds it changed back meanwhile.
             stored.setChangedElsewhereAtLastCheck(true);
         }
-        byte[][] args = {keys.session(id), version};
-        List<?> reply = calls.runShared(pipeline -> SessionScripts.REFRESH.queue(pipeline, args),
-            (redis, refreshed) -> (List<?>)SessionScripts.REFRESH.result(refreshed, redis, args));
+        stored.setLeaseWanted(false);
+        stored.endLease();
+        if (reply == null)
+            reply = refreshScript(id, version, leases.forCheck(stored));
         if ((Long)reply.get(0) == 0)
         {
             stored.setChangedElsewhereAtLastCheck(false);
@@ -977,14 +1121,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         }
         Map<byte[], byte[]> fields = new LinkedHashMap<>();
         List<?> flat = (List<?>)reply.get(1);
-        byte[] theirs = null;
         for (int i = 0; i + 1 < flat.size(); i += 2)
-        {
             fields.put((byte[])flat.get(i), (byte[])flat.get(i + 1));
-            if (Arrays.equals(SessionHashCodec.VERSION_FIELD, (byte[])flat.get(i)))
-                theirs = (byte[])flat.get(i + 1);
-        }
-        if (isLaterThanWrittenBack(stored, theirs))
+        if (isLaterThanWrittenBack(stored, versionOf(flat)))
             return writtenBackInstead(id, stored);
         if (fields.isEmpty() && awaitLaterCopies)
             return lostAwaitingLaterCopies(id, stored);
@@ -1005,6 +1144,24 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         if (failure.get() != null)
             throw failure.get();
         return replaced(id, stored, fresher.get());
+    }
+
+    private List<?> refreshScript(String id, byte[] version, SessionScripts.LeaseRequest lease)
+    {
+        byte[][] args = SessionScripts.refreshArgs(keys, id, version, lease);
+        return calls.runShared(pipeline -> SessionScripts.REFRESH.queue(pipeline, args),
+            (redis, refreshed) -> (List<?>)SessionScripts.REFRESH.result(refreshed, redis, args));
+    }
+
+    /** @return the content version among a hash's fields and values, as HGETALL gives them; null if none */
+    private static byte[] versionOf(List<?> flat)
+    {
+        for (int i = 0; i + 1 < flat.size(); i += 2)
+        {
+            if (Arrays.equals(SessionHashCodec.VERSION_FIELD, (byte[])flat.get(i)))
+                return (byte[])flat.get(i + 1);
+        }
+        return null;
     }
 
     private static boolean isLaterThanWrittenBack(StoredSessionData held, byte[] inRedis)
@@ -1086,6 +1243,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             return reload(id, stored);
         stored.takeAccessFrom(metadata.getAccessed(), metadata.getLastAccessed(), metadata.getExpiry(),
             metadata.hasLastNode() ? metadata.getLastNode() : null);
+        // Found current: its requests come to this node, which may now take a lease on it.
+        stored.setLeaseWanted(true);
         return Freshness.CURRENT;
     }
 
@@ -1098,6 +1257,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
 
     private Freshness replaced(String id, StoredSessionData stored, StoredSessionData fresher)
     {
+        stored.setLeaseWanted(false);
+        stored.endLease();
         if (fresher == null)
             return deletedOrLost(id);
         stored.replaceWith(fresher);

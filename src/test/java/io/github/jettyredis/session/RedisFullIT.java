@@ -101,11 +101,11 @@ public class RedisFullIT
         }
     }
 
-    /** Runs the store's write script on session {@code id} of context {@code _app}: mode, fields to delete, then pairs to set. */
+    /** Runs the store's write script on session {@code id} of context {@code _app}: mode, no lease, fields to delete, then pairs to set. */
     private static Object write(UnifiedJedis admin, SessionKeys keys, String id, String mode, List<String> deletes, String... pairs)
     {
         List<byte[]> args = new ArrayList<>(List.of(keys.session(id), keys.tombstone(id)));
-        List<String> words = new ArrayList<>(List.of(mode, "60000", Integer.toString(deletes.size())));
+        List<String> words = new ArrayList<>(List.of(mode, "60000", "node", "1", "0", "", Integer.toString(deletes.size())));
         words.addAll(deletes);
         words.addAll(List.of(pairs));
         words.forEach(word -> args.add(SessionKeys.bytes(word)));
@@ -136,6 +136,24 @@ public class RedisFullIT
             assertThrows(JedisDataException.class, () -> write(admin, keys, "s", "update", List.of("a"), "#meta", "m3"));
             assertThrows(JedisDataException.class, () -> write(admin, keys, "s", "replace", List.of(), "#meta", "m4", "c", "3"));
             assertEquals(Map.of("#meta", "m1", "a", "1", "b", "2"), admin.hgetAll(SafeEncoder.encode(keys.session("s"))));
+        }
+    }
+
+    /** A full Redis refuses a node the lease a check asks for, but still answers the check. */
+    @Test
+    public void aFullRedisRefusesALeaseButAnswersTheCheck()
+    {
+        SessionKeys keys = new SessionKeys(RedisTestServer.uniquePrefix(), "_app", "0.0.0.0");
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            assertEquals(1L, write(admin, keys, "s", "create", List.of(), "#meta", "m1", "#version", "v1"));
+            fill(admin);
+            List<?> checked = (List<?>)SessionScripts.REFRESH.run(admin, SessionScripts.refreshArgs(keys, "s", SessionKeys.bytes("v1"),
+                new SessionScripts.LeaseRequest("node", 2000, "v1")));
+            assertEquals(0L, checked.get(0), "current");
+            assertEquals("m1", new String((byte[])checked.get(1)));
+            assertEquals(0L, checked.get(2), "no lease");
+            assertFalse(admin.hexists(keys.session("s"), SessionKeys.bytes("#lease")));
         }
     }
 

@@ -20,7 +20,9 @@ import redis.clients.jedis.UnifiedJedis;
  * Hears the session deletions (invalidations, expiries, new ids) that nodes announce, for every context of
  * this server whose store uses one Redis client, so that a node holding a deleted session in memory drops
  * it at once. Deletions are published by the store's delete script on the channel
- * {@code <prefix><context>:deleted} (plain pub/sub: no keyspace notifications, no CONFIG).
+ * {@code <prefix><context>:deleted} (plain pub/sub: no keyspace notifications, no CONFIG). The same channel
+ * carries the requests of nodes waiting for another node's lease on a session to give it up
+ * ({@link SessionLeases}).
  *
  * <p>One connection of its own serves every context, whatever their number: a subscribed connection can do
  * nothing else, so it is not taken from the client's pool (see
@@ -34,6 +36,7 @@ public final class DeletionListener implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(DeletionListener.class);
     private static final long RESUBSCRIBE_DELAY_MS = 1000;
+    private static final char REVOCATION = '!';
     /** How long {@link #close()} waits for a heartbeat under way, and then for the listening thread. */
     private static final long CLOSE_WAIT_MS = TimeUnit.SECONDS.toMillis(5);
 
@@ -77,17 +80,31 @@ public final class DeletionListener implements AutoCloseable
     }
 
     /**
+     * @param holder the lease token of the node holding a lease on the session
+     * @param id the session id
+     * @return the message asking that node to give its lease up (see {@link SessionLeases}), on the same
+     * channel as deletions: the marker tells it from a deletion, whose sender is a UUID
+     */
+    static byte[] revocation(String holder, String id)
+    {
+        return (REVOCATION + holder + "\n" + id).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
      * Listens on a channel from now on.
      *
      * @param channel a context's deletion channel
      * @param sender how that context's store signs its own messages, which it is not told of
      * @param onDeleted told the id of each session another node deleted
+     * @param onRevoked told the id of each session whose lease another node asks this store to give up
      * @param onListening run each time the channel is subscribed, at first and after a reconnection: what
      * was published in between was missed
+     * @param onLost run each time the connection is lost (before {@code onListening} runs again)
      */
-    public synchronized void register(String channel, String sender, Consumer<String> onDeleted, Runnable onListening)
+    public synchronized void register(String channel, String sender, Consumer<String> onDeleted, Consumer<String> onRevoked,
+                                      Runnable onListening, Runnable onLost)
     {
-        channels.put(channel, new Registration(sender, onDeleted, onListening));
+        channels.put(channel, new Registration(sender, onDeleted, onRevoked, onListening, onLost));
         if (thread == null)
         {
             running = true;
@@ -207,6 +224,8 @@ public final class DeletionListener implements AutoCloseable
                 Connection own = connection;
                 connection = null;
                 subscriber.end(own);
+                // Whatever was published from now on is missed until the next subscription.
+                channels.values().forEach(registration -> registration.onLost().run());
             }
             if (subscriber.listened)
                 failing = false;
@@ -278,7 +297,7 @@ public final class DeletionListener implements AutoCloseable
         }
     }
 
-    private record Registration(String sender, Consumer<String> onDeleted, Runnable onListening)
+    private record Registration(String sender, Consumer<String> onDeleted, Consumer<String> onRevoked, Runnable onListening, Runnable onLost)
     {
     }
 
@@ -335,6 +354,19 @@ public final class DeletionListener implements AutoCloseable
             }
         }
 
+        private void revoke(Registration registration, String id)
+        {
+            try
+            {
+                registration.onRevoked().accept(id);
+            }
+            catch (RuntimeException e)
+            {
+                // The lease ends by itself; the node that asked for it waits until then.
+                LOG.warn("Cannot give up the lease on session {}, which another node asked for", id, e);
+            }
+        }
+
         @Override
         public void onUnsubscribe(String channel, int subscribedChannels)
         {
@@ -346,9 +378,17 @@ public final class DeletionListener implements AutoCloseable
         {
             Registration registration = channels.get(channel);
             int newline = message.indexOf('\n');
-            if (registration == null || newline <= 0 || message.substring(0, newline).equals(registration.sender()))
+            if (registration == null || newline <= 0)
                 return;
             String id = message.substring(newline + 1);
+            if (message.charAt(0) == REVOCATION)
+            {
+                if (message.substring(1, newline).equals(registration.sender()))
+                    revoke(registration, id);
+                return;
+            }
+            if (message.substring(0, newline).equals(registration.sender()))
+                return;
             try
             {
                 registration.onDeleted().accept(id);

@@ -60,6 +60,12 @@ public final class SessionHashCodec
      * user, when sessions are indexed by user: a deletion reads it to take the session out of its user's index.
      */
     public static final byte[] USER_FIELD = "#user".getBytes(StandardCharsets.UTF_8);
+    /**
+     * The name of the hash field that holds a node's lease on the session ({@code <token>@<end>}, the end in ms
+     * of Redis's clock): while it lives, only that node changes the session, and it uses its copy without
+     * asking Redis first (see {@link SessionLeases}).
+     */
+    public static final byte[] LEASE_FIELD = "#lease".getBytes(StandardCharsets.UTF_8);
     /** The first character of the store's own fields. */
     public static final char RESERVED = '#';
 

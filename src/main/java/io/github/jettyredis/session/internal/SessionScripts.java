@@ -23,6 +23,35 @@ public final class SessionScripts
     private static final String EXPIRY_FIELD = new String(SessionHashCodec.EXPIRY_FIELD, StandardCharsets.US_ASCII);
     /** The hash field of the session's content version (see {@link SessionHashCodec#VERSION_FIELD}). */
     private static final String VERSION_FIELD = new String(SessionHashCodec.VERSION_FIELD, StandardCharsets.US_ASCII);
+    /** The hash field of the lease a node holds on the session (see {@link SessionHashCodec#LEASE_FIELD}). */
+    private static final String LEASE_FIELD = new String(SessionHashCodec.LEASE_FIELD, StandardCharsets.US_ASCII);
+
+    /**
+     * Lua functions of the scripts that read leases: {@code nowMs()}, Redis's clock, which alone times a
+     * lease (the holder and the nodes waiting for it never compare their own clocks); and
+     * {@code leasedElsewhere(lease, token)}, which gives the ms until a live lease of another holder than
+     * {@code token} ends, and that holder, or nothing. A lease is {@code <holder>@<end, ms of Redis's clock>}.
+     */
+    private static final String LEASE_FUNCTIONS = """
+        local function nowMs()
+          local time = redis.call('TIME')
+          return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+        end
+        local function leasedElsewhere(lease, token)
+          if not lease then
+            return nil
+          end
+          local holder, ends = string.match(lease, '^(.*)@(%d+)$')
+          if not holder or holder == token then
+            return nil
+          end
+          local wait = tonumber(ends) - nowMs()
+          if wait <= 0 then
+            return nil
+          end
+          return wait, holder
+        end
+        """;
 
     /**
      * Writes a session, then sets its TTL (or none). Modes:
@@ -38,15 +67,22 @@ public final class SessionScripts
      *   first and that copy's version is no earlier (versions begin with the time of their change): of the
      *   copies that several nodes hold, the one changed last is kept, whichever node gets there first.</li>
      * </ul>
-     * KEYS[1] hash, KEYS[2] tombstone; ARGV[1] mode; ARGV[2] TTL ms or -1; ARGV[3] n, the number of fields
-     * to delete; ARGV[4..3+n] those fields; then field, value pairs to set, the metadata field first.
-     * Replies {@link Write}.
+     * A write that changes the session's content (ARGV[4] = 1, or any but an {@code update}) is refused while another node holds a lease
+     * on the session ({@link SessionLeases}): it replies {5, ms until the lease ends, its holder}, and the writer
+     * asks the holder to give it up and writes again. A writer asking for a lease (ARGV[5] ms) gets it when
+     * no other node holds a live one and the hash still has the content version its copy had (ARGV[6]; for a
+     * create, when there was no hash): its copy and Redis's are then the same once written. KEYS[1] hash,
+     * KEYS[2] tombstone; ARGV[1] mode; ARGV[2] TTL ms or -1; ARGV[3] the writer's lease token; ARGV[4] 1 if
+     * the write changes the content, else 0; ARGV[5] the lease asked for, in ms (0: none); ARGV[6] the
+     * content version of the writer's copy; ARGV[7] n, the number of fields to delete; ARGV[8..7+n] those
+     * fields; then field, value pairs to set, the metadata field first. Replies a {@link Write} code (6:
+     * written, lease granted) or the refusal above.
      */
-    public static final LuaScript WRITE = new LuaScript(2, """
+    public static final LuaScript WRITE = new LuaScript(2, LEASE_FUNCTIONS + """
         local mode = ARGV[1]
-        local deletes = tonumber(ARGV[3])
+        local deletes = tonumber(ARGV[7])
         if mode == 'create' then
-          if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HGET', KEYS[1], ARGV[4 + deletes]) ~= ARGV[5 + deletes] then
+          if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HGET', KEYS[1], ARGV[8 + deletes]) ~= ARGV[9 + deletes] then
             return 3
           end
         elseif mode == 'update' then
@@ -63,7 +99,7 @@ public final class SessionScripts
         elseif mode == 'restore' and redis.call('EXISTS', KEYS[1]) == 1 then
           local theirs = redis.call('HGET', KEYS[1], '%s')
           local mine = nil
-          for i = 4 + deletes, #ARGV - 1, 2 do
+          for i = 8 + deletes, #ARGV - 1, 2 do
             if ARGV[i] == '%s' then
               mine = ARGV[i + 1]
             end
@@ -72,6 +108,17 @@ public final class SessionScripts
             return 4
           end
         end
+        local lease = redis.call('HGET', KEYS[1], '%s')
+        if ARGV[4] == '1' or mode ~= 'update' then
+          local wait, holder = leasedElsewhere(lease, ARGV[3])
+          if wait then
+            return {5, wait, holder}
+          end
+        end
+        -- Asked before writing: whether the writer's copy is what Redis holds.
+        local grant = tonumber(ARGV[5]) > 0 and mode ~= 'restore' and not leasedElsewhere(lease, ARGV[3]) and
+          ((mode == 'create' and redis.call('EXISTS', KEYS[1]) == 0) or
+           (mode ~= 'create' and redis.call('HGET', KEYS[1], '%s') == ARGV[6]))
         -- One command per 1000 arguments (an even number: field-value pairs stay together), within Lua's stack.
         local function each(command, first, last)
           for i = first, last, 1000 do
@@ -83,49 +130,80 @@ public final class SessionScripts
         -- full, so a DEL or an HDEL first would let the rest through.
         if mode == 'update' then
           -- The fields deleted are never among those set: one HSET first, then the HDEL.
-          each('HSET', 4 + deletes, #ARGV)
-          each('HDEL', 4, 3 + deletes)
+          each('HSET', 8 + deletes, #ARGV)
+          each('HDEL', 8, 7 + deletes)
         else
-          redis.call('HSET', KEYS[1], ARGV[4 + deletes], ARGV[5 + deletes])
+          redis.call('HSET', KEYS[1], ARGV[8 + deletes], ARGV[9 + deletes])
           if mode == 'create' then
             redis.call('DEL', KEYS[2])
           end
           redis.call('DEL', KEYS[1])
-          each('HSET', 4 + deletes, #ARGV)
+          each('HSET', 8 + deletes, #ARGV)
+        end
+        if grant then
+          redis.call('HSET', KEYS[1], '%s', ARGV[3] .. '@' .. (nowMs() + tonumber(ARGV[5])))
         end
         if tonumber(ARGV[2]) > 0 then
           redis.call('PEXPIRE', KEYS[1], ARGV[2])
         else
           redis.call('PERSIST', KEYS[1])
         end
-        return 1
-        """.formatted(VERSION_FIELD, VERSION_FIELD));
+        return grant and 6 or 1
+        """.formatted(VERSION_FIELD, VERSION_FIELD, LEASE_FIELD, VERSION_FIELD, LEASE_FIELD));
 
     /**
      * Tells a node whether the copy of a session it holds is the one Redis holds, and if not, gives it Redis's
      * in the same round trip: a node serving requests that alternate with another node's finds the other
-     * node's change at nearly every request. KEYS[1] hash; ARGV[1] the content version of the copy. Replies
-     * {0, metadata} when Redis holds that version (metadata absent if the hash has none), else {1, every field
-     * and value of the hash, as HGETALL gives them} (none when there is no hash).
+     * node's change at nearly every request. A node asking for a lease (ARGV[3] ms) gets it when Redis holds
+     * its copy's version and no other node holds a live one. KEYS[1] hash; ARGV[1] the content version of the
+     * copy; ARGV[2] the node's lease token; ARGV[3] the lease asked for, in ms (0: none). Replies {0, metadata,
+     * 1 if the lease was granted} when Redis holds that version (metadata false if the hash has none), else {1,
+     * every field and value of the hash, as HGETALL gives them} (none when there is no hash).
      */
-    public static final LuaScript REFRESH = new LuaScript(1, """
-        local fields = redis.call('HMGET', KEYS[1], '%s', '%s')
+    public static final LuaScript REFRESH = new LuaScript(1, LEASE_FUNCTIONS + """
+        local fields = redis.call('HMGET', KEYS[1], '%s', '%s', '%s')
         if fields[1] == ARGV[1] then
-          return {0, fields[2]}
+          local granted = 0
+          -- A full Redis (maxmemory, noeviction) refuses the lease, not the check.
+          if tonumber(ARGV[3]) > 0 and not leasedElsewhere(fields[3], ARGV[2]) and
+             pcall(redis.call, 'HSET', KEYS[1], '%s', ARGV[2] .. '@' .. (nowMs() + tonumber(ARGV[3]))) then
+            granted = 1
+          end
+          return {0, fields[2], granted}
         end
         return {1, redis.call('HGETALL', KEYS[1])}
-        """.formatted(VERSION_FIELD, new String(SessionHashCodec.METADATA_FIELD, StandardCharsets.US_ASCII)));
+        """.formatted(VERSION_FIELD, new String(SessionHashCodec.METADATA_FIELD, StandardCharsets.US_ASCII), LEASE_FIELD, LEASE_FIELD));
+
+    /**
+     * Gives up a node's lease on a session, if it still holds it (another node asked for it, or the node
+     * stops). KEYS[1] hash; ARGV[1] the node's lease token. Replies 1 if it held one, else 0.
+     */
+    public static final LuaScript RELEASE_LEASE = new LuaScript(1, """
+        local lease = redis.call('HGET', KEYS[1], '%s')
+        if lease and string.sub(lease, 1, #ARGV[1] + 1) == ARGV[1] .. '@' then
+          return redis.call('HDEL', KEYS[1], '%s')
+        end
+        return 0
+        """.formatted(LEASE_FIELD, LEASE_FIELD));
 
     /**
      * Deletes the hash, leaves a tombstone that lives as long as the hash would have (at least ARGV[4] ms;
      * ARGV[3] ms for a hash without TTL or none at all), and, if there was a hash, announces the deletion on
      * the context's channel. With ARGV[5] set (an expiry, by a node that claimed the session), deletes only
-     * if the session's stored expiry is still at or before it: one used again meanwhile is left alone.
-     * KEYS[1] hash, KEYS[2] tombstone; ARGV[1] channel; ARGV[2] message. Replies {the number of keys
-     * deleted, or -1 when the session was used again; the hash's {@code #user} field, if it had one}: the
-     * caller takes the session out of its user's index, a key of another slot (see {@link #deletion}).
+     * if the session's stored expiry is still at or before it: one used again meanwhile is left alone. With
+     * ARGV[6] set (the deleting node's lease token), refuses while another node holds a live lease on the
+     * session, as a write that changes it is refused ({@link #WRITE}). KEYS[1] hash, KEYS[2] tombstone;
+     * ARGV[1] channel; ARGV[2] message. Replies {the number of keys deleted, or -1 when the session was used
+     * again; the hash's {@code #user} field, if it had one}: the caller takes the session out of its user's
+     * index, a key of another slot (see {@link #deletion}); or {-2, ms until the lease ends, its holder}.
      */
-    public static final LuaScript DELETE = new LuaScript(2, """
+    public static final LuaScript DELETE = new LuaScript(2, LEASE_FUNCTIONS + """
+        if ARGV[6] ~= '' then
+          local wait, holder = leasedElsewhere(redis.call('HGET', KEYS[1], '%s'), ARGV[6])
+          if wait then
+            return {-2, wait, holder}
+          end
+        end
         if ARGV[5] ~= '' then
           local expiry = tonumber(redis.call('HGET', KEYS[1], '#expiry'))
           if expiry and (expiry <= 0 or expiry > tonumber(ARGV[5])) then
@@ -145,7 +223,7 @@ public final class SessionScripts
           redis.call('PUBLISH', ARGV[1], ARGV[2])
         end
         return {deleted, user}
-        """.formatted(new String(SessionHashCodec.USER_FIELD, StandardCharsets.US_ASCII)));
+        """.formatted(LEASE_FIELD, new String(SessionHashCodec.USER_FIELD, StandardCharsets.US_ASCII)));
 
     /**
      * The claim of one session, shared by {@link #CLAIM_EXPIRY} and {@link #CLAIM_INDEXED}: a Lua function
@@ -260,12 +338,54 @@ public final class SessionScripts
         /** Refused: a create over the hash of a session that is already there. */
         TAKEN,
         /** Refused: a write-back of a session Redis lost, over a copy that another node wrote back and changed no earlier. */
-        SUPERSEDED;
+        SUPERSEDED,
+        /** Refused: a change while another node holds a lease on the session (see {@link #leaseRefusal}). */
+        LEASED;
 
+        /** The code of a write that also granted the writer a lease. */
+        private static final long WRITTEN_LEASED = 6;
+
+        /**
+         * @param reply what a {@link #WRITE} replied
+         * @return what it did
+         */
         public static Write of(Object reply)
         {
-            return values()[((Long)reply).intValue()];
+            if (reply instanceof List<?>)
+                return LEASED;
+            long code = (Long)reply;
+            return code == WRITTEN_LEASED ? WRITTEN : values()[(int)code];
         }
+
+        /**
+         * @param reply what a {@link #WRITE} or {@link #REFRESH} replied
+         * @return whether it granted the writer a lease
+         */
+        public static boolean granted(Object reply)
+        {
+            return reply instanceof Long code && code == WRITTEN_LEASED;
+        }
+    }
+
+    /**
+     * A change refused because another node holds a lease on the session.
+     *
+     * @param waitMs how long the lease lives yet, by Redis's clock
+     * @param holder the holder's lease token
+     */
+    public record LeaseRefusal(long waitMs, String holder)
+    {
+    }
+
+    /**
+     * @param reply what a {@link #WRITE} or {@link #DELETE} replied
+     * @return the lease that refused it, or null if none did
+     */
+    public static LeaseRefusal leaseRefusal(Object reply)
+    {
+        if (!(reply instanceof List<?> parts) || parts.size() != 3 || !(parts.get(2) instanceof byte[] holder))
+            return null;
+        return new LeaseRefusal((Long)parts.get(1), new String(holder, StandardCharsets.UTF_8));
     }
 
     /**
@@ -332,20 +452,26 @@ public final class SessionScripts
     /**
      * @param keys the session's keys
      * @param id the session id
-     * @param mode {@code create}, {@code update} or {@code replace}
+     * @param mode {@code create}, {@code update}, {@code replace} or {@code restore}
      * @param delta what to write
      * @param ttlMs the key's TTL, or -1 for none
+     * @param lease the writer's lease token and the lease it asks for
      * @return the arguments of a {@link #WRITE}
      */
-    public static byte[][] writeArgs(SessionKeys keys, String id, String mode, SessionDelta delta, long ttlMs)
+    public static byte[][] writeArgs(SessionKeys keys, String id, String mode, SessionDelta delta, long ttlMs, LeaseRequest lease)
     {
         Map<byte[], byte[]> set = delta.set();
-        byte[][] args = new byte[2 + 3 + delta.deleted().size() + 2 * set.size()][];
+        byte[][] args = new byte[2 + 7 + delta.deleted().size() + 2 * set.size()][];
         int i = 0;
         args[i++] = keys.session(id);
         args[i++] = keys.tombstone(id);
         args[i++] = SafeEncoder.encode(mode);
         args[i++] = SafeEncoder.encode(Long.toString(ttlMs));
+        args[i++] = SafeEncoder.encode(lease.token());
+        // A new content version: what other nodes' copies must not miss (the script takes any whole write for one).
+        args[i++] = delta.version() != null ? ONE : ZERO;
+        args[i++] = SafeEncoder.encode(Long.toString(lease.ms()));
+        args[i++] = lease.baseVersion() == null ? new byte[0] : SafeEncoder.encode(lease.baseVersion());
         args[i++] = SafeEncoder.encode(Integer.toString(delta.deleted().size()));
         for (byte[] field : delta.deleted())
             args[i++] = field;
@@ -365,12 +491,58 @@ public final class SessionScripts
      * @param tombstoneLeastMs how long it lives at least
      * @param expiredBy for a session this node claimed to expire, the latest expiry that still counts as
      * expired; 0 to delete whatever the expiry
+     * @param leaseToken the deleting node's lease token, for a deletion that waits for other nodes' leases (an
+     * invalidation, a new id); null for one that does not (an expiry, whose holders' copies are expired too)
      * @return the arguments of a {@link #DELETE}
      */
-    public static byte[][] deleteArgs(SessionKeys keys, String id, String sender, long tombstoneFallbackMs, long tombstoneLeastMs, long expiredBy)
+    public static byte[][] deleteArgs(SessionKeys keys, String id, String sender, long tombstoneFallbackMs, long tombstoneLeastMs, long expiredBy,
+                                      String leaseToken)
     {
         return new byte[][]{keys.session(id), keys.tombstone(id), SafeEncoder.encode(keys.deletionChannel()), DeletionListener.message(sender, id),
-            number(tombstoneFallbackMs), number(tombstoneLeastMs), expiredBy > 0 ? number(expiredBy) : new byte[0]};
+            number(tombstoneFallbackMs), number(tombstoneLeastMs), expiredBy > 0 ? number(expiredBy) : new byte[0],
+            leaseToken == null ? new byte[0] : SafeEncoder.encode(leaseToken)};
+    }
+
+    /**
+     * @param keys the session's keys
+     * @param id the session id
+     * @param token the lease token of the node giving it up
+     * @return the arguments of a {@link #RELEASE_LEASE}
+     */
+    public static byte[][] releaseArgs(SessionKeys keys, String id, String token)
+    {
+        return new byte[][]{keys.session(id), SafeEncoder.encode(token)};
+    }
+
+    /**
+     * @param keys the session's keys
+     * @param id the session id
+     * @param version the content version of the node's copy
+     * @param lease the node's lease token and the lease it asks for
+     * @return the arguments of a {@link #REFRESH}
+     */
+    public static byte[][] refreshArgs(SessionKeys keys, String id, byte[] version, LeaseRequest lease)
+    {
+        return new byte[][]{keys.session(id), version, SafeEncoder.encode(lease.token()), SafeEncoder.encode(Long.toString(lease.ms()))};
+    }
+
+    /**
+     * What a node writing or checking a session asks of leases.
+     *
+     * @param token the node's lease token (its store's), which also lets its own lease never stop it
+     * @param ms how long a lease it asks for lasts, 0 for none
+     * @param baseVersion the content version its copy had before this write (null: none, a new session)
+     */
+    public record LeaseRequest(String token, long ms, String baseVersion)
+    {
+        /**
+         * @param token the node's lease token
+         * @return a request for no lease
+         */
+        public static LeaseRequest none(String token)
+        {
+            return new LeaseRequest(token, 0, null);
+        }
     }
 
     /**
@@ -435,6 +607,9 @@ public final class SessionScripts
     {
         return Claim.of((Long)((List<?>)reply).get(0));
     }
+
+    private static final byte[] ONE = {'1'};
+    private static final byte[] ZERO = {'0'};
 
     private static byte[] number(long value)
     {

@@ -28,6 +28,13 @@ public class StoredSessionData extends SessionData
     private transient String storedVersion;
     private transient String writtenUnder;
     private transient boolean changedElsewhereAtLastCheck;
+    /** Whether a write or check of this copy asks for a lease (see {@link SessionLeases}). */
+    private transient volatile boolean leaseWanted;
+    /** The {@link SessionLeases} epoch of this copy's lease, -1 for none; and when ({@link System#nanoTime()}) its use ends. */
+    private transient volatile long leaseEpoch = -1;
+    private transient volatile long leaseEnd;
+    /** When ({@link System#nanoTime()}) another node last asked for this copy's lease, 0 if never. */
+    private transient volatile long leaseRevokedAt;
     private transient long indexedExpiry = UNKNOWN_INDEX_ENTRY;
     private transient String storedUser;
     // The user the container authenticated for the session's requests, when no attribute names one: read
@@ -156,6 +163,76 @@ public class StoredSessionData extends SessionData
     public void setChangedElsewhereAtLastCheck(boolean changed)
     {
         this.changedElsewhereAtLastCheck = changed;
+    }
+
+    /**
+     * @return whether this copy's writes and checks ask for a lease: it was made on this node, or a check found
+     * it current (requests come to this node), and it was not read again since for another node's change
+     */
+    public boolean isLeaseWanted()
+    {
+        return leaseWanted;
+    }
+
+    /** @param wanted whether this copy's writes and checks ask for a lease from now on */
+    public void setLeaseWanted(boolean wanted)
+    {
+        this.leaseWanted = wanted;
+    }
+
+    /** @return the {@link SessionLeases} epoch of this copy's lease, -1 for none */
+    public long getLeaseEpoch()
+    {
+        return leaseEpoch;
+    }
+
+    /** @return when ({@link System#nanoTime()}) this copy's lease stops being used; meaningless without one */
+    public long getLeaseEnd()
+    {
+        return leaseEnd;
+    }
+
+    /**
+     * @param now {@link System#nanoTime()}
+     * @return whether this copy has a lease that is used after {@code now}
+     */
+    public boolean hasLeaseAfter(long now)
+    {
+        return leaseEpoch >= 0 && leaseEnd - now > 0;
+    }
+
+    /**
+     * @param end when ({@link System#nanoTime()}) the lease just granted stops being used
+     * @param epoch the {@link SessionLeases} epoch it was granted in
+     */
+    public void holdLease(long end, long epoch)
+    {
+        leaseEnd = end;
+        leaseEpoch = epoch;
+    }
+
+    /** The lease, if any, is no longer used. */
+    public void endLease()
+    {
+        leaseEpoch = -1;
+    }
+
+    /**
+     * Another node asked for this copy's lease: no longer used, and not asked for again for a while.
+     *
+     * @param now {@link System#nanoTime()}
+     */
+    public void revokeLease(long now)
+    {
+        leaseEpoch = -1;
+        leaseWanted = false;
+        leaseRevokedAt = now;
+    }
+
+    /** @return when ({@link System#nanoTime()}) another node last asked for this copy's lease, 0 if never */
+    public long getLeaseRevokedAt()
+    {
+        return leaseRevokedAt;
     }
 
     /**

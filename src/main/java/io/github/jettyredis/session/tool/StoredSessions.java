@@ -138,7 +138,7 @@ final class StoredSessions
     boolean delete(SessionKeys keys, String id)
     {
         byte[][] args = SessionScripts.deleteArgs(keys, id, SENDER, RedisSessionDataStore.TOMBSTONE_WITHOUT_TTL_MS,
-            RedisSessionDataStore.CLOCK_SKEW_ALLOWANCE_MS, 0);
+            RedisSessionDataStore.CLOCK_SKEW_ALLOWANCE_MS, 0, null);
         Response<Object> reply;
         try (AbstractPipeline pipeline = redis.pipelined())
         {

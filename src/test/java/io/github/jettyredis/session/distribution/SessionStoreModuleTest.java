@@ -279,19 +279,22 @@ class SessionStoreModuleTest
         // The same names and defaults as Jetty's own cache module (SessionStoreDistributionIT compares them with jetty-home's).
         assertEquals(Set.of("jetty.session.evictionPolicy", "jetty.session.saveOnInactiveEviction", "jetty.session.saveOnCreate",
             "jetty.session.removeUnloadableSessions", "jetty.session.flushOnResponseCommit", "jetty.session.invalidateOnShutdown",
-            "jetty.session.redis.useHeldWhileRedisDown"), properties.keySet());
+            "jetty.session.redis.useHeldWhileRedisDown", "jetty.session.redis.leaseMs"), properties.keySet());
         assertEquals("true", properties.get("jetty.session.redis.useHeldWhileRedisDown"));
+        assertEquals("2000", properties.get("jetty.session.redis.leaseMs"));
 
         Server server = new Server();
         XmlConfiguration xml = new XmlConfiguration(ResourceFactory.of(server).newResource(CACHE_XML));
         xml.getProperties().putAll(Map.of("jetty.session.evictionPolicy", "0", "jetty.session.flushOnResponseCommit", "false",
-            "jetty.session.redis.useHeldWhileRedisDown", "false"));
+            "jetty.session.redis.useHeldWhileRedisDown", "false", "jetty.session.redis.leaseMs", "0"));
         xml.configure(server);
         RedisSessionCacheFactory factory = server.getBean(RedisSessionCacheFactory.class);
         assertEquals(0, factory.getEvictionPolicy());
         assertFalse(factory.isFlushOnResponseCommit());
         assertFalse(factory.isUseHeldWhileRedisDown());
+        assertEquals(0, factory.getLeaseMs());
         assertFailureNames("jetty.session.evictionPolicy must be a whole number, not 'never'", CACHE_XML, Map.of("jetty.session.evictionPolicy", "never"));
+        assertFailureNames("jetty.session.redis.leaseMs must be 0 (no leases) or more, not -1", CACHE_XML, Map.of("jetty.session.redis.leaseMs", "-1"));
     }
 
     @Test

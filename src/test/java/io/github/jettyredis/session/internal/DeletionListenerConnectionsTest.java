@@ -103,11 +103,11 @@ public class DeletionListenerConnectionsTest
     @Test
     public void aHeartbeatDuringTheLossOfTheConnectionOpensNoOther() throws InterruptedException
     {
-        listener.register(channel, "self", id -> {}, () ->
+        listener.register(channel, "self", id -> {}, id -> {}, () ->
         {
             listening.set(Thread.currentThread());
             listened.incrementAndGet();
-        });
+        }, () -> {});
         Await.until("listening", TIMEOUT, () -> listened.get() == 1);
         assertEquals(1, subscribedClients());
 
@@ -135,7 +135,7 @@ public class DeletionListenerConnectionsTest
             long destroyedBefore = pooled.getPool().getDestroyedCount();
             DeletionListener fallback = new DeletionListener(pooled, () -> null, server.uri(), 100);
             AtomicInteger heard = new AtomicInteger();
-            fallback.register(channel, "self", id -> heard.incrementAndGet(), listened::incrementAndGet);
+            fallback.register(channel, "self", id -> heard.incrementAndGet(), id -> {}, listened::incrementAndGet, () -> {});
             Await.until("listening", TIMEOUT, () -> listened.get() == 1);
             assertEquals(1, pooled.getPool().getNumActive(), "one pooled connection held for listening");
 

@@ -34,6 +34,8 @@ public class DeletionListenerTest
     private final Set<String> heard = ConcurrentHashMap.newKeySet();
     private final AtomicInteger listened = new AtomicInteger();
     private final AtomicReference<Thread> listening = new AtomicReference<>();
+    private final Set<String> revoked = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger lost = new AtomicInteger();
 
     @AfterEach
     public void close() throws InterruptedException
@@ -44,11 +46,11 @@ public class DeletionListenerTest
 
     private void listen(Consumer<String> onDeleted) throws InterruptedException
     {
-        listener.register(channel, "self", onDeleted, () ->
+        listener.register(channel, "self", onDeleted, revoked::add, () ->
         {
             listening.set(Thread.currentThread());
             listened.incrementAndGet();
-        });
+        }, lost::incrementAndGet);
         Await.until("listening", TIMEOUT, () -> listened.get() == 1);
     }
 
@@ -86,6 +88,28 @@ public class DeletionListenerTest
         Await.until("listening again", TIMEOUT, () -> listened.get() == 2);
         publish("s2");
         Await.until("s2 heard", TIMEOUT, () -> heard.contains("s2"));
+    }
+
+    @Test
+    public void aRequestToGiveUpALeaseReachesOnlyItsHolderAndIsNoDeletion() throws InterruptedException
+    {
+        listen(heard::add);
+        redis.publish(SessionKeys.bytes(channel), DeletionListener.revocation("other", "s1"));
+        redis.publish(SessionKeys.bytes(channel), DeletionListener.revocation("self", "s2"));
+        publish("s3");
+        Await.until("s3 heard", TIMEOUT, () -> heard.contains("s3"));
+        assertEquals(Set.of("s2"), revoked, "only the lease this store holds");
+        assertEquals(Set.of("s3"), heard, "a request to give up a lease is no deletion");
+    }
+
+    @Test
+    public void aLostConnectionIsToldBeforeItListensAgain() throws InterruptedException
+    {
+        listen(heard::add);
+        assertEquals(0, lost.get());
+        listening.get().interrupt();
+        Await.until("listening again", TIMEOUT, () -> listened.get() == 2);
+        assertEquals(1, lost.get(), "told once of the lost connection");
     }
 
     @Test

@@ -35,7 +35,7 @@ public class SessionScriptsTest
     private SessionScripts.Write restore(String version, String cart)
     {
         List<byte[]> args = new ArrayList<>(List.of(keys.session("s"), keys.tombstone("s")));
-        for (String arg : List.of("restore", "60000", "0", "#meta", "m", "#version", version, "cart", cart))
+        for (String arg : List.of("restore", "60000", "node", "1", "0", "", "0", "#meta", "m", "#version", version, "cart", cart))
             args.add(SessionKeys.bytes(arg));
         return SessionScripts.Write.of(SessionScripts.WRITE.run(redis, args.toArray(byte[][]::new)));
     }

@@ -145,6 +145,7 @@ public final class JettyNode implements AutoCloseable
 
     private final Server server = new Server();
     private final RedisSessionDataStoreFactory sessions = new RedisSessionDataStoreFactory();
+    private final SessionCacheFactory cacheFactory;
     private final NodeWebapp webapp;
     private final Hold hold = new Hold();
     /** Scavenge cycles begun and finished: together they tell whole cycles from one under way. */
@@ -210,7 +211,8 @@ public final class JettyNode implements AutoCloseable
         sessions.setPrefix(prefix);
         sessions.setGracePeriodSec(1);
         server.addBean(sessions);
-        server.addBean(cache.factory());
+        cacheFactory = cache.factory();
+        server.addBean(cacheFactory);
 
         base = Files.createTempDirectory("webapp-" + name);
         try
@@ -405,6 +407,12 @@ public final class JettyNode implements AutoCloseable
     public Server server()
     {
         return server;
+    }
+
+    /** @return the factory of the node's session cache, to configure before the node starts */
+    public SessionCacheFactory cacheFactory()
+    {
+        return cacheFactory;
     }
 
     /** @return the node's store factory, to configure before start */

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.jettyredis.session.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.eclipse.jetty.session.ManagedSession;
+import org.eclipse.jetty.session.SessionData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * The leases of one context's store: what lets a node whose sessions' requests come to it (a load balancer
+ * with affinity) use the copies it holds without asking Redis first, and still never use one older than
+ * what Redis holds.
+ *
+ * <p>A lease is a field of the session's hash ({@code #lease}: the holder's token and its end, by Redis's
+ * clock), granted by a write or a check of the node whose copy is what Redis holds (same content version) and
+ * that asks for one. While it lives, every other node's change of the session (a write that changes the
+ * content, an invalidation, a new id) is refused by the script: that node asks the holder to give the
+ * lease up (a message on the context's deletion channel), and writes again once it did, or once the lease
+ * ended. So nothing changes the session behind the holder's back, and the holder, which ends its own use a
+ * tenth of the lease early by its own clock (its lease began no earlier than it asked), needs no round trip
+ * before a request uses its copy: its one round trip is the save, which renews the lease.</p>
+ *
+ * <p>A copy asks for a lease only after a check found it current (requests keep coming to this node), or
+ * for a session made here; not for one read from Redis or found changed by another node, so sessions whose
+ * requests alternate between nodes never make them wait for each other; and not for a lease's length after
+ * it gave one up. A lease is used only while the deletion listener keeps its connection (one lost or made
+ * again voids them all: Redis may have restarted without them) and while Redis answers.</p>
+ */
+public final class SessionLeases
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SessionLeases.class);
+    /** The first wait of a node whose change a lease refused, doubled at each refusal up to {@link #MAX_POLL_MS}. */
+    private static final long FIRST_POLL_MS = 1;
+    private static final long MAX_POLL_MS = 50;
+
+    private final String token;
+    private final SessionKeys keys;
+    private final RedisCalls calls;
+    private final HeldSessions held;
+    private final long leaseMs;
+    private final long usableNanos;
+    /** Changes whenever the deletion listener lost or made its connection: leases granted before are void. */
+    private final AtomicLong epoch = new AtomicLong();
+    private final AtomicLong uses = new AtomicLong();
+    private final AtomicLong waits = new AtomicLong();
+    private volatile boolean granting;
+
+    /**
+     * @param token the store's lease token (its claimant: unique to this store instance)
+     * @param keys the context's keys
+     * @param calls the store's calls
+     * @param held the sessions the context's cache holds
+     * @param leaseMs how long a lease lasts; 0 for none (the node never asks for one)
+     */
+    public SessionLeases(String token, SessionKeys keys, RedisCalls calls, HeldSessions held, long leaseMs)
+    {
+        this.token = token;
+        this.keys = keys;
+        this.calls = calls;
+        this.held = held;
+        this.leaseMs = leaseMs;
+        this.usableNanos = TimeUnit.MILLISECONDS.toNanos(leaseMs - leaseMs / 10);
+    }
+
+    /** @param granting whether this node asks for leases from now on (its cache keeps sessions and is told of deletions) */
+    public void setGranting(boolean granting)
+    {
+        this.granting = granting && leaseMs > 0;
+    }
+
+    /** @return how long a lease this node asks for lasts, in ms; 0 when it asks for none */
+    public long leaseMs()
+    {
+        return granting ? leaseMs : 0;
+    }
+
+    /**
+     * @param data the session's data, before the write
+     * @param create whether the write makes a new session under its id
+     * @param restore whether it writes back a session Redis lost
+     * @return what a write of the session asks of leases
+     */
+    public SessionScripts.LeaseRequest forWrite(SessionData data, boolean create, boolean restore)
+    {
+        if (!granting || restore || !(data instanceof StoredSessionData copy))
+            return SessionScripts.LeaseRequest.none(token);
+        if (create)
+            return new SessionScripts.LeaseRequest(token, leaseMs, null);
+        if (!copy.isLeaseWanted() || copy.getStoredVersion() == null || isCoolingDown(copy))
+            return SessionScripts.LeaseRequest.none(token);
+        return new SessionScripts.LeaseRequest(token, leaseMs, copy.getStoredVersion());
+    }
+
+    /**
+     * @param copy a held copy about to be checked against Redis
+     * @return what the check asks of leases
+     */
+    public SessionScripts.LeaseRequest forCheck(StoredSessionData copy)
+    {
+        if (!granting || !copy.isLeaseWanted() || isCoolingDown(copy))
+            return SessionScripts.LeaseRequest.none(token);
+        return new SessionScripts.LeaseRequest(token, leaseMs, copy.getStoredVersion());
+    }
+
+    private boolean isCoolingDown(StoredSessionData copy)
+    {
+        long revoked = copy.getLeaseRevokedAt();
+        return revoked != 0 && System.nanoTime() - revoked < TimeUnit.MILLISECONDS.toNanos(leaseMs);
+    }
+
+    /**
+     * Records what a write or check that asked for a lease got.
+     *
+     * @param id the session id
+     * @param copy the held copy
+     * @param granted whether Redis granted the lease
+     * @param askedAt when ({@link System#nanoTime()}) the write or check was sent
+     */
+    public void answered(String id, StoredSessionData copy, boolean granted, long askedAt)
+    {
+        if (!granted)
+        {
+            copy.endLease();
+            return;
+        }
+        long revoked = copy.getLeaseRevokedAt();
+        if (revoked != 0 && revoked - askedAt > 0)
+        {
+            // Given up while the request was on its way: Redis granted a lease that another node waits for.
+            release(id);
+            return;
+        }
+        copy.holdLease(askedAt + usableNanos, epoch.get());
+        copy.setLeaseWanted(true);
+    }
+
+    /**
+     * @param copy a held copy about to be used by a request
+     * @return whether this node holds a live lease on it: the copy is what Redis holds, without asking
+     */
+    public boolean holds(StoredSessionData copy)
+    {
+        if (!granting || copy.getLeaseEpoch() != epoch.get() || !copy.hasLeaseAfter(System.nanoTime()) || calls.availability().isDown())
+            return false;
+        uses.incrementAndGet();
+        return true;
+    }
+
+    /**
+     * Another node asked for this node's lease on a session: the held copy stops using it, then Redis is told,
+     * so that the other node's change, once made, is checked for by this node's next request. Called by the
+     * deletion listener's thread.
+     *
+     * @param id the session id
+     */
+    public void revoked(String id)
+    {
+        ManagedSession session = held.find(id);
+        if (session != null && session.getSessionData() instanceof StoredSessionData copy)
+            copy.revokeLease(System.nanoTime());
+        release(id);
+    }
+
+    private void release(String id)
+    {
+        try
+        {
+            calls.run(redis -> SessionScripts.RELEASE_LEASE.run(redis, SessionScripts.releaseArgs(keys, id, token)));
+        }
+        catch (JedisException e)
+        {
+            // It ends by itself; the node that asked for it waits until then.
+            LOG.debug("Cannot give up the lease on session {} of {}: {}", id, keys.context(), e.toString());
+        }
+    }
+
+    /** The deletion listener lost its connection, or made a new one: Redis may have lost the leases meanwhile. */
+    public void voidAll()
+    {
+        epoch.incrementAndGet();
+    }
+
+    /**
+     * Waits after a change of this node was refused for another node's lease: asks the holder to give it up
+     * (at the first refusal by that holder), then waits a little longer at each refusal, never past the lease's
+     * end by Redis's clock.
+     *
+     * @param id the session id
+     * @param refusal what the script replied
+     * @param refusals how many times this change was refused before
+     * @param lastHolder the holder that refused it last, or null
+     */
+    public void awaitRelease(String id, SessionScripts.LeaseRefusal refusal, int refusals, String lastHolder)
+    {
+        if (!refusal.holder().equals(lastHolder))
+        {
+            waits.incrementAndGet();
+            LOG.debug("Session {} of {} is leased by another node for {} ms more: asking it to give the lease up", id,
+                keys.context(), refusal.waitMs());
+            byte[] message = DeletionListener.revocation(refusal.holder(), id);
+            calls.run(redis -> redis.publish(keys.deletionChannel().getBytes(StandardCharsets.UTF_8), message));
+        }
+        long pollMs = Math.min(MAX_POLL_MS, FIRST_POLL_MS << Math.min(refusals, 6));
+        try
+        {
+            Thread.sleep(Math.max(1, Math.min(pollMs, refusal.waitMs())));
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for another node's lease on session " + id, e);
+        }
+    }
+
+    /** Asks for no more leases, and gives up those this node holds (it stops: others need not wait for them). */
+    public void stop()
+    {
+        granting = false;
+        long now = System.nanoTime();
+        Set<String> leased = new HashSet<>();
+        for (String id : held.ids())
+        {
+            ManagedSession session = held.find(id);
+            if (session != null && session.getSessionData() instanceof StoredSessionData copy && copy.hasLeaseAfter(now))
+            {
+                copy.endLease();
+                leased.add(id);
+            }
+        }
+        epoch.incrementAndGet();
+        if (leased.isEmpty())
+            return;
+        try
+        {
+            calls.run(redis ->
+            {
+                Map<byte[][], Response<Object>> replies = new LinkedHashMap<>();
+                try (AbstractPipeline pipeline = redis.pipelined())
+                {
+                    for (String id : leased)
+                    {
+                        byte[][] args = SessionScripts.releaseArgs(keys, id, token);
+                        replies.put(args, SessionScripts.RELEASE_LEASE.queue(pipeline, args));
+                    }
+                    pipeline.sync();
+                }
+                // Each read: a Redis that did not have the script yet runs it from its source then.
+                replies.forEach((args, reply) -> SessionScripts.RELEASE_LEASE.result(reply, redis, args));
+                return null;
+            });
+        }
+        catch (JedisException e)
+        {
+            LOG.debug("Cannot give up the leases of {}: they end by themselves: {}", keys.context(), e.toString());
+        }
+    }
+
+    /** @return how many times a request used a held copy under this node's lease, without asking Redis */
+    public long uses()
+    {
+        return uses.get();
+    }
+
+    /** @return how many changes of this node waited for another node to give up its lease */
+    public long waits()
+    {
+        return waits.get();
+    }
+}

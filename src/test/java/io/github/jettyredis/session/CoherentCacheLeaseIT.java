@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.jettyredis.session;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.testing.JettyNode;
+import io.github.jettyredis.session.testing.JettyNodes;
+import io.github.jettyredis.session.testing.PrivateRedis;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * The coherent cache's leases ({@code jetty.session.redis.leaseMs}): a node whose session's requests keep
+ * coming to it uses its copy without asking Redis, and still every request, on any node, sees the previous
+ * one's change. The nodes hear deletion broadcasts, as they do by default: that is how a lease's holder is
+ * asked to give it up.
+ */
+public class CoherentCacheLeaseIT
+{
+    @RegisterExtension
+    static final PrivateRedis REDIS = new PrivateRedis();
+
+    @RegisterExtension
+    final JettyNodes cluster = new JettyNodes(REDIS);
+
+    private static RedisSessionCache cache(JettyNode node)
+    {
+        return (RedisSessionCache)node.webapp().getSessionHandler().getSessionCache();
+    }
+
+    private String lease(String id)
+    {
+        byte[] lease = cluster.redis().hget(cluster.keys().session(id), SessionKeys.bytes("#lease"));
+        return lease == null ? null : new String(lease);
+    }
+
+    @Test
+    public void requestsThatKeepToOneNodeUseItsCopyWithoutAskingRedis() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS);
+        cluster.get(a.url("op=create"));
+        for (int i = 1; i <= 5; i++)
+            assertEquals(Integer.toString(i), cluster.get(a.url("op=incr&name=n")));
+        assertEquals(5, cache(a).getLeasedHits(), "the session made on this node is leased from its first save");
+        assertEquals(5, cache(a).getCurrentHits(), "leased uses count as current");
+    }
+
+    @Test
+    public void aLeaseOfNoneAsksRedisAtEveryRequest() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS, node -> ((RedisSessionCacheFactory)node.cacheFactory()).setLeaseMs(0));
+        cluster.get(a.url("op=create"));
+        for (int i = 1; i <= 3; i++)
+            assertEquals(Integer.toString(i), cluster.get(a.url("op=incr&name=n")));
+        assertEquals(0, cache(a).getLeasedHits());
+        assertEquals(3, cache(a).getCurrentHits(), "each request checked its copy against Redis");
+    }
+
+    /** The strict cache uses a copy only once Redis answered for it, so that a stalled Redis is found first. */
+    @Test
+    public void theStrictCacheTakesNoLease() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS_STRICT);
+        String id = cluster.get(a.url("op=create"));
+        for (int i = 1; i <= 3; i++)
+            assertEquals(Integer.toString(i), cluster.get(a.url("op=incr&name=n")));
+        cluster.awaitIdle();
+        assertEquals(0, cache(a).getLeasedHits());
+        assertNull(lease(id));
+    }
+
+    /** Two nodes, and a session made on the first and changed there once: that node holds the session's lease. */
+    private record LeasedOnA(JettyNode a, JettyNode b, String id)
+    {
+    }
+
+    private LeasedOnA leasedOnA() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS);
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.REDIS);
+        String id = cluster.get(a.url("op=create"));
+        assertEquals("1", cluster.get(a.url("op=incr&name=n")));
+        cluster.awaitIdle();
+        assertNotNull(lease(id), "A holds a lease");
+        return new LeasedOnA(a, b, id);
+    }
+
+    /**
+     * The holder of a lease is asked to give it up when another node changes the session: the change is made
+     * once it did, and the holder's next request, which no longer uses its copy unasked, sees it. Then the
+     * requests alternate, and each still sees the previous one's change.
+     */
+    @Test
+    public void aChangeOnAnotherNodeWaitsForTheLeaseAndTheHolderSeesItAtItsNextRequest() throws Exception
+    {
+        LeasedOnA leased = leasedOnA();
+        JettyNode a = leased.a();
+        JettyNode b = leased.b();
+        assertEquals("2", cluster.get(b.url("op=incr&name=n")));
+        assertEquals(1, cache(b).getLeaseWaits(), "B's change waited for A's lease");
+        assertEquals("3", cluster.get(a.url("op=incr&name=n")));
+
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i < 6; i++)
+        {
+            seen.add(cluster.get((i % 2 == 0 ? b : a).url("op=incr&name=n")));
+            cluster.awaitIdle();
+        }
+        assertEquals(List.of("4", "5", "6", "7", "8", "9"), seen);
+        assertEquals(1, cache(a).getLeaseWaits() + cache(b).getLeaseWaits(), "alternating requests take no lease, so wait for none");
+    }
+
+    /** A holder that never answers (its node died) holds another node's change up only until its lease ends. */
+    @Test
+    public void aHolderThatNeverAnswersHoldsAChangeUpOnlyUntilItsLeaseEnds() throws Exception
+    {
+        LeasedOnA leased = leasedOnA();
+        // In place of A's, a lease of a node that is gone, as long as a default one.
+        long now = (Long)cluster.redis().eval("local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)");
+        cluster.redis().hset(cluster.keys().session(leased.id()), SessionKeys.bytes("#lease"),
+            SessionKeys.bytes("gone@" + (now + RedisSessionCache.DEFAULT_LEASE_MS)));
+
+        assertEquals("2", cluster.get(leased.b().url("op=incr&name=n")));
+        assertEquals(1, cache(leased.b()).getLeaseWaits());
+        assertEquals("3", cluster.get(leased.a().url("op=incr&name=n")), "A's copy, whose lease was not in Redis any more, was checked");
+    }
+
+    @Test
+    public void anInvalidationOnAnotherNodeIsSeenByTheHolderAtItsNextRequest() throws Exception
+    {
+        LeasedOnA leased = leasedOnA();
+        assertEquals("ok", cluster.get(leased.b().url("op=invalidate")));
+        assertEquals(1, cache(leased.b()).getLeaseWaits(), "the invalidation waited for A's lease");
+        assertEquals("none", cluster.get(leased.a().url("op=get&name=n")));
+        assertEquals(1, cluster.destroyedCount(leased.id()));
+    }
+
+    @Test
+    public void aNodeThatStopsGivesItsLeasesUp() throws Exception
+    {
+        LeasedOnA leased = leasedOnA();
+        leased.a().server().stop();
+        assertNull(lease(leased.id()), "given up as the node stopped");
+        assertEquals("2", cluster.get(leased.b().url("op=incr&name=n")));
+        assertEquals(0, cache(leased.b()).getLeaseWaits(), "the other node's change did not wait");
+    }
+}
