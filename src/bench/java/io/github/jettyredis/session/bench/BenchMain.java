@@ -93,7 +93,10 @@ public final class BenchMain
         ALSO.put("e2e_bound_1rt_vs_memory", "HTTP, one bare Jedis round trip per request and no store, against in-memory sessions");
         ALSO.put("e2e_bound_2rt_vs_memory", "HTTP, two bare Jedis round trips per request and no store, against in-memory sessions");
         ALSO.put("e2e_redis_default_vs_bound_1rt", "HTTP, DefaultSessionCache against one bare Jedis round trip per request");
+        ALSO.put("e2e_coherent_vs_bound_1rt", "HTTP, RedisSessionCache (with affinity: under leases, one round trip) against one bare Jedis round trip per request");
         ALSO.put("e2e_coherent_vs_bound_2rt", "HTTP, RedisSessionCache against two bare Jedis round trips per request");
+        ALSO.put("e2e_redis_null_vs_bound_2rt", "HTTP, NullSessionCache against two bare Jedis round trips per request");
+        ALSO.put("e2e_coherent_vs_redis_default", "HTTP, RedisSessionCache against DefaultSessionCache (both with affinity)");
     }
 
     private BenchMain()

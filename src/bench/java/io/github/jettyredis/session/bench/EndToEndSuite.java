@@ -48,9 +48,10 @@ import redis.clients.jedis.UnifiedJedis;
  *   {@code redis_default_noflush} as the latter with the cache's {@code flushOnResponseCommit} off (Jetty
  *   saves a changed session when the response commits and again, its times, when the request exits);</li>
  *   <li>{@code redis_coherent}: two nodes, this store, with this project's {@code RedisSessionCache}
- *   ({@link RedisSessionCacheFactory}: held sessions, checked against Redis before each use);
- *   {@code redis_coherent_rr} the same without affinity: each client's requests go to the two nodes in turn,
- *   so every request finds its session changed by the other node;</li>
+ *   ({@link RedisSessionCacheFactory}: held sessions, checked against Redis before each use unless the node
+ *   holds a lease on the session, as it does with affinity); {@code redis_coherent_rr} the same without
+ *   affinity: each client's requests go to the two nodes in turn, so every request finds its session changed
+ *   by the other node (and no node takes leases);</li>
  *   <li>{@code spring}, {@code spring_rr}: two nodes, Spring Session Data Redis ({@link SpringSessionNode}:
  *   {@code RedisSessionRepository} over Lettuce, JDK serialization, no local cache) in front of the same
  *   servlet, in the same Redis under keys of its own, with affinity and without;</li>
@@ -331,11 +332,14 @@ final class EndToEndSuite
         // (DefaultSessionCache's: e2e_redis_default_vs_memory_2nodes, above).
         results.ratio("e2e_memory_2nodes_vs_memory", "e2e_memory_2nodes_rps", "e2e_memory_rps");
         results.ratio("e2e_coherent_vs_memory_2nodes", "e2e_redis_coherent_rps", "e2e_memory_2nodes_rps");
-        // Context, not a goal: what bare round trips reach against in-memory sessions, and the coherent cache
-        // against two of them (DefaultSessionCache against one: e2e_redis_default_vs_bound_1rt, above).
+        // Context, not a goal: what bare round trips reach against in-memory sessions, and the caches against as
+        // many as they make (DefaultSessionCache against one: e2e_redis_default_vs_bound_1rt, above): the
+        // coherent cache with affinity, under its leases, makes one; without them, and NullSessionCache, two.
         results.ratio("e2e_bound_1rt_vs_memory", "e2e_bound_1rt_rps", "e2e_memory_rps");
         results.ratio("e2e_bound_2rt_vs_memory", "e2e_bound_2rt_rps", "e2e_memory_rps");
+        results.ratio("e2e_coherent_vs_bound_1rt", "e2e_redis_coherent_rps", "e2e_bound_1rt_rps");
         results.ratio("e2e_coherent_vs_bound_2rt", "e2e_redis_coherent_rps", "e2e_bound_2rt_rps");
+        results.ratio("e2e_redis_null_vs_bound_2rt", "e2e_redis_null_rps", "e2e_bound_2rt_rps");
         results.ratio("e2e_coherent_vs_spring", "e2e_redis_coherent_rps", "e2e_spring_rps");
         results.ratio("e2e_coherent_vs_redis_default", "e2e_redis_coherent_rps", "e2e_redis_default_rps");
         results.ratio("e2e_coherent_shared_vs_unshared", "e2e_redis_coherent_rps", "e2e_redis_coherent_unshared_rps");
