@@ -598,8 +598,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         LeaseWait wait = new LeaseWait(id);
         while (true)
         {
-            SessionScripts.LeaseRequest lease = leases.forWrite(data, CREATE.equals(mode), RESTORE.equals(mode));
+            // Before the request is made: a lease given up from then on is given up again if Redis grants it.
             long sent = System.nanoTime();
+            SessionScripts.LeaseRequest lease = leases.forWrite(data, CREATE.equals(mode), RESTORE.equals(mode));
             Object reply = writeOnce(id, data, delta, mode, lease);
             Write result = Write.of(reply);
             if (result != Write.LEASED)
@@ -1084,11 +1085,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         List<?> reply = null;
         if (!stored.isChangedElsewhereAtLastCheck())
         {
+            long sent = System.nanoTime();
             SessionScripts.LeaseRequest lease = leases.forCheck(stored);
             if (lease.ms() > 0)
             {
                 // The script, which grants the lease if Redis holds this copy's version, in the same round trip.
-                long sent = System.nanoTime();
                 reply = refreshScript(id, version, lease);
                 if ((Long)reply.get(0) == 0)
                 {

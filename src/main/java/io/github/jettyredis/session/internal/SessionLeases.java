@@ -43,6 +43,8 @@ public final class SessionLeases
     /** The first wait of a node whose change a lease refused, doubled at each refusal up to {@link #MAX_POLL_MS}. */
     private static final long FIRST_POLL_MS = 1;
     private static final long MAX_POLL_MS = 50;
+    /** How many refusals by the same holder a waiting node lets pass before it asks the holder again. */
+    private static final int ASK_AGAIN_EVERY = 10;
 
     private final String token;
     private final SessionKeys keys;
@@ -193,8 +195,8 @@ public final class SessionLeases
 
     /**
      * Waits after a change of this node was refused for another node's lease: asks the holder to give it up
-     * (at the first refusal by that holder), then waits a little longer at each refusal, never past the lease's
-     * end by Redis's clock.
+     * (at the first refusal by that holder, and again every {@value #ASK_AGAIN_EVERY}), then waits a little
+     * longer at each refusal, never past the lease's end by Redis's clock.
      *
      * @param id the session id
      * @param refusal what the script replied
@@ -203,9 +205,12 @@ public final class SessionLeases
      */
     public void awaitRelease(String id, SessionScripts.LeaseRefusal refusal, int refusals, String lastHolder)
     {
-        if (!refusal.holder().equals(lastHolder))
-        {
+        boolean newHolder = !refusal.holder().equals(lastHolder);
+        if (newHolder)
             waits.incrementAndGet();
+        // Asked again now and then: the holder may have taken a new lease meanwhile (a save on its way).
+        if (newHolder || refusals % ASK_AGAIN_EVERY == 0)
+        {
             LOG.debug("Session {} of {} is leased by another node for {} ms more: asking it to give the lease up", id,
                 keys.context(), refusal.waitMs());
             byte[] message = DeletionListener.revocation(refusal.holder(), id);
