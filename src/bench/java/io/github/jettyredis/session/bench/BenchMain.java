@@ -97,6 +97,7 @@ public final class BenchMain
         ALSO.put("e2e_coherent_vs_bound_2rt", "HTTP, RedisSessionCache against two bare Jedis round trips per request");
         ALSO.put("e2e_redis_null_vs_bound_2rt", "HTTP, NullSessionCache against two bare Jedis round trips per request");
         ALSO.put("e2e_coherent_vs_redis_default", "HTTP, RedisSessionCache against DefaultSessionCache (both with affinity)");
+        ALSO.put("e2e_coherent_leased_vs_checked", "HTTP, RedisSessionCache with its leases (the default) against without (leaseMs=0), with affinity");
     }
 
     private BenchMain()

@@ -51,7 +51,8 @@ import redis.clients.jedis.UnifiedJedis;
  *   ({@link RedisSessionCacheFactory}: held sessions, checked against Redis before each use unless the node
  *   holds a lease on the session, as it does with affinity); {@code redis_coherent_rr} the same without
  *   affinity: each client's requests go to the two nodes in turn, so every request finds its session changed
- *   by the other node (and no node takes leases);</li>
+ *   by the other node (and no node takes leases); {@code redis_coherent_checked} with affinity but without
+ *   leases ({@code leaseMs=0}): every request checked first;</li>
  *   <li>{@code spring}, {@code spring_rr}: two nodes, Spring Session Data Redis ({@link SpringSessionNode}:
  *   {@code RedisSessionRepository} over Lettuce, JDK serialization, no local cache) in front of the same
  *   servlet, in the same Redis under keys of its own, with affinity and without;</li>
@@ -83,17 +84,18 @@ final class EndToEndSuite
      * The key prefix of each configuration's sessions in Redis (Spring Session's namespace is the prefix less
      * its colon); for those whose Redis commands per request and memory per session are counted, too.
      */
-    private static final Map<String, String> KEY_PREFIXES = Map.of(
-        "redis_null", "e2e-null:",
-        "redis_default", "e2e-default:",
-        "redis_default_noflush", "e2e-noflush:",
-        "redis_coherent", "e2e-coherent:",
-        "redis_coherent_rr", "e2e-coherent-rr:",
-        "redis_coherent_unshared", "e2e-coherent-unshared:",
-        "redis_null_metrics", "e2e-metrics:",
-        "redis_null_nometrics", "e2e-nometrics:",
-        "spring", "e2e-spring:",
-        "spring_rr", "e2e-spring-rr:");
+    private static final Map<String, String> KEY_PREFIXES = Map.ofEntries(
+        Map.entry("redis_null", "e2e-null:"),
+        Map.entry("redis_default", "e2e-default:"),
+        Map.entry("redis_default_noflush", "e2e-noflush:"),
+        Map.entry("redis_coherent", "e2e-coherent:"),
+        Map.entry("redis_coherent_rr", "e2e-coherent-rr:"),
+        Map.entry("redis_coherent_unshared", "e2e-coherent-unshared:"),
+        Map.entry("redis_coherent_checked", "e2e-coherent-checked:"),
+        Map.entry("redis_null_metrics", "e2e-metrics:"),
+        Map.entry("redis_null_nometrics", "e2e-nometrics:"),
+        Map.entry("spring", "e2e-spring:"),
+        Map.entry("spring_rr", "e2e-spring-rr:"));
     /** The configurations whose Redis commands per request and memory per session are counted. */
     private static final List<String> REDIS_COSTS = List.of("redis_null", "redis_default", "redis_coherent", "redis_coherent_rr", "spring",
         "spring_rr");
@@ -121,6 +123,7 @@ final class EndToEndSuite
         Map.entry("redis_coherent", "Redis, RedisSessionCache"),
         Map.entry("redis_coherent_rr", "Redis, RedisSessionCache, RR"),
         Map.entry("redis_coherent_unshared", "Redis, RedisSessionCache, no shared pipelines"),
+        Map.entry("redis_coherent_checked", "Redis, RedisSessionCache, no leases"),
         Map.entry("spring", "Spring Session Redis"),
         Map.entry("spring_rr", "Spring Session Redis, RR"),
         Map.entry("jdbc", "JDBC, DefaultSessionCache"),
@@ -212,6 +215,13 @@ final class EndToEndSuite
             RedisSessionCacheFactory::new));
         setups.add(setup("redis_coherent_rr", 2, true, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_coherent_rr")),
             RedisSessionCacheFactory::new));
+        // The same without leases: every request checked, as before they were (what leases bring, in the same run).
+        setups.add(setup("redis_coherent_checked", 2, n -> redisFactory(redis.uri(), KEY_PREFIXES.get("redis_coherent_checked")), () ->
+        {
+            RedisSessionCacheFactory cache = new RedisSessionCacheFactory();
+            cache.setLeaseMs(0);
+            return cache;
+        }));
         // The same, each load, check and save a round trip of its own: what shared pipelines bring.
         setups.add(setup("redis_coherent_unshared", 2, n ->
         {
@@ -343,6 +353,7 @@ final class EndToEndSuite
         results.ratio("e2e_coherent_vs_spring", "e2e_redis_coherent_rps", "e2e_spring_rps");
         results.ratio("e2e_coherent_vs_redis_default", "e2e_redis_coherent_rps", "e2e_redis_default_rps");
         results.ratio("e2e_coherent_shared_vs_unshared", "e2e_redis_coherent_rps", "e2e_redis_coherent_unshared_rps");
+        results.ratio("e2e_coherent_leased_vs_checked", "e2e_redis_coherent_rps", "e2e_redis_coherent_checked_rps");
         results.ratio("e2e_coherent_rr_vs_spring_rr", "e2e_redis_coherent_rr_rps", "e2e_spring_rr_rps");
         results.ratio("e2e_coherent_rr_vs_coherent", "e2e_redis_coherent_rr_rps", "e2e_redis_coherent_rps");
         results.ratio("e2e_spring_rr_vs_spring", "e2e_spring_rr_rps", "e2e_spring_rps");
