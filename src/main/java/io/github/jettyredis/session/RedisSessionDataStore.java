@@ -184,6 +184,15 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return leases == null ? 0 : leases.uses();
     }
 
+    /**
+     * @return how many times leases were voided so far: each time the deletion listener lost or made its
+     * connection (for tests, which wait for a reconnection)
+     */
+    long getLeaseEpoch()
+    {
+        return leases == null ? 0 : leases.epoch();
+    }
+
     /** @return how many changes of this node waited for another node to give up its lease */
     long getLeaseWaits()
     {

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import io.github.jettyredis.session.internal.SessionKeys;
+import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.PrivateRedis;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.Protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -60,6 +63,32 @@ public class CoherentCacheLeaseIT
             assertEquals(Integer.toString(i), cluster.get(a.url("op=incr&name=n")));
         assertEquals(0, cache(a).getLeasedHits());
         assertEquals(3, cache(a).getCurrentHits(), "each request checked its copy against Redis");
+    }
+
+    /**
+     * A node whose deletion listener lost its connection may have missed a request to give a lease up, and
+     * Redis may have restarted without its leases: it uses none it took before, and takes a new one at its
+     * next check.
+     */
+    @Test
+    public void aLostListenerConnectionVoidsTheNodesLeases() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS);
+        cluster.get(a.url("op=create"));
+        assertEquals("1", cluster.get(a.url("op=incr&name=n")));
+        long leased = cache(a).getLeasedHits();
+        assertEquals(1, leased);
+
+        long epoch = a.store().getLeaseEpoch();
+        cluster.redis().sendCommand(Protocol.Command.CLIENT, "KILL", "TYPE", "pubsub");
+        // Voided when the connection was lost, and again when the listener listened again.
+        Await.until("A listens again", Duration.ofSeconds(10), () -> a.store().getLeaseEpoch() >= epoch + 2);
+        long current = cache(a).getCurrentHits();
+        assertEquals("2", cluster.get(a.url("op=incr&name=n")));
+        assertEquals(leased, cache(a).getLeasedHits(), "the copy was checked, not used under the old lease");
+        assertEquals(current + 1, cache(a).getCurrentHits());
+        assertEquals("3", cluster.get(a.url("op=incr&name=n")));
+        assertEquals(leased + 1, cache(a).getLeasedHits(), "the check took a new lease");
     }
 
     /** The strict cache uses a copy only once Redis answered for it, so that a stalled Redis is found first. */

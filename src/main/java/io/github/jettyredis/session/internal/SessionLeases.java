@@ -271,6 +271,12 @@ public final class SessionLeases
         }
     }
 
+    /** @return how many times leases were voided so far (see {@link #voidAll}) */
+    public long epoch()
+    {
+        return epoch.get();
+    }
+
     /** @return how many times a request used a held copy under this node's lease, without asking Redis */
     public long uses()
     {
