@@ -8,7 +8,8 @@
 
 [description]
 Session cache for the Redis session store (jetty-session-redis): sessions held in memory and checked
-against Redis (one small read) before each use, so that any node serves the latest session.
+against Redis (one small read) before each use, or leased by the node that its requests keep coming to, so
+that any node serves the latest session.
 
 [tags]
 session

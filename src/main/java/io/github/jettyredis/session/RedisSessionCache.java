@@ -23,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * has changed without saving yet is used by the next one as is: this node's requests share it, and reading it
  * again would lose that change.
  *
+ * <p>A node whose requests for a session keep coming to it (a load balancer with affinity) holds a lease on
+ * it instead ({@link #setLeaseMs}; README, "Which session cache"): Redis refuses other nodes' changes of the
+ * session until the node gave the lease up, which it is asked to at once, so the node uses its copy without
+ * asking Redis, and a request costs one round trip, the save.</p>
+ *
  * <p>While Redis cannot be asked, held copies are used as they are ({@link #setUseHeldWhileRedisDown}, the
  * default): users stay logged in and keep working, but a user whose requests go to several nodes meanwhile
  * changes several copies, and only the last one written when Redis is back is kept. Turned off, a held copy
