@@ -179,14 +179,21 @@ public class RedisSessionCache extends DefaultSessionCache
         return leaseMs;
     }
 
-    /** @return how many times a held copy was used under this node's lease, without asking Redis (counted in {@link #getCurrentHits}) */
+    /**
+     * @return how many times a held copy was used under this node's lease, without asking Redis (counted in
+     * {@link #getCurrentHits} too); the store's count ({@code SessionStoreCounters.getLeasedUses}), 0 with its
+     * {@code metrics} off
+     */
     @ManagedAttribute(value = "held sessions used under this node's lease, without asking Redis", readonly = true)
     public long getLeasedHits()
     {
         return getSessionDataStore() instanceof RedisSessionDataStore store ? store.getLeasedUses() : 0;
     }
 
-    /** @return how many changes of this node waited for another node to give up its lease on their session */
+    /**
+     * @return how many changes of this node waited for another node to give up its lease on their session; the
+     * store's count ({@code SessionStoreCounters.getLeaseWaits}), 0 with its {@code metrics} off
+     */
     @ManagedAttribute(value = "changes that waited for another node to give up its lease", readonly = true)
     public long getLeaseWaits()
     {

@@ -181,7 +181,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** @return how many times a request used a held copy under this node's lease, without asking Redis */
     long getLeasedUses()
     {
-        return leases == null ? 0 : leases.uses();
+        return counters.getLeasedUses();
     }
 
     /**
@@ -196,7 +196,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** @return how many changes of this node waited for another node to give up its lease */
     long getLeaseWaits()
     {
-        return leases == null ? 0 : leases.waits();
+        return counters.getLeaseWaits();
     }
 
     /** @param links what the stores of this server share per Redis client; set by the factory before start */
@@ -647,6 +647,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             else if (now - giveUpAt > 0)
                 throw new IllegalStateException("Session " + id + " of " + keys.context() + " stayed leased by other nodes for longer " +
                     "than a lease lasts: not changed");
+            if (!refusal.holder().equals(lastHolder))
+                counters.leaseWait();
             leases.awaitRelease(id, refusal, refusals++, lastHolder);
             lastHolder = refusal.holder();
         }
@@ -1089,7 +1091,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         if (stored.getStoredVersion() == null || !catchUp.beforeLoad(id))
             return reload(id, stored);
         if (leases.holds(stored))
+        {
+            counters.leasedUse();
             return Freshness.LEASED;
+        }
         byte[] version = stored.getStoredVersion().getBytes(StandardCharsets.US_ASCII);
         List<?> reply = null;
         if (!stored.isChangedElsewhereAtLastCheck())

@@ -32,6 +32,8 @@ public class SessionStoreCounters
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder bytesWritten = new LongAdder();
     private final LongAdder expiriesGone = new LongAdder();
+    private final LongAdder leasedUses = new LongAdder();
+    private final LongAdder leaseWaits = new LongAdder();
     /** Failed Redis calls, by {@link RedisFailure#ordinal()}. */
     private final LongAdder[] redisFailures = new LongAdder[RedisFailure.values().length];
     private final Histogram loadMicros = new Histogram();
@@ -138,6 +140,18 @@ public class SessionStoreCounters
         expiriesGone.add(gone);
     }
 
+    void leasedUse()
+    {
+        if (counting)
+            leasedUses.increment();
+    }
+
+    void leaseWait()
+    {
+        if (counting)
+            leaseWaits.increment();
+    }
+
     /** @param failure why a Redis call failed (once per call, as {@link RedisFailure} tells it) */
     void redisFailed(RedisFailure failure)
     {
@@ -234,6 +248,20 @@ public class SessionStoreCounters
     public long getExpiriesGone()
     {
         return expiriesGone.sum();
+    }
+
+    /** @return requests that used a held session under this node's lease, without asking Redis ({@code RedisSessionCache}) */
+    @ManagedAttribute(value = "requests that used a held session under this node's lease, without asking Redis", readonly = true)
+    public long getLeasedUses()
+    {
+        return leasedUses.sum();
+    }
+
+    /** @return changes of this node that waited for another node to give up its lease on their session */
+    @ManagedAttribute(value = "changes that waited for another node to give up its lease", readonly = true)
+    public long getLeaseWaits()
+    {
+        return leaseWaits.sum();
     }
 
     /** @return Redis calls that found no connection, or were not sent while Redis was known to be down */

@@ -54,8 +54,6 @@ public final class SessionLeases
     private final long usableNanos;
     /** Changes whenever the deletion listener lost or made its connection: leases granted before are void. */
     private final AtomicLong epoch = new AtomicLong();
-    private final AtomicLong uses = new AtomicLong();
-    private final AtomicLong waits = new AtomicLong();
     private volatile boolean granting;
 
     /**
@@ -153,10 +151,7 @@ public final class SessionLeases
      */
     public boolean holds(StoredSessionData copy)
     {
-        if (!granting || copy.getLeaseEpoch() != epoch.get() || !copy.hasLeaseAfter(System.nanoTime()) || calls.availability().isDown())
-            return false;
-        uses.incrementAndGet();
-        return true;
+        return granting && copy.getLeaseEpoch() == epoch.get() && copy.hasLeaseAfter(System.nanoTime()) && !calls.availability().isDown();
     }
 
     /**
@@ -205,11 +200,8 @@ public final class SessionLeases
      */
     public void awaitRelease(String id, SessionScripts.LeaseRefusal refusal, int refusals, String lastHolder)
     {
-        boolean newHolder = !refusal.holder().equals(lastHolder);
-        if (newHolder)
-            waits.incrementAndGet();
         // Asked again now and then: the holder may have taken a new lease meanwhile (a save on its way).
-        if (newHolder || refusals % ASK_AGAIN_EVERY == 0)
+        if (!refusal.holder().equals(lastHolder) || refusals % ASK_AGAIN_EVERY == 0)
         {
             LOG.debug("Session {} of {} is leased by another node for {} ms more: asking it to give the lease up", id,
                 keys.context(), refusal.waitMs());
@@ -275,17 +267,5 @@ public final class SessionLeases
     public long epoch()
     {
         return epoch.get();
-    }
-
-    /** @return how many times a request used a held copy under this node's lease, without asking Redis */
-    public long uses()
-    {
-        return uses.get();
-    }
-
-    /** @return how many changes of this node waited for another node to give up its lease */
-    public long waits()
-    {
-        return waits.get();
     }
 }

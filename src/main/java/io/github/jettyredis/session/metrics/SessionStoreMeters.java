@@ -54,6 +54,8 @@ final class SessionStoreMeters
         count("deletions", "deletions", null, null, "sessions deleted"),
         count("expiriesClaimed", "expiries", "outcome", "claimed", "expired sessions this node came to claim"),
         count("expiriesGone", "expiries", "outcome", "gone", "expired sessions this node came to claim"),
+        count("leasedUses", "lease.uses", null, null, "requests that used a held session under this node's lease, without asking Redis"),
+        count("leaseWaits", "lease.waits", null, null, "changes that waited for another node to give up its lease"),
         new Meter("bytesRead", PREFIX + "bytes", new String[]{"direction", "read"}, true, "bytes", 1, "bytes of sessions read and written"),
         new Meter("bytesWritten", PREFIX + "bytes", new String[]{"direction", "written"}, true, "bytes", 1, "bytes of sessions read and written"),
         count("redisUnreachable", "errors", "kind", "unreachable", "failed Redis calls"),
