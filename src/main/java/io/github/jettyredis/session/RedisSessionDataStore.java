@@ -214,6 +214,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         keys = new SessionKeys(prefix, _context.getCanonicalContextPath(), _context.getVhost());
         held = new HeldSessions(_context);
         connect();
+        // Every store respects other nodes' leases, from its first write; it takes none until told it may (below).
+        leases = new SessionLeases(claimant, keys, calls, held, leaseMs);
         claims = new ExpiryClaims(keys, calls, codec, claimant);
         catchUp = new CatchUp(_context, keys, calls, held, new CatchUp.Writes()
         {
@@ -239,8 +241,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         link.availability().onRecovery(onRedisBack);
         // Only a cache that keeps sessions in memory has something to drop when another node deletes one.
         listening = broadcastInvalidation && held.keepsSessions();
-        // Every store respects other nodes' leases; only one told of deletions and asked to give leases up takes them.
-        leases = new SessionLeases(claimant, keys, calls, held, leaseMs);
+        // Only a store told of deletions, and so asked to give leases up, takes them.
         leases.setGranting(listening);
         if (listening)
         {
