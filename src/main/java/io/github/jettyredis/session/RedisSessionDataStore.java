@@ -1068,10 +1068,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      * writes it back whole). Whether a copy is used while Redis cannot be asked is the cache's to decide. The
      * caller holds the session's lock.
      *
-     * <p>A copy found current at its last check is checked with a plain {@code HMGET} of the version and the
-     * metadata, the cheapest command that answers, since its requests likely come to this node; one found
-     * changed by another node (requests alternating between nodes) with {@link SessionScripts#REFRESH}, which
-     * returns the whole session in the same round trip when the version differs, as it likely does again.</p>
+     * <p>A copy this node holds a lease on is what Redis holds: Redis is not asked ({@link SessionLeases}). A
+     * copy found current at its last check is checked with a plain {@code HMGET} of the version and the
+     * metadata, the cheapest command that answers, since its requests likely come to this node, or, when it may
+     * take a lease, with {@link SessionScripts#REFRESH} asking for one; one found changed by another node
+     * (requests alternating between nodes) with that script too, which returns the whole session in the same
+     * round trip when the version differs, as it likely does again.</p>
      *
      * <p>After Redis lost the session, the first copy written back is not always the latest: a node holding
      * a copy changed later than one written back writes its own in its place and uses it. With
@@ -1097,44 +1099,27 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             return Freshness.LEASED;
         }
         byte[] version = stored.getStoredVersion().getBytes(StandardCharsets.US_ASCII);
-        List<?> reply = null;
-        if (!stored.isChangedElsewhereAtLastCheck())
+        long sent = System.nanoTime();
+        SessionScripts.LeaseRequest lease = leases.forCheck(stored);
+        if (!stored.isChangedElsewhereAtLastCheck() && lease.ms() == 0)
         {
-            long sent = System.nanoTime();
-            SessionScripts.LeaseRequest lease = leases.forCheck(stored);
-            if (lease.ms() > 0)
-            {
-                // The script, which grants the lease if Redis holds this copy's version, in the same round trip.
-                reply = refreshScript(id, version, lease);
-                if ((Long)reply.get(0) == 0)
-                {
-                    leases.answered(id, stored, reply.size() > 2 && Long.valueOf(1).equals(reply.get(2)), sent);
-                    return sameVersion(id, stored, (byte[])reply.get(1));
-                }
-                if (isLaterThanWrittenBack(stored, versionOf((List<?>)reply.get(1))))
-                    return writtenBackInstead(id, stored);
-            }
-            else
-            {
-                List<byte[]> fields = calls.runShared(pipeline -> pipeline.hmget(keys.session(id), SessionHashCodec.VERSION_FIELD,
-                    SessionHashCodec.METADATA_FIELD), (redis, hmget) -> hmget.get());
-                if (Arrays.equals(version, fields.get(0)))
-                    return sameVersion(id, stored, fields.get(1));
-                if (isLaterThanWrittenBack(stored, fields.get(0)))
-                    return writtenBackInstead(id, stored);
-            }
+            List<byte[]> fields = calls.runShared(pipeline -> pipeline.hmget(keys.session(id), SessionHashCodec.VERSION_FIELD,
+                SessionHashCodec.METADATA_FIELD), (redis, hmget) -> hmget.get());
+            if (Arrays.equals(version, fields.get(0)))
+                return sameVersion(id, stored, fields.get(1));
+            if (isLaterThanWrittenBack(stored, fields.get(0)))
+                return writtenBackInstead(id, stored);
             // Changed (or gone): the script reads it whole, or finds it changed back meanwhile.
-            stored.setChangedElsewhereAtLastCheck(true);
         }
-        stored.setLeaseWanted(false);
-        stored.endLease();
-        if (reply == null)
-            reply = refreshScript(id, version, leases.forCheck(stored));
+        // The script: with the lease asked for, or the whole session if it changed, in the same round trip.
+        List<?> reply = refreshScript(id, version, lease);
         if ((Long)reply.get(0) == 0)
         {
             stored.setChangedElsewhereAtLastCheck(false);
-            return sameVersion(id, stored, reply.size() > 1 ? (byte[])reply.get(1) : null);
+            leases.answered(id, stored, reply.size() > 2 && Long.valueOf(1).equals(reply.get(2)), sent);
+            return sameVersion(id, stored, (byte[])reply.get(1));
         }
+        stored.setChangedElsewhereAtLastCheck(true);
         Map<byte[], byte[]> fields = new LinkedHashMap<>();
         List<?> flat = (List<?>)reply.get(1);
         for (int i = 0; i + 1 < flat.size(); i += 2)
