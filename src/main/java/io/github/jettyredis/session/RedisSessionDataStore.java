@@ -84,10 +84,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** The most the stored expiry of a session may lag its own, see {@link #expiryDriftToleranceMs}. */
     static final long MAX_EXPIRY_DRIFT_MS = 1000;
 
-    private static final String CREATE = "create";
-    private static final String UPDATE = "update";
-    private static final String REPLACE = "replace";
-    private static final String RESTORE = "restore";
     /**
      * How long a strict node that found a session lost waits for other nodes' copies: they write theirs back
      * when their deletion listener listens again, which it tries every second once Redis is back.
@@ -228,7 +224,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             @Override
             public void writeWhole(String id, SessionData data) throws Exception
             {
-                save(id, data, restoring(data, false), RESTORE);
+                save(id, data, restoring(data, false), SessionScripts.RESTORE);
             }
 
             @Override
@@ -458,7 +454,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         data.setExpiry(data.calcExpiry(now));
         try
         {
-            Write result = write(id, data, codec.encodeMetadataOnly(data), UPDATE);
+            Write result = write(id, data, codec.encodeMetadataOnly(data), SessionScripts.UPDATE);
             if (result == Write.WRITTEN)
                 data.markMetadataStored();
             return result != Write.DELETED;
@@ -491,7 +487,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             return;
         }
         long start = counters.started();
-        save(id, data, delta, create ? CREATE : delta.whole() ? REPLACE : UPDATE);
+        save(id, data, delta, create ? SessionScripts.CREATE : delta.whole() ? SessionScripts.REPLACE : SessionScripts.UPDATE);
         counters.saveTook(start);
     }
 
@@ -513,7 +509,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         try
         {
-            if (!RESTORE.equals(mode))
+            if (!SessionScripts.RESTORE.equals(mode))
                 delta = versioned(data, delta);
             Write result = write(id, data, delta, mode);
             if (result == Write.LOST)
@@ -521,7 +517,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 LOG.info("Session {} of {} was not in Redis, and no node deleted it (Redis lost it): writing it back whole",
                     id, keys.context());
                 delta = restoring(data, delta.version() != null);
-                result = write(id, data, delta, RESTORE);
+                result = write(id, data, delta, SessionScripts.RESTORE);
             }
             switch (result)
             {
@@ -610,13 +606,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             // Before the request is made: a lease given up from then on is given up again if Redis grants it.
             long sent = System.nanoTime();
-            SessionScripts.LeaseRequest lease = leases.forWrite(data, CREATE.equals(mode), RESTORE.equals(mode));
+            SessionScripts.LeaseRequest lease = leases.forWrite(data, mode);
             Object reply = writeOnce(id, data, delta, mode, lease);
             Write result = Write.of(reply);
             if (result != Write.LEASED)
             {
                 if (data instanceof StoredSessionData stored)
-                    leases.answered(id, stored, result == Write.WRITTEN && Write.granted(reply), sent);
+                    leases.answered(id, stored, lease, result == Write.WRITTEN, Write.granted(reply), sent);
                 return result;
             }
             wait.refusedBy(SessionScripts.leaseRefusal(reply));
@@ -1116,7 +1112,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         if ((Long)reply.get(0) == 0)
         {
             stored.setChangedElsewhereAtLastCheck(false);
-            leases.answered(id, stored, reply.size() > 2 && Long.valueOf(1).equals(reply.get(2)), sent);
+            leases.answered(id, stored, lease, true, reply.size() > 2 && Long.valueOf(1).equals(reply.get(2)), sent);
             return sameVersion(id, stored, (byte[])reply.get(1));
         }
         stored.setChangedElsewhereAtLastCheck(true);
@@ -1230,7 +1226,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         SessionDelta delta = restoring(held, false);
         AtomicReference<Write> written = new AtomicReference<>();
         // As a save: in the context, as the attribute values' encoders may need.
-        _context.run(() -> written.set(write(id, held, delta, RESTORE)));
+        _context.run(() -> written.set(write(id, held, delta, SessionScripts.RESTORE)));
         if (written.get() == Write.WRITTEN)
             recordStored(id, held, delta);
         return written.get();

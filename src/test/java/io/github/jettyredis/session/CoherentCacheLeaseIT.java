@@ -37,6 +37,31 @@ public class CoherentCacheLeaseIT
         return (RedisSessionCache)node.webapp().getSessionHandler().getSessionCache();
     }
 
+    private String get(String url)
+    {
+        try
+        {
+            return cluster.get(url);
+        }
+        catch (Exception e)
+        {
+            throw new AssertionError(url, e);
+        }
+    }
+
+    private static void awaitIdle(JettyNode node)
+    {
+        try
+        {
+            node.awaitIdle();
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     private String lease(String id)
     {
         byte[] lease = cluster.redis().hget(cluster.keys().session(id), SessionKeys.bytes("#lease"));
@@ -63,6 +88,35 @@ public class CoherentCacheLeaseIT
             assertEquals(Integer.toString(i), cluster.get(a.url("op=incr&name=n")));
         assertEquals(0, cache(a).getLeasedHits());
         assertEquals(3, cache(a).getCurrentHits(), "each request checked its copy against Redis");
+    }
+
+    /**
+     * The holder's saves leave its lease as Redis has it until half of it is gone, then renew it, before it
+     * runs out: every request of the session uses the copy under the lease.
+     */
+    @Test
+    public void theHoldersSavesRenewItsLeaseOnlyOnceHalfOfItIsGone() throws Exception
+    {
+        long leaseMs = 4000;
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS, node -> ((RedisSessionCacheFactory)node.cacheFactory()).setLeaseMs((int)leaseMs));
+        String id = cluster.get(a.url("op=create"));
+        cluster.awaitIdle();
+        String granted = lease(id);
+        assertNotNull(granted);
+        assertEquals("1", cluster.get(a.url("op=incr&name=n")));
+        assertEquals("2", cluster.get(a.url("op=incr&name=n")));
+        cluster.awaitIdle();
+        assertEquals(granted, lease(id), "saves early in the lease leave it as it is");
+
+        int[] requests = {2};
+        Await.until("a save renews the lease", Duration.ofMillis(3 * leaseMs), () ->
+        {
+            requests[0]++;
+            assertEquals(Integer.toString(requests[0]), get(a.url("op=incr&name=n")));
+            awaitIdle(a);
+            return !granted.equals(lease(id));
+        });
+        assertEquals(requests[0], cache(a).getLeasedHits(), "no request found the lease run out");
     }
 
     /**

@@ -29,7 +29,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * lease up (a message on the context's deletion channel), and writes again once it did, or once the lease
  * ended. So nothing changes the session behind the holder's back, and the holder, which ends its own use a
  * tenth of the lease early by its own clock (its lease began no earlier than it asked), needs no round trip
- * before a request uses its copy: its one round trip is the save, which renews the lease.</p>
+ * before a request uses its copy: its one round trip is the save, which renews the lease once half of it is
+ * gone.</p>
  *
  * <p>A copy asks for a lease only after a check found it current (requests keep coming to this node), or
  * for a session made here; not for one read from Redis or found changed by another node, so sessions whose
@@ -86,20 +87,26 @@ public final class SessionLeases
     }
 
     /**
+     * A node that holds a live lease on the session renews it only once half of it is gone: until then its
+     * saves leave it as it is, and Redis runs three commands less for each (the version read, its clock, the
+     * lease written).
+     *
      * @param data the session's data, before the write
-     * @param create whether the write makes a new session under its id
-     * @param restore whether it writes back a session Redis lost
+     * @param mode the write's mode ({@link SessionScripts#WRITE})
      * @return what a write of the session asks of leases
      */
-    public SessionScripts.LeaseRequest forWrite(SessionData data, boolean create, boolean restore)
+    public SessionScripts.LeaseRequest forWrite(SessionData data, String mode)
     {
-        if (!granting || restore || !(data instanceof StoredSessionData copy))
+        if (!granting || SessionScripts.RESTORE.equals(mode) || !(data instanceof StoredSessionData copy))
             return SessionScripts.LeaseRequest.none(token);
-        if (create)
-            return new SessionScripts.LeaseRequest(token, leaseMs, null);
+        if (SessionScripts.CREATE.equals(mode))
+            return SessionScripts.LeaseRequest.asking(token, leaseMs, null);
+        // Only an update: a whole write replaces the hash, its lease field with it.
+        if (SessionScripts.UPDATE.equals(mode) && holds(copy, System.nanoTime() + usableNanos / 2))
+            return SessionScripts.LeaseRequest.keeping(token);
         if (!copy.isLeaseWanted() || copy.getStoredVersion() == null || isCoolingDown(copy))
             return SessionScripts.LeaseRequest.none(token);
-        return new SessionScripts.LeaseRequest(token, leaseMs, copy.getStoredVersion());
+        return SessionScripts.LeaseRequest.asking(token, leaseMs, copy.getStoredVersion());
     }
 
     /**
@@ -110,7 +117,7 @@ public final class SessionLeases
     {
         if (!granting || !copy.isLeaseWanted() || isCoolingDown(copy))
             return SessionScripts.LeaseRequest.none(token);
-        return new SessionScripts.LeaseRequest(token, leaseMs, copy.getStoredVersion());
+        return SessionScripts.LeaseRequest.asking(token, leaseMs, copy.getStoredVersion());
     }
 
     private boolean isCoolingDown(StoredSessionData copy)
@@ -120,15 +127,20 @@ public final class SessionLeases
     }
 
     /**
-     * Records what a write or check that asked for a lease got.
+     * Records what a write or check got of leases.
      *
      * @param id the session id
      * @param copy the held copy
-     * @param granted whether Redis granted the lease
+     * @param request what the write or check asked of leases
+     * @param current whether Redis holds the copy now: the write went through, or the check found it current
+     * @param granted whether Redis granted the lease asked for
      * @param askedAt when ({@link System#nanoTime()}) the write or check was sent
      */
-    public void answered(String id, StoredSessionData copy, boolean granted, long askedAt)
+    public void answered(String id, StoredSessionData copy, SessionScripts.LeaseRequest request, boolean current, boolean granted,
+                         long askedAt)
     {
+        if (request.keepsHeld() && current)
+            return;
         if (!granted)
         {
             copy.endLease();
@@ -151,7 +163,12 @@ public final class SessionLeases
      */
     public boolean holds(StoredSessionData copy)
     {
-        return granting && copy.getLeaseEpoch() == epoch.get() && copy.hasLeaseAfter(System.nanoTime()) && !calls.availability().isDown();
+        return holds(copy, System.nanoTime());
+    }
+
+    private boolean holds(StoredSessionData copy, long until)
+    {
+        return granting && copy.getLeaseEpoch() == epoch.get() && copy.hasLeaseAfter(until) && !calls.availability().isDown();
     }
 
     /**

@@ -17,6 +17,11 @@ import redis.clients.jedis.util.SafeEncoder;
  */
 public final class SessionScripts
 {
+    /** {@link #WRITE}'s modes (see there). */
+    public static final String CREATE = "create";
+    public static final String UPDATE = "update";
+    public static final String REPLACE = "replace";
+    public static final String RESTORE = "restore";
     /** The hash field where a node records that it is expiring the session. */
     public static final String EXPIRY_CLAIM_FIELD = SessionHashCodec.RESERVED + "claim";
     /** The hash field of the session's expiry, which the scripts read (see {@link SessionHashCodec#EXPIRY_FIELD}). */
@@ -532,16 +537,38 @@ public final class SessionScripts
      * @param token the node's lease token (its store's), which also lets its own lease never stop it
      * @param ms how long a lease it asks for lasts, 0 for none
      * @param baseVersion the content version its copy had before this write (null: none, a new session)
+     * @param keepsHeld whether the node holds a lease on the session that this write leaves as it is (asks for
+     * none, and a reply without one does not end it)
      */
-    public record LeaseRequest(String token, long ms, String baseVersion)
+    public record LeaseRequest(String token, long ms, String baseVersion, boolean keepsHeld)
     {
+        /**
+         * @param token the node's lease token
+         * @param ms how long the lease asked for lasts
+         * @param baseVersion the content version the copy had before this write or check (null: a new session)
+         * @return a request for a lease
+         */
+        public static LeaseRequest asking(String token, long ms, String baseVersion)
+        {
+            return new LeaseRequest(token, ms, baseVersion, false);
+        }
+
         /**
          * @param token the node's lease token
          * @return a request for no lease
          */
         public static LeaseRequest none(String token)
         {
-            return new LeaseRequest(token, 0, null);
+            return new LeaseRequest(token, 0, null, false);
+        }
+
+        /**
+         * @param token the node's lease token
+         * @return a write's request for no new lease by a node that holds one on the session, which stays
+         */
+        public static LeaseRequest keeping(String token)
+        {
+            return new LeaseRequest(token, 0, null, true);
         }
     }
 

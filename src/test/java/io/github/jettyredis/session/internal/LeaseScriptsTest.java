@@ -64,7 +64,7 @@ public class LeaseScriptsTest
     private List<?> refresh(String version, String token, long leaseMs)
     {
         return (List<?>)SessionScripts.REFRESH.run(redis, SessionScripts.refreshArgs(keys, "s", SessionKeys.bytes(version),
-            new SessionScripts.LeaseRequest(token, leaseMs, version)));
+            SessionScripts.LeaseRequest.asking(token, leaseMs, version)));
     }
 
     private String stored(String field)

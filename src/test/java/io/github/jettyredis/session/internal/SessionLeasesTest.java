@@ -2,6 +2,7 @@
 package io.github.jettyredis.session.internal;
 
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.testing.RedisTestServer;
 import org.junit.jupiter.api.AfterEach;
@@ -28,6 +29,7 @@ public class SessionLeasesTest
     private final SessionLeases leases = new SessionLeases("nodeA", keys, new RedisCalls(redis, availability, failure -> { },
         new SharedPipelines(0)), null, LEASE_MS);
     private final StoredSessionData copy = new StoredSessionData("s", "/app", "0.0.0.0", 1, 1, 1, 60_000);
+    private final SessionScripts.LeaseRequest asked = SessionScripts.LeaseRequest.asking("nodeA", LEASE_MS, "v1");
 
     @AfterEach
     public void close()
@@ -51,7 +53,7 @@ public class SessionLeasesTest
         leases.setGranting(true);
         leasedInRedis();
         long asked = System.nanoTime();
-        leases.answered("s", copy, true, asked);
+        leases.answered("s", copy, this.asked, true, true, asked);
         assertTrue(leases.holds(copy));
         assertTrue(copy.isLeaseWanted(), "its next writes renew it");
         assertFalse(copy.hasLeaseAfter(asked + LEASE_MS * 1_000_000 * 9 / 10), "used a tenth less than it lasts, from before it was asked");
@@ -68,19 +70,52 @@ public class SessionLeasesTest
         leasedInRedis();
         long asked = System.nanoTime();
         copy.revokeLease(System.nanoTime());
-        leases.answered("s", copy, true, asked);
+        leases.answered("s", copy, this.asked, true, true, asked);
         assertFalse(leases.holds(copy));
         assertNull(redis.hget(keys.session("s"), SessionKeys.bytes("#lease")), "given up in Redis");
         assertFalse(copy.isLeaseWanted());
-        assertEquals(SessionScripts.LeaseRequest.none("nodeA"), leases.forWrite(copy, false, false), "and not asked for again for a while");
+        assertEquals(SessionScripts.LeaseRequest.none("nodeA"), leases.forWrite(copy, SessionScripts.UPDATE), "and not asked for again for a while");
     }
 
     @Test
     public void anAnswerWithoutALeaseEndsTheOneTheCopyHad()
     {
         leases.setGranting(true);
-        leases.answered("s", copy, true, System.nanoTime());
-        leases.answered("s", copy, false, System.nanoTime());
+        leases.answered("s", copy, asked, true, true, System.nanoTime());
+        leases.answered("s", copy, asked, true, false, System.nanoTime());
+        assertFalse(leases.holds(copy));
+    }
+
+    /**
+     * A holder's saves leave its lease as it is until half of it is gone (Redis then runs no lease commands
+     * for them), and renew it from then on; a whole write always asks again (it replaces the hash, the lease
+     * field with it).
+     */
+    @Test
+    public void aHolderRenewsItsLeaseOnlyOnceHalfOfItIsGone()
+    {
+        leases.setGranting(true);
+        copy.setStoredVersion("v1");
+        long asked = System.nanoTime();
+        leases.answered("s", copy, this.asked, true, true, asked);
+        SessionScripts.LeaseRequest save = leases.forWrite(copy, SessionScripts.UPDATE);
+        assertEquals(SessionScripts.LeaseRequest.keeping("nodeA"), save);
+        leases.answered("s", copy, save, true, false, System.nanoTime());
+        assertTrue(leases.holds(copy), "a save that kept the lease leaves it held");
+        assertEquals(this.asked, leases.forWrite(copy, SessionScripts.REPLACE));
+
+        long halfGone = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(LEASE_MS / 2);
+        leases.answered("s", copy, this.asked, true, true, halfGone);
+        assertEquals(this.asked, leases.forWrite(copy, SessionScripts.UPDATE), "renewed once half of it is gone");
+    }
+
+    /** A save that kept the lease but found the session gone from Redis (lost, or deleted) ends the lease. */
+    @Test
+    public void aKeptLeaseEndsWhenTheSaveFindsTheSessionGone()
+    {
+        leases.setGranting(true);
+        leases.answered("s", copy, asked, true, true, System.nanoTime());
+        leases.answered("s", copy, SessionScripts.LeaseRequest.keeping("nodeA"), false, false, System.nanoTime());
         assertFalse(leases.holds(copy));
     }
 
@@ -88,7 +123,7 @@ public class SessionLeasesTest
     public void aLostListenerConnectionVoidsTheLease()
     {
         leases.setGranting(true);
-        leases.answered("s", copy, true, System.nanoTime());
+        leases.answered("s", copy, asked, true, true, System.nanoTime());
         leases.voidAll();
         assertFalse(leases.holds(copy));
     }
