@@ -53,8 +53,8 @@ etc/sessions/session-cache-redis.xml
 #jetty.session.redis.useHeldWhileRedisDown=true
 
 ## Its own: how long, in ms, a node may use a session it holds without asking Redis first, once its requests
-## come to this node (a load balancer with affinity): a lease on the session in Redis, renewed by each save,
-## that makes any other node's change of the session wait until this node gave it up (it is asked at once) or
-## the lease ended. 0: no leases, every request asks Redis first (one more round trip). With
+## come to this node (a load balancer with affinity): a lease on the session in Redis (renewed by a save once
+## half of it is gone) that makes any other node's change of the session wait until this node gave it up (it
+## is asked at once) or the lease ended. 0: no leases, every request asks Redis first (one more round trip). With
 ## useHeldWhileRedisDown=false no lease is taken: a copy is used only once Redis answered for it.
 #jetty.session.redis.leaseMs=2000
