@@ -98,6 +98,12 @@ public final class BenchMain
         ALSO.put("e2e_redis_null_vs_bound_2rt", "HTTP, NullSessionCache against two bare Jedis round trips per request");
         ALSO.put("e2e_coherent_vs_redis_default", "HTTP, RedisSessionCache against DefaultSessionCache (both with affinity)");
         ALSO.put("e2e_coherent_leased_vs_checked", "HTTP, RedisSessionCache with its leases (the default) against without (leaseMs=0), with affinity");
+        ALSO.put("e2e_reads_coherent_vs_memory", "HTTP, read-mostly (1 request in 10 changes the session), RedisSessionCache against in-memory sessions");
+        ALSO.put("e2e_reads_redis_default_vs_memory", "HTTP, read-mostly, DefaultSessionCache against in-memory sessions");
+        ALSO.put("e2e_reads_redis_null_vs_memory", "HTTP, read-mostly, NullSessionCache against in-memory sessions");
+        ALSO.put("e2e_reads_coherent_leased_vs_checked", "HTTP, read-mostly, RedisSessionCache with its leases against without (leaseMs=0)");
+        ALSO.put("e2e_reads_coherent_vs_spring", "HTTP, read-mostly, RedisSessionCache against Spring Session Data Redis");
+        ALSO.put("e2e_reads_coherent_saveperiod_vs_coherent", "HTTP, read-mostly, RedisSessionCache with a save period of 10 s against without (0, Jetty's default)");
     }
 
     private BenchMain()

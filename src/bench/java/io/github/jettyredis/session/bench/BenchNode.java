@@ -106,7 +106,9 @@ final class BenchNode implements AutoCloseable
 
     /**
      * Each request reads the session and changes it: the first one fills a new session with the typical
-     * shape ({@link SessionShapes}), every later one reads the profile object and increments a counter.
+     * shape ({@link SessionShapes}), every later one reads the profile object and increments a counter; with
+     * the parameter {@code read}, a request of a session that exists only reads them, and answers the counter
+     * as it is.
      */
     public static final class SessionWorkServlet extends HttpServlet
     {
@@ -115,15 +117,19 @@ final class BenchNode implements AutoCloseable
         {
             HttpSession session = request.getSession(true);
             Integer counter = (Integer)session.getAttribute("counter");
+            boolean readOnly = request.getParameter("read") != null;
             if (counter == null)
             {
                 SessionShapes.typical().forEach(session::setAttribute);
                 counter = 0;
+                readOnly = false;
             }
             UserProfile profile = (UserProfile)session.getAttribute("profile");
-            session.setAttribute("counter", counter + 1);
+            int answer = readOnly ? counter : counter + 1;
+            if (!readOnly)
+                session.setAttribute("counter", answer);
             response.setContentType("text/plain");
-            response.getWriter().print(profile.getDisplayName() + " " + (counter + 1));
+            response.getWriter().print(profile.getDisplayName() + " " + answer);
         }
     }
 }

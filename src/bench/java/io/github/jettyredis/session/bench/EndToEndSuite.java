@@ -71,11 +71,20 @@ import redis.clients.jedis.UnifiedJedis;
  * {@code redis_null} configurations (every request loads and saves, so counts and times twice), one with the
  * store's {@code metrics} off, 8 clients on each at the same time, so that whatever else the machine
  * does weighs on both alike ({@code e2e_metrics_on_vs_off}: the ratio of their requests, the median of
- * several runs).
+ * several runs). Before that, read-mostly traffic on some of the configurations ({@code e2e_reads_*}): one
+ * request in ten changes the session, the others only read it; and there also on the coherent cache with
+ * Jetty's save period at 10 s ({@code redis_coherent_saveperiod}), which spares those reads their write.
  */
 final class EndToEndSuite
 {
     private static final int HEADLINE_CLIENTS = 16;
+    /** In the read-mostly runs, one request in this many changes the session. */
+    private static final int READ_MOSTLY_WRITE_EVERY = 10;
+    /** The configurations run with read-mostly traffic too (those that run). */
+    private static final List<String> READ_MOSTLY = List.of("memory", "redis_default", "redis_null", "redis_coherent",
+        "redis_coherent_checked", "spring");
+    /** The save period of the read-mostly runs' extra configuration, {@code redis_coherent_saveperiod}. */
+    private static final int READ_MOSTLY_SAVE_PERIOD_SEC = 10;
     private static final List<Integer> CLIENTS = List.of(1, 4, 16, 64);
     /** The quick run skips 4 clients to afford a second headline round (one round is too noisy to judge). */
     private static final List<Integer> QUICK_CLIENTS = List.of(1, 16, 64);
@@ -92,6 +101,7 @@ final class EndToEndSuite
         Map.entry("redis_coherent_rr", "e2e-coherent-rr:"),
         Map.entry("redis_coherent_unshared", "e2e-coherent-unshared:"),
         Map.entry("redis_coherent_checked", "e2e-coherent-checked:"),
+        Map.entry("redis_coherent_saveperiod", "e2e-coherent-saveperiod:"),
         Map.entry("redis_null_metrics", "e2e-metrics:"),
         Map.entry("redis_null_nometrics", "e2e-nometrics:"),
         Map.entry("spring", "e2e-spring:"),
@@ -124,6 +134,7 @@ final class EndToEndSuite
         Map.entry("redis_coherent_rr", "Redis, RedisSessionCache, RR"),
         Map.entry("redis_coherent_unshared", "Redis, RedisSessionCache, no shared pipelines"),
         Map.entry("redis_coherent_checked", "Redis, RedisSessionCache, no leases"),
+        Map.entry("redis_coherent_saveperiod", "Redis, RedisSessionCache, savePeriod 10 s"),
         Map.entry("spring", "Spring Session Redis"),
         Map.entry("spring_rr", "Spring Session Redis, RR"),
         Map.entry("jdbc", "JDBC, DefaultSessionCache"),
@@ -304,6 +315,7 @@ final class EndToEndSuite
             }
         }
 
+        readMostly(config, results, redis, load, setups, warmupMs, measureMs, rounds);
         if (config.runsSetup("redis_null_metrics"))
             metricsCost(config, results, redis, load);
 
@@ -382,6 +394,97 @@ final class EndToEndSuite
             chart.put(setup.label(), sweep.get(setup.name()));
         ThroughputChart.write(config.outDir().resolve("throughput.svg"),
             ThroughputChart.TITLE, BenchMain.machineLine() + (config.quick() ? " - quick run" : ""), clientCounts, chart);
+    }
+
+    /**
+     * Read-mostly traffic, as most web applications send: the same configurations' nodes, 16 new users with
+     * affinity whose requests change the session one time in {@value #READ_MOSTLY_WRITE_EVERY} and otherwise
+     * only read it (every answer must still carry the latest counter). A request that only reads costs
+     * {@code DefaultSessionCache} and the coherent cache under its lease no round trip (the store writes no
+     * access time that moved less than its tolerance), {@code NullSessionCache} a load, the coherent cache
+     * without leases a check. The median of {@code rounds} alternating rounds, as the headline's.
+     */
+    private static void readMostly(BenchConfig config, Results results, RedisTestServer redis, LoadGenerator load, List<Setup> setups,
+                                   long warmupMs, long measureMs, int rounds) throws Exception
+    {
+        List<Setup> readSetups = new ArrayList<>();
+        for (Setup setup : setups)
+            if (READ_MOSTLY.contains(setup.name()))
+                readSetups.add(setup);
+        // Jetty's save period, the setting that spares requests that only read the session their write (the
+        // stored access times and expiry then lag by up to that period): here only, beside the defaults.
+        Setup saving = null;
+        if (config.runsSetup("redis_coherent"))
+        {
+            saving = setup("redis_coherent_saveperiod", 2, n ->
+            {
+                RedisSessionDataStoreFactory factory = redisFactory(redis.uri(), KEY_PREFIXES.get("redis_coherent_saveperiod"));
+                factory.setSavePeriodSec(READ_MOSTLY_SAVE_PERIOD_SEC);
+                return factory;
+            }, RedisSessionCacheFactory::new);
+            readSetups.add(saving);
+        }
+        try
+        {
+            readMostly(results, load, readSetups, warmupMs, measureMs, rounds);
+        }
+        finally
+        {
+            if (saving != null)
+                for (BenchNode node : saving.nodes())
+                    node.close();
+        }
+    }
+
+    private static void readMostly(Results results, LoadGenerator load, List<Setup> setups, long warmupMs, long measureMs, int rounds)
+        throws Exception
+    {
+        Map<String, List<LoadGenerator.User>> readers = new LinkedHashMap<>();
+        for (Setup setup : setups)
+        {
+            List<LoadGenerator.User> users = new ArrayList<>();
+            for (int i = 0; i < HEADLINE_CLIENTS; i++)
+            {
+                LoadGenerator.User user = new LoadGenerator.User(List.of(setup.nodes().get(i % setup.nodes().size()).url()),
+                    READ_MOSTLY_WRITE_EVERY);
+                load.prime(user);
+                users.add(user);
+            }
+            readers.put(setup.name(), users);
+        }
+        List<String> names = List.copyOf(readers.keySet());
+        for (String name : names)
+            load.run(readers.get(name), warmupMs, 0);
+        Map<String, List<LoadGenerator.RunResult>> runs = new HashMap<>();
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int s = 0; s < names.size(); s++)
+            {
+                String name = names.get((s + r) % names.size());
+                LoadGenerator.RunResult result = load.run(readers.get(name), warmupMs, measureMs);
+                print("reads " + name, HEADLINE_CLIENTS, result);
+                runs.computeIfAbsent(name, k -> new ArrayList<>()).add(result);
+            }
+        }
+        for (String name : names)
+        {
+            LoadGenerator.RunResult m = median(runs.get(name));
+            results.add("e2e_reads_" + name + "_rps", m.requestsPerSecond(), "req/s");
+            results.add("e2e_reads_" + name + "_p99", m.p99Ms(), "ms");
+            results.add("e2e_reads_" + name + "_jvm_cpu_per_request", m.jvmMicrosPerRequest(), "µs");
+            if (!Double.isNaN(m.redisMicrosPerRequest()))
+                results.add("e2e_reads_" + name + "_redis_cpu_per_request", m.redisMicrosPerRequest(), "µs");
+            long errors = runs.get(name).stream().mapToLong(LoadGenerator.RunResult::errors).sum();
+            if (errors > 0)
+                results.add("e2e_reads_" + name + "_errors", errors, "requests");
+        }
+        results.ratio("e2e_reads_coherent_vs_memory", "e2e_reads_redis_coherent_rps", "e2e_reads_memory_rps");
+        results.ratio("e2e_reads_redis_default_vs_memory", "e2e_reads_redis_default_rps", "e2e_reads_memory_rps");
+        results.ratio("e2e_reads_redis_null_vs_memory", "e2e_reads_redis_null_rps", "e2e_reads_memory_rps");
+        results.ratio("e2e_reads_coherent_leased_vs_checked", "e2e_reads_redis_coherent_rps", "e2e_reads_redis_coherent_checked_rps");
+        results.ratio("e2e_reads_coherent_vs_spring", "e2e_reads_redis_coherent_rps", "e2e_reads_spring_rps");
+        results.ratio("e2e_reads_coherent_saveperiod_vs_coherent", "e2e_reads_redis_coherent_saveperiod_rps", "e2e_reads_redis_coherent_rps");
+        results.ratio("e2e_reads_coherent_saveperiod_vs_memory", "e2e_reads_redis_coherent_saveperiod_rps", "e2e_reads_memory_rps");
     }
 
     /**

@@ -66,7 +66,12 @@ final class LoadGenerator implements AutoCloseable
     static final class User
     {
         private final List<String> urls;
+        /** One request in this many changes the session; the others only read it. */
+        private final int writeEvery;
         private int turn;
+        private long sent;
+        /** Whether the last request sent only read the session (its answer must be the counter unchanged). */
+        private boolean lastReadOnly;
         private volatile String cookie;
         /** The counter of the last answer; 0 when unknown (after a failed request, whose effect is unknown). */
         private int counter;
@@ -81,9 +86,22 @@ final class LoadGenerator implements AutoCloseable
          */
         User(List<String> urls)
         {
+            this(urls, 1);
+        }
+
+        /**
+         * @param urls as above
+         * @param writeEvery 1: every request changes the session; n: the first and then one in n do, the others
+         * only read it ({@link BenchNode.SessionWorkServlet}'s {@code read})
+         */
+        User(List<String> urls, int writeEvery)
+        {
             if (urls.isEmpty())
                 throw new IllegalArgumentException("No URL");
+            if (writeEvery < 1)
+                throw new IllegalArgumentException("writeEvery " + writeEvery);
             this.urls = List.copyOf(urls);
+            this.writeEvery = writeEvery;
         }
 
         User(String url)
@@ -95,7 +113,8 @@ final class LoadGenerator implements AutoCloseable
         {
             String url = urls.get(turn);
             turn = (turn + 1) % urls.size();
-            return url;
+            lastReadOnly = sent++ % writeEvery != 0;
+            return lastReadOnly ? url + "?read" : url;
         }
 
         /** @return whether the answer's counter follows the previous one; remembers it */
@@ -111,7 +130,7 @@ final class LoadGenerator implements AutoCloseable
                 counter = 0;
                 return false;
             }
-            boolean follows = counter == 0 || seen == counter + 1;
+            boolean follows = counter == 0 || seen == counter + (lastReadOnly ? 0 : 1);
             previous = counter;
             counter = seen;
             return follows;
