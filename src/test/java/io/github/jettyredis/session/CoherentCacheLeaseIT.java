@@ -120,6 +120,36 @@ public class CoherentCacheLeaseIT
     }
 
     /**
+     * With a save period, a request that only reads a leased session costs no round trip: Jetty does not save
+     * it, and the lease spares the check. A change made with {@code setAttribute} is still saved at once, and
+     * another node sees it at its next request.
+     */
+    @Test
+    public void withASavePeriodARequestThatOnlyReadsALeasedSessionSendsNothing() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS, node -> node.sessions().setSavePeriodSec(60));
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.REDIS, node -> node.sessions().setSavePeriodSec(60));
+        cluster.get(a.url("op=create"));
+        assertEquals("1", cluster.get(a.url("op=incr&name=n")));
+        cluster.awaitIdle();
+        SessionStoreCounters counters = a.store().getCounters();
+        long saves = counters.getSavesWhole() + counters.getSavesDelta() + counters.getSavesSkipped();
+        long leased = cache(a).getLeasedHits();
+        long current = cache(a).getCurrentHits();
+
+        for (int i = 0; i < 3; i++)
+            assertEquals("1", cluster.get(a.url("op=get&name=n")));
+        cluster.awaitIdle();
+        assertEquals(saves, counters.getSavesWhole() + counters.getSavesDelta() + counters.getSavesSkipped(), "no save asked of the store");
+        assertEquals(leased + 3, cache(a).getLeasedHits(), "no check either: the copy was used under its lease");
+        assertEquals(current + 3, cache(a).getCurrentHits());
+
+        assertEquals("2", cluster.get(a.url("op=incr&name=n")));
+        assertEquals("3", cluster.get(b.url("op=incr&name=n")), "the change was saved at once: the other node sees it");
+        assertEquals("4", cluster.get(a.url("op=incr&name=n")));
+    }
+
+    /**
      * A node whose deletion listener lost its connection may have missed a request to give a lease up, and
      * Redis may have restarted without its leases: it uses none it took before, and takes a new one at its
      * next check.
