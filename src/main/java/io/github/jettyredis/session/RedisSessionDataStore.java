@@ -1112,7 +1112,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         if ((Long)reply.get(0) == 0)
         {
             stored.setChangedElsewhereAtLastCheck(false);
-            leases.answered(id, stored, lease, true, reply.size() > 2 && Long.valueOf(1).equals(reply.get(2)), sent);
+            leases.answered(id, stored, lease, true, SessionScripts.refreshGranted(reply), sent);
             return sameVersion(id, stored, (byte[])reply.get(1));
         }
         stored.setChangedElsewhereAtLastCheck(true);

@@ -277,17 +277,10 @@ final class EndToEndSuite
         for (Setup setup : setups)
             load.run(setup.users().subList(0, HEADLINE_CLIENTS), 2 * warmupMs, 0);
 
-        Map<String, List<LoadGenerator.RunResult>> headline = new HashMap<>();
-        for (int r = 0; r < rounds; r++)
-        {
-            for (int s = 0; s < setups.size(); s++)
-            {
-                Setup setup = setups.get((s + r) % setups.size());
-                LoadGenerator.RunResult result = load.run(setup.users().subList(0, HEADLINE_CLIENTS), warmupMs, measureMs);
-                print(setup.name(), HEADLINE_CLIENTS, result);
-                headline.computeIfAbsent(setup.name(), k -> new ArrayList<>()).add(result);
-            }
-        }
+        Map<String, List<LoadGenerator.User>> headlineUsers = new LinkedHashMap<>();
+        for (Setup setup : setups)
+            headlineUsers.put(setup.name(), setup.users().subList(0, HEADLINE_CLIENTS));
+        Map<String, List<LoadGenerator.RunResult>> headline = alternatingRounds(load, headlineUsers, "", warmupMs, measureMs, rounds);
         Map<String, double[]> sweep = new LinkedHashMap<>();
         Map<String, double[]> sweepP99 = new HashMap<>();
         for (Setup setup : setups)
@@ -319,23 +312,7 @@ final class EndToEndSuite
         if (config.runsSetup("redis_null_metrics"))
             metricsCost(config, results, redis, load);
 
-        for (Setup setup : setups)
-        {
-            LoadGenerator.RunResult m = median(headline.get(setup.name()));
-            results.add("e2e_" + setup.name() + "_rps", m.requestsPerSecond(), "req/s");
-            results.add("e2e_" + setup.name() + "_p50", m.p50Ms(), "ms");
-            results.add("e2e_" + setup.name() + "_p99", m.p99Ms(), "ms");
-            results.add("e2e_" + setup.name() + "_cpu", m.cpuPercent(), "%");
-            results.add("e2e_" + setup.name() + "_jvm_cpu_per_request", m.jvmMicrosPerRequest(), "µs");
-            if (!Double.isNaN(m.redisMicrosPerRequest()))
-                results.add("e2e_" + setup.name() + "_redis_cpu_per_request", m.redisMicrosPerRequest(), "µs");
-            long errors = headline.get(setup.name()).stream().mapToLong(LoadGenerator.RunResult::errors).sum();
-            if (errors > 0)
-                results.add("e2e_" + setup.name() + "_errors", errors, "requests");
-            long stale = headline.get(setup.name()).stream().mapToLong(LoadGenerator.RunResult::stale).sum();
-            if (stale > 0)
-                results.add("e2e_" + setup.name() + "_stale", stale, "requests");
-        }
+        recordMedians(results, "e2e_", headline);
         for (Setup setup : setups)
             for (int c = 0; c < clientCounts.size(); c++)
                 results.add("e2e_" + setup.name() + "_c" + clientCounts.get(c) + "_rps", sweep.get(setup.name())[c], "req/s");
@@ -452,32 +429,9 @@ final class EndToEndSuite
             }
             readers.put(setup.name(), users);
         }
-        List<String> names = List.copyOf(readers.keySet());
-        for (String name : names)
-            load.run(readers.get(name), warmupMs, 0);
-        Map<String, List<LoadGenerator.RunResult>> runs = new HashMap<>();
-        for (int r = 0; r < rounds; r++)
-        {
-            for (int s = 0; s < names.size(); s++)
-            {
-                String name = names.get((s + r) % names.size());
-                LoadGenerator.RunResult result = load.run(readers.get(name), warmupMs, measureMs);
-                print("reads " + name, HEADLINE_CLIENTS, result);
-                runs.computeIfAbsent(name, k -> new ArrayList<>()).add(result);
-            }
-        }
-        for (String name : names)
-        {
-            LoadGenerator.RunResult m = median(runs.get(name));
-            results.add("e2e_reads_" + name + "_rps", m.requestsPerSecond(), "req/s");
-            results.add("e2e_reads_" + name + "_p99", m.p99Ms(), "ms");
-            results.add("e2e_reads_" + name + "_jvm_cpu_per_request", m.jvmMicrosPerRequest(), "µs");
-            if (!Double.isNaN(m.redisMicrosPerRequest()))
-                results.add("e2e_reads_" + name + "_redis_cpu_per_request", m.redisMicrosPerRequest(), "µs");
-            long errors = runs.get(name).stream().mapToLong(LoadGenerator.RunResult::errors).sum();
-            if (errors > 0)
-                results.add("e2e_reads_" + name + "_errors", errors, "requests");
-        }
+        for (List<LoadGenerator.User> users : readers.values())
+            load.run(users, warmupMs, 0);
+        recordMedians(results, "e2e_reads_", alternatingRounds(load, readers, "reads ", warmupMs, measureMs, rounds));
         results.ratio("e2e_reads_coherent_vs_memory", "e2e_reads_redis_coherent_rps", "e2e_reads_memory_rps");
         results.ratio("e2e_reads_redis_default_vs_memory", "e2e_reads_redis_default_rps", "e2e_reads_memory_rps");
         results.ratio("e2e_reads_redis_null_vs_memory", "e2e_reads_redis_null_rps", "e2e_reads_memory_rps");
@@ -485,6 +439,57 @@ final class EndToEndSuite
         results.ratio("e2e_reads_coherent_vs_spring", "e2e_reads_redis_coherent_rps", "e2e_reads_spring_rps");
         results.ratio("e2e_reads_coherent_saveperiod_vs_coherent", "e2e_reads_redis_coherent_saveperiod_rps", "e2e_reads_redis_coherent_rps");
         results.ratio("e2e_reads_coherent_saveperiod_vs_memory", "e2e_reads_redis_coherent_saveperiod_rps", "e2e_reads_memory_rps");
+    }
+
+    /**
+     * Runs each configuration's users once per round, the configurations in a turned order each round, so that
+     * whatever else the machine does weighs on all of them alike.
+     *
+     * @param users each configuration's users, by its name
+     * @param label what the printed lines put before the name
+     * @return each configuration's runs, by its name
+     */
+    private static Map<String, List<LoadGenerator.RunResult>> alternatingRounds(LoadGenerator load, Map<String, List<LoadGenerator.User>> users,
+                                                                                 String label, long warmupMs, long measureMs, int rounds)
+        throws Exception
+    {
+        List<String> names = List.copyOf(users.keySet());
+        Map<String, List<LoadGenerator.RunResult>> runs = new LinkedHashMap<>();
+        for (String name : names)
+            runs.put(name, new ArrayList<>());
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int s = 0; s < names.size(); s++)
+            {
+                String name = names.get((s + r) % names.size());
+                LoadGenerator.RunResult result = load.run(users.get(name), warmupMs, measureMs);
+                print(label + name, HEADLINE_CLIENTS, result);
+                runs.get(name).add(result);
+            }
+        }
+        return runs;
+    }
+
+    /** Records each configuration's median run under {@code prefix + name}, and its errors over all runs. */
+    private static void recordMedians(Results results, String prefix, Map<String, List<LoadGenerator.RunResult>> runs)
+    {
+        runs.forEach((name, all) ->
+        {
+            LoadGenerator.RunResult m = median(all);
+            results.add(prefix + name + "_rps", m.requestsPerSecond(), "req/s");
+            results.add(prefix + name + "_p50", m.p50Ms(), "ms");
+            results.add(prefix + name + "_p99", m.p99Ms(), "ms");
+            results.add(prefix + name + "_cpu", m.cpuPercent(), "%");
+            results.add(prefix + name + "_jvm_cpu_per_request", m.jvmMicrosPerRequest(), "µs");
+            if (!Double.isNaN(m.redisMicrosPerRequest()))
+                results.add(prefix + name + "_redis_cpu_per_request", m.redisMicrosPerRequest(), "µs");
+            long errors = all.stream().mapToLong(LoadGenerator.RunResult::errors).sum();
+            if (errors > 0)
+                results.add(prefix + name + "_errors", errors, "requests");
+            long stale = all.stream().mapToLong(LoadGenerator.RunResult::stale).sum();
+            if (stale > 0)
+                results.add(prefix + name + "_stale", stale, "requests");
+        });
     }
 
     /**

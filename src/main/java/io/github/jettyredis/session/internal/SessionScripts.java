@@ -180,6 +180,15 @@ public final class SessionScripts
         """.formatted(VERSION_FIELD, new String(SessionHashCodec.METADATA_FIELD, StandardCharsets.US_ASCII), LEASE_FIELD, LEASE_FIELD));
 
     /**
+     * @param reply a {@link #REFRESH} reply that found the copy current (its first element 0)
+     * @return whether it granted the node the lease it asked for
+     */
+    public static boolean refreshGranted(List<?> reply)
+    {
+        return reply.size() > 2 && Long.valueOf(1).equals(reply.get(2));
+    }
+
+    /**
      * Gives up a node's lease on a session, if it still holds it (another node asked for it, or the node
      * stops). KEYS[1] hash; ARGV[1] the node's lease token. Replies 1 if it held one, else 0.
      */
