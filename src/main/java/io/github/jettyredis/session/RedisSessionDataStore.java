@@ -354,12 +354,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     @Override
     public SessionData doLoad(String id) throws Exception
     {
-        if (!catchUp.beforeLoad(id))
-            return null;
         long start = counters.started();
         Map<byte[], byte[]> fields;
         try
         {
+            if (!catchUp.beforeLoad(id))
+                return null;
             fields = readHash(id);
         }
         catch (JedisException e)

@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
@@ -90,15 +91,21 @@ public final class CatchUp
     }
 
     /**
-     * Before a session is loaded: what this node changed or deleted while Redis could not be reached
-     * comes first.
+     * Before a session is loaded, or a held copy checked: what this node changed or deleted while Redis could
+     * not be reached comes first.
      *
-     * @param id the session about to be loaded
+     * @param id the session about to be loaded or checked
      * @return false if this node deleted it (Redis may not know yet)
+     * @throws JedisConnectionException if this node's changes of the session could not be written, Redis being
+     * down: what Redis holds is older (even with a version this node never saw: a save of its own that Redis
+     * made but whose reply was lost), and read in their place it would undo them
      */
     public boolean beforeLoad(String id)
     {
-        if (!calls.availability().isDown())
+        // Asked again if Redis was down, so that the request that finds it back writes what it missed before it
+        // reads; and asked once: a read that found Redis back after this found it down would come before them.
+        boolean reachable = !calls.availability().isStillDown();
+        if (reachable)
         {
             if (held.isUndeleted(id))
                 deleteQuietly(id);
@@ -109,7 +116,13 @@ public final class CatchUp
                     saveQuietly(id, data);
             }
         }
-        return !held.isUndeleted(id);
+        if (held.isUndeleted(id))
+            return false;
+        // Still kept: not tried, or Redis went away again. (A full Redis refused them whole: it holds the copy
+        // they apply to, which may be read.)
+        if (held.isUnsaved(id) && (!reachable || calls.availability().isDown()))
+            throw calls.refusedWhileDown();
+        return true;
     }
 
     /**

@@ -53,6 +53,16 @@ public final class RedisCalls
         return redis;
     }
 
+    /**
+     * @return the failure of a call not sent because Redis is known to be down, counted as any call that could
+     * not reach it
+     */
+    public JedisConnectionException refusedWhileDown()
+    {
+        failures.accept(RedisFailure.UNREACHABLE);
+        return new JedisConnectionException("Redis at " + availability.address() + " is known to be down: not asked");
+    }
+
     /** @return what the calls learned of whether Redis answers */
     public RedisAvailability availability()
     {
@@ -75,10 +85,7 @@ public final class RedisCalls
     private <T> T run(Function<UnifiedJedis, T> call, Function<UnifiedJedis, T> retry)
     {
         if (!availability.admits())
-        {
-            failures.accept(RedisFailure.UNREACHABLE);
-            throw new JedisConnectionException("Redis at " + availability.address() + " is known to be down: not asked");
-        }
+            throw refusedWhileDown();
         boolean wasDown = availability.isDown();
         try
         {

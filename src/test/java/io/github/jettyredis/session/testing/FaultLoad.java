@@ -280,6 +280,9 @@ public final class FaultLoad
             }
             else
                 behindAtEnd += behind;
+            if (user.firstChangeLost != null)
+                System.out.println("faults changes lost " + cache + " " + fault + " user " + user.index + ": " + user.changesLost +
+                    ", the first: " + user.firstChangeLost);
             recovery = user.recoveredAt < 0 || recovery < 0 ? -1 : Math.max(recovery, user.recoveredAt - back);
         }
         return new Figures(cache, sticky, fault, outageMs, requests, failed5xx, errors, noSession, sessionsLost, replaced,
@@ -307,6 +310,8 @@ public final class FaultLoad
         private boolean lost;
         /** How the session was first lost, for the output. */
         private String lostHow;
+        /** How a change was first lost, for the output. */
+        private String firstChangeLost;
         /** When the first request sent after Redis was back succeeded ({@link System#nanoTime()}), else -1. */
         private volatile long recoveredAt = -1;
         private volatile boolean done;
@@ -434,6 +439,8 @@ public final class FaultLoad
                 else
                 {
                     changesLost += seen + 1 - value;
+                    if (firstChangeLost == null)
+                        firstChangeLost = "the counter of " + id + " went from " + seen + " to " + value + " " + sinceBack();
                     if (afterBack)
                         changesLostAfterBack += seen + 1 - value;
                 }
