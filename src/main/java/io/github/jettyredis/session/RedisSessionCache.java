@@ -115,7 +115,7 @@ public class RedisSessionCache extends DefaultSessionCache
             // an old copy.
             if (held.getRequests() > 0 && held.getSessionData().isDirty())
                 return true;
-            RedisSessionDataStore.Freshness freshness;
+            HeldCopyCheck.Freshness freshness;
             try
             {
                 // Strict: after Redis lost the session, not used before other nodes could write back later copies.

@@ -2,10 +2,7 @@
 package io.github.jettyredis.session;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -84,12 +81,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** The most the stored expiry of a session may lag its own, see {@link #expiryDriftToleranceMs}. */
     static final long MAX_EXPIRY_DRIFT_MS = 1000;
 
-    /**
-     * How long a strict node that found a session lost waits for other nodes' copies: they write theirs back
-     * when their deletion listener listens again, which it tries every second once Redis is back.
-     */
-    static final long RESTORE_WINDOW_MS = 2000;
-    private static final long RESTORE_POLL_MS = 50;
     /** How much longer than the lease that refused it a change waits before it fails (see {@link LeaseWait}). */
     private static final long LEASE_WAIT_SLACK_MS = 1000;
 
@@ -123,6 +114,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private ExpiryIndex index;
     private ExpiryClaims claims;
     private CatchUp catchUp;
+    private HeldCopyCheck heldCopies;
     private SessionLeases leases;
     private long leaseMs;
     private Runnable onRedisBack;
@@ -233,6 +225,26 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 RedisSessionDataStore.this.delete(id);
             }
         });
+        heldCopies = new HeldCopyCheck(new HeldCopyCheck.Store()
+        {
+            @Override
+            public SessionData load(String id) throws Exception
+            {
+                return RedisSessionDataStore.this.load(id);
+            }
+
+            @Override
+            public StoredSessionData decode(String id, Map<byte[], byte[]> fields) throws Exception
+            {
+                return loaded(id, fields);
+            }
+
+            @Override
+            public Write writeBack(String id, StoredSessionData held)
+            {
+                return RedisSessionDataStore.this.writeBack(id, held);
+            }
+        }, _context, keys, calls, codec, leases, catchUp, counters);
         onRedisBack = catchUp::writeWhatRedisMissed;
         link.availability().onRecovery(onRedisBack);
         // Only a cache that keeps sessions in memory has something to drop when another node deletes one.
@@ -1043,39 +1055,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         catchUp.checkHeldSessions();
     }
 
-    /** What Redis holds, compared with a copy of a session held in memory. */
-    enum Freshness
-    {
-        /** The same content (the copy took the access times another node may have saved since), or Redis lost the session. */
-        CURRENT,
-        /** This node holds a lease on the session: the copy is what Redis holds, and Redis was not asked. */
-        LEASED,
-        /** Other content: the copy was replaced, in place, by what Redis holds now. */
-        REFRESHED,
-        /** Deleted by a node. */
-        GONE
-    }
-
     /**
-     * Makes a copy of a session held in memory the one Redis holds. If Redis holds the same content version,
-     * the copy takes the access times another node may have saved since (a few bytes come back); if not, the
-     * whole session is read and the copy takes its content, in place, so that the session object the cache
-     * holds, and that requests share, stays the same. The copy of a session Redis lost is kept (its next save
-     * writes it back whole). Whether a copy is used while Redis cannot be asked is the cache's to decide. The
+     * Makes a copy of a session held in memory the one Redis holds ({@link HeldCopyCheck#refresh}). The
      * caller holds the session's lock.
-     *
-     * <p>A copy this node holds a lease on is what Redis holds: Redis is not asked ({@link SessionLeases}). A
-     * copy found current at its last check is checked with a plain {@code HMGET} of the version and the
-     * metadata, the cheapest command that answers, since its requests likely come to this node, or, when it may
-     * take a lease, with {@link SessionScripts#REFRESH} asking for one; one found changed by another node
-     * (requests alternating between nodes) with that script too, which returns the whole session in the same
-     * round trip when the version differs, as it likely does again.</p>
-     *
-     * <p>After Redis lost the session, the first copy written back is not always the latest: a node holding
-     * a copy changed later than one written back writes its own in its place and uses it. With
-     * {@code awaitLaterCopies} (the strict cache's choice), a node that finds the session lost writes its copy
-     * back and waits up to {@link #RESTORE_WINDOW_MS} for a later one from another node before using it, so
-     * that it does not go on from an older copy.</p>
      *
      * @param id the session id
      * @param held the copy held in memory
@@ -1083,141 +1065,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      * @return what Redis holds, compared with the copy
      * @throws Exception if the session cannot be read again, Redis unreachable included
      */
-    Freshness refresh(String id, SessionData held, boolean awaitLaterCopies) throws Exception
+    HeldCopyCheck.Freshness refresh(String id, SessionData held, boolean awaitLaterCopies) throws Exception
     {
-        if (!(held instanceof StoredSessionData stored))
-            return Freshness.CURRENT;
-        if (stored.getStoredVersion() == null || !catchUp.beforeLoad(id))
-            return reload(id, stored);
-        if (leases.holds(stored))
-        {
-            counters.leasedUse();
-            return Freshness.LEASED;
-        }
-        byte[] version = stored.getStoredVersion().getBytes(StandardCharsets.US_ASCII);
-        long sent = System.nanoTime();
-        SessionScripts.LeaseRequest lease = leases.forCheck(stored);
-        if (!stored.isChangedElsewhereAtLastCheck() && lease.ms() == 0)
-        {
-            List<byte[]> fields = calls.runShared(pipeline -> pipeline.hmget(keys.session(id), SessionHashCodec.VERSION_FIELD,
-                SessionHashCodec.METADATA_FIELD), (redis, hmget) -> hmget.get());
-            if (Arrays.equals(version, fields.get(0)))
-                return sameVersion(id, stored, fields.get(1));
-            if (isLaterThanWrittenBack(stored, fields.get(0)))
-                return writtenBackInstead(id, stored);
-            // Changed (or gone): the script reads it whole, or finds it changed back meanwhile.
-        }
-        // The script: with the lease asked for, or the whole session if it changed, in the same round trip.
-        List<?> reply = refreshScript(id, version, lease);
-        if ((Long)reply.get(0) == 0)
-        {
-            stored.setChangedElsewhereAtLastCheck(false);
-            leases.answered(id, stored, lease, true, SessionScripts.refreshGranted(reply), sent);
-            return sameVersion(id, stored, (byte[])reply.get(1));
-        }
-        stored.setChangedElsewhereAtLastCheck(true);
-        Map<byte[], byte[]> fields = new LinkedHashMap<>();
-        List<?> flat = (List<?>)reply.get(1);
-        for (int i = 0; i + 1 < flat.size(); i += 2)
-            fields.put((byte[])flat.get(i), (byte[])flat.get(i + 1));
-        if (isLaterThanWrittenBack(stored, versionOf(flat)))
-            return writtenBackInstead(id, stored);
-        if (fields.isEmpty() && awaitLaterCopies)
-            return lostAwaitingLaterCopies(id, stored);
-        AtomicReference<StoredSessionData> fresher = new AtomicReference<>();
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        // As Jetty's load does: in the context, whose class loader the attribute values need.
-        _context.run(() ->
-        {
-            try
-            {
-                fresher.set(loaded(id, fields));
-            }
-            catch (Exception e)
-            {
-                failure.set(e);
-            }
-        });
-        if (failure.get() != null)
-            throw failure.get();
-        return replaced(id, stored, fresher.get());
-    }
-
-    private List<?> refreshScript(String id, byte[] version, SessionScripts.LeaseRequest lease)
-    {
-        byte[][] args = SessionScripts.refreshArgs(keys, id, version, lease);
-        return calls.runShared(pipeline -> SessionScripts.REFRESH.queue(pipeline, args),
-            (redis, refreshed) -> (List<?>)SessionScripts.REFRESH.result(refreshed, redis, args));
-    }
-
-    /** @return the content version among a hash's fields and values, as HGETALL gives them; null if none */
-    private static byte[] versionOf(List<?> flat)
-    {
-        for (int i = 0; i + 1 < flat.size(); i += 2)
-        {
-            if (Arrays.equals(SessionHashCodec.VERSION_FIELD, (byte[])flat.get(i)))
-                return (byte[])flat.get(i + 1);
-        }
-        return null;
-    }
-
-    private static boolean isLaterThanWrittenBack(StoredSessionData held, byte[] inRedis)
-    {
-        // Another node's change (requests alternating between nodes) is the common case: told apart from the
-        // bytes, without a string.
-        return ContentVersions.isWrittenBack(inRedis) &&
-            ContentVersions.heldIsLaterThanWrittenBack(held.getStoredVersion(), new String(inRedis, StandardCharsets.US_ASCII));
-    }
-
-    /**
-     * Redis holds a copy written back after it lost the session, changed before the held one: the held copy
-     * goes in its place (unless a later one came meanwhile, which is then read).
-     */
-    private Freshness writtenBackInstead(String id, StoredSessionData held) throws Exception
-    {
-        LOG.info("Session {} of {} was written back to Redis from a copy older than this node's: writing this node's in its place",
-            id, keys.context());
-        return switch (writeBack(id, held))
-        {
-            case WRITTEN -> Freshness.CURRENT;
-            case DELETED -> Freshness.GONE;
-            default -> reload(id, held);
-        };
-    }
-
-    /**
-     * Redis lost the session (no node deleted it): the held copy is written back, then, for up to
-     * {@link #RESTORE_WINDOW_MS}, Redis is asked whether another node wrote back a later one, which is then
-     * read; the held copy is used only if none came.
-     */
-    private Freshness lostAwaitingLaterCopies(String id, StoredSessionData held) throws Exception
-    {
-        // The write-back is refused if a node deleted the session (its tombstone): no need to ask first.
-        Write written = writeBack(id, held);
-        if (written == Write.DELETED)
-            return Freshness.GONE;
-        if (written != Write.WRITTEN)
-            return reload(id, held);
-        LOG.debug("Session {} of {} was lost by Redis and written back from this node's copy: waiting up to {} ms for a later copy " +
-            "from another node", id, keys.context(), RESTORE_WINDOW_MS);
-        byte[] mine = held.getStoredVersion().getBytes(StandardCharsets.US_ASCII);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RESTORE_WINDOW_MS);
-        while (System.nanoTime() < deadline)
-        {
-            try
-            {
-                Thread.sleep(RESTORE_POLL_MS);
-            }
-            catch (InterruptedException e)
-            {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            byte[] inRedis = calls.run(redis -> redis.hget(keys.session(id), SessionHashCodec.VERSION_FIELD));
-            if (!Arrays.equals(mine, inRedis))
-                return reload(id, held);
-        }
-        return Freshness.CURRENT;
+        return heldCopies.refresh(id, held, awaitLaterCopies);
     }
 
     /** Writes the held copy back whole, as a copy of a session Redis lost; returns what Redis said. */
@@ -1230,46 +1080,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         if (written.get() == Write.WRITTEN)
             recordStored(id, held, delta);
         return written.get();
-    }
-
-    /** Redis holds the copy's content version: the copy takes the access times of the metadata Redis holds. */
-    private Freshness sameVersion(String id, StoredSessionData stored, byte[] metadataBytes) throws Exception
-    {
-        SessionMetadata metadata = codec.decodeMetadataOrUnknown(metadataBytes);
-        if (metadata == null || metadata.getFormat() == 0)
-            return reload(id, stored);
-        stored.takeAccessFrom(metadata.getAccessed(), metadata.getLastAccessed(), metadata.getExpiry(),
-            metadata.hasLastNode() ? metadata.getLastNode() : null);
-        // Found current: its requests come to this node, which may now take a lease on it.
-        stored.setLeaseWanted(true);
-        return Freshness.CURRENT;
-    }
-
-    /** Reads the session again, as a load does, and makes the held copy that. */
-    private Freshness reload(String id, StoredSessionData stored) throws Exception
-    {
-        // Redis going away meanwhile is as Redis being down when asked first.
-        return replaced(id, stored, (StoredSessionData)load(id));
-    }
-
-    private Freshness replaced(String id, StoredSessionData stored, StoredSessionData fresher)
-    {
-        stored.setLeaseWanted(false);
-        stored.endLease();
-        if (fresher == null)
-            return deletedOrLost(id);
-        stored.replaceWith(fresher);
-        return Freshness.REFRESHED;
-    }
-
-    /**
-     * A held session that Redis has not: deleted by a node (its tombstone says so), or lost by Redis (a
-     * restart without its data, a failover, an eviction). A lost one is kept, as any held session is: its
-     * next save finds it gone without a tombstone and writes it back whole.
-     */
-    private Freshness deletedOrLost(String id)
-    {
-        return calls.run(redis -> redis.exists(keys.tombstone(id))) ? Freshness.GONE : Freshness.CURRENT;
     }
 
     @Override

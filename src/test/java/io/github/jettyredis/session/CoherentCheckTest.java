@@ -46,7 +46,7 @@ public class CoherentCheckTest
     {
         long hmgets = calls("hmget");
         long scripts = calls("evalsha");
-        RedisSessionDataStore.Freshness freshness = store.refresh(held.getId(), held, false);
+        HeldCopyCheck.Freshness freshness = store.refresh(held.getId(), held, false);
         return freshness + ": " + (calls("hmget") - hmgets) + " hmget, " + (calls("evalsha") - scripts) + " script";
     }
 
