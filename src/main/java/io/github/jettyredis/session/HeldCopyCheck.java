@@ -292,6 +292,10 @@ final class HeldCopyCheck
         stored.endLease();
         if (fresher == null)
             return deletedOrLost(id);
+        // Which versions, for whoever wonders why a node went back to Redis's copy (an outage's lost change was found so).
+        if (LOG.isDebugEnabled())
+            LOG.debug("Session {} of {}: the held copy (version {}) takes Redis's (version {})", id, keys.context(),
+                stored.getStoredVersion(), fresher.getStoredVersion());
         stored.replaceWith(fresher);
         return Freshness.REFRESHED;
     }
