@@ -102,6 +102,9 @@ public final class CatchUp
      */
     public boolean beforeLoad(String id)
     {
+        // Nothing kept for it (nearly always): the read asks Redis as any call does, and waits for a probe only there.
+        if (!held.isUndeleted(id) && !held.isUnsaved(id))
+            return true;
         // Asked again if Redis was down, so that the request that finds it back writes what it missed before it
         // reads; and asked once: a read that found Redis back after this found it down would come before them.
         boolean reachable = !calls.availability().isStillDown();
