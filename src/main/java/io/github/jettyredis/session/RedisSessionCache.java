@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * ({@code HMGET} of the content version and the metadata) tells whether Redis still holds the same content.
  * If it does, the copy is used (with the access times another node may have saved since); if another node
  * changed it (attributes, interval), the session is read again and the held session takes that content in
- * place; if it was invalidated or expired, the copy is dropped. A copy that a request of this node is in and
+ * place; if it was invalidated or expired, the copy is dropped (requests already in it finish with it, and
+ * their saves are refused). A copy that a request of this node is in and
  * has changed without saving yet is used by the next one as is: this node's requests share it, and reading it
  * again would lose that change.
  *
@@ -136,9 +137,7 @@ public class RedisSessionCache extends DefaultSessionCache
                 case GONE ->
                 {
                     refreshed.incrementAndGet();
-                    if (doGet(id) == held)
-                        doDelete(id);
-                    held.setResident(false);
+                    ((RedisSessionDataStore)getSessionDataStore()).dropDeleted(id);
                 }
             }
             return true;

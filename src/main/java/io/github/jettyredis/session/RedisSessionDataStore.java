@@ -479,6 +479,18 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     }
 
     @Override
+    public void store(String id, SessionData data) throws Exception
+    {
+        // Another node deleted the session while requests of this node were in it, which finish with it. Refused
+        // even with nothing to write: Jetty's cache puts a session back in memory after its last request's save,
+        // unless that save fails, and a node without the check would then serve it as if no one had deleted it.
+        if (held.isDropped(id, data))
+            throw new UnwriteableSessionDataException(id, _context, new IllegalStateException("Session " + id +
+                " was deleted by another node while requests of this node were in it: not written again, not kept in memory"));
+        super.store(id, data);
+    }
+
+    @Override
     public void doStore(String id, SessionData data, long lastSaveTime) throws Exception
     {
         // Never saved under this id (new, or renamed by changeSessionId): written whole, and only if new. Unless
@@ -543,7 +555,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                     // Other nodes held the session too, and one whose copy changed later wrote it back first.
                     LOG.info("Session {} of {} was written back by another node from a copy changed later than this node's: " +
                         "this node's copy is dropped, and read again from Redis at its next use", id, keys.context());
-                    held.drop(id);
+                    held.dropReplaced(id);
                 }
                 case DELETED ->
                 {
@@ -839,7 +851,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             claims.claimIndexed(now - graceMs, now, getTtlMarginMs(), outcome);
         counters.claimed(outcome.claimed().size(), outcome.gone().size());
         outcome.gone().forEach(held::drop);
-        outcome.alive().keySet().stream().filter(candidates::contains).forEach(held::drop);
+        outcome.alive().keySet().stream().filter(candidates::contains).forEach(held::dropReplaced);
         index.correct(outcome.indexCorrections());
 
         // 4. Expire, with their listeners, the claimed sessions no cache holds (a NullSessionCache).
@@ -1068,6 +1080,17 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     HeldCopyCheck.Freshness refresh(String id, SessionData held, boolean awaitLaterCopies) throws Exception
     {
         return heldCopies.refresh(id, held, awaitLaterCopies);
+    }
+
+    /**
+     * Drops a held session that the check found deleted by another node, as a deletion broadcast does: requests
+     * of this node already in it finish with it.
+     *
+     * @param id the session id
+     */
+    void dropDeleted(String id)
+    {
+        held.drop(id);
     }
 
     /** Writes the held copy back whole, as a copy of a session Redis lost; returns what Redis said. */

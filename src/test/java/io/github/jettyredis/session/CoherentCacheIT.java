@@ -40,6 +40,16 @@ public class CoherentCacheIT
         return cluster.start(name, cache, node -> node.sessions().setBroadcastInvalidation(false));
     }
 
+    /** @return a session made on A with {@code user=alice}, then read on B: both nodes hold it */
+    private String heldByBoth(JettyNode a, JettyNode b) throws Exception
+    {
+        String id = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=alice"));
+        assertEquals("alice", cluster.get(b.url("op=get&name=user")));
+        cluster.awaitIdle();
+        return id;
+    }
+
     /** @return the counter each of 8 requests, alternating nodes, saw after incrementing it */
     private List<String> alternatingIncrements(JettyNode.Cache cache) throws Exception
     {
@@ -120,10 +130,7 @@ public class CoherentCacheIT
     {
         JettyNode a = node("nodeA", JettyNode.Cache.REDIS);
         JettyNode b = node("nodeB", JettyNode.Cache.REDIS);
-        String id = cluster.get(a.url("op=create"));
-        cluster.get(a.url("op=set&name=user&value=alice"));
-        assertEquals("alice", cluster.get(b.url("op=get&name=user")));
-        cluster.awaitIdle();
+        String id = heldByBoth(a, b);
 
         assertEquals("ok", cluster.get(a.url("op=invalidate")));
         cluster.awaitIdle();
@@ -215,6 +222,39 @@ public class CoherentCacheIT
         cluster.awaitIdle();
         assertEquals("4", cluster.get(a.url("op=incr&name=n")));
         assertEquals("x", cluster.get(a.url("op=get&name=other")));
+    }
+
+    /**
+     * A request of B is in the session when A invalidates it. B's next request finds it gone; the request
+     * already in it finishes with its copy, as under a {@code NullSessionCache}, and its save is refused. It
+     * used to fail half-way, on a copy made non-resident under it: Jetty's BASIC login, which reads the
+     * session as the request leaves, answered 500 when a user was logged out everywhere meanwhile.
+     */
+    @Test
+    public void aRequestInASessionAnotherNodeInvalidatesFinishesWithItsCopy() throws Exception
+    {
+        JettyNode a = node("nodeA", JettyNode.Cache.REDIS);
+        JettyNode b = node("nodeB", JettyNode.Cache.REDIS);
+        String id = heldByBoth(a, b);
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try
+        {
+            Future<String> held = thread.submit(() -> cluster.get(b.url("op=hold&name=late&value=write")));
+            assertTrue(b.hold().awaitEntered(Duration.ofSeconds(10)), "a request of B is in the session");
+            assertEquals("ok", cluster.get(a.url("op=invalidate")));
+            assertEquals("none", cluster.get(b.url("op=get&name=user")), "B's next request finds the session gone");
+            b.hold().release();
+            assertEquals("ok", held.get(10, TimeUnit.SECONDS), "the request in the session finishes with its copy");
+        }
+        finally
+        {
+            b.hold().release();
+            thread.shutdownNow();
+        }
+        cluster.awaitIdle();
+        assertFalse(cluster.redis().exists(cluster.keys().session(id)), "the invalidated session was written again");
+        assertEquals("none", cluster.get(b.url("op=get&name=late")));
+        assertEquals(1, cluster.destroyedCount(id));
     }
 
     @Test

@@ -37,6 +37,8 @@ public final class HeldSessions
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final Map<String, SessionData> unsaved = new ConcurrentHashMap<>();
     private final Set<String> undeleted = ConcurrentHashMap.newKeySet();
+    /** Sessions another node deleted while requests of this node were in them, until those requests are gone. */
+    private final Map<String, ManagedSession> dropped = new ConcurrentHashMap<>();
 
     public HeldSessions(SessionContext context)
     {
@@ -83,6 +85,14 @@ public final class HeldSessions
     /** Forgets the sessions the cache no longer holds (evicted, invalidated). */
     public void prune()
     {
+        // Under its lock: a request leaving a dropped session still has its save to make when its count falls.
+        dropped.values().removeIf(session ->
+        {
+            try (AutoLock lock = session.lock())
+            {
+                return session.getRequests() <= 0;
+            }
+        });
         SessionCache cache = cache();
         held.removeIf(id ->
         {
@@ -206,9 +216,11 @@ public final class HeldSessions
     }
 
     /**
-     * Drops a session from memory without touching Redis and without listeners: another node deleted it
-     * (and fired them), or Redis holds a newer copy. A request still using it finishes with it; its save is
-     * then refused or made against what Redis holds.
+     * Drops a session another node deleted (and fired the listeners of) from memory, without touching Redis
+     * and without listeners. Requests of this node already in it finish with it, as Jetty's own eviction
+     * waits for the requests in a session: it stays usable to them (a read would fail half-way otherwise, and
+     * Jetty's BASIC login answered 500), but its saves are refused ({@link #isDropped}), which is also what
+     * keeps the last one's release from putting it back in the cache.
      *
      * @param id a session id
      */
@@ -216,19 +228,61 @@ public final class HeldSessions
     {
         held.remove(id);
         unsaved.remove(id);
-        if (cache() instanceof DefaultSessionCache cache)
+        ManagedSession session = find(id);
+        if (session == null)
+            return;
+        // Under the session's lock, as the cache itself does: a request entering or leaving it holds that lock.
+        try (AutoLock lock = session.lock())
         {
-            ManagedSession session = cache.doGet(id);
-            if (session == null)
-                return;
-            // Under the session's lock, as the cache itself does: a request releasing it puts it back in
-            // the cache under that lock, and must not do so between the two steps here.
-            try (AutoLock lock = session.lock())
-            {
-                if (cache.doGet(id) == session)
-                    cache.doDelete(id);
+            takeOut(id, session);
+            if (session.getRequests() > 0)
+                dropped.put(id, session);
+            else
                 session.setResident(false);
-            }
         }
+    }
+
+    /**
+     * Takes a session out of memory because Redis holds a later copy, so that its next use reads that one.
+     * One that requests of this node are in is left to them: their saves are made against Redis's copy, as
+     * any save is.
+     *
+     * @param id a session id
+     */
+    public void dropReplaced(String id)
+    {
+        ManagedSession session = find(id);
+        if (session == null)
+        {
+            held.remove(id);
+            unsaved.remove(id);
+            return;
+        }
+        try (AutoLock lock = session.lock())
+        {
+            if (session.getRequests() > 0)
+                return;
+            held.remove(id);
+            unsaved.remove(id);
+            takeOut(id, session);
+            session.setResident(false);
+        }
+    }
+
+    private void takeOut(String id, ManagedSession session)
+    {
+        if (cache() instanceof DefaultSessionCache cache && cache.doGet(id) == session)
+            cache.doDelete(id);
+    }
+
+    /**
+     * @param id a session id
+     * @param data the data a save is about to write
+     * @return whether it is the data of a session dropped while requests were in it: never to be written
+     */
+    public boolean isDropped(String id, SessionData data)
+    {
+        ManagedSession session = dropped.get(id);
+        return session != null && session.getSessionData() == data;
     }
 }
