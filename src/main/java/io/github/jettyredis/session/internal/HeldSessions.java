@@ -85,7 +85,8 @@ public final class HeldSessions
     /** Forgets the sessions the cache no longer holds (evicted, invalidated). */
     public void prune()
     {
-        // Under its lock: a request leaving a dropped session still has its save to make when its count falls.
+        // Dropped sessions whose last request left without a save (invalidated meanwhile). Under the lock: a
+        // request leaving one still has its save to make when its count falls.
         dropped.values().removeIf(session ->
         {
             try (AutoLock lock = session.lock())
@@ -283,6 +284,12 @@ public final class HeldSessions
     public boolean isDropped(String id, SessionData data)
     {
         ManagedSession session = dropped.get(id);
-        return session != null && session.getSessionData() == data;
+        if (session == null || session.getSessionData() != data)
+            return false;
+        // The save of the last request as it leaves (Jetty counts it out first, under the session's lock):
+        // no save of this copy comes after it.
+        if (session.getRequests() <= 0)
+            dropped.remove(id, session);
+        return true;
     }
 }
