@@ -3,6 +3,7 @@ package io.github.jettyredis.session.bench;
 
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Vector;
@@ -18,6 +19,7 @@ import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
@@ -28,10 +30,14 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * operation; the unprefixed {@code codec_speedup_vs_java} and {@code codec_size_vs_java} are the typical
  * shape's, the figures the goals are about. For the {@code record} shape, {@code codec_record_java_bytes} is
  * the bytes of Java serialization inside this codec's encoding (a goal: none), so the size of Jetty's Java path
- * for that shape is {@code codec_record_java_path_bytes}.
+ * for that shape is {@code codec_record_java_path_bytes}. In the full run, the round trips of the typical and
+ * record shapes, which the goals are about, are the mean of three JVMs.
  */
 final class CodecSuite
 {
+    /** JVMs beyond the first that measure the goals' round trips in the full run. */
+    private static final int GOAL_EXTRA_FORKS = 2;
+
     private CodecSuite()
     {
     }
@@ -93,15 +99,10 @@ final class CodecSuite
         // settle (measured: 360, 110, 50, 45, 42 us in its first five 1 s iterations), hence the long warm-up.
         String methods = config.quick() ? "redisCodecRoundTrip|javaRoundTrip"
             : "redisCodecRoundTrip|javaRoundTrip|redisCodecEncode|redisCodecDecode|javaEncode|javaDecode|redisCodecSaveDelta";
-        ChainedOptionsBuilder options = new OptionsBuilder()
+        ChainedOptionsBuilder options = timing(config)
             .include(CodecBenchmark.class.getName() + "\\.(" + methods + ")$")
             .include(JavaFallbackBenchmark.class.getName() + "\\.roundTrip$")
             .forks(1)
-            .warmupIterations(config.pick(8, 5))
-            .warmupTime(TimeValue.seconds(1))
-            .measurementIterations(config.pick(5, 3))
-            .measurementTime(TimeValue.milliseconds(config.pick(1000, 500)))
-            .jvmArgsAppend("-Xms1g", "-Xmx1g")
             .param("shape", config.quick() ? new String[]{"typical", "record"} : SessionShapes.NAMES.toArray(new String[0]))
             .addProfiler(GCProfiler.class)
             .shouldFailOnError(true)
@@ -110,6 +111,7 @@ final class CodecSuite
         if (config.profile())
             options.addProfiler(StackProfiler.class, "lines=3;top=15;detailLine=true");
         Collection<RunResult> runs = new Runner(options.build()).run();
+        Map<String, Double> goalForks = config.quick() ? Map.of() : goalRoundTripsInMoreForks(config);
 
         for (RunResult run : runs)
         {
@@ -132,7 +134,11 @@ final class CodecSuite
                 case "redisCodecSaveDelta" -> "redis_save_delta";
                 default -> method;
             };
-            results.add(name + "_us", run.getPrimaryResult().getScore(), "us/op");
+            double score = run.getPrimaryResult().getScore();
+            Double inMoreForks = goalForks.get(method + "/" + shape);
+            if (inMoreForks != null)
+                score = (score + GOAL_EXTRA_FORKS * inMoreForks) / (1 + GOAL_EXTRA_FORKS);
+            results.add(name + "_us", score, "us/op");
             Result<?> alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
             if (alloc != null)
                 results.add(name + "_alloc", alloc.getScore(), "B/op");
@@ -142,6 +148,44 @@ final class CodecSuite
         results.ratio("codec_speedup_vs_java", "codec_typical_java_roundtrip_us", "codec_typical_redis_roundtrip_us");
         results.ratio("codec_size_vs_java", "codec_typical_redis_bytes", "codec_typical_java_bytes");
         results.ratio("codec_typical_java_fallback_share", "codec_typical_java_fallback_roundtrip_us", "codec_typical_redis_roundtrip_us");
+    }
+
+    /** The iterations and heap of every codec benchmark. */
+    private static ChainedOptionsBuilder timing(BenchConfig config)
+    {
+        return new OptionsBuilder()
+            .warmupIterations(config.pick(8, 5))
+            .warmupTime(TimeValue.seconds(1))
+            .measurementIterations(config.pick(5, 3))
+            .measurementTime(TimeValue.milliseconds(config.pick(1000, 500)))
+            .jvmArgsAppend("-Xms1g", "-Xmx1g");
+    }
+
+    /**
+     * Measures the round trips the codec goals are about (typical and record shapes, both codecs) in
+     * {@value #GOAL_EXTRA_FORKS} more JVMs. One JVM's compiled code can be slower throughout: in the full run of
+     * 2026-12-05 18:38 the record round trip took 6.4 µs in its one fork, against 3.7 to 3.9 in four JVMs after it.
+     *
+     * @return the mean time per operation of those JVMs, by {@code method/shape}
+     */
+    private static Map<String, Double> goalRoundTripsInMoreForks(BenchConfig config) throws Exception
+    {
+        Options options = timing(config)
+            .include(CodecBenchmark.class.getName() + "\\.(redisCodecRoundTrip|javaRoundTrip)$")
+            .forks(GOAL_EXTRA_FORKS)
+            .param("shape", "typical", "record")
+            .shouldFailOnError(true)
+            .result(config.outDir().resolve("jmh-codec-goal-forks.json").toString())
+            .resultFormat(ResultFormatType.JSON)
+            .build();
+        Map<String, Double> scores = new HashMap<>();
+        for (RunResult run : new Runner(options).run())
+        {
+            String method = run.getParams().getBenchmark();
+            scores.put(method.substring(method.lastIndexOf('.') + 1) + "/" + run.getParams().getParam("shape"),
+                run.getPrimaryResult().getScore());
+        }
+        return scores;
     }
 
     /**
