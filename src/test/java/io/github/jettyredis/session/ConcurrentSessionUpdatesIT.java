@@ -177,20 +177,10 @@ public class ConcurrentSessionUpdatesIT
         String id = get(a, null, "op=create");
         get(a, id, "op=set&name=k&value=v");
 
-        // A's request has the session in hand and is paused; B invalidates it; then A's request goes on,
-        // changes an attribute and leaves, which saves the session.
-        ExecutorService thread = executors.newPool(1);
-        Future<String> held = thread.submit(() -> get(a, id, "op=hold&name=late&value=write"));
-        assertTrue(a.hold().awaitEntered(Duration.ofSeconds(10)));
-        assertEquals("ok", get(b, id, "op=invalidate"));
-        assertFalse(cluster.redis().exists(key(id)));
-        if (cache.holdsSessions())
-            Await.until("A drops the session on B's broadcast", Duration.ofSeconds(10),
-                () -> !held(a, id));
-        a.hold().release();
-        // Whatever the cache, the request finishes with the copy it has: A's cache took the session out on B's
-        // broadcast, but leaves it usable to the request in it. Its save, below, is refused.
-        assertEquals("ok", held.get(10, TimeUnit.SECONDS));
+        // A's request then changes an attribute and leaves, which saves the session. Whatever the cache, it
+        // finishes with the copy it has: A's cache took the session out on B's broadcast, but leaves it usable to
+        // the request in it. Its save, below, is refused.
+        assertEquals("ok", invalidatedOnBWhileHeldOnA(cache, a, b, id, "op=hold&name=late&value=write"));
 
         cluster.awaitIdle();
         assertFalse(cluster.redis().exists(key(id)), "the invalidated session was re-created, whole or partial");
@@ -213,19 +203,31 @@ public class ConcurrentSessionUpdatesIT
         String id = get(a, null, "op=create");
         get(a, id, "op=set&name=k&value=v");
 
-        ExecutorService thread = executors.newPool(1);
-        Future<String> held = thread.submit(() -> get(a, id, "op=hold&name=k"));
-        assertTrue(a.hold().awaitEntered(Duration.ofSeconds(10)));
-        assertEquals("ok", get(b, id, "op=invalidate"));
-        if (cache.holdsSessions())
-            Await.until("A drops the session on B's broadcast", Duration.ofSeconds(10), () -> !held(a, id));
-        a.hold().release();
-        assertEquals("v", held.get(10, TimeUnit.SECONDS), "the request in the session reads what it had");
+        assertEquals("v", invalidatedOnBWhileHeldOnA(cache, a, b, id, "op=hold&name=k"), "the request in the session reads what it had");
 
         cluster.awaitIdle();
         assertFalse(held(a, id), "A put the invalidated session back in memory");
         assertEquals("none", get(a, id, "op=get&name=k"));
         assertFalse(cluster.redis().exists(key(id)), "the invalidated session was re-created, whole or partial");
+    }
+
+    /**
+     * A request of A takes the session and waits; B invalidates the session; once A has dropped its copy (on
+     * B's broadcast), A's request goes on.
+     *
+     * @param query the {@code op=hold} request of A
+     * @return what A's request answered
+     */
+    private String invalidatedOnBWhileHeldOnA(JettyNode.Cache cache, JettyNode a, JettyNode b, String id, String query) throws Exception
+    {
+        Future<String> held = executors.newPool(1).submit(() -> get(a, id, query));
+        assertTrue(a.hold().awaitEntered(Duration.ofSeconds(10)), "A's request has the session in hand");
+        assertEquals("ok", get(b, id, "op=invalidate"));
+        assertFalse(cluster.redis().exists(key(id)));
+        if (cache.holdsSessions())
+            Await.until("A drops the session on B's broadcast", Duration.ofSeconds(10), () -> !held(a, id));
+        a.hold().release();
+        return held.get(10, TimeUnit.SECONDS);
     }
 
     /** @return whether the node holds the session in memory */

@@ -63,7 +63,7 @@ public final class HeldSessions
             held.add(id);
     }
 
-    /** @param id a session that no longer exists (deleted by this node) */
+    /** @param id a session whose copy this node no longer keeps (deleted, or dropped for Redis's) */
     public void remove(String id)
     {
         held.remove(id);
@@ -227,8 +227,7 @@ public final class HeldSessions
      */
     public void drop(String id)
     {
-        held.remove(id);
-        unsaved.remove(id);
+        remove(id);
         ManagedSession session = find(id);
         if (session == null)
             return;
@@ -255,16 +254,14 @@ public final class HeldSessions
         ManagedSession session = find(id);
         if (session == null)
         {
-            held.remove(id);
-            unsaved.remove(id);
+            remove(id);
             return;
         }
         try (AutoLock lock = session.lock())
         {
             if (session.getRequests() > 0)
                 return;
-            held.remove(id);
-            unsaved.remove(id);
+            remove(id);
             takeOut(id, session);
             session.setResident(false);
         }
