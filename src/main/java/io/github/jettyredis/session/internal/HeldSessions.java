@@ -221,7 +221,8 @@ public final class HeldSessions
      * and without listeners. Requests of this node already in it finish with it, as Jetty's own eviction
      * waits for the requests in a session: it stays usable to them (a read would fail half-way otherwise, and
      * Jetty's BASIC login answered 500), but its saves are refused ({@link #isDropped}), which is also what
-     * keeps the last one's release from putting it back in the cache.
+     * keeps the last one's release from putting it back in the cache (where an earlier one's release put it
+     * back, the refusal takes it out again).
      *
      * @param id a session id
      */
@@ -283,10 +284,16 @@ public final class HeldSessions
         ManagedSession session = dropped.get(id);
         if (session == null || session.getSessionData() != data)
             return false;
+        // Jetty's cache puts a session back in memory, unsaved, when a request that is not its last leaves it:
+        // out again, now that a save is to be refused.
+        takeOut(id, session);
         // The save of the last request as it leaves (Jetty counts it out first, under the session's lock):
-        // no save of this copy comes after it.
+        // no save of this copy comes after it, and its refusal keeps the cache from putting it back.
         if (session.getRequests() <= 0)
+        {
             dropped.remove(id, session);
+            session.setResident(false);
+        }
         return true;
     }
 }

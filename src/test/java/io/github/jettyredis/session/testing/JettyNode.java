@@ -120,11 +120,17 @@ public final class JettyNode implements AutoCloseable
      */
     public static final class Hold
     {
-        private final CountDownLatch entered = new CountDownLatch(1);
         private final CountDownLatch release = new CountDownLatch(1);
+        private int entered;
 
         private Hold()
         {
+        }
+
+        private synchronized void enter()
+        {
+            entered++;
+            notifyAll();
         }
 
         /**
@@ -134,7 +140,26 @@ public final class JettyNode implements AutoCloseable
          */
         public boolean awaitEntered(Duration timeout) throws InterruptedException
         {
-            return entered.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return awaitEntered(1, timeout);
+        }
+
+        /**
+         * @param requests how many {@code op=hold} requests to wait for
+         * @param timeout how long to wait at most
+         * @return whether that many requests reached the hold, each with its session in hand, in time
+         * @throws InterruptedException if interrupted meanwhile
+         */
+        public synchronized boolean awaitEntered(int requests, Duration timeout) throws InterruptedException
+        {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (entered < requests)
+            {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0)
+                    return false;
+                wait(left);
+            }
+            return true;
         }
 
         /** Lets the held request go on; later {@code op=hold} requests then pass without waiting. */
@@ -579,7 +604,7 @@ public final class JettyNode implements AutoCloseable
                 }
                 case "hold" ->
                 {
-                    hold.entered.countDown();
+                    hold.enter();
                     awaitRelease(hold);
                     try
                     {
