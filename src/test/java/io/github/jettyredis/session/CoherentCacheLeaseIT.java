@@ -4,6 +4,7 @@ package io.github.jettyredis.session;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.Await;
@@ -31,6 +32,22 @@ public class CoherentCacheLeaseIT
 
     @RegisterExtension
     final JettyNodes cluster = new JettyNodes(REDIS);
+
+    private JettyNode start(String name, JettyNode.Cache cache) throws Exception
+    {
+        return start(name, cache, node -> {});
+    }
+
+    /**
+     * Starts a node and waits until its deletion listener listens: a lease taken before is void from then on
+     * (the node could not have been asked to give it up), and the next request would be checked, not leased.
+     */
+    private JettyNode start(String name, JettyNode.Cache cache, Consumer<JettyNode> configure) throws Exception
+    {
+        JettyNode node = cluster.start(name, cache, configure);
+        Await.until(name + " listens for deletions", Duration.ofSeconds(10), () -> node.store().getLeaseEpoch() >= 1);
+        return node;
+    }
 
     private static RedisSessionCache cache(JettyNode node)
     {
@@ -71,7 +88,7 @@ public class CoherentCacheLeaseIT
     @Test
     public void requestsThatKeepToOneNodeUseItsCopyWithoutAskingRedis() throws Exception
     {
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS);
+        JettyNode a = start("nodeA", JettyNode.Cache.REDIS);
         cluster.get(a.url("op=create"));
         for (int i = 1; i <= 5; i++)
             assertEquals(Integer.toString(i), cluster.get(a.url("op=incr&name=n")));
@@ -82,7 +99,7 @@ public class CoherentCacheLeaseIT
     @Test
     public void aLeaseOfNoneAsksRedisAtEveryRequest() throws Exception
     {
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS, node -> ((RedisSessionCacheFactory)node.cacheFactory()).setLeaseMs(0));
+        JettyNode a = start("nodeA", JettyNode.Cache.REDIS, node -> ((RedisSessionCacheFactory)node.cacheFactory()).setLeaseMs(0));
         cluster.get(a.url("op=create"));
         for (int i = 1; i <= 3; i++)
             assertEquals(Integer.toString(i), cluster.get(a.url("op=incr&name=n")));
@@ -98,7 +115,7 @@ public class CoherentCacheLeaseIT
     public void theHoldersSavesRenewItsLeaseOnlyOnceHalfOfItIsGone() throws Exception
     {
         long leaseMs = 4000;
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS, node -> ((RedisSessionCacheFactory)node.cacheFactory()).setLeaseMs((int)leaseMs));
+        JettyNode a = start("nodeA", JettyNode.Cache.REDIS, node -> ((RedisSessionCacheFactory)node.cacheFactory()).setLeaseMs((int)leaseMs));
         String id = cluster.get(a.url("op=create"));
         cluster.awaitIdle();
         String granted = lease(id);
@@ -127,8 +144,8 @@ public class CoherentCacheLeaseIT
     @Test
     public void withASavePeriodARequestThatOnlyReadsALeasedSessionSendsNothing() throws Exception
     {
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS, node -> node.sessions().setSavePeriodSec(60));
-        JettyNode b = cluster.start("nodeB", JettyNode.Cache.REDIS, node -> node.sessions().setSavePeriodSec(60));
+        JettyNode a = start("nodeA", JettyNode.Cache.REDIS, node -> node.sessions().setSavePeriodSec(60));
+        JettyNode b = start("nodeB", JettyNode.Cache.REDIS, node -> node.sessions().setSavePeriodSec(60));
         cluster.get(a.url("op=create"));
         assertEquals("1", cluster.get(a.url("op=incr&name=n")));
         cluster.awaitIdle();
@@ -157,7 +174,7 @@ public class CoherentCacheLeaseIT
     @Test
     public void aLostListenerConnectionVoidsTheNodesLeases() throws Exception
     {
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS);
+        JettyNode a = start("nodeA", JettyNode.Cache.REDIS);
         cluster.get(a.url("op=create"));
         assertEquals("1", cluster.get(a.url("op=incr&name=n")));
         long leased = cache(a).getLeasedHits();
@@ -179,7 +196,7 @@ public class CoherentCacheLeaseIT
     @Test
     public void theStrictCacheTakesNoLease() throws Exception
     {
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS_STRICT);
+        JettyNode a = start("nodeA", JettyNode.Cache.REDIS_STRICT);
         String id = cluster.get(a.url("op=create"));
         for (int i = 1; i <= 3; i++)
             assertEquals(Integer.toString(i), cluster.get(a.url("op=incr&name=n")));
@@ -195,8 +212,8 @@ public class CoherentCacheLeaseIT
 
     private LeasedOnA leasedOnA() throws Exception
     {
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS);
-        JettyNode b = cluster.start("nodeB", JettyNode.Cache.REDIS);
+        JettyNode a = start("nodeA", JettyNode.Cache.REDIS);
+        JettyNode b = start("nodeB", JettyNode.Cache.REDIS);
         String id = cluster.get(a.url("op=create"));
         assertEquals("1", cluster.get(a.url("op=incr&name=n")));
         cluster.awaitIdle();
