@@ -23,6 +23,7 @@ import io.github.jettyredis.session.internal.HeldSessions;
 import io.github.jettyredis.session.internal.RedisAvailability;
 import io.github.jettyredis.session.internal.RedisCalls;
 import io.github.jettyredis.session.internal.RedisLinks;
+import io.github.jettyredis.session.internal.RefusedSave;
 import io.github.jettyredis.session.internal.SessionDelta;
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
@@ -485,8 +486,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         // even with nothing to write: Jetty's cache puts a session back in memory after its last request's save,
         // unless that save fails, and a node without the check would then serve it as if no one had deleted it.
         if (held.isDropped(id, data))
-            throw new UnwriteableSessionDataException(id, _context, new IllegalStateException("Session " + id +
-                " was deleted by another node while requests of this node were in it: not written again, not kept in memory"));
+            throw new RefusedSave(id, _context, "Session " + id +
+                " was deleted by another node while requests of this node were in it: not written again, not kept in memory");
         super.store(id, data);
     }
 
@@ -560,12 +561,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 case DELETED ->
                 {
                     held.drop(id);
-                    throw new UnwriteableSessionDataException(id, _context, new IllegalStateException(
-                        "Session " + id + " was deleted by another node (invalidated, expired or given a new id): " +
-                            "not written again, and dropped from this node's memory"));
+                    throw new RefusedSave(id, _context, "Session " + id + " was deleted by another node (invalidated, " +
+                        "expired or given a new id): not written again, and dropped from this node's memory");
                 }
-                default -> throw new UnwriteableSessionDataException(id, _context, new IllegalStateException(
-                    "Another session with id " + id + " is in Redis (maybe one this node cannot read): not replaced"));
+                default -> throw new RefusedSave(id, _context,
+                    "Another session with id " + id + " is in Redis (maybe one this node cannot read): not replaced");
             }
         }
         catch (JedisException e)
