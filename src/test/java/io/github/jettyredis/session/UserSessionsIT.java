@@ -424,8 +424,12 @@ public class UserSessionsIT
         HttpClient first = browser();
         HttpClient second = browser();
         String id1 = basicSession(first, node1, USER);
+        // A request's last save lands after its answer: under load, node1's could otherwise land after node2's
+        // and name node1 the last to serve the session.
+        cluster.awaitIdle();
         assertEquals("user=" + USER + " session=" + id1, basicWho(first, node2, USER, ""), "one session, on both nodes");
         String id2 = basicSession(second, node2, USER);
+        cluster.awaitIdle();
         assertEquals("user=" + USER + " session=" + id2, basicWho(second, node1, USER, ""));
         cluster.awaitIdle();
 
