@@ -256,9 +256,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             link.deletions().register(keys.deletionChannel(), claimant, held::drop, leases::revoked, () ->
             {
-                leases.voidAll();
+                leases.listenerListening();
                 catchUp.checkHeldSessions();
-            }, leases::voidAll);
+            }, leases::listenerLost);
         }
         operations = new SessionOperations(_context);
         addBean(operations);

@@ -39,8 +39,8 @@ public class CoherentCacheLeaseIT
     }
 
     /**
-     * Starts a node and waits until its deletion listener listens: a lease taken before is void from then on
-     * (the node could not have been asked to give it up), and the next request would be checked, not leased.
+     * Starts a node and waits until its deletion listener listens: until then the node asks for no lease (it
+     * could not be asked to give one up), and its first requests would be checked, not leased.
      */
     private JettyNode start(String name, JettyNode.Cache cache, Consumer<JettyNode> configure) throws Exception
     {

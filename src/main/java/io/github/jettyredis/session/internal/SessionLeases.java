@@ -35,8 +35,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * <p>A copy asks for a lease only after a check found it current (requests keep coming to this node), or
  * for a session made here; not for one read from Redis or found changed by another node, so sessions whose
  * requests alternate between nodes never make them wait for each other; and not for a lease's length after
- * it gave one up. A lease is used only while the deletion listener keeps its connection (one lost or made
- * again voids them all: Redis may have restarted without them) and while Redis answers.</p>
+ * it gave one up. A lease is asked for and used only while the deletion listener listens (a connection lost
+ * or made again voids them all: Redis may have restarted without them, and this node could not have been
+ * asked to give them up) and while Redis answers.</p>
  */
 public final class SessionLeases
 {
@@ -56,6 +57,8 @@ public final class SessionLeases
     /** Changes whenever the deletion listener lost or made its connection: leases granted before are void. */
     private final AtomicLong epoch = new AtomicLong();
     private volatile boolean granting;
+    /** Whether the deletion listener listens now: only then can another node ask this one to give a lease up. */
+    private volatile boolean listening;
 
     /**
      * @param token the store's lease token (its claimant: unique to this store instance)
@@ -97,7 +100,7 @@ public final class SessionLeases
      */
     public SessionScripts.LeaseRequest forWrite(SessionData data, String mode)
     {
-        if (!granting || SessionScripts.RESTORE.equals(mode) || !(data instanceof StoredSessionData copy))
+        if (!asks() || SessionScripts.RESTORE.equals(mode) || !(data instanceof StoredSessionData copy))
             return SessionScripts.LeaseRequest.none(token);
         if (SessionScripts.CREATE.equals(mode))
             return SessionScripts.LeaseRequest.asking(token, leaseMs, null);
@@ -115,9 +118,18 @@ public final class SessionLeases
      */
     public SessionScripts.LeaseRequest forCheck(StoredSessionData copy)
     {
-        if (!granting || !copy.isLeaseWanted() || isCoolingDown(copy))
+        if (!asks() || !copy.isLeaseWanted() || isCoolingDown(copy))
             return SessionScripts.LeaseRequest.none(token);
         return SessionScripts.LeaseRequest.asking(token, leaseMs, copy.getStoredVersion());
+    }
+
+    /**
+     * A lease taken while no one could ask for it back would make another node's change of the session wait
+     * until it ends: none is asked for until the deletion listener listens.
+     */
+    private boolean asks()
+    {
+        return granting && listening;
     }
 
     private boolean isCoolingDown(StoredSessionData copy)
@@ -199,9 +211,21 @@ public final class SessionLeases
         }
     }
 
-    /** The deletion listener lost its connection, or made a new one: Redis may have lost the leases meanwhile. */
-    public void voidAll()
+    /**
+     * The deletion listener subscribed, at first or after it lost its connection: leases taken before are void
+     * (Redis may have lost them meanwhile, and this node could not have been asked to give them up), and this
+     * node asks for leases from now on.
+     */
+    public void listenerListening()
     {
+        epoch.incrementAndGet();
+        listening = true;
+    }
+
+    /** The deletion listener lost its connection: no lease is used or asked for until it listens again. */
+    public void listenerLost()
+    {
+        listening = false;
         epoch.incrementAndGet();
     }
 
@@ -280,7 +304,7 @@ public final class SessionLeases
         }
     }
 
-    /** @return how many times leases were voided so far (see {@link #voidAll}) */
+    /** @return how many times leases were voided so far (see {@link #listenerListening}, {@link #listenerLost}) */
     public long epoch()
     {
         return epoch.get();

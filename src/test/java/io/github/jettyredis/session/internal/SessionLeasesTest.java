@@ -39,6 +39,13 @@ public class SessionLeasesTest
         redis.close();
     }
 
+    /** The node asks for leases, and its deletion listener listens, as a started node's does. */
+    private void grantingAndListening()
+    {
+        leases.setGranting(true);
+        leases.listenerListening();
+    }
+
     /** Redis holds the session with this node's lease, as a write that asked for one leaves it. */
     private void leasedInRedis()
     {
@@ -50,7 +57,7 @@ public class SessionLeasesTest
     @Test
     public void aGrantedLeaseIsUsedUntilAlmostItsEnd()
     {
-        leases.setGranting(true);
+        grantingAndListening();
         leasedInRedis();
         long asked = System.nanoTime();
         leases.answered("s", copy, this.asked, true, true, asked);
@@ -66,7 +73,7 @@ public class SessionLeasesTest
     @Test
     public void aLeaseGrantedAfterTheNodeGaveItUpIsGivenUpAgain()
     {
-        leases.setGranting(true);
+        grantingAndListening();
         leasedInRedis();
         long asked = System.nanoTime();
         copy.revokeLease(System.nanoTime());
@@ -80,7 +87,7 @@ public class SessionLeasesTest
     @Test
     public void anAnswerWithoutALeaseEndsTheOneTheCopyHad()
     {
-        leases.setGranting(true);
+        grantingAndListening();
         leases.answered("s", copy, asked, true, true, System.nanoTime());
         leases.answered("s", copy, asked, true, false, System.nanoTime());
         assertFalse(leases.holds(copy));
@@ -94,7 +101,7 @@ public class SessionLeasesTest
     @Test
     public void aHolderRenewsItsLeaseOnlyOnceHalfOfItIsGone()
     {
-        leases.setGranting(true);
+        grantingAndListening();
         copy.setStoredVersion("v1");
         long asked = System.nanoTime();
         leases.answered("s", copy, this.asked, true, true, asked);
@@ -113,7 +120,7 @@ public class SessionLeasesTest
     @Test
     public void aKeptLeaseEndsWhenTheSaveFindsTheSessionGone()
     {
-        leases.setGranting(true);
+        grantingAndListening();
         leases.answered("s", copy, asked, true, true, System.nanoTime());
         leases.answered("s", copy, SessionScripts.LeaseRequest.keeping("nodeA"), false, false, System.nanoTime());
         assertFalse(leases.holds(copy));
@@ -122,9 +129,33 @@ public class SessionLeasesTest
     @Test
     public void aLostListenerConnectionVoidsTheLease()
     {
-        leases.setGranting(true);
+        grantingAndListening();
         leases.answered("s", copy, asked, true, true, System.nanoTime());
-        leases.voidAll();
+        leases.listenerLost();
         assertFalse(leases.holds(copy));
+    }
+
+    /**
+     * A lease taken while the deletion listener does not listen could not be asked back: another node's change
+     * of the session would wait until it ends. None is asked for before the listener listens, nor after it lost
+     * its connection until it listens again.
+     */
+    @Test
+    public void noLeaseIsAskedForWhileTheListenerDoesNotListen()
+    {
+        leases.setGranting(true);
+        copy.setStoredVersion("v1");
+        copy.setLeaseWanted(true);
+        SessionScripts.LeaseRequest none = SessionScripts.LeaseRequest.none("nodeA");
+        assertEquals(none, leases.forWrite(copy, SessionScripts.CREATE), "before the listener listens");
+        assertEquals(none, leases.forCheck(copy), "before the listener listens");
+
+        leases.listenerListening();
+        assertEquals(SessionScripts.LeaseRequest.asking("nodeA", LEASE_MS, null), leases.forWrite(copy, SessionScripts.CREATE));
+        assertEquals(asked, leases.forCheck(copy));
+
+        leases.listenerLost();
+        assertEquals(none, leases.forWrite(copy, SessionScripts.CREATE), "after the listener lost its connection");
+        assertEquals(none, leases.forCheck(copy), "after the listener lost its connection");
     }
 }
