@@ -485,7 +485,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         // Another node deleted the session while requests of this node were in it, which finish with it. Refused
         // even with nothing to write: Jetty's cache puts a session back in memory after its last request's save,
         // unless that save fails, and a node without the check would then serve it as if no one had deleted it.
-        if (held.isDropped(id, data))
+        if (held.refusesSave(id, data))
             throw new RefusedSave(id, _context, "Session " + id +
                 " was deleted by another node while requests of this node were in it: not written again, not kept in memory");
         super.store(id, data);

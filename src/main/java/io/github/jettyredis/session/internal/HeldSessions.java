@@ -220,7 +220,7 @@ public final class HeldSessions
      * Drops a session another node deleted (and fired the listeners of) from memory, without touching Redis
      * and without listeners. Requests of this node already in it finish with it, as Jetty's own eviction
      * waits for the requests in a session: it stays usable to them (a read would fail half-way otherwise, and
-     * Jetty's BASIC login answered 500), but its saves are refused ({@link #isDropped}), which is also what
+     * Jetty's BASIC login answered 500), but its saves are refused ({@link #refusesSave}), which is also what
      * keeps the last one's release from putting it back in the cache (where an earlier one's release put it
      * back, the refusal takes it out again).
      *
@@ -275,11 +275,14 @@ public final class HeldSessions
     }
 
     /**
+     * Called before each save: the save of a session dropped while requests were in it is refused, and the
+     * copy taken out of the cache again (and, at its last request's save, out of memory for good).
+     *
      * @param id a session id
      * @param data the data a save is about to write
-     * @return whether it is the data of a session dropped while requests were in it: never to be written
+     * @return whether it is the data of such a session: never to be written
      */
-    public boolean isDropped(String id, SessionData data)
+    public boolean refusesSave(String id, SessionData data)
     {
         ManagedSession session = dropped.get(id);
         if (session == null || session.getSessionData() != data)

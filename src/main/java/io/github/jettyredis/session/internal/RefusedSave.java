@@ -8,7 +8,7 @@ import org.eclipse.jetty.session.UnwriteableSessionDataException;
  * A save the store refuses on purpose: the session was deleted by another node, or another session holds its
  * id. Jetty logs each as a WARN with the exception ("Unable to release Session"), and a stack would show only
  * Jetty's request machinery, some forty lines of it, for an event that happens whenever a user logs out
- * everywhere while a page loads. Without one, the log says what happened and why in two lines.
+ * everywhere while a page loads. Without one, the log says what happened and why, and nothing else.
  */
 public final class RefusedSave extends UnwriteableSessionDataException
 {
