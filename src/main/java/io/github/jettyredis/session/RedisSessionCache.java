@@ -4,6 +4,7 @@ package io.github.jettyredis.session;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.jettyredis.session.internal.RedisAvailability;
+import org.eclipse.jetty.server.Session;
 import org.eclipse.jetty.session.DefaultSessionCache;
 import org.eclipse.jetty.session.ManagedSession;
 import org.eclipse.jetty.session.SessionManager;
@@ -94,6 +95,19 @@ public class RedisSessionCache extends DefaultSessionCache
             return null;
         }
         return super.getAndEnter(id, enter);
+    }
+
+    /**
+     * Keeps out of memory a session another node deleted while requests of this node were in it: Jetty's cache
+     * puts a session back as each request that is not its last leaves it, and the next request would be handed
+     * that copy, unchecked if the one still in it had changed it.
+     */
+    @Override
+    public Session doPutIfAbsent(String id, ManagedSession session)
+    {
+        if (((RedisSessionDataStore)getSessionDataStore()).isDropped(id, session))
+            return null;
+        return super.doPutIfAbsent(id, session);
     }
 
     /**

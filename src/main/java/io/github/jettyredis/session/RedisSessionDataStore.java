@@ -1093,6 +1093,17 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         held.drop(id);
     }
 
+    /**
+     * @param id a session id
+     * @param session a session the cache is about to put in memory under that id
+     * @return whether it is a session another node deleted while requests of this node were in it (dropped
+     * from memory, left to those requests): the cache must not put it back
+     */
+    boolean isDropped(String id, ManagedSession session)
+    {
+        return held.isDropped(id, session);
+    }
+
     /** Writes the held copy back whole, as a copy of a session Redis lost; returns what Redis said. */
     private Write writeBack(String id, StoredSessionData held)
     {

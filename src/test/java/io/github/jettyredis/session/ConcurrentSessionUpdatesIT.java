@@ -215,6 +215,45 @@ public class ConcurrentSessionUpdatesIT
         readingRequestsInASessionInvalidatedOnTheOtherNodeLeaveNoCopyBehind(cache, 2);
     }
 
+    /**
+     * Two requests of A are in the session when B invalidates it; one changes it and leaves while the other
+     * stays. Jetty's cache puts the session back in memory as the first leaves (it is not the last), unsaved and
+     * with that change: the next request of A must not be handed it. The coherent cache keeps it out, and would
+     * otherwise use it unchecked, since a request of this node is in it with a change not saved yet. Jetty's
+     * {@code DefaultSessionCache} is not run: nothing of a store can keep its put-back from happening, and the
+     * saves of that copy are refused (README, "Which session cache").
+     */
+    @ParameterizedTest
+    @EnumSource(value = JettyNode.Cache.class, names = {"NULL", "REDIS", "REDIS_STRICT"})
+    public void aRequestArrivingWhileTheLastRequestInASessionInvalidatedOnTheOtherNodeFinishesFindsNoSession(JettyNode.Cache cache)
+        throws Exception
+    {
+        JettyNode a = node("nodeA", cache);
+        JettyNode b = node("nodeB", cache);
+        String id = get(a, null, "op=create");
+        get(a, id, "op=set&name=k&value=v");
+
+        ExecutorService pool = executors.newPool(2);
+        Future<String> leavesFirst = pool.submit(() -> get(a, id, "op=hold&name=late&value=write"));
+        Future<String> staysIn = pool.submit(() -> get(a, id, "op=hold&name=k&gate=second"));
+        assertTrue(a.hold().awaitEntered(Duration.ofSeconds(10)), "A's first request has the session in hand");
+        assertTrue(a.secondHold().awaitEntered(Duration.ofSeconds(10)), "A's second request has the session in hand");
+        assertEquals("ok", get(b, id, "op=invalidate"));
+        if (cache.holdsSessions())
+            Await.until("A drops the session on B's broadcast", Duration.ofSeconds(10), () -> !held(a, id));
+
+        a.hold().release();
+        assertEquals("ok", leavesFirst.get(10, TimeUnit.SECONDS));
+        assertFalse(held(a, id), "A put the invalidated session back in memory as a request that was not its last left");
+        assertEquals("none", get(a, id, "op=get&name=k"), "A's next request was handed the invalidated session");
+
+        a.secondHold().release();
+        assertEquals("v", staysIn.get(10, TimeUnit.SECONDS), "the request still in the session reads what it had");
+        cluster.awaitIdle();
+        assertFalse(held(a, id), "A kept the invalidated session in memory");
+        assertFalse(cluster.redis().exists(key(id)), "the invalidated session was re-created, whole or partial");
+    }
+
     private void readingRequestsInASessionInvalidatedOnTheOtherNodeLeaveNoCopyBehind(JettyNode.Cache cache, int requests) throws Exception
     {
         JettyNode a = cluster.start("nodeA", cache, node -> node.sessions().setSavePeriodSec(3600));

@@ -275,6 +275,17 @@ public final class HeldSessions
     }
 
     /**
+     * @param id a session id
+     * @param session a session the cache is about to put in memory under that id
+     * @return whether it is a session another node deleted while requests of this node were in it: never to be
+     * put back
+     */
+    public boolean isDropped(String id, ManagedSession session)
+    {
+        return dropped.get(id) == session;
+    }
+
+    /**
      * Called before each save: the save of a session dropped while requests were in it is refused, and the
      * copy taken out of the cache again (and, at its last request's save, out of memory for good).
      *

@@ -60,9 +60,9 @@ import org.eclipse.jetty.util.Callback;
  *   <li>{@code ?op=big&name=X&kind=array|map|unserializable&n=N}: sets a Vector holding a byte[N], a map of N
  *   entries, or a value that cannot be serialized</li>
  *   <li>{@code ?op=incr&name=X}: increments the Integer attribute X, replies with the new value</li>
- *   <li>{@code ?op=hold&name=X[&value=Y][&create=true]}: takes the session (a new one if there is none and
- *   {@code create} is given), waits until the node's {@link #hold()} is released, then sets X to Y, or
- *   without a value replies with X</li>
+ *   <li>{@code ?op=hold&name=X[&value=Y][&create=true][&gate=second]}: takes the session (a new one if there is
+ *   none and {@code create} is given), waits until the node's {@link #hold()} (with {@code gate=second}, its
+ *   {@link #secondHold()}) is released, then sets X to Y, or without a value replies with X</li>
  * </ul>
  * Every {@code sessionDestroyed} is counted per session id in the map given to the node. The webapp lives in
  * a temporary directory that {@link #close()} removes, as it does when the node fails to start.
@@ -174,6 +174,7 @@ public final class JettyNode implements AutoCloseable
     private final SessionCacheFactory cacheFactory;
     private final NodeWebapp webapp;
     private final Hold hold = new Hold();
+    private final Hold secondHold = new Hold();
     /** Scavenge cycles begun and finished: together they tell whole cycles from one under way. */
     private final AtomicInteger scavengesBegun = new AtomicInteger();
     private final AtomicInteger scavengesFinished = new AtomicInteger();
@@ -256,7 +257,7 @@ public final class JettyNode implements AutoCloseable
             throw e;
         }
         webapp = environment.create(base);
-        webapp.serve(new SessionServlet(hold), "/s");
+        webapp.serve(new SessionServlet(hold, secondHold), "/s");
         webapp.listen(new CountingListener(destroyed));
         completions = new CompletionCounter(webapp.context());
         server.setHandler(completions);
@@ -486,13 +487,23 @@ public final class JettyNode implements AutoCloseable
     }
 
     /**
-     * Releases the hold (a held request must not keep the node from stopping), stops the server and removes
+     * @return the hold that {@code op=hold&gate=second} requests of this node wait on: released on its own, it
+     * lets some of the requests in a session leave while others stay
+     */
+    public Hold secondHold()
+    {
+        return secondHold;
+    }
+
+    /**
+     * Releases both holds (a held request must not keep the node from stopping), stops the server and removes
      * the webapp's directory; closing again does nothing more.
      */
     @Override
     public void close() throws Exception
     {
         hold.release();
+        secondHold.release();
         try
         {
             server.stop();
@@ -524,13 +535,16 @@ public final class JettyNode implements AutoCloseable
     public static class SessionServlet extends HttpServlet
     {
         private final transient Hold hold;
+        private final transient Hold secondHold;
 
         /**
          * @param hold what {@code op=hold} requests wait on
+         * @param secondHold what {@code op=hold&gate=second} requests wait on
          */
-        public SessionServlet(Hold hold)
+        public SessionServlet(Hold hold, Hold secondHold)
         {
             this.hold = hold;
+            this.secondHold = secondHold;
         }
 
         @Override
@@ -604,8 +618,9 @@ public final class JettyNode implements AutoCloseable
                 }
                 case "hold" ->
                 {
-                    hold.enter();
-                    awaitRelease(hold);
+                    Hold gate = "second".equals(request.getParameter("gate")) ? secondHold : hold;
+                    gate.enter();
+                    awaitRelease(gate);
                     try
                     {
                         // Without a value, the request only reads, as Jetty's BASIC login does as a request leaves.
