@@ -24,6 +24,7 @@ import io.github.jettyredis.session.internal.RedisAvailability;
 import io.github.jettyredis.session.internal.RedisCalls;
 import io.github.jettyredis.session.internal.RedisLinks;
 import io.github.jettyredis.session.internal.RefusedSave;
+import io.github.jettyredis.session.internal.Renewals;
 import io.github.jettyredis.session.internal.SessionDelta;
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
@@ -112,6 +113,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private RedisLinks.Link link;
     private RedisCalls calls;
     private HeldSessions held;
+    private final Renewals renewals = new Renewals();
     private ExpiryIndex index;
     private ExpiryClaims claims;
     private CatchUp catchUp;
@@ -488,6 +490,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         if (held.refusesSave(id, data))
             throw new RefusedSave(id, _context, "Session " + id +
                 " was deleted by another node while requests of this node were in it: not written again, not kept in memory");
+        if (data instanceof StoredSessionData stored && stored.isRenewalRefused())
+            throw new RefusedSave(id, _context, renewalRefusal(id));
         super.store(id, data);
     }
 
@@ -500,6 +504,15 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         // throws): the hash in the way is then the session's own, which a create would refuse, then and at
         // every save after. FaultsUnderLoadIT lost changes after a restart with data without this check.
         boolean create = lastSaveTime <= 0 && !(data instanceof StoredSessionData stored && stored.isWrittenUnder(id));
+        if (create && data instanceof StoredSessionData stored && renewals.isRenewalOfDeleted(id, stored))
+        {
+            // Not thrown: Jetty's cache, when this save fails, never counts out the request its renewal counted in,
+            // and would keep the copy in memory for good. Refused at every later save of the copy instead.
+            stored.refuseRenewal();
+            held.drop(id);
+            LOG.warn(renewalRefusal(id));
+            return;
+        }
         SessionDelta delta = codec.encodeDelta(data, create);
         delta.unwritable().forEach((name, reason) -> LOG.warn("Session {} of {}: attribute '{}' is not saved (Redis " +
             "keeps what it had): {}", id, keys.context(), name, reason));
@@ -514,6 +527,23 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         long start = counters.started();
         save(id, data, delta, create ? SessionScripts.CREATE : delta.whole() ? SessionScripts.REPLACE : SessionScripts.UPDATE);
         counters.saveTook(start);
+    }
+
+    /**
+     * @return whether the copy, which Redis holds nothing of under its id, is of a session this node read or wrote
+     * under another id that has a tombstone: given a new id (changeSessionId) after it was deleted, rather than
+     * lost by Redis
+     */
+    private boolean isDeletedUnderEarlierId(String id, SessionData data)
+    {
+        String earlier = data instanceof StoredSessionData stored ? stored.getStoredUnder() : null;
+        return earlier != null && !earlier.equals(id) && calls.run(redis -> redis.exists(keys.tombstone(earlier)));
+    }
+
+    private static String renewalRefusal(String id)
+    {
+        return "Session " + id + " is the new id that a request of this node gave a session deleted meanwhile (by another " +
+            "node, or expired): not written under it, not kept in memory";
     }
 
     /** A change of user (the container authenticated another one) changes no attribute, but is no drift. */
@@ -537,6 +567,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             if (!SessionScripts.RESTORE.equals(mode))
                 delta = versioned(data, delta);
             Write result = write(id, data, delta, mode);
+            if (result == Write.LOST && isDeletedUnderEarlierId(id, data))
+            {
+                // Jetty's own renewal found nothing under the old id, and the request's session took the new id alone.
+                ((StoredSessionData)data).refuseRenewal();
+                held.drop(id);
+                throw new RefusedSave(id, _context, renewalRefusal(id));
+            }
             if (result == Write.LOST)
             {
                 LOG.info("Session {} of {} was not in Redis, and no node deleted it (Redis lost it): writing it back whole",
@@ -789,6 +826,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             stored.setStoredAttributes(delta.storedAfter());
             stored.markMetadataStored();
             stored.setWrittenUnder(id);
+            stored.setStoredUnder(id);
             if (delta.version() != null)
                 stored.setStoredVersion(delta.version());
         }
@@ -983,20 +1021,23 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         held.remove(id);
         long expiredBy = claims.expiredBy(id);
-        long deleted;
+        SessionScripts.Deletion deletion;
         try
         {
-            deleted = deleteInRedis(id, expiredBy);
+            deletion = deleteInRedis(id, expiredBy);
         }
         catch (JedisException e)
         {
+            renewals.deleted(id, false);
             // A logout must not be lost to an outage; an expiry is found again by the next scavenge.
             if (expiredBy > 0 || !RedisAvailability.isUnreachable(e))
                 throw e;
             held.undeleted(id);
             return true;
         }
+        renewals.deleted(id, deletion.deletedBefore());
         held.deleted(id);
+        long deleted = deletion.result();
         if (deleted > 0)
             counters.deleted();
         if (deleted < 0)
@@ -1010,7 +1051,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      * session's entry in its user's index, which the script names (whether or not {@code userSessions} is
      * on now: it may have been when the session was saved).
      */
-    private long deleteInRedis(String id, long expiredBy)
+    private SessionScripts.Deletion deleteInRedis(String id, long expiredBy)
     {
         // An invalidation or a new id waits for other nodes' leases; an expiry does not: their copies expired too.
         byte[][] args = SessionScripts.deleteArgs(keys, id, claimant, TOMBSTONE_WITHOUT_TTL_MS, CLOCK_SKEW_ALLOWANCE_MS, expiredBy,
@@ -1019,7 +1060,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         while (true)
         {
             AtomicReference<SessionScripts.LeaseRefusal> refused = new AtomicReference<>();
-            long result = deleteOnce(id, expiredBy, args, refused);
+            SessionScripts.Deletion result = deleteOnce(id, expiredBy, args, refused);
             if (refused.get() == null)
                 return result;
             wait.refusedBy(refused.get());
@@ -1027,7 +1068,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     }
 
     /** One try of {@link #deleteInRedis}; sets {@code refused} if another node's lease refused it. */
-    private long deleteOnce(String id, long expiredBy, byte[][] args, AtomicReference<SessionScripts.LeaseRefusal> refused)
+    private SessionScripts.Deletion deleteOnce(String id, long expiredBy, byte[][] args, AtomicReference<SessionScripts.LeaseRefusal> refused)
     {
         return calls.run(redis ->
         {
@@ -1043,7 +1084,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             refused.set(SessionScripts.leaseRefusal(script));
             SessionScripts.Deletion deletion = SessionScripts.deletion(script);
             if (deletion.result() < 0)
-                return deletion.result();
+                return deletion;
             if (expiredBy > 0 || deletion.userToken() != null)
             {
                 try (AbstractPipeline pipeline = redis.pipelined())
@@ -1054,7 +1095,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                     pipeline.sync();
                 }
             }
-            return deletion.result();
+            return deletion;
         });
     }
 

@@ -66,6 +66,14 @@ public class ConcurrentSessionUpdatesIT
         return request.send().getContentAsString();
     }
 
+    /** @return a session that A created, with {@code k} set to {@code v} */
+    private String sessionWithK(JettyNode a) throws Exception
+    {
+        String id = get(a, null, "op=create");
+        get(a, id, "op=set&name=k&value=v");
+        return id;
+    }
+
     private byte[] key(String id)
     {
         return new SessionKeys(cluster.prefix(), "_app", "0.0.0.0").session(id);
@@ -176,8 +184,7 @@ public class ConcurrentSessionUpdatesIT
     {
         JettyNode a = node("nodeA", cache);
         JettyNode b = node("nodeB", cache);
-        String id = get(a, null, "op=create");
-        get(a, id, "op=set&name=k&value=v");
+        String id = sessionWithK(a);
 
         // A's request then changes an attribute and leaves, which saves the session. Whatever the cache, it
         // finishes with the copy it has: A's cache took the session out on B's broadcast, but leaves it usable to
@@ -187,6 +194,58 @@ public class ConcurrentSessionUpdatesIT
         cluster.awaitIdle();
         assertFalse(cluster.redis().exists(key(id)), "the invalidated session was re-created, whole or partial");
         assertEquals("none", get(b, id, "op=get&name=k"));
+    }
+
+    /**
+     * A request of A gives the session a new id (changeSessionId, as an application does when a user's
+     * privileges change) just after B invalidated it (a user logged out everywhere). Jetty's cache deletes the old
+     * id, which B already did, and writes the session whole under the new one: that write must be refused, or the
+     * session B deleted would live on, content and login included, under an id no logout knew.
+     */
+    @ParameterizedTest
+    @EnumSource(JettyNode.Cache.class)
+    public void aSessionInvalidatedOnTheOtherNodeIsNotWrittenUnderTheNewIdARequestOfThisNodeGivesIt(JettyNode.Cache cache)
+        throws Exception
+    {
+        JettyNode a = node("nodeA", cache);
+        JettyNode b = node("nodeB", cache);
+        String id = sessionWithK(a);
+
+        String newId = invalidatedOnBWhileHeldOnA(cache, a, b, id, "op=hold&name=k&renew=true").get(0);
+
+        cluster.awaitIdle();
+        assertFalse(cluster.redis().exists(key(newId)), "the invalidated session was written under its new id");
+        assertFalse(cluster.redis().exists(key(id)), "the invalidated session was re-created");
+        assertFalse(held(a, newId), "A kept the invalidated session in memory under its new id");
+        assertEquals("none", get(a, newId, "op=get&name=k"));
+        assertEquals("none", get(b, newId, "op=get&name=k"));
+    }
+
+    /**
+     * The same when A missed B's deletion (A does not listen for deletions here) and so still holds its copy:
+     * with {@code DefaultSessionCache}, Jetty's cache gives that copy the new id, deleting the old id (which finds
+     * B's tombstone) and writing the session whole under the new one, which must be refused.
+     */
+    @ParameterizedTest
+    @EnumSource(JettyNode.Cache.class)
+    public void aSessionDeletedElsewhereIsNotWrittenUnderANewIdGivenByANodeThatMissedTheDeletion(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", cache, node -> node.sessions().setBroadcastInvalidation(false));
+        JettyNode b = node("nodeB", cache);
+        String id = sessionWithK(a);
+        assertEquals("ok", get(b, id, "op=invalidate"));
+
+        String answer = get(a, id, "op=renew");
+        cluster.awaitIdle();
+        // A node that checks Redis first finds no session to renew ("none"); one that does not renews its copy.
+        if (!answer.equals("none"))
+        {
+            assertFalse(cluster.redis().exists(key(answer)), "the invalidated session was written under its new id");
+            assertFalse(held(a, answer), "A kept the invalidated session in memory under its new id");
+            assertEquals("none", get(a, answer, "op=get&name=k"));
+        }
+        assertFalse(cluster.redis().exists(key(id)), "the invalidated session was re-created");
+        assertEquals("none", get(a, id, "op=get&name=k"));
     }
 
     /**
@@ -230,8 +289,7 @@ public class ConcurrentSessionUpdatesIT
     {
         JettyNode a = node("nodeA", cache);
         JettyNode b = node("nodeB", cache);
-        String id = get(a, null, "op=create");
-        get(a, id, "op=set&name=k&value=v");
+        String id = sessionWithK(a);
 
         ExecutorService pool = executors.newPool(2);
         Future<String> leavesFirst = pool.submit(() -> get(a, id, "op=hold&name=late&value=write"));
@@ -258,8 +316,7 @@ public class ConcurrentSessionUpdatesIT
     {
         JettyNode a = cluster.start("nodeA", cache, node -> node.sessions().setSavePeriodSec(3600));
         JettyNode b = cluster.start("nodeB", cache, node -> node.sessions().setSavePeriodSec(3600));
-        String id = get(a, null, "op=create");
-        get(a, id, "op=set&name=k&value=v");
+        String id = sessionWithK(a);
 
         String[] reads = new String[requests];
         Arrays.fill(reads, "op=hold&name=k");

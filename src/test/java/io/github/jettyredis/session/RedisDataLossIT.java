@@ -152,6 +152,29 @@ public class RedisDataLossIT
     }
 
     /**
+     * A session that Redis lost is given a new id before anything wrote it back: the deletion of its old id finds
+     * neither its hash nor a tombstone, so it is written under its new id (one that another node deleted is not:
+     * {@code ConcurrentSessionUpdatesIT}).
+     */
+    @ParameterizedTest
+    @EnumSource(value = JettyNode.Cache.class, names = {"DEFAULT", "REDIS"})
+    public void aSessionThatRedisLostIsWrittenUnderTheNewIdARequestGivesIt(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", cache);
+        String id = cluster.get(a.url("op=create"));
+        cluster.get(a.url("op=set&name=user&value=alice"));
+        cluster.awaitIdle();
+
+        cluster.redis().flushAll();
+        String renamed = cluster.get(a.url("op=renew"));
+        assertNotEquals(id, renamed);
+        cluster.awaitIdle();
+        awaitInRedis("A writes the session under its new id", renamed);
+        assertEquals("alice", storedAttribute(renamed, "user"));
+        assertEquals("alice", cluster.get(a.url("op=get&name=user")));
+    }
+
+    /**
      * The held sessions are checked against Redis (as when the deletion listener listens, at start or after
      * a reconnection) while a request that created a session holds it, before its first save: Redis never
      * had that session and lost nothing, so it is not written back; its first save creates it, and the next

@@ -435,6 +435,7 @@ public final class SessionHashCodec
         data.setCookieSet(metadata.getCookieSet());
         data.setExpiry(metadata.getExpiry());
         data.setLastSaved(metadata.getLastSaved());
+        data.setStoredUnder(id);
         boolean fingerprintIsOutput = serializer.isFingerprintTheOutput();
         data.expectAttributes(fields.size());
         Map<String, StoredAttribute> stored = new HashMap<>(capacity(fields.size()));

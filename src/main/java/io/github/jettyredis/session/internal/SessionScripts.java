@@ -208,8 +208,9 @@ public final class SessionScripts
      * ARGV[6] set (the deleting node's lease token), refuses while another node holds a live lease on the
      * session, as a write that changes it is refused ({@link #WRITE}). KEYS[1] hash, KEYS[2] tombstone;
      * ARGV[1] channel; ARGV[2] message. Replies {the number of keys deleted, or -1 when the session was used
-     * again; the hash's {@code #user} field, if it had one}: the caller takes the session out of its user's
-     * index, a key of another slot (see {@link #deletion}); or {-2, ms until the lease ends, its holder}.
+     * again; the hash's {@code #user} field, if it had one (the caller takes the session out of its user's
+     * index, a key of another slot); 1 if there was no hash but a tombstone, else 0} (see {@link #deletion}); or
+     * {-2, ms until the lease ends, its holder}.
      */
     public static final LuaScript DELETE = new LuaScript(2, LEASE_FUNCTIONS + """
         if ARGV[6] ~= '' then
@@ -232,11 +233,13 @@ public final class SessionScripts
         -- The DEL first: a full Redis (maxmemory, noeviction) refuses a SET that comes first, and so a
         -- logout; once a script has written, Redis lets it go on.
         local deleted = redis.call('DEL', KEYS[1])
+        -- A hash and its tombstone never both exist: a tombstone found says someone deleted the session first.
+        local deletedBefore = deleted == 0 and redis.call('EXISTS', KEYS[2]) or 0
         redis.call('SET', KEYS[2], '1', 'PX', math.max(ttl, tonumber(ARGV[4])))
         if deleted > 0 then
           redis.call('PUBLISH', ARGV[1], ARGV[2])
         end
-        return {deleted, user}
+        return {deleted, user, deletedBefore}
         """.formatted(LEASE_FIELD, new String(SessionHashCodec.USER_FIELD, StandardCharsets.US_ASCII)));
 
     /**
@@ -407,8 +410,10 @@ public final class SessionScripts
      *
      * @param result the number of keys deleted, or -1 when the session was used again (not deleted)
      * @param userToken the token of the session's user, from its hash's {@code #user} field; null for none
+     * @param deletedBefore whether the session was already deleted (invalidated or expired, by this node or
+     * another): no hash, but a tombstone; false for a session Redis lost, which has neither
      */
-    public record Deletion(long result, String userToken)
+    public record Deletion(long result, String userToken, boolean deletedBefore)
     {
     }
 
@@ -421,7 +426,8 @@ public final class SessionScripts
         List<?> parts = (List<?>)reply;
         // Lua's false (no #user field) comes back as a null reply.
         Object user = parts.size() > 1 ? parts.get(1) : null;
-        return new Deletion((Long)parts.get(0), user instanceof byte[] bytes ? new String(bytes, StandardCharsets.US_ASCII) : null);
+        return new Deletion((Long)parts.get(0), user instanceof byte[] bytes ? new String(bytes, StandardCharsets.US_ASCII) : null,
+            parts.size() > 2 && Long.valueOf(1).equals(parts.get(2)));
     }
 
     /** What a {@link #CLAIM_EXPIRY} found. */

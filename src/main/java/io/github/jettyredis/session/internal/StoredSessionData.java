@@ -27,6 +27,8 @@ public class StoredSessionData extends SessionData
     private transient Map<String, String> unreadableReasons = Map.of();
     private transient String storedVersion;
     private transient String writtenUnder;
+    private transient String storedUnder;
+    private transient volatile boolean renewalRefused;
     private transient boolean changedElsewhereAtLastCheck;
     /** Whether a write or check of this copy asks for a lease (see {@link SessionLeases}). */
     private transient volatile boolean leaseWanted;
@@ -249,6 +251,33 @@ public class StoredSessionData extends SessionData
     public void setWrittenUnder(String id)
     {
         this.writtenUnder = id;
+    }
+
+    /** @param id the id under which this node just read this copy from Redis, or wrote it there */
+    public void setStoredUnder(String id)
+    {
+        this.storedUnder = id;
+    }
+
+    /**
+     * @return the id under which this node last read this copy from Redis or wrote it there (its id before a
+     * changeSessionId, say); null if never
+     */
+    public String getStoredUnder()
+    {
+        return storedUnder;
+    }
+
+    /** Records that this copy was given a new id after its session was deleted: it is never to be written. */
+    public void refuseRenewal()
+    {
+        renewalRefused = true;
+    }
+
+    /** @return whether this copy was given a new id after its session was deleted ({@link Renewals}) */
+    public boolean isRenewalRefused()
+    {
+        return renewalRefused;
     }
 
     /**

@@ -14,8 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * The {@code restore} mode of {@link SessionScripts#WRITE}, with which nodes write back the copies they hold of
- * a session Redis lost: whichever node gets there first, the copy changed last is what Redis keeps. Run on the
- * shared test server, under a prefix of its own.
+ * a session Redis lost: whichever node gets there first, the copy changed last is what Redis keeps; and what a
+ * {@link SessionScripts#DELETE} tells of the session it deleted. Run on the shared test server, under a prefix of
+ * its own.
  */
 public class SessionScriptsTest
 {
@@ -38,6 +39,11 @@ public class SessionScriptsTest
         for (String arg : List.of("restore", "60000", "node", "1", "0", "", "0", "#meta", "m", "#version", version, "cart", cart))
             args.add(SessionKeys.bytes(arg));
         return SessionScripts.Write.of(SessionScripts.WRITE.run(redis, args.toArray(byte[][]::new)));
+    }
+
+    private SessionScripts.Deletion delete()
+    {
+        return SessionScripts.deletion(SessionScripts.DELETE.run(redis, SessionScripts.deleteArgs(keys, "s", "node", 60_000, 60_000, 0, null)));
     }
 
     private String stored(String field)
@@ -70,5 +76,22 @@ public class SessionScriptsTest
         redis.set(keys.tombstone("s"), SessionKeys.bytes("deleted"));
         assertEquals(SessionScripts.Write.DELETED, restore(NEWER, "2-items"));
         assertFalse(redis.exists(keys.session("s")));
+    }
+
+    /**
+     * A deletion tells a session deleted before it (a tombstone, no hash) from one Redis lost (neither): a new id
+     * given to the first is never written, to the second it is written back ({@code RedisSessionDataStore}).
+     */
+    @Test
+    public void aDeletionTellsASessionDeletedBeforeItFromOneRedisLost()
+    {
+        assertEquals(SessionScripts.Write.WRITTEN, restore(NEWER, "1-item"));
+        SessionScripts.Deletion first = delete();
+        assertEquals(List.of(1L, false), List.of(first.result(), first.deletedBefore()), "deleted here");
+        SessionScripts.Deletion again = delete();
+        assertEquals(List.of(0L, true), List.of(again.result(), again.deletedBefore()), "deleted before");
+        redis.del(keys.tombstone("s"));
+        SessionScripts.Deletion lost = delete();
+        assertEquals(List.of(0L, false), List.of(lost.result(), lost.deletedBefore()), "lost by Redis");
     }
 }

@@ -203,8 +203,8 @@ public class SessionUserIndexTest
         assertEquals((double)data.getExpiry(), score("alice", "s6"));
         try (AbstractPipeline pipeline = redis.pipelined())
         {
-            off.queueDeletion(pipeline, new SessionScripts.Deletion(1, SessionKeys.userToken("alice")), "s6");
-            off.queueDeletion(pipeline, new SessionScripts.Deletion(1, null), "s6");
+            off.queueDeletion(pipeline, new SessionScripts.Deletion(1, SessionKeys.userToken("alice"), false), "s6");
+            off.queueDeletion(pipeline, new SessionScripts.Deletion(1, null, false), "s6");
             pipeline.sync();
         }
         assertNull(score("alice", "s6"));

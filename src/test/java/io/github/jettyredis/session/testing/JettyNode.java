@@ -60,9 +60,10 @@ import org.eclipse.jetty.util.Callback;
  *   <li>{@code ?op=big&name=X&kind=array|map|unserializable&n=N}: sets a Vector holding a byte[N], a map of N
  *   entries, or a value that cannot be serialized</li>
  *   <li>{@code ?op=incr&name=X}: increments the Integer attribute X, replies with the new value</li>
- *   <li>{@code ?op=hold&name=X[&value=Y][&create=true][&gate=second]}: takes the session (a new one if there is
- *   none and {@code create} is given), waits until the node's {@link #hold()} (with {@code gate=second}, its
- *   {@link #secondHold()}) is released, then sets X to Y, or without a value replies with X</li>
+ *   <li>{@code ?op=hold&name=X[&value=Y][&create=true][&gate=second][&renew=true]}: takes the session (a new one if
+ *   there is none and {@code create} is given), waits until the node's {@link #hold()} (with {@code gate=second},
+ *   its {@link #secondHold()}) is released, then sets X to Y, or without a value replies with X; with
+ *   {@code renew}, gives the session a new id instead (changeSessionId) and replies with it</li>
  * </ul>
  * Every {@code sessionDestroyed} is counted per session id in the map given to the node. The webapp lives in
  * a temporary directory that {@link #close()} removes, as it does when the node fails to start.
@@ -623,6 +624,8 @@ public final class JettyNode implements AutoCloseable
                     awaitRelease(gate);
                     try
                     {
+                        if ("true".equals(request.getParameter("renew")))
+                            yield request.changeSessionId();
                         // Without a value, the request only reads, as Jetty's BASIC login does as a request leaves.
                         if (request.getParameter("value") == null)
                             yield String.valueOf(session.getAttribute(request.getParameter("name")));
