@@ -221,8 +221,9 @@ public final class HeldSessions
      * and without listeners. Requests of this node already in it finish with it, as Jetty's own eviction
      * waits for the requests in a session: it stays usable to them (a read would fail half-way otherwise, and
      * Jetty's BASIC login answered 500), but its saves are refused ({@link #refusesSave}), which is also what
-     * keeps the last one's release from putting it back in the cache (where an earlier one's release put it
-     * back, the refusal takes it out again).
+     * keeps the last one's release from putting it back in the cache. An earlier one's release puts it back
+     * without a save in Jetty's {@code DefaultSessionCache} (the refusal takes it out again), not in the coherent
+     * cache, which asks {@link #isDropped} first.
      *
      * @param id a session id
      */
