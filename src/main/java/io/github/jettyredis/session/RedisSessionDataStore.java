@@ -540,10 +540,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return earlier != null && !earlier.equals(id) && calls.run(redis -> redis.exists(keys.tombstone(earlier)));
     }
 
-    private static String renewalRefusal(String id)
+    private String renewalRefusal(String id)
     {
-        return "Session " + id + " is the new id that a request of this node gave a session deleted meanwhile (by another " +
-            "node, or expired): not written under it, not kept in memory";
+        return "Session " + id + " of " + keys.context() + " is the new id that a request of this node gave a session " +
+            "deleted meanwhile (by another node, or expired): not written under it, not kept in memory";
     }
 
     /** A change of user (the container authenticated another one) changes no attribute, but is no drift. */
