@@ -499,18 +499,16 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     public void doStore(String id, SessionData data, long lastSaveTime) throws Exception
     {
         // Never saved under this id (new, or renamed by changeSessionId): written whole, and only if new. Unless
-        // this node already wrote this copy there (a write-back of a copy Redis lost, or a kept save written once
-        // Redis was back) while Jetty still takes it for unsaved (its lastSaved goes back to 0 when a save
-        // throws): the hash in the way is then the session's own, which a create would refuse, then and at
+        // this node already read or wrote this copy there (a write-back of a copy Redis lost, or a kept save
+        // written once Redis was back) while Jetty still takes it for unsaved (its lastSaved goes back to 0 when
+        // a save throws): the hash in the way is then the session's own, which a create would refuse, then and at
         // every save after. FaultsUnderLoadIT lost changes after a restart with data without this check.
-        boolean create = lastSaveTime <= 0 && !(data instanceof StoredSessionData stored && stored.isWrittenUnder(id));
+        boolean create = lastSaveTime <= 0 && !(data instanceof StoredSessionData stored && stored.isStoredUnder(id));
         if (create && data instanceof StoredSessionData stored && renewals.isRenewalOfDeleted(id, stored))
         {
             // Not thrown: Jetty's cache, when this save fails, never counts out the request its renewal counted in,
             // and would keep the copy in memory for good. Refused at every later save of the copy instead.
-            stored.refuseRenewal();
-            held.drop(id);
-            LOG.warn(renewalRefusal(id));
+            LOG.warn(refuseRenewal(id, stored));
             return;
         }
         SessionDelta delta = codec.encodeDelta(data, create);
@@ -540,6 +538,19 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return earlier != null && !earlier.equals(id) && calls.run(redis -> redis.exists(keys.tombstone(earlier)));
     }
 
+    /**
+     * Refuses a copy given a new id after its session was deleted, now and at every later save, and drops it from
+     * memory.
+     *
+     * @return why, for the log
+     */
+    private String refuseRenewal(String id, StoredSessionData copy)
+    {
+        copy.refuseRenewal();
+        held.drop(id);
+        return renewalRefusal(id);
+    }
+
     private String renewalRefusal(String id)
     {
         return "Session " + id + " of " + keys.context() + " is the new id that a request of this node gave a session " +
@@ -567,13 +578,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             if (!SessionScripts.RESTORE.equals(mode))
                 delta = versioned(data, delta);
             Write result = write(id, data, delta, mode);
+            // Jetty's own renewal found nothing under the old id, and the request's session took the new id alone.
             if (result == Write.LOST && isDeletedUnderEarlierId(id, data))
-            {
-                // Jetty's own renewal found nothing under the old id, and the request's session took the new id alone.
-                ((StoredSessionData)data).refuseRenewal();
-                held.drop(id);
-                throw new RefusedSave(id, _context, renewalRefusal(id));
-            }
+                throw new RefusedSave(id, _context, refuseRenewal(id, (StoredSessionData)data));
             if (result == Write.LOST)
             {
                 LOG.info("Session {} of {} was not in Redis, and no node deleted it (Redis lost it): writing it back whole",
@@ -825,7 +832,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             stored.setStoredAttributes(delta.storedAfter());
             stored.markMetadataStored();
-            stored.setWrittenUnder(id);
             stored.setStoredUnder(id);
             if (delta.version() != null)
                 stored.setStoredVersion(delta.version());

@@ -51,6 +51,15 @@ public class RedisDataLossIT
             proxy.close();
     }
 
+    /** @return a session that the node created, with {@code user} set to {@code alice}, once its saves are in Redis */
+    private String aliceSessionOn(JettyNode node) throws Exception
+    {
+        String id = cluster.get(node.url("op=create"));
+        cluster.get(node.url("op=set&name=user&value=alice"));
+        cluster.awaitIdle();
+        return id;
+    }
+
     /** Waits until Redis holds the session's hash, on a connection of its own (Redis may have restarted). */
     private void awaitInRedis(String what, String id) throws InterruptedException
     {
@@ -119,9 +128,7 @@ public class RedisDataLossIT
     public void heldSessionsAreWrittenBackAfterRedisRestartsEmptyWithoutWaitingForARequest(JettyNode.Cache cache) throws Exception
     {
         JettyNode a = cluster.start("nodeA", cache);
-        String id = cluster.get(a.url("op=create"));
-        cluster.get(a.url("op=set&name=user&value=alice"));
-        cluster.awaitIdle();
+        String id = aliceSessionOn(a);
 
         REDIS.server().kill();
         REDIS.server().start();
@@ -161,9 +168,7 @@ public class RedisDataLossIT
     public void aSessionThatRedisLostIsWrittenUnderTheNewIdARequestGivesIt(JettyNode.Cache cache) throws Exception
     {
         JettyNode a = cluster.start("nodeA", cache);
-        String id = cluster.get(a.url("op=create"));
-        cluster.get(a.url("op=set&name=user&value=alice"));
-        cluster.awaitIdle();
+        String id = aliceSessionOn(a);
 
         cluster.redis().flushAll();
         String renamed = cluster.get(a.url("op=renew"));
@@ -207,9 +212,7 @@ public class RedisDataLossIT
         // A holds the session and hears of no deletion; B logs the user out.
         JettyNode a = cluster.start("nodeA", cache, node -> node.sessions().setBroadcastInvalidation(false));
         JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
-        String id = cluster.get(a.url("op=create"));
-        cluster.get(a.url("op=set&name=user&value=alice"));
-        cluster.awaitIdle();
+        String id = aliceSessionOn(a);
         assertEquals("ok", cluster.get(b.url("op=invalidate")));
         cluster.awaitIdle();
 
@@ -223,9 +226,7 @@ public class RedisDataLossIT
     public void whileRedisCannotBeReachedAHeldSessionKeepsWorkingAndItsChangesReachRedisWhenItIsBack() throws Exception
     {
         JettyNode a = startBehindProxy("nodeA");
-        String id = cluster.get(a.url("op=create"));
-        cluster.get(a.url("op=set&name=user&value=alice"));
-        cluster.awaitIdle();
+        String id = aliceSessionOn(a);
 
         proxy.refuse();
         assertEquals("ok", cluster.get(a.url("op=set&name=cart&value=3-items")));
@@ -328,9 +329,7 @@ public class RedisDataLossIT
     {
         JettyNode a = startBehindProxy("nodeA");
         JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
-        String id = cluster.get(a.url("op=create"));
-        cluster.get(a.url("op=set&name=user&value=alice"));
-        cluster.awaitIdle();
+        String id = aliceSessionOn(a);
 
         proxy.refuse();
         assertEquals("ok", cluster.get(a.url("op=invalidate")));

@@ -26,7 +26,6 @@ public class StoredSessionData extends SessionData
     private transient Map<String, byte[]> unreadableAttributes = Map.of();
     private transient Map<String, String> unreadableReasons = Map.of();
     private transient String storedVersion;
-    private transient String writtenUnder;
     private transient String storedUnder;
     private transient volatile boolean renewalRefused;
     private transient boolean changedElsewhereAtLastCheck;
@@ -239,18 +238,12 @@ public class StoredSessionData extends SessionData
 
     /**
      * @param id a session id
-     * @return whether this node wrote this copy to Redis under that id (a new id, from changeSessionId, is
-     * another key)
+     * @return whether Redis holds this copy's session under that id, as far as this node knows: it read the copy
+     * from there or wrote it there last (a new id, from changeSessionId, is another key)
      */
-    public boolean isWrittenUnder(String id)
+    public boolean isStoredUnder(String id)
     {
-        return id.equals(writtenUnder);
-    }
-
-    /** @param id the id under which this node just wrote this copy to Redis */
-    public void setWrittenUnder(String id)
-    {
-        this.writtenUnder = id;
+        return id.equals(storedUnder);
     }
 
     /** @param id the id under which this node just read this copy from Redis, or wrote it there */
