@@ -304,7 +304,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             link = links.acquire(redis, clientFactory, settings);
             calls = new RedisCalls(redis, link.availability(), counters::redisFailed, new SharedPipelines(pipelinesInFlight));
             index = new ExpiryIndex(prefix, keys, calls, _context.getWorkerName() == null ? claimant : _context.getWorkerName());
-            userIndex = new SessionUserIndex(new UserIndex(keys, this::getTtlMarginMs), userNames, indexUsers, this::loggedIn);
+            userIndex = new SessionUserIndex(new UserIndex(keys, this::getTtlMarginMs), userNames, indexUsers, new UserEvents());
             index.register();
         }
         catch (JedisException e)
@@ -504,13 +504,16 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         // a save throws): the hash in the way is then the session's own, which a create would refuse, then and at
         // every save after. FaultsUnderLoadIT lost changes after a restart with data without this check.
         boolean create = lastSaveTime <= 0 && !(data instanceof StoredSessionData stored && stored.isStoredUnder(id));
-        if (create && data instanceof StoredSessionData stored && renewals.isRenewalOfDeleted(id, stored))
+        Renewals.Renewal renewal = create && data instanceof StoredSessionData stored ? renewals.renewalOf(id, stored) : null;
+        if (renewal != null && renewal.deletedBefore())
         {
             // Not thrown: Jetty's cache, when this save fails, never counts out the request its renewal counted in,
             // and would keep the copy in memory for good. Refused at every later save of the copy instead.
-            LOG.warn(refuseRenewal(id, stored));
+            LOG.warn(refuseRenewal(id, (StoredSessionData)data));
             return;
         }
+        if (renewal != null)
+            ((StoredSessionData)data).setRenewal(renewal);
         SessionDelta delta = codec.encodeDelta(data, create);
         delta.unwritable().forEach((name, reason) -> LOG.warn("Session {} of {}: attribute '{}' is not saved (Redis " +
             "keeps what it had): {}", id, keys.context(), name, reason));
@@ -754,12 +757,24 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return reply;
     }
 
-    /** A save gave a user one more session: the per-user limit may be exceeded. */
-    private void loggedIn(String userToken, String id, long entries)
+    /** What saves tell of users' sessions, for {@link UserSessions} (not there with {@code userSessions} off). */
+    private final class UserEvents implements SessionUserIndex.Events
     {
-        UserSessions sessions = userSessions;
-        if (sessions != null)
-            sessions.added(userToken, id, entries);
+        @Override
+        public void loggedIn(String userToken, String id, long entries)
+        {
+            UserSessions sessions = userSessions;
+            if (sessions != null)
+                sessions.added(userToken, id, entries);
+        }
+
+        @Override
+        public void loggedOutDuringRenewal(String userToken, String id)
+        {
+            UserSessions sessions = userSessions;
+            if (sessions != null)
+                sessions.loggedOutDuringRenewal(id);
+        }
     }
 
     /**
@@ -1034,14 +1049,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         }
         catch (JedisException e)
         {
-            renewals.deleted(id, false);
+            renewals.deleted(null);
             // A logout must not be lost to an outage; an expiry is found again by the next scavenge.
             if (expiredBy > 0 || !RedisAvailability.isUnreachable(e))
                 throw e;
             held.undeleted(id);
             return true;
         }
-        renewals.deleted(id, deletion.deletedBefore());
+        renewals.deleted(new Renewals.Renewal(id, deletion.deletedBefore(), deletion.userToken(), deletion.userLogoutMark()));
         held.deleted(id);
         long deleted = deletion.result();
         if (deleted > 0)
@@ -1093,13 +1108,16 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 return deletion;
             if (expiredBy > 0 || deletion.userToken() != null)
             {
+                UserIndex.Change userEntry;
                 try (AbstractPipeline pipeline = redis.pipelined())
                 {
                     if (expiredBy > 0)
                         index.queueRemove(pipeline, id);
-                    userIndex.queueDeletion(pipeline, deletion, id);
+                    userEntry = userIndex.queueDeletion(pipeline, deletion, id);
                     pipeline.sync();
                 }
+                if (userEntry != null)
+                    return deletion.withUserLogoutMark(userEntry.logoutMark(redis));
             }
             return deletion;
         });

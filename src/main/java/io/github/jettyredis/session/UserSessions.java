@@ -33,13 +33,16 @@ import redis.clients.jedis.Response;
  * with {@code userSessions} on). Invalidations go through this node's session cache, as a request's would:
  * {@code sessionDestroyed} fires once per session, here, and the other nodes drop their copies.
  *
- * <p>Also enforces {@code maxSessionsPerUser} after a save that gave a user one more session: off the
- * saving thread, which holds that session's lock (a login on another node may be invalidating this one).</p>
+ * <p>Also enforces {@code maxSessionsPerUser} after a save that gave a user one more session, and invalidates a
+ * session that got a new id while its user was logged out everywhere: off the saving thread, which holds that
+ * session's lock (a login on another node may be invalidating this one).</p>
  */
 @ManagedObject("Sessions of one context by user")
 public class UserSessions extends AbstractLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(UserSessions.class);
+    /** A logout everywhere reads the user's sessions again while some it read were gone when it came to them; so many times at most. */
+    private static final int MAX_LOGOUT_PASSES = 5;
 
     private final SessionOperations operations;
     private final SessionKeys keys;
@@ -48,7 +51,7 @@ public class UserSessions extends AbstractLifeCycle
     private final SessionHashCodec codec;
     private final int maxSessionsPerUser;
     private final MaxSessionsPolicy policy;
-    private ExecutorService enforcer;
+    private ExecutorService offThread;
 
     /**
      * @param context the context whose sessions these are
@@ -74,20 +77,20 @@ public class UserSessions extends AbstractLifeCycle
     @Override
     protected void doStart() throws Exception
     {
-        if (maxSessionsPerUser > 0)
-            enforcer = SessionThreads.scheduler("redis-sessions-per-user" + keys.context());
+        // Its thread starts with its first task: the first login over the limit, or the first session caught above.
+        offThread = SessionThreads.scheduler("redis-user-sessions" + keys.context());
         super.doStart();
     }
 
     @Override
     protected void doStop() throws Exception
     {
-        if (enforcer != null)
+        if (offThread != null)
         {
-            enforcer.shutdown();
-            if (!enforcer.awaitTermination(5, TimeUnit.SECONDS))
-                enforcer.shutdownNow();
-            enforcer = null;
+            offThread.shutdown();
+            if (!offThread.awaitTermination(5, TimeUnit.SECONDS))
+                offThread.shutdownNow();
+            offThread = null;
         }
         super.doStop();
     }
@@ -101,7 +104,7 @@ public class UserSessions extends AbstractLifeCycle
      */
     public List<UserSession> list(String user)
     {
-        return listByToken(SessionKeys.userToken(user));
+        return read(SessionKeys.userToken(user), false);
     }
 
     /**
@@ -143,7 +146,10 @@ public class UserSessions extends AbstractLifeCycle
     }
 
     /**
-     * Invalidates every session of a user across the cluster (a log-out everywhere).
+     * Invalidates every session of a user across the cluster (a log-out everywhere). A session that gets a new id
+     * (changeSessionId, a form login) meanwhile is invalidated under its new id too: read again under it when it
+     * was gone under the old one by the time this came to it, or, when the new id came between two steps of this
+     * node, invalidated by the node that gave it, as soon as it is written (not counted here).
      *
      * @param user the user's name
      * @return how many sessions were invalidated
@@ -152,13 +158,37 @@ public class UserSessions extends AbstractLifeCycle
     @ManagedOperation(value = "Invalidate every session of a user, on every node", impact = "ACTION")
     public int invalidateAll(@Name("user") String user) throws Exception
     {
+        String userToken = SessionKeys.userToken(user);
         int invalidated = 0;
-        for (UserSession session : list(user))
+        for (int pass = 0; pass < MAX_LOGOUT_PASSES; pass++)
         {
-            if (invalidate(session.id()))
-                invalidated++;
+            boolean allFound = true;
+            for (UserSession session : read(userToken, true))
+            {
+                if (invalidate(session.id()))
+                    invalidated++;
+                else
+                    allFound = false;
+            }
+            if (allFound)
+                return invalidated;
         }
+        LOG.warn("The sessions of a user of {} kept changing ids while they were all being invalidated: {} passes made, " +
+            "{} sessions invalidated; call again", keys.context(), MAX_LOGOUT_PASSES, invalidated);
         return invalidated;
+    }
+
+    /**
+     * Invalidates, off this thread, a session given a new id while its user was logged out everywhere (see
+     * {@link UserIndex}): the logout found it under neither id.
+     *
+     * @param id its new id
+     */
+    void loggedOutDuringRenewal(String id)
+    {
+        LOG.info("Session {} of {} got a new id while its user was being logged out everywhere: invalidated", id, keys.context());
+        runOffThread(() -> invalidate(id), "Cannot invalidate session " + id + " of " + keys.context() +
+            ", which got a new id while its user was being logged out everywhere");
     }
 
     /** @return the most sessions a user may have, 0 for no limit */
@@ -203,25 +233,40 @@ public class UserSessions extends AbstractLifeCycle
      */
     void added(String userToken, String id, long entries)
     {
-        ExecutorService enforcer = this.enforcer;
-        if (maxSessionsPerUser <= 0 || entries <= maxSessionsPerUser || enforcer == null)
+        if (maxSessionsPerUser <= 0 || entries <= maxSessionsPerUser)
             return;
-        enforcer.execute(() ->
+        runOffThread(() -> enforce(userToken, id), "Cannot enforce maxSessionsPerUser=" + maxSessionsPerUser + " after session " +
+            id + " of " + keys.context() + " was logged in");
+    }
+
+    /** A task that may fail, run off the saving thread. */
+    @FunctionalInterface
+    private interface Task
+    {
+        void run() throws Exception;
+    }
+
+    private void runOffThread(Task task, String failure)
+    {
+        ExecutorService offThread = this.offThread;
+        if (offThread == null)
+            return;
+        offThread.execute(() ->
         {
             try
             {
-                enforce(userToken, id);
+                task.run();
             }
             catch (Exception e)
             {
-                LOG.warn("Cannot enforce maxSessionsPerUser={} after session {} of {} was logged in", maxSessionsPerUser, id, keys.context(), e);
+                LOG.warn(failure, e);
             }
         });
     }
 
     private void enforce(String userToken, String id) throws Exception
     {
-        List<UserSession> sessions = listByToken(userToken);
+        List<UserSession> sessions = read(userToken, false);
         if (sessions.size() <= maxSessionsPerUser)
             return;
         if (policy == MaxSessionsPolicy.REFUSE)
@@ -242,11 +287,15 @@ public class UserSessions extends AbstractLifeCycle
         }
     }
 
-    private List<UserSession> listByToken(String userToken)
+    /**
+     * @param forLogout whether the read is a logout everywhere's, which leaves the user's logout mark
+     * @return the user's live sessions, least recently used first
+     */
+    private List<UserSession> read(String userToken, boolean forLogout)
     {
         return calls.run(redis ->
         {
-            Map<String, Double> entries = index.entries(redis, userToken);
+            Map<String, Double> entries = forLogout ? index.entriesForLogout(redis, userToken) : index.entries(redis, userToken);
             Map<String, Response<byte[]>> metadata = new LinkedHashMap<>();
             try (AbstractPipeline pipeline = redis.pipelined())
             {

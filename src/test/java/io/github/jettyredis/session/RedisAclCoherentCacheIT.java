@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The coherent cache ({@code session-cache-redis}) on two nodes run by the least-privileged ACL user the README
- * gives ({@link ReadmeAclUser}): its scripts read Redis's clock ({@code TIME}) for leases, which the README's line
- * must grant. After each test the server's {@code ACL LOG} must be empty.
+ * gives ({@link ReadmeAclUser}): its scripts read Redis's clock ({@code TIME}) for leases, as a logout everywhere's
+ * does for its mark, which the README's line must grant. After each test the server's {@code ACL LOG} must be empty.
  */
 public class RedisAclCoherentCacheIT
 {
@@ -57,7 +57,7 @@ public class RedisAclCoherentCacheIT
             () -> cluster.get(b.url("op=get&name=n")));
         assertEquals(1, cluster.destroyedCount(id));
 
-        // Nobody is logged in: the logout finds nothing.
+        // Nobody is logged in: the logout finds nothing, and still leaves its mark.
         assertEquals(0, a.store().getUserSessions().invalidateAll("nobody"));
     }
 }

@@ -226,6 +226,48 @@ public class UserSessionIndexTest
         }
     }
 
+    /**
+     * What Jetty's renewSessionId does to the store, up to the write: the session deleted under its old id.
+     *
+     * @return the session's copy, given the new id, for its write under it
+     */
+    private static SessionData deletedForNewId(RedisSessionDataStore store, String oldId, String newId) throws Exception
+    {
+        SessionData data = store.load(oldId);
+        data.setId(newId);
+        data.setLastSaved(0);
+        store.delete(oldId);
+        return data;
+    }
+
+    @Test
+    public void aSessionGivenANewIdWhileItsUserIsLoggedOutEverywhereIsInvalidatedUnderIt() throws Exception
+    {
+        try (StoreHarness harness = new StoreHarness(factory(), "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            UserSessions users = store.getUserSessions();
+            save(store, "bob-old", "bob", TimeUnit.MINUTES.toMillis(30));
+            save(store, "alice-old", "alice", TimeUnit.MINUTES.toMillis(30));
+
+            // Bob's session gets a new id with no logout in between: indexed under it, and left alone.
+            store.store("bob-new", deletedForNewId(store, "bob-old", "bob-new"));
+            // Alice is logged out everywhere between the two steps of her session's new id: the logout finds it under
+            // neither id.
+            SessionData alice = deletedForNewId(store, "alice-old", "alice-new");
+            assertEquals(0, users.invalidateAll("alice"));
+            store.store("alice-new", alice);
+
+            Await.until("the session's new id, written after the logout read alice's sessions, is invalidated too",
+                Duration.ofSeconds(10), () -> !redis.exists(store.getKeys().session("alice-new")));
+            assertTrue(redis.exists(store.getKeys().tombstone("alice-new")), "invalidated, with a tombstone");
+            assertEquals(List.of(), users.list("alice"));
+            // Tasks run in order on one thread: any for bob's new id would have run before alice's.
+            assertTrue(redis.exists(store.getKeys().session("bob-new")));
+            assertEquals(List.of("bob-new"), users.list("bob").stream().map(UserSession::id).toList());
+        }
+    }
+
     @Test
     public void thousandsOfExpiredSessionsLeaveNothingOfTheIndex() throws Exception
     {

@@ -9,6 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import io.github.jettyredis.session.internal.SessionHashCodec;
@@ -19,10 +25,13 @@ import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.NodeWebapp.Environment;
 import io.github.jettyredis.session.testing.PrivateRedis;
+import io.github.jettyredis.session.testing.TestExecutors;
 import io.github.jettyredis.session.testing.WhoServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSessionEvent;
+import jakarta.servlet.http.HttpSessionListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.FormRequestContent;
 import org.eclipse.jetty.client.HttpClient;
@@ -69,6 +78,9 @@ public class UserSessionsIT
     @RegisterExtension
     final JettyNodes cluster = new JettyNodes(REDIS);
 
+    @RegisterExtension
+    final TestExecutors executors = new TestExecutors();
+
     @TempDir
     Path dir;
 
@@ -106,8 +118,15 @@ public class UserSessionsIT
     private JettyNode node(String name, Environment environment, int max, MaxSessionsPolicy policy, boolean limitingLoginService,
                            Authenticator authenticator) throws Exception
     {
+        return node(name, environment, max, policy, limitingLoginService, authenticator, node -> { });
+    }
+
+    private JettyNode node(String name, Environment environment, int max, MaxSessionsPolicy policy, boolean limitingLoginService,
+                           Authenticator authenticator, Consumer<JettyNode> more) throws Exception
+    {
         return cluster.start(name, environment, JettyNode.Cache.DEFAULT, node ->
         {
+            more.accept(node);
             node.sessions().setUserSessions(true);
             node.sessions().setMaxSessionsPerUser(max);
             node.sessions().setWhenMaxSessionsExceeded(policy.configName());
@@ -265,6 +284,65 @@ public class UserSessionsIT
         cluster.awaitScavenges(1);
         assertEquals(1, cluster.destroyedCount(id1), "sessionDestroyed fired once, not again by a scavenger");
         assertEquals(1, cluster.destroyedCount(id2));
+    }
+
+    /** Once armed, holds the next {@code sessionDestroyed} until released: a logout everywhere paused between two sessions. */
+    public static final class PausingListener implements HttpSessionListener
+    {
+        private final AtomicBoolean armed = new AtomicBoolean();
+        private final CountDownLatch paused = new CountDownLatch(1);
+        private final CountDownLatch released = new CountDownLatch(1);
+
+        @Override
+        public void sessionDestroyed(HttpSessionEvent event)
+        {
+            if (!armed.compareAndSet(true, false))
+                return;
+            paused.countDown();
+            try
+            {
+                if (!released.await(30, TimeUnit.SECONDS))
+                    throw new IllegalStateException("the test never released the paused sessionDestroyed");
+            }
+            catch (InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Test
+    public void aSessionGivenANewIdWhileItsUserIsLoggedOutEverywhereIsLoggedOutUnderIt() throws Exception
+    {
+        PausingListener pause = new PausingListener();
+        JettyNode node1 = node("node1", Environment.EE10, 0, MaxSessionsPolicy.INVALIDATE_OLDEST, false,
+            new FormAuthenticator("/login", "/login-error", false), node -> node.webapp().addEventListener(pause));
+        JettyNode node2 = node("node2");
+        HttpClient first = browser();
+        HttpClient second = browser();
+        String id1 = sessionOf(logIn(first, node1, USER));
+        String id2 = sessionOf(logIn(second, node2, USER));
+        cluster.awaitIdle();
+        // The logout takes the least recently used first: id1, whose sessionDestroyed pauses it before id2.
+        List<UserSession> before = node1.store().getUserSessions().list(USER);
+        assertEquals(List.of(id1, id2), before.stream().map(UserSession::id).toList());
+
+        pause.armed.set(true);
+        ExecutorService operator = executors.newPool(1);
+        Future<Integer> logout = operator.submit(() -> node1.store().getUserSessions().invalidateAll(USER));
+        assertTrue(pause.paused.await(10, TimeUnit.SECONDS), "the logout everywhere reached the first session");
+        // Meanwhile the second browser's session gets a new id, on the other node.
+        String renewed = sessionOf(who(second, node2, "op=renew"));
+        assertNotEquals(id2, renewed);
+        node2.awaitIdle();
+        pause.released.countDown();
+
+        assertEquals(2, logout.get(30, TimeUnit.SECONDS), "both sessions invalidated, the second under its new id");
+        Await.untilAnswer("the browser whose session got a new id is logged out too", Duration.ofSeconds(10), "login page",
+            () -> who(second, node2, ""));
+        assertEquals("login page", who(first, node1, ""));
+        assertEquals(List.of(), node1.store().getUserSessions().list(USER));
+        assertEquals(1, cluster.destroyedCount(renewed));
     }
 
     @Test

@@ -242,7 +242,7 @@ public final class ExpiryIndex
                     // Redis still loading answers every command so: the whole call failed, not this key.
                     if (RedisAvailability.isUnreachable(notASession))
                         throw notASession;
-                    deletion = new SessionScripts.Deletion(0, null, false);
+                    deletion = new SessionScripts.Deletion(0, null, false, null);
                 }
                 if (deletion.result() < 0)
                     usedAgain.add(ids.get(i));

@@ -25,6 +25,8 @@ import java.util.Base64;
  *   in key names and no byte of them can break the hash tag. Its own hash slot, the user's: it is written by
  *   separate commands after the session's script, never inside it. The session hash's {@code #user} field
  *   holds the same token.</li>
+ *   <li>{@code P{C:user:U}:logout}: when the user was last logged out everywhere ({@code UserSessions.invalidateAll}),
+ *   in the user's slot, so that a session given a new id meanwhile is caught ({@link UserIndex}).</li>
  *   <li>{@code Pcontexts}: the set of every {@code C} that has stored sessions under this prefix, so
  *   orphans of any context can be found without scanning the keyspace.</li>
  * </ul>
@@ -33,6 +35,7 @@ public final class SessionKeys
 {
     private static final String EXPIRY_INDEX_SUFFIX = ":expiries";
     private static final String TOMBSTONE_SUFFIX = ":deleted";
+    private static final String USER_LOGOUT_SUFFIX = ":logout";
     /** Closes the hash tag that puts a session's hash and tombstone in one slot. */
     private static final String SESSION_TAIL = "}";
 
@@ -129,7 +132,21 @@ public final class SessionKeys
      */
     public byte[] user(String userToken)
     {
-        return bytes(prefix + "{" + context + ":user:" + userToken + "}");
+        return bytes(userKey(userToken));
+    }
+
+    /**
+     * @param userToken a user's {@link #userToken(String) token}
+     * @return the key of the user's logout-everywhere mark, in the same hash slot as the user's set
+     */
+    public byte[] userLogout(String userToken)
+    {
+        return bytes(userKey(userToken) + USER_LOGOUT_SUFFIX);
+    }
+
+    private String userKey(String userToken)
+    {
+        return prefix + "{" + context + ":user:" + userToken + "}";
     }
 
     /**

@@ -406,15 +406,25 @@ public final class SessionScripts
     }
 
     /**
-     * What a {@link #DELETE} did.
+     * What a {@link #DELETE} did, and what taking the session out of its user's index found.
      *
      * @param result the number of keys deleted, or -1 when the session was used again (not deleted)
      * @param userToken the token of the session's user, from its hash's {@code #user} field; null for none
      * @param deletedBefore whether the session was already deleted (invalidated or expired, by this node or
      * another): no hash, but a tombstone; false for a session Redis lost, which has neither
+     * @param userLogoutMark the user's logout mark ({@link UserIndex}) when the session left the user's index;
+     * null for none, or if it did not leave one
      */
-    public record Deletion(long result, String userToken, boolean deletedBefore)
+    public record Deletion(long result, String userToken, boolean deletedBefore, String userLogoutMark)
     {
+        /**
+         * @param mark the user's logout mark when the session left the user's index
+         * @return this deletion, with that mark
+         */
+        public Deletion withUserLogoutMark(String mark)
+        {
+            return new Deletion(result, userToken, deletedBefore, mark);
+        }
     }
 
     /**
@@ -427,7 +437,7 @@ public final class SessionScripts
         // Lua's false (no #user field) comes back as a null reply.
         Object user = parts.size() > 1 ? parts.get(1) : null;
         return new Deletion((Long)parts.get(0), user instanceof byte[] bytes ? new String(bytes, StandardCharsets.US_ASCII) : null,
-            parts.size() > 2 && Long.valueOf(1).equals(parts.get(2)));
+            parts.size() > 2 && Long.valueOf(1).equals(parts.get(2)), null);
     }
 
     /** What a {@link #CLAIM_EXPIRY} found. */

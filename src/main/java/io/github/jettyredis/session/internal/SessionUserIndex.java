@@ -18,9 +18,11 @@ import redis.clients.jedis.UnifiedJedis;
  */
 public final class SessionUserIndex
 {
-    /** Told of each save that gave a user one more session (a login), so that the per-user limit is enforced. */
-    @FunctionalInterface
-    public interface Logins
+    /**
+     * Told of each save that gave a user one more session (a login), so that the per-user limit is enforced, and
+     * of each session given a new id while its user was logged out everywhere, so that it is invalidated.
+     */
+    public interface Events
     {
         /**
          * @param userToken the user's token
@@ -28,25 +30,32 @@ public final class SessionUserIndex
          * @param entries how many entries the user's index holds now (some may be of sessions that just ended)
          */
         void loggedIn(String userToken, String id, long entries);
+
+        /**
+         * @param userToken the user's token
+         * @param id the new id of a session of the user, written while the user was logged out everywhere
+         * (see {@link UserIndex}): indexed under it, and to be invalidated
+         */
+        void loggedOutDuringRenewal(String userToken, String id);
     }
 
     private final UserIndex index;
     private final UserNames names;
     private final boolean enabled;
-    private final Logins logins;
+    private final Events events;
 
     /**
      * @param index the context's sessions by user in Redis
      * @param names finds the user a session's attribute names
      * @param enabled whether sessions are indexed by user ({@code userSessions})
-     * @param logins told of each save that gave a user one more session
+     * @param events told of each save that gave a user one more session, or a new id to a logged-out user's session
      */
-    public SessionUserIndex(UserIndex index, UserNames names, boolean enabled, Logins logins)
+    public SessionUserIndex(UserIndex index, UserNames names, boolean enabled, Events events)
     {
         this.index = index;
         this.names = names;
         this.enabled = enabled;
-        this.logins = logins;
+        this.events = events;
     }
 
     /** @return the context's sessions by user in Redis */
@@ -131,13 +140,17 @@ public final class SessionUserIndex
     public Save save(String id, SessionData data, SessionDelta save)
     {
         if (!enabled)
-            return new Save(id, data, null, null, false, false, false);
+            return new Save(id, data, null, null, false, false, false, null);
         String now = userOf(data);
-        String before = data instanceof StoredSessionData stored ? stored.getStoredUser() : null;
+        StoredSessionData stored = data instanceof StoredSessionData copy ? copy : null;
+        String before = stored != null ? stored.getStoredUser() : null;
         boolean changed = !Objects.equals(before, now);
         boolean recorded = changed || (save.whole() && now != null);
         boolean added = now != null && (changed || save.indexed() != null || save.whole());
-        return new Save(id, data, before, now, recorded, added, changed && before != null);
+        // A new id of a session of the same user: its addition is checked against the logout mark its removal found.
+        Renewals.Renewal renewal = stored != null && stored.getRenewal() != null && Objects.equals(stored.getRenewal().userToken(), now) ?
+            stored.getRenewal() : null;
+        return new Save(id, data, before, now, recorded, added, changed && before != null, renewal);
     }
 
     /**
@@ -146,11 +159,11 @@ public final class SessionUserIndex
      * @param pipeline a pipeline run after the delete script
      * @param deletion what the delete script replied
      * @param id the session's id
+     * @return the queued change, whose reply holds the user's logout mark; null if the session had no user
      */
-    public void queueDeletion(AbstractPipeline pipeline, SessionScripts.Deletion deletion, String id)
+    public UserIndex.Change queueDeletion(AbstractPipeline pipeline, SessionScripts.Deletion deletion, String id)
     {
-        if (deletion.userToken() != null)
-            index.queueRemove(pipeline, deletion.userToken(), id);
+        return deletion.userToken() != null ? index.queueRemove(pipeline, deletion.userToken(), id) : null;
     }
 
     /**
@@ -168,9 +181,11 @@ public final class SessionUserIndex
         private final boolean recorded;
         private final boolean added;
         private final boolean removed;
+        private final Renewals.Renewal renewal;
         private UserIndex.Change addition;
         private UserIndex.Change removal;
         private long entries;
+        private boolean loggedOutDuringRenewal;
 
         /**
          * @param before the token of the user Redis recorded for the session, or null
@@ -178,8 +193,11 @@ public final class SessionUserIndex
          * @param recorded whether the save writes (or deletes) the session's {@code #user} field
          * @param added whether it writes the entry in the user's index
          * @param removed whether it takes the entry out of the previous user's index
+         * @param renewal what the deletion under the session's old id found, if this is its first write under a new
+         * id and its user is the same; otherwise null
          */
-        private Save(String id, SessionData data, String before, String now, boolean recorded, boolean added, boolean removed)
+        private Save(String id, SessionData data, String before, String now, boolean recorded, boolean added, boolean removed,
+                     Renewals.Renewal renewal)
         {
             this.id = id;
             this.data = data;
@@ -188,6 +206,7 @@ public final class SessionUserIndex
             this.recorded = recorded;
             this.added = added;
             this.removed = removed;
+            this.renewal = renewal;
         }
 
         /**
@@ -220,7 +239,13 @@ public final class SessionUserIndex
             if (removal != null)
                 removal.entries(redis);
             if (addition != null)
+            {
                 entries = addition.entries(redis);
+                String mark = addition.logoutMark(redis);
+                // A logout everywhere came between the removal under the old id and this addition (a mark that
+                // expired meanwhile, a day later, tells nothing).
+                loggedOutDuringRenewal = renewal != null && mark != null && !mark.equals(renewal.logoutMark());
+            }
         }
 
         /**
@@ -235,15 +260,20 @@ public final class SessionUserIndex
         }
 
         /**
-         * After the save was written: the session's copy knows the user Redis records now, and a login is told
-         * to the per-user limit.
+         * After the save was written: the session's copy knows the user Redis records now, a login is told
+         * to the per-user limit, and a new id written while its user was logged out everywhere is told too.
          */
         public void written()
         {
             if (data instanceof StoredSessionData stored)
+            {
                 stored.setStoredUser(now);
+                stored.setRenewal(null);
+            }
             if (added && !Objects.equals(before, now))
-                logins.loggedIn(now, id, entries);
+                events.loggedIn(now, id, entries);
+            if (loggedOutDuringRenewal)
+                events.loggedOutDuringRenewal(now, id);
         }
     }
 }

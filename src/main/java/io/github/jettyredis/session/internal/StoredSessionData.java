@@ -27,6 +27,7 @@ public class StoredSessionData extends SessionData
     private transient Map<String, String> unreadableReasons = Map.of();
     private transient String storedVersion;
     private transient String storedUnder;
+    private transient Renewals.Renewal renewal;
     private transient volatile boolean renewalRefused;
     private transient boolean changedElsewhereAtLastCheck;
     /** Whether a write or check of this copy asks for a lease (see {@link SessionLeases}). */
@@ -271,6 +272,21 @@ public class StoredSessionData extends SessionData
     public boolean isRenewalRefused()
     {
         return renewalRefused;
+    }
+
+    /**
+     * @param renewal what the deletion under its old id found, when this copy was given a new id ({@link Renewals});
+     * null once written under the new id
+     */
+    public void setRenewal(Renewals.Renewal renewal)
+    {
+        this.renewal = renewal;
+    }
+
+    /** @return what the deletion under its old id found, until this copy is written under its new id; or null */
+    public Renewals.Renewal getRenewal()
+    {
+        return renewal;
     }
 
     /**

@@ -4,6 +4,7 @@ package io.github.jettyredis.session.internal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.codec.ProtobufAttributeSerializer;
@@ -16,6 +17,7 @@ import redis.clients.jedis.UnifiedJedis;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,8 +46,20 @@ public class SessionUserIndexTest
     private SessionUserIndex index(boolean enabled)
     {
         UserIndex byUser = new UserIndex(keys, () -> TimeUnit.MINUTES.toMillis(5));
-        return new SessionUserIndex(byUser, new UserNames(USER_ATTRIBUTE), enabled,
-            (userToken, id, entries) -> logins.add(userToken + " " + id + " " + entries));
+        return new SessionUserIndex(byUser, new UserNames(USER_ATTRIBUTE), enabled, new SessionUserIndex.Events()
+        {
+            @Override
+            public void loggedIn(String userToken, String id, long entries)
+            {
+                logins.add(userToken + " " + id + " " + entries);
+            }
+
+            @Override
+            public void loggedOutDuringRenewal(String userToken, String id)
+            {
+                logins.add("logged out during renewal: " + userToken + " " + id);
+            }
+        });
     }
 
     private static StoredSessionData session(String id, String user)
@@ -88,6 +102,63 @@ public class SessionUserIndexTest
     private static boolean deletesUser(SessionDelta save)
     {
         return save.deleted().stream().anyMatch(field -> Arrays.equals(field, SessionHashCodec.USER_FIELD));
+    }
+
+    /** Takes a session out of its user's index as a deletion does. @return the user's logout mark it found */
+    private String removedUnder(SessionUserIndex index, String userToken, String id)
+    {
+        UserIndex.Change change;
+        try (AbstractPipeline pipeline = redis.pipelined())
+        {
+            change = index.queueDeletion(pipeline, new SessionScripts.Deletion(1, userToken, false, null), id);
+            pipeline.sync();
+        }
+        return change.logoutMark(redis);
+    }
+
+    /** Gives a saved session a new id, as Jetty does: removed under the old one, then written whole under the new one. */
+    private void renew(SessionUserIndex index, StoredSessionData data, String newId, Runnable between)
+    {
+        String alice = SessionKeys.userToken("alice");
+        String oldId = data.getId();
+        String mark = removedUnder(index, alice, oldId);
+        between.run();
+        data.setId(newId);
+        data.setRenewal(new Renewals.Renewal(oldId, false, alice, mark));
+        save(index, data, codec.encodeDelta(data, true), true);
+    }
+
+    @Test
+    public void aNewIdWrittenAfterTheUserWasLoggedOutEverywhereSinceTheOldIdLeftTheIndexIsTold()
+    {
+        SessionUserIndex index = index(true);
+        String alice = SessionKeys.userToken("alice");
+        StoredSessionData data = session("s1", "alice");
+        save(index, data, codec.encodeDelta(data, true), true);
+        logins.clear();
+
+        // No logout in between: nothing told.
+        renew(index, data, "s2", () -> { });
+        assertEquals(List.of(), logins);
+        assertNull(data.getRenewal(), "forgotten once written");
+
+        // A logout everywhere reads the user's sessions in between, and finds none: the new id is told, and indexed,
+        // so that a later logout finds it too.
+        renew(index, data, "s3", () -> assertEquals(Map.of(), index.index().entriesForLogout(redis, alice)));
+        assertEquals(List.of("logged out during renewal: " + alice + " s3"), logins);
+        assertNotNull(score("alice", "s3"));
+        String first = redis.get(new String(keys.userLogout(alice)));
+        long pttl = redis.pttl(keys.userLogout(alice));
+        assertTrue(pttl > TimeUnit.HOURS.toMillis(23) && pttl <= TimeUnit.DAYS.toMillis(1), "the mark lives a day: " + pttl);
+
+        // Each logout leaves a later mark.
+        index.index().entriesForLogout(redis, alice);
+        assertTrue(Long.parseLong(redis.get(new String(keys.userLogout(alice)))) > Long.parseLong(first));
+
+        // A mark gone by the time of the write (it lives a day) tells nothing.
+        logins.clear();
+        renew(index, data, "s4", () -> redis.del(keys.userLogout(alice)));
+        assertEquals(List.of(), logins);
     }
 
     @Test
@@ -203,8 +274,8 @@ public class SessionUserIndexTest
         assertEquals((double)data.getExpiry(), score("alice", "s6"));
         try (AbstractPipeline pipeline = redis.pipelined())
         {
-            off.queueDeletion(pipeline, new SessionScripts.Deletion(1, SessionKeys.userToken("alice"), false), "s6");
-            off.queueDeletion(pipeline, new SessionScripts.Deletion(1, null, false), "s6");
+            off.queueDeletion(pipeline, new SessionScripts.Deletion(1, SessionKeys.userToken("alice"), false, null), "s6");
+            off.queueDeletion(pipeline, new SessionScripts.Deletion(1, null, false, null), "s6");
             pipeline.sync();
         }
         assertNull(score("alice", "s6"));
