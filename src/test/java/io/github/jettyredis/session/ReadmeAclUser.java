@@ -128,7 +128,8 @@ final class ReadmeAclUser
         }
     }
 
-    private static List<String> readmeLine()
+    /** @return the words of the README's {@code ACL SETUSER} line */
+    static List<String> readmeLine()
     {
         try
         {
