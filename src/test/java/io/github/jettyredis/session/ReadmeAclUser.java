@@ -21,12 +21,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@code test-}, which every {@link RedisTestServer#uniquePrefix()} starts with), so that the line cannot
  * drift from what the tests ran.
  */
-final class ReadmeAclUser
+public final class ReadmeAclUser
 {
     /** The user the README's line makes. */
-    static final String USER = "jetty-sessions";
+    public static final String USER = "jetty-sessions";
     /** The password the tests give it in place of the README's {@code CHANGE-ME}. */
-    static final String PASSWORD = "acl-test-password";
+    public static final String PASSWORD = "acl-test-password";
     /** What the README adds to its line for Redis Cluster: the client reads the slot map with {@code CLUSTER SLOTS}. */
     static final List<String> CLUSTER_RULES = List.of("+cluster|slots");
     /** What the README adds to its line for Redis 7.2 and later: Jedis names its library with {@code CLIENT SETINFO}. */
@@ -43,7 +43,7 @@ final class ReadmeAclUser
      * @return a private server of this JVM that has the user, started on first use (and stopped, as every
      * test server, when the JVM exits)
      */
-    static synchronized RedisTestServer server()
+    public static synchronized RedisTestServer server()
     {
         if (server == null)
         {
@@ -116,7 +116,7 @@ final class ReadmeAclUser
      *
      * @param servers the servers the user ran on
      */
-    static void assertNothingRefused(List<RedisTestServer> servers)
+    public static void assertNothingRefused(List<RedisTestServer> servers)
     {
         for (RedisTestServer redis : servers)
         {
