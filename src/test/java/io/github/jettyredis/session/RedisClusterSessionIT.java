@@ -2,6 +2,7 @@
 package io.github.jettyredis.session;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -142,6 +143,36 @@ public class RedisClusterSessionIT
             Await.until("B drops session " + id + " from memory", Duration.ofSeconds(2),
                 () -> "none".equals(cluster.getUnchecked(b.url("op=get&name=colour"))));
             assertEquals(1, cluster.destroyedCount(id), "sessionDestroyed fires once, on the node that invalidated");
+        }
+    }
+
+    /**
+     * The coherent cache (leases, the check and its scripts, the deletion listener) on Redis Cluster, five sessions
+     * (and their new ids) in random slots: requests alternate between the nodes, and each sees the previous one's
+     * change, timeout, new id and invalidation at once.
+     */
+    @Test
+    public void theCoherentCacheKeepsBothNodesCurrentOnRedisCluster() throws Exception
+    {
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.REDIS);
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.REDIS);
+        for (int session = 0; session < 5; session++)
+        {
+            cluster.get(a.url("op=create"));
+            List<String> seen = new ArrayList<>();
+            for (int i = 0; i < 6; i++)
+                seen.add(cluster.get((i % 2 == 0 ? a : b).url("op=incr&name=n")));
+            assertEquals(List.of("1", "2", "3", "4", "5", "6"), seen);
+
+            assertEquals("ok", cluster.get(a.url("op=ttl&n=1234")));
+            assertEquals("1234", cluster.get(b.url("op=interval")));
+            String renewed = cluster.get(b.url("op=renew"));
+            assertEquals(renewed, cluster.get(a.url("op=id")));
+            assertEquals("6", cluster.get(a.url("op=get&name=n")));
+
+            assertEquals("ok", cluster.get(a.url("op=invalidate")));
+            assertEquals("none", cluster.get(b.url("op=get&name=n")));
+            assertEquals(1, cluster.destroyedCount(renewed));
         }
     }
 
