@@ -8,9 +8,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.StoreHarness;
 import io.github.jettyredis.session.testing.TestCertificates;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.session.SessionData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -161,6 +163,88 @@ public class RedisSentinelSessionIT
                     {
                         assertTrue(promoted.exists(store.getKeys().session("after")), "written to the promoted replica");
                     }
+                }
+            }
+        }
+    }
+
+    private static JettyNode coherentNode(String name, String uri, String prefix) throws Exception
+    {
+        JettyNode node = new JettyNode(name, uri, prefix, JettyNode.Cache.REDIS, JettyNode.newCounter());
+        node.sessions().setConnectTimeoutMs(500);
+        node.sessions().setSocketTimeoutMs(1000);
+        return node;
+    }
+
+    private static String get(HttpClient browser, JettyNode node, String query) throws Exception
+    {
+        return browser.GET(node.url(query)).getContentAsString();
+    }
+
+    /** @return whether the node answers {@code expected} to a request reading the counter, with Redis reachable */
+    private static boolean reads(HttpClient browser, JettyNode node, String expected)
+    {
+        try
+        {
+            return expected.equals(get(browser, node, "op=get&name=n")) && !node.store().isRedisDown();
+        }
+        catch (Exception e)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * Two nodes with the coherent cache, requests alternating between them: after the sentinel promotes the replica
+     * (which had every change: the test waits for the replica's acknowledgement before the master dies), they go on
+     * from the latest change, each request seeing the previous one's. Nothing is asked of them while no master
+     * answers: which copies a node serves then is "Redis comes back" in the README.
+     */
+    @Test
+    public void twoCoherentNodesGoOnFromTheLatestChangeAfterAFailover() throws Exception
+    {
+        String prefix = RedisTestServer.uniquePrefix();
+        try (RedisTestServer master = startServer(false);
+             RedisTestServer replica = startServer(false, "--replicaof", "127.0.0.1", Integer.toString(master.port()));
+             Jedis replicaClient = replica.connect())
+        {
+            Await.until("the replica is in sync", Duration.ofSeconds(10), () ->
+                replicaClient.info("replication").contains("master_link_status:up"));
+            try (RedisTestServer sentinel = RedisTestServer.startSentinel(MASTER, master.port(),
+                    "sentinel down-after-milliseconds " + MASTER + " 1000", "sentinel failover-timeout " + MASTER + " 10000");
+                 Jedis sentinelClient = sentinel.connect())
+            {
+                Await.until("the sentinel knows the replica", Duration.ofSeconds(10), () -> !sentinelClient.sentinelReplicas(MASTER).isEmpty());
+                String uri = "redis-sentinel://127.0.0.1:" + sentinel.port() + "/" + MASTER;
+                HttpClient browser = new HttpClient();
+                browser.start();
+                try (JettyNode a = coherentNode("nodeA", uri, prefix).start();
+                     JettyNode b = coherentNode("nodeB", uri, prefix).start())
+                {
+                    get(browser, a, "op=create");
+                    List<String> seen = new ArrayList<>();
+                    for (int i = 0; i < 4; i++)
+                        seen.add(get(browser, i % 2 == 0 ? a : b, "op=incr&name=n"));
+                    a.awaitIdle();
+                    b.awaitIdle();
+                    try (Jedis toMaster = master.connect())
+                    {
+                        assertEquals(1, toMaster.waitReplicas(1, 5_000), "the replica acknowledged every write");
+                    }
+
+                    master.kill();
+                    Await.until("the sentinel promotes the replica", Duration.ofSeconds(20), () ->
+                        List.of("127.0.0.1", Integer.toString(replica.port())).equals(sentinelClient.sentinelGetMasterAddrByName(MASTER)));
+                    Await.until("both nodes read the latest change from the new master", Duration.ofSeconds(20),
+                        () -> reads(browser, a, "4") && reads(browser, b, "4"));
+
+                    for (int i = 0; i < 4; i++)
+                        seen.add(get(browser, i % 2 == 0 ? b : a, "op=incr&name=n"));
+                    assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), seen);
+                }
+                finally
+                {
+                    browser.stop();
                 }
             }
         }
