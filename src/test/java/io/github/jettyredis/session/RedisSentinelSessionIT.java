@@ -107,6 +107,81 @@ public class RedisSentinelSessionIT
     public void theStoreFollowsAFailoverToTheReplica(boolean tls) throws Exception
     {
         String prefix = RedisTestServer.uniquePrefix();
+        withReplicatedMaster(tls, (servers, uri) ->
+        {
+            RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
+            if (tls)
+                TestCertificates.shared().configure(factory);
+            factory.setUri(uri);
+            factory.setPrefix(prefix);
+            factory.setConnectTimeoutMs(500);
+            factory.setSocketTimeoutMs(1000);
+            try (StoreHarness harness = new StoreHarness(factory, "/app"))
+            {
+                RedisSessionDataStore store = harness.store();
+                store.store("before", session(store, "before", "red"));
+                byte[] beforeKey = store.getKeys().session("before");
+                Await.until("the replica has the session", Duration.ofSeconds(5), () -> servers.replicaClient().exists(beforeKey));
+
+                // Made before the master dies: while no master answers, no new session is made (503).
+                SessionData after = session(store, "after", "blue");
+                servers.failOver();
+                // While no master answers, the save is kept; it reaches the new master once the store finds it.
+                store.store("after", after);
+                Await.until("the store writes to the new master", Duration.ofSeconds(20), () ->
+                {
+                    try (Jedis promoted = servers.replica().connect())
+                    {
+                        return promoted.exists(store.getKeys().session("after"));
+                    }
+                    catch (RuntimeException stillSwitching)
+                    {
+                        return false;
+                    }
+                });
+                SessionData before = store.load("before");
+                assertNotNull(before, "the session stored before the failover survived it");
+                assertEquals("red", before.getAttribute("colour"));
+                assertEquals("blue", store.load("after").getAttribute("colour"));
+                // The sentinel closed the promoted replica's client connections (CLIENT KILL): connect again.
+                try (Jedis promoted = servers.replica().connect())
+                {
+                    assertTrue(promoted.exists(store.getKeys().session("after")), "written to the promoted replica");
+                }
+            }
+        });
+    }
+
+    /** A master, its replica in sync, and a sentinel that watches them, for one test. */
+    private record ReplicatedMaster(RedisTestServer master, RedisTestServer replica, Jedis replicaClient, Jedis sentinelClient)
+    {
+        /** Kills the master and waits until the sentinel has promoted the replica. */
+        void failOver() throws InterruptedException
+        {
+            master.kill();
+            Await.until("the sentinel promotes the replica", Duration.ofSeconds(20), () ->
+                List.of("127.0.0.1", Integer.toString(replica.port())).equals(sentinelClient.sentinelGetMasterAddrByName(MASTER)));
+        }
+    }
+
+    @FunctionalInterface
+    private interface WithReplicatedMaster
+    {
+        /**
+         * @param servers the servers
+         * @param uri the store's URI of the sentinel's master
+         */
+        void run(ReplicatedMaster servers, String uri) throws Exception;
+    }
+
+    /**
+     * Runs a test against a master, its replica in sync and a sentinel that promotes the replica a second after
+     * the master stops answering; all stopped after it.
+     *
+     * @param tls whether all of them speak TLS only and require client certificates
+     */
+    private static void withReplicatedMaster(boolean tls, WithReplicatedMaster test) throws Exception
+    {
         try (RedisTestServer master = startServer(tls);
              RedisTestServer replica = startServer(tls, "--replicaof", "127.0.0.1", Integer.toString(master.port()));
              Jedis replicaClient = replica.connect())
@@ -122,48 +197,8 @@ public class RedisSentinelSessionIT
                  Jedis sentinelClient = sentinel.connect())
             {
                 Await.until("the sentinel knows the replica", Duration.ofSeconds(10), () -> !sentinelClient.sentinelReplicas(MASTER).isEmpty());
-                RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
-                if (tls)
-                    TestCertificates.shared().configure(factory);
-                factory.setUri((tls ? "rediss-sentinel" : "redis-sentinel") + "://127.0.0.1:" + sentinel.port() + "/" + MASTER);
-                factory.setPrefix(prefix);
-                factory.setConnectTimeoutMs(500);
-                factory.setSocketTimeoutMs(1000);
-                try (StoreHarness harness = new StoreHarness(factory, "/app"))
-                {
-                    RedisSessionDataStore store = harness.store();
-                    store.store("before", session(store, "before", "red"));
-                    byte[] beforeKey = store.getKeys().session("before");
-                    Await.until("the replica has the session", Duration.ofSeconds(5), () -> replicaClient.exists(beforeKey));
-
-                    // Made before the master dies: while no master answers, no new session is made (503).
-                    SessionData after = session(store, "after", "blue");
-                    master.kill();
-                    Await.until("the sentinel promotes the replica", Duration.ofSeconds(20), () ->
-                        List.of("127.0.0.1", Integer.toString(replica.port())).equals(sentinelClient.sentinelGetMasterAddrByName(MASTER)));
-                    // While no master answers, the save is kept; it reaches the new master once the store finds it.
-                    store.store("after", after);
-                    Await.until("the store writes to the new master", Duration.ofSeconds(20), () ->
-                    {
-                        try (Jedis promoted = replica.connect())
-                        {
-                            return promoted.exists(store.getKeys().session("after"));
-                        }
-                        catch (RuntimeException stillSwitching)
-                        {
-                            return false;
-                        }
-                    });
-                    SessionData before = store.load("before");
-                    assertNotNull(before, "the session stored before the failover survived it");
-                    assertEquals("red", before.getAttribute("colour"));
-                    assertEquals("blue", store.load("after").getAttribute("colour"));
-                    // The sentinel closed the promoted replica's client connections (CLIENT KILL): connect again.
-                    try (Jedis promoted = replica.connect())
-                    {
-                        assertTrue(promoted.exists(store.getKeys().session("after")), "written to the promoted replica");
-                    }
-                }
+                test.run(new ReplicatedMaster(master, replica, replicaClient, sentinelClient),
+                    (tls ? "rediss-sentinel" : "redis-sentinel") + "://127.0.0.1:" + sentinel.port() + "/" + MASTER);
             }
         }
     }
@@ -204,49 +239,36 @@ public class RedisSentinelSessionIT
     public void twoCoherentNodesGoOnFromTheLatestChangeAfterAFailover() throws Exception
     {
         String prefix = RedisTestServer.uniquePrefix();
-        try (RedisTestServer master = startServer(false);
-             RedisTestServer replica = startServer(false, "--replicaof", "127.0.0.1", Integer.toString(master.port()));
-             Jedis replicaClient = replica.connect())
+        withReplicatedMaster(false, (servers, uri) ->
         {
-            Await.until("the replica is in sync", Duration.ofSeconds(10), () ->
-                replicaClient.info("replication").contains("master_link_status:up"));
-            try (RedisTestServer sentinel = RedisTestServer.startSentinel(MASTER, master.port(),
-                    "sentinel down-after-milliseconds " + MASTER + " 1000", "sentinel failover-timeout " + MASTER + " 10000");
-                 Jedis sentinelClient = sentinel.connect())
+            HttpClient browser = new HttpClient();
+            browser.start();
+            try (JettyNode a = coherentNode("nodeA", uri, prefix).start();
+                 JettyNode b = coherentNode("nodeB", uri, prefix).start())
             {
-                Await.until("the sentinel knows the replica", Duration.ofSeconds(10), () -> !sentinelClient.sentinelReplicas(MASTER).isEmpty());
-                String uri = "redis-sentinel://127.0.0.1:" + sentinel.port() + "/" + MASTER;
-                HttpClient browser = new HttpClient();
-                browser.start();
-                try (JettyNode a = coherentNode("nodeA", uri, prefix).start();
-                     JettyNode b = coherentNode("nodeB", uri, prefix).start())
+                get(browser, a, "op=create");
+                List<String> seen = new ArrayList<>();
+                for (int i = 0; i < 4; i++)
+                    seen.add(get(browser, i % 2 == 0 ? a : b, "op=incr&name=n"));
+                a.awaitIdle();
+                b.awaitIdle();
+                try (Jedis toMaster = servers.master().connect())
                 {
-                    get(browser, a, "op=create");
-                    List<String> seen = new ArrayList<>();
-                    for (int i = 0; i < 4; i++)
-                        seen.add(get(browser, i % 2 == 0 ? a : b, "op=incr&name=n"));
-                    a.awaitIdle();
-                    b.awaitIdle();
-                    try (Jedis toMaster = master.connect())
-                    {
-                        assertEquals(1, toMaster.waitReplicas(1, 5_000), "the replica acknowledged every write");
-                    }
-
-                    master.kill();
-                    Await.until("the sentinel promotes the replica", Duration.ofSeconds(20), () ->
-                        List.of("127.0.0.1", Integer.toString(replica.port())).equals(sentinelClient.sentinelGetMasterAddrByName(MASTER)));
-                    Await.until("both nodes read the latest change from the new master", Duration.ofSeconds(20),
-                        () -> reads(browser, a, "4") && reads(browser, b, "4"));
-
-                    for (int i = 0; i < 4; i++)
-                        seen.add(get(browser, i % 2 == 0 ? b : a, "op=incr&name=n"));
-                    assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), seen);
+                    assertEquals(1, toMaster.waitReplicas(1, 5_000), "the replica acknowledged every write");
                 }
-                finally
-                {
-                    browser.stop();
-                }
+
+                servers.failOver();
+                Await.until("both nodes read the latest change from the new master", Duration.ofSeconds(20),
+                    () -> reads(browser, a, "4") && reads(browser, b, "4"));
+
+                for (int i = 0; i < 4; i++)
+                    seen.add(get(browser, i % 2 == 0 ? b : a, "op=incr&name=n"));
+                assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), seen);
             }
-        }
+            finally
+            {
+                browser.stop();
+            }
+        });
     }
 }
