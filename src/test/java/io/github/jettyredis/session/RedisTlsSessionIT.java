@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.StoreHarness;
 import io.github.jettyredis.session.testing.TestCertificates;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.session.SessionData;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.UnifiedJedis;
@@ -18,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The store over TLS to a real {@code redis-server} that listens with TLS only ({@code rediss://}): with the
  * trust store alone, with a client certificate where the server requires one, and with host name
- * verification refusing a certificate that names another host.
+ * verification refusing a certificate that names another host; and two Jetty nodes over mutual TLS, whose
+ * deletion listeners hear each other's invalidations and whose coherent caches stay current.
  */
 public class RedisTlsSessionIT
 {
@@ -108,6 +115,47 @@ public class RedisTlsSessionIT
             assertTrue(message.contains(redis.uri()) && message.contains("No subject alternative names matching IP address 127.0.0.1") &&
                 message.contains("does not name the host; see jetty.session.redis.verifyHostname"), message);
             assertSessionsWork(redis, factory(redis, f -> f.setVerifyHostname(false)));
+        }
+    }
+
+    private static JettyNode tlsNode(String name, RedisTestServer redis, String prefix, JettyNode.Cache cache) throws Exception
+    {
+        JettyNode node = new JettyNode(name, redis.uri(), prefix, cache, JettyNode.newCounter());
+        CERTIFICATES.configure(node.sessions());
+        return node.start();
+    }
+
+    @Test
+    public void twoNodesOverMutualTlsHearEachOthersDeletionsAndStayCoherent() throws Exception
+    {
+        String prefix = RedisTestServer.uniquePrefix();
+        HttpClient browser = new HttpClient();
+        browser.start();
+        try (RedisTestServer redis = RedisTestServer.startTls(CERTIFICATES.server(), "--tls-auth-clients", "yes");
+             JettyNode a = tlsNode("nodeA", redis, prefix, JettyNode.Cache.DEFAULT);
+             JettyNode b = tlsNode("nodeB", redis, prefix, JettyNode.Cache.DEFAULT);
+             JettyNode coherentA = tlsNode("coherentA", redis, prefix, JettyNode.Cache.REDIS);
+             JettyNode coherentB = tlsNode("coherentB", redis, prefix, JettyNode.Cache.REDIS))
+        {
+            // DefaultSessionCache asks Redis nothing of a session it holds: only the deletion broadcast, heard over
+            // the listener's own TLS connection, drops B's copy before B's next request.
+            String id = browser.GET(a.url("op=create")).getContentAsString();
+            browser.GET(a.url("op=set&name=colour&value=red"));
+            assertEquals("red", browser.GET(b.url("op=get&name=colour")).getContentAsString(), "B holds the session");
+            assertTrue(b.holdsInMemory(id));
+            browser.GET(a.url("op=invalidate"));
+            Await.until("B drops its copy when it hears A's deletion", Duration.ofSeconds(10), () -> !b.holdsInMemory(id));
+            assertEquals("none", browser.GET(b.url("op=get&name=colour")).getContentAsString());
+
+            browser.GET(coherentA.url("op=create"));
+            List<String> seen = new ArrayList<>();
+            for (int i = 0; i < 6; i++)
+                seen.add(browser.GET((i % 2 == 0 ? coherentA : coherentB).url("op=incr&name=n")).getContentAsString());
+            assertEquals(List.of("1", "2", "3", "4", "5", "6"), seen);
+        }
+        finally
+        {
+            browser.stop();
         }
     }
 }

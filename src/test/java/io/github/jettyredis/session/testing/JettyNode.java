@@ -288,6 +288,24 @@ public final class JettyNode implements AutoCloseable
         Await.until(cycles + " scavenge cycles", ScavengeMark.timeout(cycles), () -> mark.passed(cycles));
     }
 
+    /**
+     * @param id a session id (without the node suffix)
+     * @return whether the node's session cache holds the session in memory, asking nothing of Redis: what tells
+     * that a node dropped a session it heard was deleted, where a request would drop it by itself (its save
+     * finds the session deleted)
+     */
+    public boolean holdsInMemory(String id)
+    {
+        try
+        {
+            return webapp.sessionManager().getSessionCache().contains(id);
+        }
+        catch (Exception e)
+        {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** @return a mark of this moment in the node's scavenging, to ask later how many whole cycles ran since */
     public ScavengeMark markScavenges()
     {
