@@ -177,6 +177,7 @@ public final class JettyNode implements AutoCloseable
     private final Hold hold = new Hold();
     private final Hold secondHold = new Hold();
     /** Scavenge cycles begun and finished: together they tell whole cycles from one under way. */
+    private final HouseKeeper houseKeeper;
     private final AtomicInteger scavengesBegun = new AtomicInteger();
     private final AtomicInteger scavengesFinished = new AtomicInteger();
     private final Path base;
@@ -215,7 +216,7 @@ public final class JettyNode implements AutoCloseable
         server.addConnector(connector);
         DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
         ids.setWorkerName(name);
-        HouseKeeper houseKeeper = new HouseKeeper()
+        houseKeeper = new HouseKeeper()
         {
             @Override
             public void scavenge()
@@ -304,6 +305,15 @@ public final class JettyNode implements AutoCloseable
         {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Stops the node's scavenger for good: for a test whose Redis calls must be the requests' own (the scavenger
+     * asks Redis every second).
+     */
+    public void stopScavenging() throws Exception
+    {
+        houseKeeper.setIntervalSec(0);
     }
 
     /** @return a mark of this moment in the node's scavenging, to ask later how many whole cycles ran since */
