@@ -503,17 +503,18 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         // written once Redis was back) while Jetty still takes it for unsaved (its lastSaved goes back to 0 when
         // a save throws): the hash in the way is then the session's own, which a create would refuse, then and at
         // every save after. FaultsUnderLoadIT lost changes after a restart with data without this check.
-        boolean create = lastSaveTime <= 0 && !(data instanceof StoredSessionData stored && stored.isStoredUnder(id));
-        Renewals.Renewal renewal = create && data instanceof StoredSessionData stored ? renewals.renewalOf(id, stored) : null;
+        StoredSessionData copy = data instanceof StoredSessionData stored ? stored : null;
+        boolean create = lastSaveTime <= 0 && !(copy != null && copy.isStoredUnder(id));
+        Renewals.Renewal renewal = create && copy != null ? renewals.renewalOf(id, copy) : null;
         if (renewal != null && renewal.deletedBefore())
         {
             // Not thrown: Jetty's cache, when this save fails, never counts out the request its renewal counted in,
             // and would keep the copy in memory for good. Refused at every later save of the copy instead.
-            LOG.warn(refuseRenewal(id, (StoredSessionData)data));
+            LOG.warn(refuseRenewal(id, copy));
             return;
         }
         if (renewal != null)
-            ((StoredSessionData)data).setRenewal(renewal);
+            copy.setRenewal(renewal);
         SessionDelta delta = codec.encodeDelta(data, create);
         delta.unwritable().forEach((name, reason) -> LOG.warn("Session {} of {}: attribute '{}' is not saved (Redis " +
             "keeps what it had): {}", id, keys.context(), name, reason));

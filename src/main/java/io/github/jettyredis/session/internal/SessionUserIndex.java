@@ -241,10 +241,10 @@ public final class SessionUserIndex
             if (addition != null)
             {
                 entries = addition.entries(redis);
-                String mark = addition.logoutMark(redis);
                 // A logout everywhere came between the removal under the old id and this addition (a mark that
                 // expired meanwhile, a day later, tells nothing).
-                loggedOutDuringRenewal = renewal != null && mark != null && !mark.equals(renewal.logoutMark());
+                String mark = renewal != null ? addition.logoutMark(redis) : null;
+                loggedOutDuringRenewal = mark != null && !mark.equals(renewal.logoutMark());
             }
         }
 

@@ -6,11 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 import io.github.jettyredis.session.ReadmeAclUser;
-import io.github.jettyredis.session.RedisSessionDataStore;
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.StoreHarness;
-import org.eclipse.jetty.session.SessionData;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,12 +48,7 @@ public class SessionToolAclIT
         factory.setUserAttribute("login");
         try (StoreHarness harness = new StoreHarness(factory, "/app"))
         {
-            RedisSessionDataStore store = harness.store();
-            long now = System.currentTimeMillis();
-            SessionData data = store.newSessionData("acl1", now, now, now, 600_000);
-            data.setExpiry(now + 600_000);
-            data.setAttribute("login", "alice");
-            store.store("acl1", data);
+            SessionToolTest.save(harness.store(), "acl1", 600_000, Map.of("login", "alice"));
         }
 
         SessionToolTest.Run contexts = tool("contexts");

@@ -9,15 +9,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
-import io.github.jettyredis.session.RedisSessionDataStore;
 import io.github.jettyredis.session.RedisSessionDataStoreFactory;
 import io.github.jettyredis.session.distribution.BuildLayout;
 import io.github.jettyredis.session.testing.ChildJvm;
 import io.github.jettyredis.session.testing.PrivateRedis;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import io.github.jettyredis.session.testing.StoreHarness;
-import org.eclipse.jetty.session.SessionData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,12 +70,7 @@ public class SessionToolCommandLineIT
         factory.setPrefix(prefix);
         try (StoreHarness harness = new StoreHarness(factory, "/app"))
         {
-            RedisSessionDataStore store = harness.store();
-            long now = System.currentTimeMillis();
-            SessionData data = store.newSessionData("cli1", now, now, now, 600_000);
-            data.setExpiry(now + 600_000);
-            data.setAttribute("user", "alice");
-            store.store("cli1", data);
+            SessionToolTest.save(harness.store(), "cli1", 600_000, Map.of("user", "alice"));
         }
         String classPath = classPath();
         List<String> target = List.of("--uri", REDIS.uri(), "--prefix", prefix);

@@ -91,7 +91,8 @@ public class SessionToolTest
         return factory;
     }
 
-    private static void save(RedisSessionDataStore store, String id, long maxInactiveMs, Map<String, Object> attributes) throws Exception
+    /** Stores a session through a real store, as a request would, with the attributes given. */
+    static void save(RedisSessionDataStore store, String id, long maxInactiveMs, Map<String, Object> attributes) throws Exception
     {
         long now = System.currentTimeMillis();
         SessionData data = store.newSessionData(id, now, now, now, maxInactiveMs);
