@@ -92,6 +92,7 @@ public final class BenchMain
         // What the in-memory goals leave room for: no store at all, only the round trips a store makes.
         ALSO.put("e2e_bound_1rt_vs_memory", "HTTP, one bare Jedis round trip per request and no store, against in-memory sessions");
         ALSO.put("e2e_bound_2rt_vs_memory", "HTTP, two bare Jedis round trips per request and no store, against in-memory sessions");
+        ALSO.put("e2e_bound_async_vs_memory", "HTTP, bare writes queued and sent behind in shared pipelines, no store, against in-memory sessions");
         ALSO.put("e2e_redis_default_vs_bound_1rt", "HTTP, DefaultSessionCache against one bare Jedis round trip per request");
         ALSO.put("e2e_coherent_vs_bound_1rt", "HTTP, RedisSessionCache (with affinity: under leases, one round trip) against one bare Jedis round trip per request");
         ALSO.put("e2e_coherent_vs_bound_2rt", "HTTP, RedisSessionCache against two bare Jedis round trips per request");
