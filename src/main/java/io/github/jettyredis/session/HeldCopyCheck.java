@@ -135,12 +135,17 @@ final class HeldCopyCheck
             return Freshness.CURRENT;
         if (stored.getStoredVersion() == null || !catchUp.beforeLoad(id))
             return reload(id, stored);
+        // The changes kept while Redis was away, just written, may have gone in beside a change the copy lacks
+        // (another node's, or its own save whose reply was lost): the copy then knows no version Redis holds.
+        String known = stored.getStoredVersion();
+        if (known == null)
+            return reload(id, stored);
         if (leases.holds(stored))
         {
             counters.leasedUse();
             return Freshness.LEASED;
         }
-        byte[] version = stored.getStoredVersion().getBytes(StandardCharsets.US_ASCII);
+        byte[] version = known.getBytes(StandardCharsets.US_ASCII);
         long sent = System.nanoTime();
         SessionScripts.LeaseRequest lease = leases.forCheck(stored);
         if (!stored.isChangedElsewhereAtLastCheck() && lease.ms() == 0)
@@ -242,7 +247,7 @@ final class HeldCopyCheck
         Write written = store.writeBack(id, held);
         if (written == Write.DELETED)
             return Freshness.GONE;
-        if (written != Write.WRITTEN)
+        if (!written.isWritten())
             return reload(id, held);
         LOG.debug("Session {} of {} was lost by Redis and written back from this node's copy: waiting up to {} ms for a later copy " +
             "from another node", id, keys.context(), RESTORE_WINDOW_MS);

@@ -470,7 +470,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         try
         {
             Write result = write(id, data, codec.encodeMetadataOnly(data), SessionScripts.UPDATE);
-            if (result == Write.WRITTEN)
+            if (result.isWritten())
                 data.markMetadataStored();
             return result != Write.DELETED;
         }
@@ -599,6 +599,17 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                     recordStored(id, data, delta);
                     counters.saved(delta.whole(), delta.bytes());
                 }
+                case MERGED ->
+                {
+                    // Another node changed the session since this copy was read, and Redis now holds both changes
+                    // under this save's version: the copy, which lacks the other's, is read again at its next use.
+                    recordStored(id, data, delta);
+                    if (data instanceof StoredSessionData stored)
+                        stored.setStoredVersion(null);
+                    counters.saved(delta.whole(), delta.bytes());
+                    LOG.debug("Session {} of {} was saved beside another node's change that this node's copy missed: read " +
+                        "again at its next use", id, keys.context());
+                }
                 case SUPERSEDED ->
                 {
                     // Other nodes held the session too, and one whose copy changed later wrote it back first.
@@ -684,7 +695,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             if (result != Write.LEASED)
             {
                 if (data instanceof StoredSessionData stored)
-                    leases.answered(id, stored, lease, result == Write.WRITTEN, Write.granted(reply), sent);
+                    leases.answered(id, stored, lease, result.isWritten(), Write.granted(reply), sent);
                 return result;
             }
             wait.refusedBy(SessionScripts.leaseRefusal(reply));
@@ -729,7 +740,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         SessionDelta indexed = needsIndexEntry(data, delta) ? delta.withIndexEntry() : delta;
         SessionUserIndex.Save user = userIndex.save(id, data, indexed);
         SessionDelta save = user.recording(indexed);
-        byte[][] args = SessionScripts.writeArgs(keys, id, mode, save, ttlMs(data.getExpiry(), System.currentTimeMillis()), lease);
+        String baseVersion = data instanceof StoredSessionData copy ? copy.getStoredVersion() : null;
+        byte[][] args = SessionScripts.writeArgs(keys, id, mode, save, ttlMs(data.getExpiry(), System.currentTimeMillis()), lease,
+            baseVersion);
         Object reply = calls.runShared(pipeline ->
         {
             Response<Object> written = SessionScripts.WRITE.queue(pipeline, args);
@@ -745,11 +758,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             user.readReplies(redis);
             if (outcome == Write.DELETED)
                 index.remove(redis, id);
-            if (outcome != Write.WRITTEN)
+            if (!outcome.isWritten())
                 user.undo(redis);
             return script;
         });
-        if (Write.of(reply) == Write.WRITTEN)
+        if (Write.of(reply).isWritten())
         {
             if (save.indexed() != null && data instanceof StoredSessionData stored)
                 stored.setIndexedExpiry(save.indexed());
@@ -1177,7 +1190,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         AtomicReference<Write> written = new AtomicReference<>();
         // As a save: in the context, as the attribute values' encoders may need.
         _context.run(() -> written.set(write(id, held, delta, SessionScripts.RESTORE)));
-        if (written.get() == Write.WRITTEN)
+        if (written.get().isWritten())
             recordStored(id, held, delta);
         return written.get();
     }

@@ -246,6 +246,31 @@ public class CoherentCacheLeaseIT
         assertEquals(1, cache(a).getLeaseWaits() + cache(b).getLeaseWaits(), "alternating requests take no lease, so wait for none");
     }
 
+    /**
+     * A request of the holder is in the session, under the lease, when another node changes it: the holder gives
+     * its lease up, the change is made, then the request saves its own change over it. The holder's next request
+     * must read the session again, as its copy lacks the other node's change (it used to take its own save's
+     * content version for Redis's, and serve the copy from before that change).
+     */
+    @Test
+    public void aHolderWhoseRequestSavedAfterAnotherNodesChangeReadsTheSessionAgain() throws Exception
+    {
+        LeasedOnA leased = leasedOnA();
+        JettyNode a = leased.a();
+        JettyNode b = leased.b();
+        assertEquals("ok", cluster.whileInTheSession(a, "op=hold&name=other&value=x", () ->
+        {
+            assertEquals("2", cluster.get(b.url("op=incr&name=n")));
+            assertEquals(1, cache(b).getLeaseWaits(), "B's change waited for A's lease");
+        }));
+        cluster.awaitIdle();
+        assertEquals("2", cluster.get(a.url("op=get&name=n")), "A must not serve its copy from before B's change");
+        assertEquals("3", cluster.get(a.url("op=incr&name=n")));
+        cluster.awaitIdle();
+        assertEquals("x", cluster.get(b.url("op=get&name=other")));
+        assertEquals("4", cluster.get(b.url("op=incr&name=n")));
+    }
+
     /** A holder that never answers (its node died) holds another node's change up only until its lease ends. */
     @Test
     public void aHolderThatNeverAnswersHoldsAChangeUpOnlyUntilItsLeaseEnds() throws Exception

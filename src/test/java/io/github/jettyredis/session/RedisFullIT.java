@@ -149,7 +149,7 @@ public class RedisFullIT
             assertEquals(1L, write(admin, keys, "s", "create", List.of(), "#meta", "m1", "#version", "v1"));
             fill(admin);
             List<?> checked = (List<?>)SessionScripts.REFRESH.run(admin, SessionScripts.refreshArgs(keys, "s", SessionKeys.bytes("v1"),
-                SessionScripts.LeaseRequest.asking("node", 2000, "v1")));
+                SessionScripts.LeaseRequest.asking("node", 2000)));
             assertEquals(0L, checked.get(0), "current");
             assertEquals("m1", new String((byte[])checked.get(1)));
             assertEquals(0L, checked.get(2), "no lease");

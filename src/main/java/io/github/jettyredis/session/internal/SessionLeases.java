@@ -103,13 +103,13 @@ public final class SessionLeases
         if (!asks() || SessionScripts.RESTORE.equals(mode) || !(data instanceof StoredSessionData copy))
             return SessionScripts.LeaseRequest.none(token);
         if (SessionScripts.CREATE.equals(mode))
-            return SessionScripts.LeaseRequest.asking(token, leaseMs, null);
+            return SessionScripts.LeaseRequest.asking(token, leaseMs);
         // Only an update: a whole write replaces the hash, its lease field with it.
         if (SessionScripts.UPDATE.equals(mode) && holds(copy, System.nanoTime() + usableNanos / 2))
             return SessionScripts.LeaseRequest.keeping(token);
         if (!copy.isLeaseWanted() || copy.getStoredVersion() == null || isCoolingDown(copy))
             return SessionScripts.LeaseRequest.none(token);
-        return SessionScripts.LeaseRequest.asking(token, leaseMs, copy.getStoredVersion());
+        return SessionScripts.LeaseRequest.asking(token, leaseMs);
     }
 
     /**
@@ -120,7 +120,7 @@ public final class SessionLeases
     {
         if (!asks() || !copy.isLeaseWanted() || isCoolingDown(copy))
             return SessionScripts.LeaseRequest.none(token);
-        return SessionScripts.LeaseRequest.asking(token, leaseMs, copy.getStoredVersion());
+        return SessionScripts.LeaseRequest.asking(token, leaseMs);
     }
 
     /**

@@ -76,12 +76,15 @@ public final class SessionScripts
      * on the session ({@link SessionLeases}): it replies {5, ms until the lease ends, its holder}, and the writer
      * asks the holder to give it up and writes again. A writer asking for a lease (ARGV[5] ms) gets it when
      * no other node holds a live one and the hash still has the content version its copy had (ARGV[6]; for a
-     * create, when there was no hash): its copy and Redis's are then the same once written. KEYS[1] hash,
-     * KEYS[2] tombstone; ARGV[1] mode; ARGV[2] TTL ms or -1; ARGV[3] the writer's lease token; ARGV[4] 1 if
-     * the write changes the content, else 0; ARGV[5] the lease asked for, in ms (0: none); ARGV[6] the
-     * content version of the writer's copy; ARGV[7] n, the number of fields to delete; ARGV[8..7+n] those
-     * fields; then field, value pairs to set, the metadata field first. Replies a {@link Write} code (6:
-     * written, lease granted) or the refusal above.
+     * create, when there was no hash): its copy and Redis's are then the same once written. An update that
+     * changes the content of a hash whose version is not its copy's (another node changed the session since the
+     * copy was read) still goes in beside that change, and says so (7): the writer's copy lacks the other
+     * node's change, so it must not take the new version for its own. KEYS[1] hash, KEYS[2] tombstone; ARGV[1]
+     * mode; ARGV[2] TTL ms or -1; ARGV[3] the writer's lease token; ARGV[4] 1 if the write changes the content,
+     * else 0; ARGV[5] the lease asked for, in ms (0: none); ARGV[6] the content version of the writer's copy
+     * (empty: none known); ARGV[7] n, the number of fields to delete; ARGV[8..7+n] those fields; then field,
+     * value pairs to set, the metadata field first. Replies a {@link Write} code (6: written, lease granted; 7:
+     * written over a change the copy missed) or the refusal above.
      */
     public static final LuaScript WRITE = new LuaScript(2, LEASE_FUNCTIONS + """
         local mode = ARGV[1]
@@ -121,9 +124,10 @@ public final class SessionScripts
           end
         end
         -- Asked before writing: whether the writer's copy is what Redis holds.
+        local current = mode ~= 'create' and redis.call('HGET', KEYS[1], '%s')
         local grant = tonumber(ARGV[5]) > 0 and mode ~= 'restore' and not leasedElsewhere(lease, ARGV[3]) and
-          ((mode == 'create' and redis.call('EXISTS', KEYS[1]) == 0) or
-           (mode ~= 'create' and redis.call('HGET', KEYS[1], '%s') == ARGV[6]))
+          ((mode == 'create' and redis.call('EXISTS', KEYS[1]) == 0) or (mode ~= 'create' and current == ARGV[6]))
+        local missed = mode == 'update' and ARGV[4] == '1' and (current or '') ~= ARGV[6]
         -- One command per 1000 arguments (an even number: field-value pairs stay together), within Lua's stack.
         local function each(command, first, last)
           for i = first, last, 1000 do
@@ -153,7 +157,10 @@ public final class SessionScripts
         else
           redis.call('PERSIST', KEYS[1])
         end
-        return grant and 6 or 1
+        if grant then
+          return 6
+        end
+        return missed and 7 or 1
         """.formatted(VERSION_FIELD, VERSION_FIELD, LEASE_FIELD, VERSION_FIELD, LEASE_FIELD));
 
     /**
@@ -357,10 +364,17 @@ public final class SessionScripts
         /** Refused: a write-back of a session Redis lost, over a copy that another node wrote back and changed no earlier. */
         SUPERSEDED,
         /** Refused: a change while another node holds a lease on the session (see {@link #leaseRefusal}). */
-        LEASED;
+        LEASED,
+        /**
+         * Written, beside a change of another node that the writer's copy had not seen (an update: Redis holds
+         * both changes, the copy only its own, so it is no longer a copy of what Redis holds).
+         */
+        MERGED;
 
         /** The code of a write that also granted the writer a lease. */
         private static final long WRITTEN_LEASED = 6;
+        /** The code of {@link #MERGED}. */
+        private static final long WRITTEN_MERGED = 7;
 
         /**
          * @param reply what a {@link #WRITE} replied
@@ -371,7 +385,15 @@ public final class SessionScripts
             if (reply instanceof List<?>)
                 return LEASED;
             long code = (Long)reply;
-            return code == WRITTEN_LEASED ? WRITTEN : values()[(int)code];
+            if (code == WRITTEN_LEASED)
+                return WRITTEN;
+            return code == WRITTEN_MERGED ? MERGED : values()[(int)code];
+        }
+
+        /** @return whether the write went in ({@link #WRITTEN} or {@link #MERGED}) */
+        public boolean isWritten()
+        {
+            return this == WRITTEN || this == MERGED;
         }
 
         /**
@@ -486,9 +508,12 @@ public final class SessionScripts
      * @param delta what to write
      * @param ttlMs the key's TTL, or -1 for none
      * @param lease the writer's lease token and the lease it asks for
+     * @param baseVersion the content version of the writer's copy before this write (null: none known, a new
+     * session)
      * @return the arguments of a {@link #WRITE}
      */
-    public static byte[][] writeArgs(SessionKeys keys, String id, String mode, SessionDelta delta, long ttlMs, LeaseRequest lease)
+    public static byte[][] writeArgs(SessionKeys keys, String id, String mode, SessionDelta delta, long ttlMs, LeaseRequest lease,
+                                     String baseVersion)
     {
         Map<byte[], byte[]> set = delta.set();
         byte[][] args = new byte[2 + 7 + delta.deleted().size() + 2 * set.size()][];
@@ -501,7 +526,7 @@ public final class SessionScripts
         // A new content version: what other nodes' copies must not miss (the script takes any whole write for one).
         args[i++] = delta.version() != null ? ONE : ZERO;
         args[i++] = SafeEncoder.encode(Long.toString(lease.ms()));
-        args[i++] = lease.baseVersion() == null ? new byte[0] : SafeEncoder.encode(lease.baseVersion());
+        args[i++] = baseVersion == null ? new byte[0] : SafeEncoder.encode(baseVersion);
         args[i++] = SafeEncoder.encode(Integer.toString(delta.deleted().size()));
         for (byte[] field : delta.deleted())
             args[i++] = field;
@@ -561,21 +586,19 @@ public final class SessionScripts
      *
      * @param token the node's lease token (its store's), which also lets its own lease never stop it
      * @param ms how long a lease it asks for lasts, 0 for none
-     * @param baseVersion the content version its copy had before this write (null: none, a new session)
      * @param keepsHeld whether the node holds a lease on the session that this write leaves as it is (asks for
      * none, and a reply without one does not end it)
      */
-    public record LeaseRequest(String token, long ms, String baseVersion, boolean keepsHeld)
+    public record LeaseRequest(String token, long ms, boolean keepsHeld)
     {
         /**
          * @param token the node's lease token
          * @param ms how long the lease asked for lasts
-         * @param baseVersion the content version the copy had before this write or check (null: a new session)
          * @return a request for a lease
          */
-        public static LeaseRequest asking(String token, long ms, String baseVersion)
+        public static LeaseRequest asking(String token, long ms)
         {
-            return new LeaseRequest(token, ms, baseVersion, false);
+            return new LeaseRequest(token, ms, false);
         }
 
         /**
@@ -584,7 +607,7 @@ public final class SessionScripts
          */
         public static LeaseRequest none(String token)
         {
-            return new LeaseRequest(token, 0, null, false);
+            return new LeaseRequest(token, 0, false);
         }
 
         /**
@@ -593,7 +616,7 @@ public final class SessionScripts
          */
         public static LeaseRequest keeping(String token)
         {
-            return new LeaseRequest(token, 0, null, true);
+            return new LeaseRequest(token, 0, true);
         }
     }
 

@@ -64,7 +64,7 @@ public class LeaseScriptsTest
     private List<?> refresh(String version, String token, long leaseMs)
     {
         return (List<?>)SessionScripts.REFRESH.run(redis, SessionScripts.refreshArgs(keys, "s", SessionKeys.bytes(version),
-            SessionScripts.LeaseRequest.asking(token, leaseMs, version)));
+            SessionScripts.LeaseRequest.asking(token, leaseMs)));
     }
 
     private String stored(String field)
@@ -115,8 +115,9 @@ public class LeaseScriptsTest
     {
         assertEquals(1L, write("update", "nodeA", true, 0, "v1", "v2", "cart", "2-items"), "changed, no lease asked for");
         redis.hdel(keys.session("s"), SessionKeys.bytes("#lease"));
-        assertEquals(1L, write("update", "nodeB", true, LONG_LEASE_MS, "v1", "v3", "cart", "3-items"),
-            "written, but its copy had v1 and Redis v2: no lease");
+        assertEquals(7L, write("update", "nodeB", true, LONG_LEASE_MS, "v1", "v3", "cart", "3-items"),
+            "written, but its copy had v1 and Redis v2: no lease, and the writer told its copy missed a change");
+        assertEquals("3-items", stored("cart"));
         assertNull(stored("#lease"));
         List<?> checked = refresh("v1", "nodeB", LONG_LEASE_MS);
         assertEquals(1L, checked.get(0), "the check gives the whole session instead");

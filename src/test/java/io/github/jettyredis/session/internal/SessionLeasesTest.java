@@ -29,7 +29,7 @@ public class SessionLeasesTest
     private final SessionLeases leases = new SessionLeases("nodeA", keys, new RedisCalls(redis, availability, failure -> { },
         new SharedPipelines(0)), null, LEASE_MS);
     private final StoredSessionData copy = new StoredSessionData("s", "/app", "0.0.0.0", 1, 1, 1, 60_000);
-    private final SessionScripts.LeaseRequest asked = SessionScripts.LeaseRequest.asking("nodeA", LEASE_MS, "v1");
+    private final SessionScripts.LeaseRequest asked = SessionScripts.LeaseRequest.asking("nodeA", LEASE_MS);
 
     @AfterEach
     public void close()
@@ -151,7 +151,7 @@ public class SessionLeasesTest
         assertEquals(none, leases.forCheck(copy), "before the listener listens");
 
         leases.listenerListening();
-        assertEquals(SessionScripts.LeaseRequest.asking("nodeA", LEASE_MS, null), leases.forWrite(copy, SessionScripts.CREATE));
+        assertEquals(SessionScripts.LeaseRequest.asking("nodeA", LEASE_MS), leases.forWrite(copy, SessionScripts.CREATE));
         assertEquals(asked, leases.forCheck(copy));
 
         leases.listenerLost();

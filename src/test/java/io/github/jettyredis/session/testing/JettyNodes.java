@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.testing;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -110,6 +115,43 @@ public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
     public String get(String url) throws Exception
     {
         return client.GET(url).getContentAsString();
+    }
+
+    /** What a test does while a request of a node waits in its session. */
+    @FunctionalInterface
+    public interface Meanwhile
+    {
+        /** @throws Exception if it fails */
+        void run() throws Exception;
+    }
+
+    /**
+     * Sends a node a request that takes its session and waits in it ({@code op=hold}, see {@link JettyNode#hold}),
+     * runs {@code meanwhile} once the request is in the session, then lets it finish.
+     *
+     * @param node the node
+     * @param holdQuery the request's query: {@code op=hold} and what it does once let go
+     * @param meanwhile what to do while the request is in the session
+     * @return the body of the held request's answer
+     * @throws Exception if {@code meanwhile} fails, or the request does not reach its session or finish in time
+     */
+    public String whileInTheSession(JettyNode node, String holdQuery, Meanwhile meanwhile) throws Exception
+    {
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try
+        {
+            Future<String> held = thread.submit(() -> get(node.url(holdQuery)));
+            if (!node.hold().awaitEntered(Duration.ofSeconds(10)))
+                throw new AssertionError("The request " + holdQuery + " did not reach its session in time");
+            meanwhile.run();
+            node.hold().release();
+            return held.get(10, TimeUnit.SECONDS);
+        }
+        finally
+        {
+            node.hold().release();
+            thread.shutdownNow();
+        }
     }
 
     /** @return the body of the answer to a GET; for conditions, which cannot throw checked exceptions */
