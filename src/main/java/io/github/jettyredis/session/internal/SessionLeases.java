@@ -158,15 +158,9 @@ public final class SessionLeases
             copy.endLease();
             return;
         }
-        long revoked = copy.getLeaseRevokedAt();
-        if (revoked != 0 && revoked - askedAt > 0)
-        {
-            // Given up while the request was on its way: Redis granted a lease that another node waits for.
+        // Given up while the request was on its way: Redis granted a lease that another node waits for.
+        if (!copy.holdLeaseUnlessRevokedSince(askedAt, askedAt + usableNanos, epoch.get()))
             release(id);
-            return;
-        }
-        copy.holdLease(askedAt + usableNanos, epoch.get());
-        copy.setLeaseWanted(true);
     }
 
     /**

@@ -204,13 +204,24 @@ public class StoredSessionData extends SessionData
     }
 
     /**
-     * @param end when ({@link System#nanoTime()}) the lease just granted stops being used
+     * Holds the lease just granted, and asks for it again from now on, unless another node asked for it since the
+     * request that got it was sent. One step against {@link #revokeLease}, which the deletion listener's thread
+     * runs: a revocation between the check and the hold would leave this node using a lease that Redis no
+     * longer has, while the other node changes the session.
+     *
+     * @param askedAt when ({@link System#nanoTime()}) the write or check that got the lease was sent
+     * @param end when ({@link System#nanoTime()}) the lease stops being used
      * @param epoch the {@link SessionLeases} epoch it was granted in
+     * @return true if held; false if it was asked for meanwhile, and must be given up in Redis
      */
-    public void holdLease(long end, long epoch)
+    public synchronized boolean holdLeaseUnlessRevokedSince(long askedAt, long end, long epoch)
     {
+        if (leaseRevokedAt != 0 && leaseRevokedAt - askedAt > 0)
+            return false;
         leaseEnd = end;
         leaseEpoch = epoch;
+        leaseWanted = true;
+        return true;
     }
 
     /** The lease, if any, is no longer used. */
@@ -224,7 +235,7 @@ public class StoredSessionData extends SessionData
      *
      * @param now {@link System#nanoTime()}
      */
-    public void revokeLease(long now)
+    public synchronized void revokeLease(long now)
     {
         leaseEpoch = -1;
         leaseWanted = false;
