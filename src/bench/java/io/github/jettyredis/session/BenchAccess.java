@@ -33,7 +33,7 @@ public final class BenchAccess
     public static byte[][] writeArgs(SessionKeys keys, String id, byte[] metadata, long expiry, Map<byte[], byte[]> attributes, long ttlMs)
     {
         return SessionScripts.writeArgs(keys, id, "update", new SessionDelta(false, metadata, expiry, attributes, List.of(), Map.of(), Map.of()), ttlMs,
-            SessionScripts.LeaseRequest.none("bench"));
+            SessionScripts.LeaseRequest.none("bench"), null);
     }
 
     /** Queues the store's write script, as {@code doStore} does. */
