@@ -133,10 +133,10 @@ final class HeldCopyCheck
     {
         if (!(held instanceof StoredSessionData stored))
             return Freshness.CURRENT;
-        if (stored.getStoredVersion() == null || !catchUp.beforeLoad(id))
+        if (!catchUp.beforeLoad(id))
             return reload(id, stored);
-        // The changes kept while Redis was away, just written, may have gone in beside a change the copy lacks
-        // (another node's, or its own save whose reply was lost): the copy then knows no version Redis holds.
+        // Read after the changes kept while Redis was away are written: written beside a change the copy lacks
+        // (another node's, or its own save whose reply was lost), they leave it knowing no version Redis holds.
         String known = stored.getStoredVersion();
         if (known == null)
             return reload(id, stored);

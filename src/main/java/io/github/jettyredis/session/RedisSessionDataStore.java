@@ -594,21 +594,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             }
             switch (result)
             {
-                case WRITTEN ->
+                case WRITTEN, MERGED ->
                 {
-                    recordStored(id, data, delta);
+                    recordStored(id, data, delta, result == Write.MERGED);
                     counters.saved(delta.whole(), delta.bytes());
-                }
-                case MERGED ->
-                {
-                    // Another node changed the session since this copy was read, and Redis now holds both changes
-                    // under this save's version: the copy, which lacks the other's, is read again at its next use.
-                    recordStored(id, data, delta);
-                    if (data instanceof StoredSessionData stored)
-                        stored.setStoredVersion(null);
-                    counters.saved(delta.whole(), delta.bytes());
-                    LOG.debug("Session {} of {} was saved beside another node's change that this node's copy missed: read " +
-                        "again at its next use", id, keys.context());
                 }
                 case SUPERSEDED ->
                 {
@@ -855,14 +844,21 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return Math.max(0, Math.min(data.getMaxInactiveMs() / 10, TimeUnit.SECONDS.toMillis(getGracePeriodSec()) / 2));
     }
 
-    private void recordStored(String id, SessionData data, SessionDelta delta)
+    /**
+     * @param missedChange whether the write went in beside another node's change that the copy had not seen
+     * ({@link Write#MERGED}): Redis then holds both under this write's version, so the copy, which lacks the
+     * other's, knows no version Redis holds, and is read again at its next use
+     */
+    private void recordStored(String id, SessionData data, SessionDelta delta, boolean missedChange)
     {
         if (data instanceof StoredSessionData stored)
         {
             stored.setStoredAttributes(delta.storedAfter());
             stored.markMetadataStored();
             stored.setStoredUnder(id);
-            if (delta.version() != null)
+            if (missedChange)
+                stored.setStoredVersion(null);
+            else if (delta.version() != null)
                 stored.setStoredVersion(delta.version());
         }
         held.saved(id);
@@ -1191,7 +1187,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         // As a save: in the context, as the attribute values' encoders may need.
         _context.run(() -> written.set(write(id, held, delta, SessionScripts.RESTORE)));
         if (written.get().isWritten())
-            recordStored(id, held, delta);
+            recordStored(id, held, delta, written.get() == Write.MERGED);
         return written.get();
     }
 

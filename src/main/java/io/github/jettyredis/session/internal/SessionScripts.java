@@ -89,6 +89,10 @@ public final class SessionScripts
     public static final LuaScript WRITE = new LuaScript(2, LEASE_FUNCTIONS + """
         local mode = ARGV[1]
         local deletes = tonumber(ARGV[7])
+        -- The content version Redis holds, where the write needs it: to keep the latest write-back, to grant a
+        -- lease, to tell a writer whose copy missed a change.
+        local current = mode ~= 'create' and (mode == 'restore' or ARGV[4] == '1' or tonumber(ARGV[5]) > 0) and
+          redis.call('HGET', KEYS[1], '%s')
         if mode == 'create' then
           if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HGET', KEYS[1], ARGV[8 + deletes]) ~= ARGV[9 + deletes] then
             return 3
@@ -105,14 +109,13 @@ public final class SessionScripts
         elseif redis.call('EXISTS', KEYS[2]) == 1 then
           return 0
         elseif mode == 'restore' and redis.call('EXISTS', KEYS[1]) == 1 then
-          local theirs = redis.call('HGET', KEYS[1], '%s')
           local mine = nil
           for i = 8 + deletes, #ARGV - 1, 2 do
             if ARGV[i] == '%s' then
               mine = ARGV[i + 1]
             end
           end
-          if not theirs or not mine or mine <= theirs then
+          if not current or not mine or mine <= current then
             return 4
           end
         end
@@ -124,7 +127,6 @@ public final class SessionScripts
           end
         end
         -- Asked before writing: whether the writer's copy is what Redis holds.
-        local current = mode ~= 'create' and redis.call('HGET', KEYS[1], '%s')
         local grant = tonumber(ARGV[5]) > 0 and mode ~= 'restore' and not leasedElsewhere(lease, ARGV[3]) and
           ((mode == 'create' and redis.call('EXISTS', KEYS[1]) == 0) or (mode ~= 'create' and current == ARGV[6]))
         local missed = mode == 'update' and ARGV[4] == '1' and (current or '') ~= ARGV[6]
@@ -161,7 +163,7 @@ public final class SessionScripts
           return 6
         end
         return missed and 7 or 1
-        """.formatted(VERSION_FIELD, VERSION_FIELD, LEASE_FIELD, VERSION_FIELD, LEASE_FIELD));
+        """.formatted(VERSION_FIELD, VERSION_FIELD, LEASE_FIELD, LEASE_FIELD));
 
     /**
      * Tells a node whether the copy of a session it holds is the one Redis holds, and if not, gives it Redis's

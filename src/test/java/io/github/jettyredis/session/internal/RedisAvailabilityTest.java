@@ -7,8 +7,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
@@ -29,8 +27,7 @@ public class RedisAvailabilityTest
     @BeforeEach
     public void connect()
     {
-        client = RedisClient.builder().hostAndPort(new HostAndPort("127.0.0.1", redis.server().port()))
-            .clientConfig(DefaultJedisClientConfig.builder().connectionTimeoutMillis(300).socketTimeoutMillis(300).build()).build();
+        client = redis.server().newClient(300);
         availability = new RedisAvailability(client, redis.uri());
     }
 

@@ -10,8 +10,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,8 +33,7 @@ public class RedisCallsTest
     @BeforeEach
     public void connect()
     {
-        client = RedisClient.builder().hostAndPort(new HostAndPort("127.0.0.1", redis.server().port()))
-            .clientConfig(DefaultJedisClientConfig.builder().connectionTimeoutMillis(2000).socketTimeoutMillis(2000).build()).build();
+        client = redis.server().newClient(2000);
         availability = new RedisAvailability(client, redis.uri());
     }
 

@@ -176,8 +176,8 @@ public final class JettyNode implements AutoCloseable
     private final NodeWebapp webapp;
     private final Hold hold = new Hold();
     private final Hold secondHold = new Hold();
-    /** Scavenge cycles begun and finished: together they tell whole cycles from one under way. */
     private final HouseKeeper houseKeeper;
+    /** Scavenge cycles begun and finished: together they tell whole cycles from one under way. */
     private final AtomicInteger scavengesBegun = new AtomicInteger();
     private final AtomicInteger scavengesFinished = new AtomicInteger();
     private final Path base;

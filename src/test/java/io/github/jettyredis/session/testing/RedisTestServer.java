@@ -459,10 +459,25 @@ public final class RedisTestServer implements TestRedis, AutoCloseable
      */
     public JedisClientConfig clientConfig()
     {
+        return clientConfigBuilder().build();
+    }
+
+    private DefaultJedisClientConfig.Builder clientConfigBuilder()
+    {
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder();
         if (tls != null)
             config.sslOptions(TestCertificates.shared().clientSslOptions(tls.namesLoopback()));
-        return config.build();
+        return config;
+    }
+
+    /**
+     * @param timeoutMs its connect and read timeouts, as a store's
+     * @return a new pooled client of this server, for the store's internals under test; close it when done
+     */
+    public RedisClient newClient(int timeoutMs)
+    {
+        JedisClientConfig config = clientConfigBuilder().connectionTimeoutMillis(timeoutMs).socketTimeoutMillis(timeoutMs).build();
+        return RedisClient.builder().hostAndPort(new HostAndPort("127.0.0.1", port)).clientConfig(config).build();
     }
 
     /** @return a new single connection to this server, for administration (e.g. {@code CLUSTER MEET}); close it */
