@@ -95,7 +95,8 @@ public class AuthenticatedUserHandler extends Handler.Wrapper
                 }
                 catch (RuntimeException e)
                 {
-                    LOG.warn("Cannot index the session of {} by its user", request.getHttpURI().getPath(), e);
+                    // Without path parameters, where a rewritten URL carries the session id (;jsessionid=).
+                    LOG.warn("Cannot index the session of {} by its user", request.getHttpURI().getCanonicalPath(), e);
                 }
                 super.succeeded();
             }

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
 import io.github.jettyredis.session.internal.CatchUp;
 import io.github.jettyredis.session.internal.ContentVersions;
+import io.github.jettyredis.session.internal.LoggedId;
 import io.github.jettyredis.session.internal.RedisCalls;
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
@@ -227,7 +228,7 @@ final class HeldCopyCheck
     private Freshness writtenBackInstead(String id, StoredSessionData held) throws Exception
     {
         LOG.info("Session {} of {} was written back to Redis from a copy older than this node's: writing this node's in its place",
-            id, keys.context());
+            LoggedId.of(id), keys.context());
         return switch (store.writeBack(id, held))
         {
             case WRITTEN -> Freshness.CURRENT;
@@ -250,7 +251,7 @@ final class HeldCopyCheck
         if (!written.isWritten())
             return reload(id, held);
         LOG.debug("Session {} of {} was lost by Redis and written back from this node's copy: waiting up to {} ms for a later copy " +
-            "from another node", id, keys.context(), RESTORE_WINDOW_MS);
+            "from another node", LoggedId.of(id), keys.context(), RESTORE_WINDOW_MS);
         byte[] mine = held.getStoredVersion().getBytes(StandardCharsets.US_ASCII);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RESTORE_WINDOW_MS);
         while (System.nanoTime() < deadline)
@@ -299,7 +300,7 @@ final class HeldCopyCheck
             return deletedOrLost(id);
         // Which versions, for whoever wonders why a node went back to Redis's copy (an outage's lost change was found so).
         if (LOG.isDebugEnabled())
-            LOG.debug("Session {} of {}: the held copy (version {}) takes Redis's (version {})", id, keys.context(),
+            LOG.debug("Session {} of {}: the held copy (version {}) takes Redis's (version {})", LoggedId.of(id), keys.context(),
                 stored.getStoredVersion(), fresher.getStoredVersion());
         stored.replaceWith(fresher);
         return Freshness.REFRESHED;

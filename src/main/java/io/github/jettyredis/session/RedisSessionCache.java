@@ -3,6 +3,7 @@ package io.github.jettyredis.session;
 
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.github.jettyredis.session.internal.LoggedId;
 import io.github.jettyredis.session.internal.RedisAvailability;
 import org.eclipse.jetty.server.Session;
 import org.eclipse.jetty.session.DefaultSessionCache;
@@ -91,7 +92,7 @@ public class RedisSessionCache extends DefaultSessionCache
         {
             // Strict, Redis cannot be asked: the request runs without the session, as with a NullSessionCache
             // (Redis's state is logged by the store, once).
-            LOG.debug("Session {} is held but cannot be checked against Redis: not used", id);
+            LOG.debug("Session {} is held but cannot be checked against Redis: not used", LoggedId.of(id));
             return null;
         }
         return super.getAndEnter(id, enter);

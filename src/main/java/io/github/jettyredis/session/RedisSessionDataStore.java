@@ -20,6 +20,7 @@ import io.github.jettyredis.session.internal.ContentVersions;
 import io.github.jettyredis.session.internal.ExpiryClaims;
 import io.github.jettyredis.session.internal.ExpiryIndex;
 import io.github.jettyredis.session.internal.HeldSessions;
+import io.github.jettyredis.session.internal.LoggedId;
 import io.github.jettyredis.session.internal.RedisAvailability;
 import io.github.jettyredis.session.internal.RedisCalls;
 import io.github.jettyredis.session.internal.RedisLinks;
@@ -447,7 +448,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         Map<String, String> unreadable = data.getUnreadableAttributeReasons();
         unreadableAttributes.addAndGet(unreadable.size());
         unreadable.forEach((name, reason) -> LOG.warn("Session {} of {}: attribute '{}' cannot be read and is left out " +
-            "(Redis keeps it): {}", id, keys.context(), name, reason));
+            "(Redis keeps it): {}", LoggedId.of(id), keys.context(), name, reason));
         return data;
     }
 
@@ -476,7 +477,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         }
         catch (JedisException e)
         {
-            LOG.debug("Cannot take over session {} of {}: {}", id, keys.context(), e.toString());
+            LOG.debug("Cannot take over session {} of {}: {}", LoggedId.of(id), keys.context(), e.toString());
             return true;
         }
     }
@@ -488,7 +489,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         // even with nothing to write: Jetty's cache puts a session back in memory after its last request's save,
         // unless that save fails, and a node without the check would then serve it as if no one had deleted it.
         if (held.refusesSave(id, data))
-            throw new RefusedSave(id, _context, "Session " + id +
+            throw new RefusedSave(id, _context, "Session " + LoggedId.of(id) +
                 " was deleted by another node while requests of this node were in it: not written again, not kept in memory");
         if (data instanceof StoredSessionData stored && stored.isRenewalRefused())
             throw new RefusedSave(id, _context, renewalRefusal(id));
@@ -517,7 +518,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             copy.setRenewal(renewal);
         SessionDelta delta = codec.encodeDelta(data, create);
         delta.unwritable().forEach((name, reason) -> LOG.warn("Session {} of {}: attribute '{}' is not saved (Redis " +
-            "keeps what it had): {}", id, keys.context(), name, reason));
+            "keeps what it had): {}", LoggedId.of(id), keys.context(), name, reason));
         if (isOnlyExpiryDrift(data, delta))
         {
             // Jetty saves a changed session when the response commits and again when the request ends,
@@ -557,7 +558,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
 
     private String renewalRefusal(String id)
     {
-        return "Session " + id + " of " + keys.context() + " is the new id that a request of this node gave a session " +
+        return "Session " + LoggedId.of(id) + " of " + keys.context() + " is the new id that a request of this node gave a session " +
             "deleted meanwhile (by another node, or expired): not written under it, not kept in memory";
     }
 
@@ -588,7 +589,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             if (result == Write.LOST)
             {
                 LOG.info("Session {} of {} was not in Redis, and no node deleted it (Redis lost it): writing it back whole",
-                    id, keys.context());
+                    LoggedId.of(id), keys.context());
                 delta = restoring(data, delta.version() != null);
                 result = write(id, data, delta, SessionScripts.RESTORE);
             }
@@ -603,23 +604,23 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 {
                     // Other nodes held the session too, and one whose copy changed later wrote it back first.
                     LOG.info("Session {} of {} was written back by another node from a copy changed later than this node's: " +
-                        "this node's copy is dropped, and read again from Redis at its next use", id, keys.context());
+                        "this node's copy is dropped, and read again from Redis at its next use", LoggedId.of(id), keys.context());
                     held.dropReplaced(id);
                 }
                 case DELETED ->
                 {
                     held.drop(id);
-                    throw new RefusedSave(id, _context, "Session " + id + " was deleted by another node (invalidated, " +
+                    throw new RefusedSave(id, _context, "Session " + LoggedId.of(id) + " was deleted by another node (invalidated, " +
                         "expired or given a new id): not written again, and dropped from this node's memory");
                 }
                 default -> throw new RefusedSave(id, _context,
-                    "Another session with id " + id + " is in Redis (maybe one this node cannot read): not replaced");
+                    "Another session with id " + LoggedId.of(id) + " is in Redis (maybe one this node cannot read): not replaced");
             }
         }
         catch (JedisException e)
         {
             if (RedisAvailability.isFull(e))
-                calls.availability().refusedForMemory("session " + id + " of " + keys.context() + " not saved, nothing of it " +
+                calls.availability().refusedForMemory("session " + LoggedId.of(id) + " of " + keys.context() + " not saved, nothing of it " +
                     "written; kept in memory, and written when Redis has room (at a scavenge, or before the session is next loaded)");
             else if (!RedisAvailability.isUnreachable(e))
                 throw e;
@@ -714,7 +715,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             if (lastHolder == null)
                 giveUpAt = now + TimeUnit.MILLISECONDS.toNanos(refusal.waitMs() + LEASE_WAIT_SLACK_MS);
             else if (now - giveUpAt > 0)
-                throw new IllegalStateException("Session " + id + " of " + keys.context() + " stayed leased by other nodes for longer " +
+                throw new IllegalStateException("Session " + LoggedId.of(id) + " of " + keys.context() + " stayed leased by other nodes for longer " +
                     "than a lease lasts: not changed");
             if (!refusal.holder().equals(lastHolder))
                 counters.leaseWait();
@@ -1072,7 +1073,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         if (deleted > 0)
             counters.deleted();
         if (deleted < 0)
-            throw new IllegalStateException("Session " + id + " of " + keys.context() + " was used again after this node " +
+            throw new IllegalStateException("Session " + LoggedId.of(id) + " of " + keys.context() + " was used again after this node " +
                 "found it expired: not expiring it");
         return deleted > 0;
     }

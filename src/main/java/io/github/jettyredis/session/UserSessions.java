@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.codec.proto.SessionMetadata;
+import io.github.jettyredis.session.internal.LoggedId;
 import io.github.jettyredis.session.internal.RedisCalls;
 import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
@@ -186,8 +187,8 @@ public class UserSessions extends AbstractLifeCycle
      */
     void loggedOutDuringRenewal(String id)
     {
-        LOG.info("Session {} of {} got a new id while its user was being logged out everywhere: invalidated", id, keys.context());
-        runOffThread(() -> invalidate(id), "Cannot invalidate session " + id + " of " + keys.context() +
+        LOG.info("Session {} of {} got a new id while its user was being logged out everywhere: invalidated", LoggedId.of(id), keys.context());
+        runOffThread(() -> invalidate(id), "Cannot invalidate session " + LoggedId.of(id) + " of " + keys.context() +
             ", which got a new id while its user was being logged out everywhere");
     }
 
@@ -236,7 +237,7 @@ public class UserSessions extends AbstractLifeCycle
         if (maxSessionsPerUser <= 0 || entries <= maxSessionsPerUser)
             return;
         runOffThread(() -> enforce(userToken, id), "Cannot enforce maxSessionsPerUser=" + maxSessionsPerUser + " after session " +
-            id + " of " + keys.context() + " was logged in");
+            LoggedId.of(id) + " of " + keys.context() + " was logged in");
     }
 
     /** A task that may fail, run off the saving thread. */
@@ -271,7 +272,7 @@ public class UserSessions extends AbstractLifeCycle
             return;
         if (policy == MaxSessionsPolicy.REFUSE)
         {
-            LOG.info("Session {} of {} made its user's sessions more than maxSessionsPerUser={}: invalidated (refuse)", id,
+            LOG.info("Session {} of {} made its user's sessions more than maxSessionsPerUser={}: invalidated (refuse)", LoggedId.of(id),
                 keys.context(), maxSessionsPerUser);
             invalidate(id);
             return;
@@ -282,7 +283,7 @@ public class UserSessions extends AbstractLifeCycle
         for (UserSession oldest : others.subList(0, Math.min(others.size(), sessions.size() - maxSessionsPerUser)))
         {
             LOG.info("Session {} of {} invalidated: its user logged in once more than maxSessionsPerUser={} (invalidate-oldest)",
-                oldest.id(), keys.context(), maxSessionsPerUser);
+                LoggedId.of(oldest.id()), keys.context(), maxSessionsPerUser);
             invalidate(oldest.id());
         }
     }

@@ -7,7 +7,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import io.github.jettyredis.session.internal.LoggedId;
 import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.CapturedLog;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.PrivateRedis;
@@ -121,6 +123,27 @@ public class RedisDataLossIT
         assertEquals("2-items", cluster.get(b.url("op=get&name=cart")));
         assertEquals("alice", cluster.get(b.url("op=get&name=user")), "written back whole, not only the change");
         assertEquals("2-items", storedAttribute(id, "cart"));
+    }
+
+    /** A session id is a credential: what the store logs about a session names it by its tag (LoggedId). */
+    @Test
+    public void theLogNamesASessionRedisLostByItsTagNotItsId() throws Exception
+    {
+        // Jetty's cache: the save finds the session gone from Redis, and writes it back with an INFO line.
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT);
+        String id = aliceSessionOn(a);
+        String log;
+        try (CapturedLog captured = CapturedLog.start())
+        {
+            cluster.redis().flushAll();
+            assertEquals("ok", cluster.get(a.url("op=set&name=cart&value=1-item")));
+            cluster.awaitIdle();
+            log = captured.text();
+        }
+        assertTrue(log.contains("Session " + LoggedId.of(id) + " of ") && log.contains("Redis lost it"),
+            "the store must log the write-back, naming the session by its tag:\n" + log);
+        assertFalse(log.contains(id), "the log must not hold the session id " + id + ":\n" + log);
+        assertEquals("1-item", storedAttribute(id, "cart"));
     }
 
     @ParameterizedTest

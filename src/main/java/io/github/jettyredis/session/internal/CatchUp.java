@@ -214,7 +214,7 @@ public final class CatchUp
             else
             {
                 LOG.info("Session {} of {} is held in memory but not in Redis, and no node deleted it (Redis lost it): " +
-                    "writing it back whole", id, keys.context());
+                    "writing it back whole", LoggedId.of(id), keys.context());
                 writeBack(id, session);
             }
         }
@@ -250,7 +250,7 @@ public final class CatchUp
                 ContentVersions.heldIsLaterThanWrittenBack(copy.getStoredVersion(), presence(Set.of(id)).get(id).version()))
             {
                 LOG.info("Session {} of {} was written back to Redis from a copy older than this node's: writing this node's " +
-                    "in its place", id, keys.context());
+                    "in its place", LoggedId.of(id), keys.context());
                 writeBack(id, session);
             }
         }
@@ -308,9 +308,9 @@ public final class CatchUp
         catch (Exception e)
         {
             if (RedisAvailability.isUnreachable(e))
-                LOG.debug(failure + ": {}", id, keys.context(), e.toString());
+                LOG.debug(failure + ": {}", LoggedId.of(id), keys.context(), e.toString());
             else
-                LOG.warn(failure, id, keys.context(), e);
+                LOG.warn(failure, LoggedId.of(id), keys.context(), e);
             return false;
         }
     }

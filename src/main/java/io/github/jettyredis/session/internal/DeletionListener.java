@@ -363,7 +363,7 @@ public final class DeletionListener implements AutoCloseable
             catch (RuntimeException e)
             {
                 // The lease ends by itself; the node that asked for it waits until then.
-                LOG.warn("Cannot give up the lease on session {}, which another node asked for", id, e);
+                LOG.warn("Cannot give up the lease on session {}, which another node asked for", LoggedId.of(id), e);
             }
         }
 
@@ -397,7 +397,7 @@ public final class DeletionListener implements AutoCloseable
             {
                 // One session that cannot be dropped must not cost a reconnection and a check of every held
                 // session of every context; that one is dropped when its next save is refused.
-                LOG.warn("Cannot drop session {}, which another node deleted, from memory", id, e);
+                LOG.warn("Cannot drop session {}, which another node deleted, from memory", LoggedId.of(id), e);
             }
         }
     }

@@ -119,7 +119,7 @@ public final class ExpiryClaims
             }
             SessionMetadata metadata = codec.decodeMetadataOrUnknown((byte[])reply);
             if (metadata != null && metadata.getFormat() == 0)
-                LOG.warn("Unreadable metadata of session {} in {}", id, keys.context());
+                LOG.warn("Unreadable metadata of session {} in {}", LoggedId.of(id), keys.context());
             if (metadata == null)
                 due.put(id, time);
             else if (isExpired(metadata.getExpiry(), time) && metadata.hasLastNode() && metadata.getLastNode().equals(node))
@@ -248,7 +248,7 @@ public final class ExpiryClaims
             case NOT_A_SESSION ->
             {
                 LOG.warn("The key of session {} of {} holds something else than a session: left alone, and taken out of the expiry index",
-                    id, keys.context());
+                    LoggedId.of(id), keys.context());
                 outcome.notSessions().add(id);
             }
             case HELD_ELSEWHERE ->
@@ -314,7 +314,7 @@ public final class ExpiryClaims
     private void logNotASession(String id, JedisDataException error)
     {
         LOG.warn("The key of session {} of {} holds something else ({}): left alone, and taken out of the expiry index",
-            id, keys.context(), error.getMessage());
+            LoggedId.of(id), keys.context(), error.getMessage());
     }
 
     private static boolean isExpired(long expiry, long time)

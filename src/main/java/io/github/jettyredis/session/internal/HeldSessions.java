@@ -209,7 +209,7 @@ public final class HeldSessions
             }
             catch (Exception e)
             {
-                LOG.warn("Cannot expire session {} with its listeners: {}", id, e.toString());
+                LOG.warn("Cannot expire session {} with its listeners: {}", LoggedId.of(id), e.toString());
                 gone.add(id);
             }
         }

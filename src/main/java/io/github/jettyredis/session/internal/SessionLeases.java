@@ -201,7 +201,7 @@ public final class SessionLeases
         catch (JedisException e)
         {
             // It ends by itself; the node that asked for it waits until then.
-            LOG.debug("Cannot give up the lease on session {} of {}: {}", id, keys.context(), e.toString());
+            LOG.debug("Cannot give up the lease on session {} of {}: {}", LoggedId.of(id), keys.context(), e.toString());
         }
     }
 
@@ -238,7 +238,7 @@ public final class SessionLeases
         // Asked again now and then: the holder may have taken a new lease meanwhile (a save on its way).
         if (!refusal.holder().equals(lastHolder) || refusals % ASK_AGAIN_EVERY == 0)
         {
-            LOG.debug("Session {} of {} is leased by another node for {} ms more: asking it to give the lease up", id,
+            LOG.debug("Session {} of {} is leased by another node for {} ms more: asking it to give the lease up", LoggedId.of(id),
                 keys.context(), refusal.waitMs());
             byte[] message = DeletionListener.revocation(refusal.holder(), id);
             calls.run(redis -> redis.publish(keys.deletionChannel().getBytes(StandardCharsets.UTF_8), message));
@@ -251,7 +251,7 @@ public final class SessionLeases
         catch (InterruptedException e)
         {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while waiting for another node's lease on session " + id, e);
+            throw new IllegalStateException("Interrupted while waiting for another node's lease on session " + LoggedId.of(id), e);
         }
     }
 

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.jettyredis.session.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import org.eclipse.jetty.logging.JettyLogger;
+import org.eclipse.jetty.logging.StdErrAppender;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What this JVM logs while it is open, as Jetty's logging writes it (the store's lines and Jetty's), still
+ * written to the stream it went to before. For tests of what the log says, or must never say.
+ */
+public final class CapturedLog implements AutoCloseable
+{
+    private final StdErrAppender appender;
+    private final PrintStream before;
+    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+
+    private CapturedLog(StdErrAppender appender)
+    {
+        this.appender = appender;
+        this.before = appender.getStream();
+        appender.setStream(new PrintStream(new Tee(before, captured), true, StandardCharsets.UTF_8));
+    }
+
+    /** @return a capture of everything logged from now until it is closed */
+    public static CapturedLog start()
+    {
+        // Every logger of Jetty's logging writes through the one appender of its factory.
+        if (LoggerFactory.getLogger(CapturedLog.class) instanceof JettyLogger logger && logger.getAppender() instanceof StdErrAppender appender)
+            return new CapturedLog(appender);
+        throw new IllegalStateException("The tests log through jetty-slf4j-impl's StdErrAppender, but " +
+            LoggerFactory.getLogger(CapturedLog.class).getClass().getName() + " is bound");
+    }
+
+    /** @return what was logged so far */
+    public String text()
+    {
+        synchronized (captured)
+        {
+            return captured.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        appender.setStream(before);
+    }
+
+    /** Writes to the capture, and on to where the appender wrote before (System.err when it had no stream). */
+    private static final class Tee extends OutputStream
+    {
+        private final PrintStream before;
+        private final ByteArrayOutputStream captured;
+
+        private Tee(PrintStream before, ByteArrayOutputStream captured)
+        {
+            this.before = before;
+            this.captured = captured;
+        }
+
+        @Override
+        public void write(int b)
+        {
+            write(new byte[]{(byte)b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length)
+        {
+            synchronized (captured)
+            {
+                captured.write(bytes, offset, length);
+            }
+            out().write(bytes, offset, length);
+        }
+
+        @Override
+        public void flush()
+        {
+            out().flush();
+        }
+
+        private PrintStream out()
+        {
+            return before != null ? before : System.err;
+        }
+    }
+}
