@@ -243,6 +243,33 @@ public class CoherentCacheIT
     }
 
     /**
+     * A request of B took a list from the session and adds to it in place (no setAttribute) after another
+     * request of B read the session again for A's change. That list must still be the session's: it used to be
+     * replaced by Redis's copy of it, and the request's save then found nothing changed, so the addition was
+     * lost. An attribute A changed takes A's value.
+     */
+    @Test
+    public void aValueARequestChangesInPlaceOutlivesAReadOfAnotherNodesChange() throws Exception
+    {
+        JettyNode a = node("nodeA", JettyNode.Cache.REDIS);
+        JettyNode b = node("nodeB", JettyNode.Cache.REDIS);
+        cluster.get(b.url("op=create"));
+        cluster.get(b.url("op=append&name=cart&value=book"));
+        cluster.get(b.url("op=set&name=other&value=w"));
+        cluster.awaitIdle();
+        assertEquals("ok", cluster.whileInTheSession(b, "op=hold&name=cart&value=pen&append=true", () ->
+        {
+            assertEquals("ok", cluster.get(a.url("op=set&name=other&value=x")));
+            assertEquals("x", cluster.get(b.url("op=get&name=other")), "B's next request reads A's change");
+        }));
+        cluster.awaitIdle();
+        assertEquals("book,pen", cluster.get(a.url("op=list&name=cart")), "the addition made in place must be saved");
+        assertEquals("book,pen", cluster.get(b.url("op=list&name=cart")));
+        assertEquals("x", cluster.get(b.url("op=get&name=other")));
+        assertEquals("x", cluster.get(a.url("op=get&name=other")));
+    }
+
+    /**
      * A request of B is in the session when A invalidates it. B's next request finds it gone; the request
      * already in it finishes with its copy, as under a {@code NullSessionCache}, and its save is refused. It
      * used to fail half-way, on a copy made non-resident under it: Jetty's BASIC login, which reads the

@@ -390,6 +390,13 @@ public class StoredSessionData extends SessionData
      * Becomes a copy of what Redis holds now, in place: the session object that holds this data (and the
      * requests that will share it) stays the same, only its content is that of the fresher copy.
      *
+     * <p>Only the attributes whose bytes in Redis changed since this node last read or wrote them take the
+     * fresher copy's values. The others keep the very objects this copy holds: a request of this node still in
+     * the session may have taken one and be changing it in place (a cart it read first and adds to later, with
+     * no {@code setAttribute}); with a new object in its place that change would be in no session, and its save
+     * would find nothing to write. Values Redis never took (over a size limit, not serializable) stay too, as
+     * they do in a copy no other node changed, and a later save that fits writes them.</p>
+     *
      * @param fresher the session as just read from Redis
      */
     public void replaceWith(StoredSessionData fresher)
@@ -401,9 +408,30 @@ public class StoredSessionData extends SessionData
         setExpiry(fresher.getExpiry());
         setLastNode(fresher.getLastNode());
         setLastSaved(fresher.getLastSaved());
+        Map<String, Object> values = new HashMap<>(fresher.getAllAttributes());
+        Map<String, StoredAttribute> stored = fresher.storedAttributes;
+        if (storedAttributes != null && stored != null)
+        {
+            stored = new HashMap<>(stored);
+            for (Map.Entry<String, Object> held : getAllAttributes().entrySet())
+            {
+                StoredAttribute mine = storedAttributes.get(held.getKey());
+                StoredAttribute inRedis = stored.get(held.getKey());
+                boolean unchangedInRedis = mine == null
+                    ? inRedis == null && !fresher.getUnreadableAttributes().containsKey(held.getKey())
+                    : inRedis != null && mine.digest() == inRedis.digest();
+                if (unchangedInRedis)
+                {
+                    values.put(held.getKey(), held.getValue());
+                    // Its own record: an immutable value's is known unchanged by being this very instance.
+                    if (mine != null)
+                        stored.put(held.getKey(), mine);
+                }
+            }
+        }
         clearAllAttributes();
-        putAllAttributes(fresher.getAllAttributes());
-        storedAttributes = fresher.storedAttributes;
+        putAllAttributes(values);
+        storedAttributes = stored;
         unreadableAttributes = fresher.unreadableAttributes;
         unreadableReasons = fresher.unreadableReasons;
         storedVersion = fresher.storedVersion;

@@ -63,7 +63,9 @@ import org.eclipse.jetty.util.Callback;
  *   <li>{@code ?op=hold&name=X[&value=Y][&create=true][&gate=second][&renew=true]}: takes the session (a new one if
  *   there is none and {@code create} is given), waits until the node's {@link #hold()} (with {@code gate=second},
  *   its {@link #secondHold()}) is released, then sets X to Y, or without a value replies with X; with
- *   {@code renew}, gives the session a new id instead (changeSessionId) and replies with it</li>
+ *   {@code renew}, gives the session a new id instead (changeSessionId) and replies with it; with {@code append},
+ *   takes the list attribute X before it waits, and adds Y to that list in place afterwards (no setAttribute), as
+ *   a page that reads its cart first and adds to it later does</li>
  * </ul>
  * Every {@code sessionDestroyed} is counted per session id in the map given to the node. The webapp lives in
  * a temporary directory that {@link #close()} removes, as it does when the node fails to start.
@@ -648,12 +650,20 @@ public final class JettyNode implements AutoCloseable
                 case "hold" ->
                 {
                     Hold gate = "second".equals(request.getParameter("gate")) ? secondHold : hold;
+                    @SuppressWarnings("unchecked")
+                    List<String> taken = "true".equals(request.getParameter("append"))
+                        ? (List<String>)session.getAttribute(request.getParameter("name")) : null;
                     gate.enter();
                     awaitRelease(gate);
                     try
                     {
                         if ("true".equals(request.getParameter("renew")))
                             yield request.changeSessionId();
+                        if (taken != null)
+                        {
+                            taken.add(request.getParameter("value"));
+                            yield "ok";
+                        }
                         // Without a value, the request only reads, as Jetty's BASIC login does as a request leaves.
                         if (request.getParameter("value") == null)
                             yield String.valueOf(session.getAttribute(request.getParameter("name")));
