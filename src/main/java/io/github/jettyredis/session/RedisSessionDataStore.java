@@ -84,9 +84,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** The most the stored expiry of a session may lag its own, see {@link #expiryDriftToleranceMs}. */
     static final long MAX_EXPIRY_DRIFT_MS = 1000;
 
-    /** How much longer than the lease that refused it a change waits before it fails (see {@link LeaseWait}). */
-    private static final long LEASE_WAIT_SLACK_MS = 1000;
-
     private final RedisClientFactory clientFactory;
     private final RedisClientSettings settings;
     private final SessionHashCodec codec;
@@ -694,8 +691,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
 
     /**
      * The wait of one change of this node for other nodes' leases on its session: each refusal is waited out
-     * (see {@link SessionLeases#awaitRelease}), until a lease's end and a second more, when a node that keeps
-     * taking leases again would leave the change never made: it fails then.
+     * (see {@link SessionLeases#awaitRelease}), until a lease's end and a second more. Redis keeps the holder
+     * from renewing a lease a change was refused for, so the change goes through by that end even if the holder
+     * never hears that it is wanted; it fails only if other nodes keep taking new leases meanwhile.
      */
     private final class LeaseWait
     {
@@ -713,7 +711,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             long now = System.nanoTime();
             if (lastHolder == null)
-                giveUpAt = now + TimeUnit.MILLISECONDS.toNanos(refusal.waitMs() + LEASE_WAIT_SLACK_MS);
+                giveUpAt = now + TimeUnit.MILLISECONDS.toNanos(refusal.waitMs() + SessionScripts.LEASE_WAIT_SLACK_MS);
             else if (now - giveUpAt > 0)
                 throw new IllegalStateException("Session " + LoggedId.of(id) + " of " + keys.context() + " stayed leased by other nodes for longer " +
                     "than a lease lasts: not changed");

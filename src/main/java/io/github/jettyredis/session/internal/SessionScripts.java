@@ -32,31 +32,62 @@ public final class SessionScripts
     private static final String LEASE_FIELD = new String(SessionHashCodec.LEASE_FIELD, StandardCharsets.US_ASCII);
 
     /**
+     * How long after a lease's end a node whose change it refused may still be waiting to write
+     * ({@code RedisSessionDataStore} gives up then), and so how long the holder cannot have that lease again.
+     */
+    public static final long LEASE_WAIT_SLACK_MS = 1000;
+
+    /**
      * Lua functions of the scripts that read leases: {@code nowMs()}, Redis's clock, which alone times a
-     * lease (the holder and the nodes waiting for it never compare their own clocks); and
+     * lease (the holder and the nodes waiting for it never compare their own clocks);
      * {@code leasedElsewhere(lease, token)}, which gives the ms until a live lease of another holder than
-     * {@code token} ends, and that holder, or nothing. A lease is {@code <holder>@<end, ms of Redis's clock>}.
+     * {@code token} ends, and that holder, or nothing; {@code grantable(lease, token)}, whether {@code token}
+     * may have a lease now; and {@code markWanted(hash, lease)}. A lease is {@code <holder>@<end, ms of Redis's
+     * clock>}, with {@code !} after it once another node's change was refused for it: the holder cannot renew
+     * it then, nor have it again until {@link #LEASE_WAIT_SLACK_MS} after its end, so the refused node gets
+     * through by the end of the lease it was refused for, even when the holder never hears the request to give
+     * it up (its deletion listener is stalled) and keeps saving.
      */
     private static final String LEASE_FUNCTIONS = """
         local function nowMs()
           local time = redis.call('TIME')
           return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
         end
-        local function leasedElsewhere(lease, token)
+        local function parseLease(lease)
           if not lease then
             return nil
           end
-          local holder, ends = string.match(lease, '^(.*)@(%d+)$')
+          local holder, ends, wanted = string.match(lease, '^(.*)@(%%d+)(!?)$')
+          return holder, tonumber(ends), wanted == '!'
+        end
+        local function leasedElsewhere(lease, token)
+          local holder, ends = parseLease(lease)
           if not holder or holder == token then
             return nil
           end
-          local wait = tonumber(ends) - nowMs()
+          local wait = ends - nowMs()
           if wait <= 0 then
             return nil
           end
           return wait, holder
         end
-        """;
+        local function grantable(lease, token)
+          local holder, ends, wanted = parseLease(lease)
+          if not holder then
+            return true
+          end
+          if holder ~= token then
+            return ends <= nowMs()
+          end
+          return not wanted or ends + %d <= nowMs()
+        end
+        local function markWanted(hash, lease)
+          if string.sub(lease, -1) ~= '!' then
+            -- A full Redis (maxmemory, noeviction) refuses the mark: the refusal still stands.
+            pcall(redis.call, 'HSET', hash, '%s', lease .. '!')
+          end
+        end
+        """.formatted(LEASE_WAIT_SLACK_MS, LEASE_FIELD);
 
     /**
      * Writes a session, then sets its TTL (or none). Modes:
@@ -123,11 +154,12 @@ public final class SessionScripts
         if ARGV[4] == '1' or mode ~= 'update' then
           local wait, holder = leasedElsewhere(lease, ARGV[3])
           if wait then
+            markWanted(KEYS[1], lease)
             return {5, wait, holder}
           end
         end
         -- Asked before writing: whether the writer's copy is what Redis holds.
-        local grant = tonumber(ARGV[5]) > 0 and mode ~= 'restore' and not leasedElsewhere(lease, ARGV[3]) and
+        local grant = tonumber(ARGV[5]) > 0 and mode ~= 'restore' and grantable(lease, ARGV[3]) and
           ((mode == 'create' and redis.call('EXISTS', KEYS[1]) == 0) or (mode ~= 'create' and current == ARGV[6]))
         local missed = mode == 'update' and ARGV[4] == '1' and (current or '') ~= ARGV[6]
         -- One command per 1000 arguments (an even number: field-value pairs stay together), within Lua's stack.
@@ -179,7 +211,7 @@ public final class SessionScripts
         if fields[1] == ARGV[1] then
           local granted = 0
           -- A full Redis (maxmemory, noeviction) refuses the lease, not the check.
-          if tonumber(ARGV[3]) > 0 and not leasedElsewhere(fields[3], ARGV[2]) and
+          if tonumber(ARGV[3]) > 0 and grantable(fields[3], ARGV[2]) and
              pcall(redis.call, 'HSET', KEYS[1], '%s', ARGV[2] .. '@' .. (nowMs() + tonumber(ARGV[3]))) then
             granted = 1
           end
@@ -223,8 +255,10 @@ public final class SessionScripts
      */
     public static final LuaScript DELETE = new LuaScript(2, LEASE_FUNCTIONS + """
         if ARGV[6] ~= '' then
-          local wait, holder = leasedElsewhere(redis.call('HGET', KEYS[1], '%s'), ARGV[6])
+          local lease = redis.call('HGET', KEYS[1], '%s')
+          local wait, holder = leasedElsewhere(lease, ARGV[6])
           if wait then
+            markWanted(KEYS[1], lease)
             return {-2, wait, holder}
           end
         end

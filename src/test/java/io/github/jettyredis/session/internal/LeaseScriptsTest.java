@@ -154,6 +154,58 @@ public class LeaseScriptsTest
         assertEquals("3-items", stored("cart"));
     }
 
+    /**
+     * The holder may not hear that another node wants its lease (its deletion listener stalled, or its message
+     * lost), and its saves renew the lease: Redis refuses them, so the lease ends when it would have, and the
+     * waiting change goes through. The holder used to renew it at every save, and the change gave up.
+     */
+    @Test
+    public void aLeaseAnotherNodesChangeWaitsForIsNotRenewed() throws InterruptedException
+    {
+        assertEquals(6L, write("update", "nodeA", true, 300, "v1", "v2", "cart", "2-items"), "a short lease");
+        assertEquals(SessionScripts.Write.LEASED, SessionScripts.Write.of(write("update", "nodeB", true, 0, "v2", "v3", "cart", "3-items")));
+        assertEquals(1L, write("update", "nodeA", true, LONG_LEASE_MS, "v2", "v4", "cart", "4-items"),
+            "the holder's change is written, its lease not renewed");
+        assertEquals(List.of(0L, 0L), List.of(refresh("v4", "nodeA", LONG_LEASE_MS).get(0), refresh("v4", "nodeA", LONG_LEASE_MS).get(2)),
+            "nor taken again by a check");
+        Await.until("the lease to end", TIMEOUT, () -> SessionScripts.Write.of(write("update", "nodeB", true, 0, "v4", "v5", "cart", "5-items")) ==
+            SessionScripts.Write.WRITTEN);
+        assertEquals("5-items", stored("cart"));
+    }
+
+    @Test
+    public void aLeaseAnInvalidationWaitsForIsNotRenewed() throws InterruptedException
+    {
+        assertEquals(6L, write("update", "nodeA", true, 300, "v1", "v2", "cart", "2-items"), "a short lease");
+        assertEquals("nodeA", SessionScripts.leaseRefusal(delete("nodeB")).holder());
+        assertEquals(1L, write("update", "nodeA", true, LONG_LEASE_MS, "v2", "v3", "cart", "3-items"), "not renewed");
+        Await.until("the lease to end", TIMEOUT, () -> SessionScripts.leaseRefusal(delete("nodeB")) == null);
+        assertFalse(redis.exists(keys.session("s")));
+    }
+
+    @Test
+    public void theHolderOfALeaseAnotherNodeWantedMayHaveOneAgainOnlyAfterTheWaitingNodeGaveUp() throws InterruptedException
+    {
+        assertEquals(6L, write("update", "nodeA", true, 200, "v1", "v2", "cart", "2-items"), "a short lease");
+        assertEquals(SessionScripts.Write.LEASED, SessionScripts.Write.of(write("update", "nodeB", true, 0, "v2", "v3", "cart", "3-items")));
+        long wantedAt = System.nanoTime();
+        Await.until("a lease for the holder again", TIMEOUT, () -> refresh("v2", "nodeA", LONG_LEASE_MS).get(2).equals(1L));
+        long waitedMs = (System.nanoTime() - wantedAt) / 1_000_000;
+        assertTrue(waitedMs >= SessionScripts.LEASE_WAIT_SLACK_MS, "not before the waiting node gave up: " + waitedMs + " ms");
+        assertEquals("nodeA", holder());
+        assertFalse(stored("#lease").endsWith("!"), "a new lease, not wanted yet");
+    }
+
+    @Test
+    public void anotherNodeGetsALeaseOnceTheWantedOneEnded() throws InterruptedException
+    {
+        assertEquals(6L, write("update", "nodeA", true, 200, "v1", "v2", "cart", "2-items"), "a short lease");
+        assertEquals(SessionScripts.Write.LEASED, SessionScripts.Write.of(write("update", "nodeB", true, 0, "v2", "v3", "cart", "3-items")));
+        Await.until("the lease to end", TIMEOUT, () -> Long.valueOf(6).equals(write("update", "nodeB", true, LONG_LEASE_MS, "v2", "v3",
+            "cart", "3-items")));
+        assertEquals("nodeB", holder());
+    }
+
     @Test
     public void anInvalidationByAnotherNodeWaitsForTheLease()
     {
