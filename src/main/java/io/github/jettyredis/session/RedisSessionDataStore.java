@@ -36,6 +36,7 @@ import io.github.jettyredis.session.internal.SessionSizeLimits;
 import io.github.jettyredis.session.internal.SessionUserIndex;
 import io.github.jettyredis.session.internal.SharedPipelines;
 import io.github.jettyredis.session.internal.StoredSessionData;
+import io.github.jettyredis.session.internal.UnreadableSession;
 import io.github.jettyredis.session.internal.UserIndex;
 import io.github.jettyredis.session.internal.UserNames;
 import org.eclipse.jetty.http.HttpException;
@@ -425,7 +426,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             if (RedisAvailability.isUnreachable(e))
                 throw e;
             // WRONGTYPE: something that is not one of our hashes sits under the key.
-            throw new UnreadableSessionDataException(id, _context, e);
+            throw new UnreadableSession(id, _context, e);
         }
     }
 
@@ -439,7 +440,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         }
         catch (IOException | RuntimeException e)
         {
-            throw new UnreadableSessionDataException(id, _context, e);
+            throw new UnreadableSession(id, _context, e);
         }
         userIndex.loaded(data);
         Map<String, String> unreadable = data.getUnreadableAttributeReasons();

@@ -12,6 +12,8 @@ import org.eclipse.jetty.session.UnwriteableSessionDataException;
  */
 public final class RefusedSave extends UnwriteableSessionDataException
 {
+    private final transient SessionContext context;
+
     /**
      * @param id the session id
      * @param context the session's context
@@ -20,6 +22,14 @@ public final class RefusedSave extends UnwriteableSessionDataException
     public RefusedSave(String id, SessionContext context, String reason)
     {
         super(id, context, stackless(new IllegalStateException(reason)));
+        this.context = context;
+    }
+
+    /** Jetty's message, with the session's {@link LoggedId} tag for its id, which is a credential. */
+    @Override
+    public String getMessage()
+    {
+        return "Unwriteable session " + LoggedId.of(getId()) + " for " + context;
     }
 
     private static IllegalStateException stackless(IllegalStateException reason)

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.internal;
 
+import java.io.IOException;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 public class LoggedIdTest
 {
@@ -25,6 +29,20 @@ public class LoggedIdTest
         assertEquals(tag, LoggedId.of(id), "the same on every call, so one session's lines can be followed");
         assertFalse(tag.contains(id.substring(0, 5)), tag);
         assertNotEquals(tag, LoggedId.of(id + "x"));
+    }
+
+    /** Jetty logs the messages of the exceptions a store throws when a load or a save fails. */
+    @Test
+    public void theStoresExceptionsNameTheSessionByItsTag()
+    {
+        String id = "node0abcdef0123456789abcdef01";
+        for (Exception e : List.of(new RefusedSave(id, null, "deleted by another node"),
+            new UnreadableSession(id, null, new IOException("damaged"))))
+        {
+            String logged = e.toString();
+            assertTrue(logged.contains(LoggedId.of(id)), logged);
+            assertFalse(logged.contains(id), logged);
+        }
     }
 
     @Test

@@ -12,29 +12,42 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What this JVM logs while it is open, as Jetty's logging writes it (the store's lines and Jetty's), still
- * written to the stream it went to before. For tests of what the log says, or must never say.
+ * written where it went before. For tests of what the log says, or must never say.
  */
 public final class CapturedLog implements AutoCloseable
 {
-    private final StdErrAppender appender;
-    private final PrintStream before;
+    private static Tee tee;
+
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
 
-    private CapturedLog(StdErrAppender appender)
+    private CapturedLog()
     {
-        this.appender = appender;
-        this.before = appender.getStream();
-        appender.setStream(new PrintStream(new Tee(before, captured), true, StandardCharsets.UTF_8));
     }
 
     /** @return a capture of everything logged from now until it is closed */
     public static CapturedLog start()
     {
-        // Every logger of Jetty's logging writes through the one appender of its factory.
-        if (LoggerFactory.getLogger(CapturedLog.class) instanceof JettyLogger logger && logger.getAppender() instanceof StdErrAppender appender)
-            return new CapturedLog(appender);
-        throw new IllegalStateException("The tests log through jetty-slf4j-impl's StdErrAppender, but " +
-            LoggerFactory.getLogger(CapturedLog.class).getClass().getName() + " is bound");
+        CapturedLog log = new CapturedLog();
+        tee().capture = log.captured;
+        return log;
+    }
+
+    /**
+     * Puts the tee in front of the appender's stream once, for good: taking it away again could leave a
+     * logging thread with no stream (Jetty's appender reads its field twice).
+     */
+    private static synchronized Tee tee()
+    {
+        if (tee == null)
+        {
+            // Every logger of Jetty's logging writes through the one appender of its factory.
+            if (!(LoggerFactory.getLogger(CapturedLog.class) instanceof JettyLogger logger && logger.getAppender() instanceof StdErrAppender appender))
+                throw new IllegalStateException("The tests log through jetty-slf4j-impl's StdErrAppender, but " +
+                    LoggerFactory.getLogger(CapturedLog.class).getClass().getName() + " is bound");
+            tee = new Tee(appender.getStream());
+            appender.setStream(new PrintStream(tee, true, StandardCharsets.UTF_8));
+        }
+        return tee;
     }
 
     /** @return what was logged so far */
@@ -49,19 +62,18 @@ public final class CapturedLog implements AutoCloseable
     @Override
     public void close()
     {
-        appender.setStream(before);
+        tee().capture = null;
     }
 
-    /** Writes to the capture, and on to where the appender wrote before (System.err when it had no stream). */
+    /** Writes to the capture, if one is open, and on to where the appender wrote before (System.err when it had no stream). */
     private static final class Tee extends OutputStream
     {
         private final PrintStream before;
-        private final ByteArrayOutputStream captured;
+        private volatile ByteArrayOutputStream capture;
 
-        private Tee(PrintStream before, ByteArrayOutputStream captured)
+        private Tee(PrintStream before)
         {
             this.before = before;
-            this.captured = captured;
         }
 
         @Override
@@ -73,9 +85,13 @@ public final class CapturedLog implements AutoCloseable
         @Override
         public void write(byte[] bytes, int offset, int length)
         {
-            synchronized (captured)
+            ByteArrayOutputStream into = capture;
+            if (into != null)
             {
-                captured.write(bytes, offset, length);
+                synchronized (into)
+                {
+                    into.write(bytes, offset, length);
+                }
             }
             out().write(bytes, offset, length);
         }
