@@ -413,21 +413,7 @@ public class StoredSessionData extends SessionData
         if (storedAttributes != null && stored != null)
         {
             stored = new HashMap<>(stored);
-            for (Map.Entry<String, Object> held : getAllAttributes().entrySet())
-            {
-                StoredAttribute mine = storedAttributes.get(held.getKey());
-                StoredAttribute inRedis = stored.get(held.getKey());
-                boolean unchangedInRedis = mine == null
-                    ? inRedis == null && !fresher.getUnreadableAttributes().containsKey(held.getKey())
-                    : inRedis != null && mine.digest() == inRedis.digest();
-                if (unchangedInRedis)
-                {
-                    values.put(held.getKey(), held.getValue());
-                    // Its own record: an immutable value's is known unchanged by being this very instance.
-                    if (mine != null)
-                        stored.put(held.getKey(), mine);
-                }
-            }
+            keepWhatRedisDidNotChange(fresher, values, stored);
         }
         clearAllAttributes();
         putAllAttributes(values);
@@ -439,6 +425,42 @@ public class StoredSessionData extends SessionData
         storedUser = fresher.storedUser;
         markMetadataStored();
         clean();
+    }
+
+    /**
+     * Where Redis holds what it held when this node last read or wrote an attribute (the same digest, or
+     * nothing then and now), this copy's side of it stays: its value object, or its absence (removed here and
+     * not saved yet: the next save deletes it).
+     *
+     * @param fresher the session as just read from Redis
+     * @param values the fresher copy's values, which this copy is about to take
+     * @param stored the fresher copy's records of what Redis holds, which this copy is about to take
+     */
+    private void keepWhatRedisDidNotChange(StoredSessionData fresher, Map<String, Object> values, Map<String, StoredAttribute> stored)
+    {
+        Map<String, Object> held = getAllAttributes();
+        for (Map.Entry<String, Object> value : held.entrySet())
+        {
+            String name = value.getKey();
+            StoredAttribute mine = storedAttributes.get(name);
+            StoredAttribute inRedis = stored.get(name);
+            boolean unchangedInRedis = mine == null
+                ? inRedis == null && !fresher.getUnreadableAttributes().containsKey(name)
+                : inRedis != null && mine.digest() == inRedis.digest();
+            if (unchangedInRedis)
+            {
+                values.put(name, value.getValue());
+                // Its own record: an immutable value's is known unchanged by being this very instance.
+                if (mine != null)
+                    stored.put(name, mine);
+            }
+        }
+        for (Map.Entry<String, StoredAttribute> mine : storedAttributes.entrySet())
+        {
+            StoredAttribute inRedis = stored.get(mine.getKey());
+            if (!held.containsKey(mine.getKey()) && inRedis != null && mine.getValue().digest() == inRedis.digest())
+                values.remove(mine.getKey());
+        }
     }
 
     /** The metadata a save compares, all but the last save time (which only Jetty's save period reads). */
