@@ -42,11 +42,12 @@ public final class SessionScripts
      * lease (the holder and the nodes waiting for it never compare their own clocks);
      * {@code leasedElsewhere(lease, token)}, which gives the ms until a live lease of another holder than
      * {@code token} ends, and that holder, or nothing; {@code grantable(lease, token)}, whether {@code token}
-     * may have a lease now; and {@code markWanted(hash, lease)}. A lease is {@code <holder>@<end, ms of Redis's
-     * clock>}, with {@code !} after it once another node's change was refused for it: the holder cannot renew
-     * it then, nor have it again until {@link #LEASE_WAIT_SLACK_MS} after its end, so the refused node gets
-     * through by the end of the lease it was refused for, even when the holder never hears the request to give
-     * it up (its deletion listener is stalled) and keeps saving.
+     * may have a lease now; {@code markWanted(hash, lease)}; and {@code wantedUntil(lease)}. A lease is
+     * {@code <holder>@<end, ms of Redis's clock>}, with {@code !} after it once another node's change was
+     * refused for it: then no node gets a lease (the holder no renewal) until {@link #LEASE_WAIT_SLACK_MS} after
+     * its end, when the refused node has written or given up. So that node gets through by the end of the lease
+     * it was refused for, even when the holder never hears the request to give it up (its deletion listener is
+     * stalled) and keeps saving, and no third node's lease comes in its way.
      */
     private static final String LEASE_FUNCTIONS = """
         local function nowMs()
@@ -71,15 +72,19 @@ public final class SessionScripts
           end
           return wait, holder
         end
-        local function grantable(lease, token)
+        local function wantedUntil(lease)
           local holder, ends, wanted = parseLease(lease)
+          return holder and wanted and ends + %d or 0
+        end
+        local function grantable(lease, token)
+          local holder, ends = parseLease(lease)
           if not holder then
             return true
           end
-          if holder ~= token then
-            return ends <= nowMs()
+          if wantedUntil(lease) > 0 then
+            return wantedUntil(lease) <= nowMs()
           end
-          return not wanted or ends + %d <= nowMs()
+          return holder == token or ends <= nowMs()
         end
         local function markWanted(hash, lease)
           if string.sub(lease, -1) ~= '!' then
@@ -182,6 +187,10 @@ public final class SessionScripts
           end
           redis.call('DEL', KEYS[1])
           each('HSET', 8 + deletes, #ARGV)
+          -- The hash's lease field went with it: a wanted lease stays, marked, for the node waiting for it.
+          if not grant and wantedUntil(lease) > nowMs() then
+            redis.call('HSET', KEYS[1], '%s', lease)
+          end
         end
         if grant then
           redis.call('HSET', KEYS[1], '%s', ARGV[3] .. '@' .. (nowMs() + tonumber(ARGV[5])))
@@ -195,7 +204,7 @@ public final class SessionScripts
           return 6
         end
         return missed and 7 or 1
-        """.formatted(VERSION_FIELD, VERSION_FIELD, LEASE_FIELD, LEASE_FIELD));
+        """.formatted(VERSION_FIELD, VERSION_FIELD, LEASE_FIELD, LEASE_FIELD, LEASE_FIELD));
 
     /**
      * Tells a node whether the copy of a session it holds is the one Redis holds, and if not, gives it Redis's
@@ -231,15 +240,22 @@ public final class SessionScripts
 
     /**
      * Gives up a node's lease on a session, if it still holds it (another node asked for it, or the node
-     * stops). KEYS[1] hash; ARGV[1] the node's lease token. Replies 1 if it held one, else 0.
+     * stops); a wanted one ends now and stays marked. KEYS[1] hash; ARGV[1] the node's lease token. Replies 1 if
+     * it held one, else 0.
      */
-    public static final LuaScript RELEASE_LEASE = new LuaScript(1, """
+    public static final LuaScript RELEASE_LEASE = new LuaScript(1, LEASE_FUNCTIONS + """
         local lease = redis.call('HGET', KEYS[1], '%s')
         if lease and string.sub(lease, 1, #ARGV[1] + 1) == ARGV[1] .. '@' then
+          local holder, ends, wanted = parseLease(lease)
+          if wanted then
+            -- Ended now, still marked: no other node's lease comes in the way of the node waiting for it.
+            redis.call('HSET', KEYS[1], '%s', ARGV[1] .. '@' .. math.min(ends, nowMs()) .. '!')
+            return 1
+          end
           return redis.call('HDEL', KEYS[1], '%s')
         end
         return 0
-        """.formatted(LEASE_FIELD, LEASE_FIELD));
+        """.formatted(LEASE_FIELD, LEASE_FIELD, LEASE_FIELD));
 
     /**
      * Deletes the hash, leaves a tombstone that lives as long as the hash would have (at least ARGV[4] ms;

@@ -187,8 +187,9 @@ public class LeaseScriptsTest
     public void theHolderOfALeaseAnotherNodeWantedMayHaveOneAgainOnlyAfterTheWaitingNodeGaveUp() throws InterruptedException
     {
         assertEquals(6L, write("update", "nodeA", true, 200, "v1", "v2", "cart", "2-items"), "a short lease");
-        assertEquals(SessionScripts.Write.LEASED, SessionScripts.Write.of(write("update", "nodeB", true, 0, "v2", "v3", "cart", "3-items")));
+        // Before the refusal, so before the lease's end, from which the waiting node's slack counts.
         long wantedAt = System.nanoTime();
+        assertEquals(SessionScripts.Write.LEASED, SessionScripts.Write.of(write("update", "nodeB", true, 0, "v2", "v3", "cart", "3-items")));
         Await.until("a lease for the holder again", TIMEOUT, () -> refresh("v2", "nodeA", LONG_LEASE_MS).get(2).equals(1L));
         long waitedMs = (System.nanoTime() - wantedAt) / 1_000_000;
         assertTrue(waitedMs >= SessionScripts.LEASE_WAIT_SLACK_MS, "not before the waiting node gave up: " + waitedMs + " ms");
@@ -197,13 +198,40 @@ public class LeaseScriptsTest
     }
 
     @Test
-    public void anotherNodeGetsALeaseOnceTheWantedOneEnded() throws InterruptedException
+    public void noOtherNodeGetsTheLeaseBeforeTheNodeWaitingForItWrote() throws InterruptedException
     {
         assertEquals(6L, write("update", "nodeA", true, 200, "v1", "v2", "cart", "2-items"), "a short lease");
         assertEquals(SessionScripts.Write.LEASED, SessionScripts.Write.of(write("update", "nodeB", true, 0, "v2", "v3", "cart", "3-items")));
-        Await.until("the lease to end", TIMEOUT, () -> Long.valueOf(6).equals(write("update", "nodeB", true, LONG_LEASE_MS, "v2", "v3",
-            "cart", "3-items")));
+        Await.until("the lease to end", TIMEOUT, () ->
+        {
+            assertEquals(0L, refresh("v2", "nodeC", LONG_LEASE_MS).get(2), "a third node's lease would refuse the waiting node again");
+            return SessionScripts.Write.of(write("update", "nodeB", true, 0, "v2", "v3", "cart", "3-items")) == SessionScripts.Write.WRITTEN;
+        });
+        Await.until("a lease once the waiting node's slack is over", TIMEOUT, () -> refresh("v3", "nodeB", LONG_LEASE_MS).get(2).equals(1L));
         assertEquals("nodeB", holder());
+    }
+
+    @Test
+    public void aWantedLeaseItsHolderGivesUpEndsAtOnceAndStaysMarked()
+    {
+        assertEquals(SessionScripts.Write.LEASED, SessionScripts.Write.of(write("update", "nodeB", true, 0, "v1", "v2", "cart", "2-items")));
+        assertEquals(1L, SessionScripts.RELEASE_LEASE.run(redis, SessionScripts.releaseArgs(keys, "s", "nodeA")));
+        assertTrue(stored("#lease").endsWith("!"), stored("#lease"));
+        assertEquals(List.of(0L, 0L), List.of(refresh("v1", "nodeC", LONG_LEASE_MS).get(0), refresh("v1", "nodeC", LONG_LEASE_MS).get(2)),
+            "no lease for a third node meanwhile");
+        assertEquals(1L, write("update", "nodeB", true, 0, "v1", "v2", "cart", "2-items"), "the waiting node writes at once");
+        assertEquals("2-items", stored("cart"));
+    }
+
+    @Test
+    public void aWholeWriteOfTheHolderKeepsTheMark()
+    {
+        assertEquals(SessionScripts.Write.LEASED, SessionScripts.Write.of(write("update", "nodeB", true, 0, "v1", "v2", "cart", "2-items")));
+        String wanted = stored("#lease");
+        assertEquals(1L, write("replace", "nodeA", true, LONG_LEASE_MS, "v1", "v3", "cart", "3-items"), "written, not renewed");
+        assertEquals(wanted, stored("#lease"), "the hash went, the wanted lease stays");
+        assertEquals(SessionScripts.Write.LEASED, SessionScripts.Write.of(write("update", "nodeB", true, 0, "v3", "v4", "cart", "4-items")),
+            "the lease lives on to its end");
     }
 
     @Test
