@@ -1103,32 +1103,22 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         return calls.run(redis ->
         {
-            Response<Object> reply;
-            try (AbstractPipeline pipeline = redis.pipelined())
-            {
-                reply = SessionScripts.DELETE.queue(pipeline, args);
-                if (expiredBy == 0)
-                    index.queueRemove(pipeline, id);
-                pipeline.sync();
-            }
-            Object script = SessionScripts.DELETE.result(reply, redis, args);
+            Object script = SessionScripts.DELETE.run(redis, args);
             refused.set(SessionScripts.leaseRefusal(script));
             SessionScripts.Deletion deletion = SessionScripts.deletion(script);
+            // Refused (another node's lease, or used again): the session lives on, and so does its index entry,
+            // which the scavenger finds it by.
             if (deletion.result() < 0)
                 return deletion;
-            if (expiredBy > 0 || deletion.userToken() != null)
+            UserIndex.Change userEntry;
+            try (AbstractPipeline pipeline = redis.pipelined())
             {
-                UserIndex.Change userEntry;
-                try (AbstractPipeline pipeline = redis.pipelined())
-                {
-                    if (expiredBy > 0)
-                        index.queueRemove(pipeline, id);
-                    userEntry = userIndex.queueDeletion(pipeline, deletion, id);
-                    pipeline.sync();
-                }
-                if (userEntry != null)
-                    return deletion.withUserLogoutMark(userEntry.logoutMark(redis));
+                index.queueRemove(pipeline, id);
+                userEntry = userIndex.queueDeletion(pipeline, deletion, id);
+                pipeline.sync();
             }
+            if (userEntry != null)
+                return deletion.withUserLogoutMark(userEntry.logoutMark(redis));
             return deletion;
         });
     }

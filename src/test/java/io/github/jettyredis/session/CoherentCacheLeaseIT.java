@@ -4,6 +4,8 @@ package io.github.jettyredis.session;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import io.github.jettyredis.session.internal.SessionKeys;
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -284,6 +287,29 @@ public class CoherentCacheLeaseIT
         assertEquals("2", cluster.get(leased.b().url("op=incr&name=n")));
         assertEquals(1, cache(leased.b()).getLeaseWaits());
         assertEquals("3", cluster.get(leased.a().url("op=incr&name=n")), "A's copy, whose lease was not in Redis any more, was checked");
+    }
+
+    /**
+     * While an invalidation waits for another node's lease, the session lives, and its expiry index entry with
+     * it: the scavenger finds the session by it, should the invalidation never go through. The entry used to go
+     * with the first, refused, try.
+     */
+    @Test
+    public void aSessionWhoseInvalidationWaitsForALeaseKeepsItsIndexEntry() throws Exception
+    {
+        LeasedOnA leased = leasedOnA();
+        long now = (Long)cluster.redis().eval("local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)");
+        cluster.redis().hset(cluster.keys().session(leased.id()), SessionKeys.bytes("#lease"),
+            SessionKeys.bytes("gone@" + (now + RedisSessionCache.DEFAULT_LEASE_MS)));
+        byte[] member = SessionKeys.bytes(leased.id());
+        assertNotNull(cluster.redis().zscore(cluster.keys().expiryIndex(), member));
+
+        CompletableFuture<String> invalidation = CompletableFuture.supplyAsync(() -> get(leased.b().url("op=invalidate")));
+        Await.until("the invalidation to be refused by the lease", Duration.ofSeconds(10), () -> cache(leased.b()).getLeaseWaits() == 1);
+        assertNotNull(cluster.redis().zscore(cluster.keys().expiryIndex(), member), "the waiting session's index entry");
+        assertEquals("ok", invalidation.get(10, TimeUnit.SECONDS));
+        assertNull(cluster.redis().zscore(cluster.keys().expiryIndex(), member), "gone with the session");
+        assertFalse(cluster.redis().exists(cluster.keys().session(leased.id())));
     }
 
     @Test
