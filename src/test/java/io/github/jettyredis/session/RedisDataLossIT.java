@@ -347,6 +347,33 @@ public class RedisDataLossIT
         return dot < 0 ? value : value.substring(0, dot);
     }
 
+    /**
+     * A login while Redis cannot be reached gives the session a new id: the deletion under the old id and the
+     * write under the new one are both kept. Once Redis is back, the session must be there under the new id.
+     * The kept deletion used to be written first, and its tombstone then read as another node's deletion of the
+     * session: the write was refused, the copy dropped, and the user logged out.
+     */
+    @Test
+    public void aSessionGivenANewIdWhileRedisCannotBeReachedIsThereUnderItWhenRedisIsBack() throws Exception
+    {
+        JettyNode a = startBehindProxy("nodeA");
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
+        String id = aliceSessionOn(a);
+
+        proxy.refuse();
+        String renewed = cluster.get(a.url("op=renew"));
+        assertNotEquals(id, renewed);
+        assertEquals("alice", cluster.get(a.url("op=get&name=user")));
+        cluster.awaitIdle();
+
+        proxy.restore();
+        Await.until("the renewed session reaches Redis", Duration.ofSeconds(20), () -> "alice".equals(storedAttribute(renewed, "user")));
+        Await.until("the old id's deletion reaches Redis", Duration.ofSeconds(20), () -> !cluster.redis().exists(cluster.keys().session(id)));
+        assertEquals("alice", cluster.get(a.url("op=get&name=user")), "the node still serves it");
+        assertEquals("alice", cluster.get(b.url("op=get&name=user")), "and so does every other");
+        assertEquals(renewed, cluster.get(b.url("op=id")));
+    }
+
     @Test
     public void aLogoutWhileRedisCannotBeReachedReachesRedisWhenItIsBack() throws Exception
     {

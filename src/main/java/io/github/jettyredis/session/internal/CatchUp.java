@@ -85,9 +85,13 @@ public final class CatchUp
     {
         if (calls.availability().isDown())
             return;
+        // Saves first: a session given a new id meanwhile (a login) has its deletion under the old id kept too,
+        // and that deletion's tombstone, written first, would read as another node's deletion of the session,
+        // refusing the save under the new id. Written after, the save finds a tombstone only if another node
+        // deleted the session meanwhile (a logout everywhere), and is rightly refused then.
+        held.unsaved().forEach(this::saveQuietly);
         for (String id : held.undeleted())
             deleteQuietly(id);
-        held.unsaved().forEach(this::saveQuietly);
     }
 
     /**
