@@ -312,6 +312,40 @@ public class CoherentCacheLeaseIT
         assertFalse(cluster.redis().exists(cluster.keys().session(leased.id())));
     }
 
+    /**
+     * A change that waits for another node's lease leaves the session in its user's index: a logout everywhere
+     * meanwhile must find it. The entry used to be taken out after each refused try (as for a save of a session
+     * that is gone), and for good if the change gave up.
+     */
+    @Test
+    public void aChangeWaitingForALeaseLeavesTheSessionInItsUsersIndex() throws Exception
+    {
+        Consumer<JettyNode> indexed = node ->
+        {
+            node.sessions().setUserSessions(true);
+            node.sessions().setUserAttribute("user");
+        };
+        JettyNode a = start("nodeA", JettyNode.Cache.REDIS, indexed);
+        JettyNode b = start("nodeB", JettyNode.Cache.REDIS, indexed);
+        String id = cluster.get(a.url("op=create"));
+        assertEquals("ok", cluster.get(a.url("op=set&name=user&value=alice")));
+        cluster.awaitIdle();
+        byte[] alice = cluster.keys().user(SessionKeys.userToken("alice"));
+        byte[] member = SessionKeys.bytes(id);
+        assertNotNull(cluster.redis().zscore(alice, member));
+        long now = (Long)cluster.redis().eval("local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)");
+        cluster.redis().hset(cluster.keys().session(id), SessionKeys.bytes("#lease"),
+            SessionKeys.bytes("gone@" + (now + RedisSessionCache.DEFAULT_LEASE_MS)));
+
+        // A new timeout moves the session's expiry, and so its entries in the indexes, with the change.
+        CompletableFuture<String> change = CompletableFuture.supplyAsync(() -> get(b.url("op=ttl&n=7200")));
+        Await.until("the change to be refused by the lease", Duration.ofSeconds(10), () -> cache(b).getLeaseWaits() == 1);
+        assertNotNull(cluster.redis().zscore(alice, member), "the session is still alice's while its change waits");
+        assertEquals("ok", change.get(10, TimeUnit.SECONDS));
+        assertNotNull(cluster.redis().zscore(alice, member));
+        assertEquals("7200", cluster.get(a.url("op=interval")));
+    }
+
     @Test
     public void anInvalidationOnAnotherNodeIsSeenByTheHolderAtItsNextRequest() throws Exception
     {

@@ -249,7 +249,8 @@ public final class SessionUserIndex
         }
 
         /**
-         * Takes the entry added for a save that wrote nothing (the session was deleted, lost or another's) out again.
+         * Takes the entry added for a save that wrote nothing because the session is not there as this one (deleted,
+         * lost, or another's) out again.
          *
          * @param redis the client of the call
          */
