@@ -56,6 +56,8 @@ public final class SessionLeases
     private final long usableNanos;
     /** Changes whenever the deletion listener lost or made its connection: leases granted before are void. */
     private final AtomicLong epoch = new AtomicLong();
+    /** When ({@link System#nanoTime()}) the epoch last changed: set just before it changes. */
+    private volatile long epochChangedAt = System.nanoTime();
     private volatile boolean granting;
     /** Whether the deletion listener listens now: only then can another node ask this one to give a lease up. */
     private volatile boolean listening;
@@ -158,8 +160,19 @@ public final class SessionLeases
             copy.endLease();
             return;
         }
+        // Read before the epoch's change time, which is set before the epoch changes: a lease held under it was
+        // asked for under it.
+        long askedEpoch = epoch.get();
+        if (epochChangedAt - askedAt > 0 || !granting)
+        {
+            // Asked for before the listener lost (or made) its connection, or before the node stopped asking:
+            // another node may not have been able to ask for it back, so it is not used, and given back.
+            copy.endLease();
+            release(id);
+            return;
+        }
         // Given up while the request was on its way: Redis granted a lease that another node waits for.
-        if (!copy.holdLeaseUnlessRevokedSince(askedAt, askedAt + usableNanos, epoch.get()))
+        if (!copy.holdLeaseUnlessRevokedSince(askedAt, askedAt + usableNanos, askedEpoch))
             release(id);
     }
 
@@ -212,6 +225,7 @@ public final class SessionLeases
      */
     public void listenerListening()
     {
+        epochChangedAt = System.nanoTime();
         epoch.incrementAndGet();
         listening = true;
     }
@@ -220,6 +234,7 @@ public final class SessionLeases
     public void listenerLost()
     {
         listening = false;
+        epochChangedAt = System.nanoTime();
         epoch.incrementAndGet();
     }
 

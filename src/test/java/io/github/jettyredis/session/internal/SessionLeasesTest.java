@@ -67,6 +67,36 @@ public class SessionLeasesTest
     }
 
     /**
+     * The deletion listener lost its connection (and made a new one) while a save that asked for a lease was on
+     * its way: Redis may have lost the leases meanwhile (a restart, a failover), and another node changed the
+     * session without asking this one. The lease granted is not used, and given back. It used to be held under the
+     * new epoch, so the node served its copy unasked for most of a lease.
+     */
+    @Test
+    public void aLeaseAskedForBeforeTheListenerLostItsConnectionIsNotUsed()
+    {
+        grantingAndListening();
+        leasedInRedis();
+        long asked = System.nanoTime();
+        leases.listenerLost();
+        leases.listenerListening();
+        leases.answered("s", copy, this.asked, true, true, asked);
+        assertFalse(leases.holds(copy));
+        assertNull(redis.hget(keys.session("s"), SessionKeys.bytes("#lease")), "given back");
+    }
+
+    @Test
+    public void aLeaseGrantedAfterTheNodeStoppedAskingIsGivenBack()
+    {
+        grantingAndListening();
+        leasedInRedis();
+        long asked = System.nanoTime();
+        leases.setGranting(false);
+        leases.answered("s", copy, this.asked, true, true, asked);
+        assertNull(redis.hget(keys.session("s"), SessionKeys.bytes("#lease")), "no other node waits for it");
+    }
+
+    /**
      * Another node asked for the lease while this node's save, which asked for one, was on its way: Redis may
      * have granted it after the node gave it up, and the other node waits for it. It is given up again at once.
      */
