@@ -21,10 +21,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.eclipse.jetty.http.HttpCookie;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.SafeEncoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -372,6 +374,39 @@ public class RedisDataLossIT
         assertEquals("alice", cluster.get(a.url("op=get&name=user")), "the node still serves it");
         assertEquals("alice", cluster.get(b.url("op=get&name=user")), "and so does every other");
         assertEquals(renewed, cluster.get(b.url("op=id")));
+    }
+
+    /**
+     * The check of the held sessions that a node runs when its deletion listener connects again fails (the node
+     * still takes Redis for down, or Redis went away again). Another node deleted a session meanwhile: the check
+     * runs again once the node finds Redis answering, and drops it. It used to be only logged, and the node went
+     * on serving the session until a request's save found it deleted. (The node here hears no deletions, so
+     * that only the test runs the check.)
+     */
+    @Test
+    public void aCheckOfTheHeldSessionsThatFailedRunsAgainWhenRedisAnswers() throws Exception
+    {
+        proxy = new TcpProxy(REDIS.server().port());
+        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node ->
+        {
+            node.sessions().setUri(proxy.uri());
+            node.sessions().setConnectTimeoutMs(300);
+            node.sessions().setSocketTimeoutMs(300);
+            node.sessions().setBroadcastInvalidation(false);
+        });
+        JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
+        String id = aliceSessionOn(a);
+        assertEquals("alice", cluster.get(b.url("op=get&name=user")));
+        cluster.awaitIdle();
+
+        proxy.refuse();
+        assertThrows(JedisException.class, () -> a.store().checkHeldSessions());
+        assertEquals("ok", cluster.get(b.url("op=invalidate")));
+        assertTrue(a.holdsInMemory(id));
+
+        proxy.restore();
+        Await.until("A drops the session B deleted", Duration.ofSeconds(20), () -> !a.holdsInMemory(id));
+        assertEquals("none", cluster.get(a.url("op=get&name=user")));
     }
 
     @Test

@@ -63,6 +63,8 @@ public final class CatchUp
     private final RedisCalls calls;
     private final HeldSessions held;
     private final Writes writes;
+    /** Whether a check of the held sessions has not gone through since it was last asked for. */
+    private volatile boolean heldCheckPending;
 
     /**
      * @param context the store's context
@@ -92,6 +94,17 @@ public final class CatchUp
         held.unsaved().forEach(this::saveQuietly);
         for (String id : held.undeleted())
             deleteQuietly(id);
+        if (heldCheckPending)
+        {
+            try
+            {
+                checkHeldSessions();
+            }
+            catch (RuntimeException e)
+            {
+                LOG.warn("Cannot check the sessions held in memory against Redis; checked again when it answers", e);
+            }
+        }
     }
 
     /**
@@ -134,20 +147,26 @@ public final class CatchUp
 
     /**
      * Checks each session held in memory against Redis: one deleted meanwhile is dropped, one Redis lost
-     * (restarted empty, failed over to a replica that missed writes) is written back whole.
+     * (restarted empty, failed over to a replica that missed writes) is written back whole. A check that fails
+     * (the deletion listener got its connection back before the node found Redis answering, or Redis went away
+     * again) runs again when Redis answers: until then a session another node deleted while this one could not
+     * hear it would still be served.
      */
     public void checkHeldSessions()
     {
+        heldCheckPending = true;
         Set<String> ids = held.ids();
-        if (ids.isEmpty())
-            return;
-        presence(ids).forEach((id, presence) ->
+        if (!ids.isEmpty())
         {
-            if (!presence.hash())
-                checkMissing(id, presence.tombstone());
-            else if (ContentVersions.isWrittenBack(presence.version()))
-                checkWrittenBack(id);
-        });
+            presence(ids).forEach((id, presence) ->
+            {
+                if (!presence.hash())
+                    checkMissing(id, presence.tombstone());
+                else if (ContentVersions.isWrittenBack(presence.version()))
+                    checkWrittenBack(id);
+            });
+        }
+        heldCheckPending = false;
     }
 
     /**
