@@ -346,6 +346,44 @@ public class UserSessionsIT
         assertEquals(1, cluster.destroyedCount(renewed));
     }
 
+    /**
+     * A session is given a new id on another node while the logout everywhere is in it (loaded, its listeners
+     * called, its deletion to come): both steps of the new id come after the logout read the user's sessions, so
+     * nothing tells the new id apart from a login. The logout must still find it, under its new id. It used to
+     * count the session as invalidated (its deletion found it gone, not an error) and stop.
+     */
+    @Test
+    public void aSessionGivenANewIdWhileTheLogoutEverywhereIsInItIsLoggedOutUnderIt() throws Exception
+    {
+        PausingListener pause = new PausingListener();
+        JettyNode node1 = node("node1", Environment.EE10, 0, MaxSessionsPolicy.INVALIDATE_OLDEST, false,
+            new FormAuthenticator("/login", "/login-error", false), node -> node.webapp().addEventListener(pause));
+        JettyNode node2 = node("node2");
+        HttpClient first = browser();
+        HttpClient second = browser();
+        // The logout takes the least recently used first: the one that gets a new id.
+        String renamed = sessionOf(logIn(second, node2, USER));
+        String other = sessionOf(logIn(first, node1, USER));
+        cluster.awaitIdle();
+        assertEquals(List.of(renamed, other), node1.store().getUserSessions().list(USER).stream().map(UserSession::id).toList());
+
+        pause.armed.set(true);
+        ExecutorService operator = executors.newPool(1);
+        Future<Integer> logout = operator.submit(() -> node1.store().getUserSessions().invalidateAll(USER));
+        assertTrue(pause.paused.await(10, TimeUnit.SECONDS), "the logout everywhere is in the first session");
+        String renewed = sessionOf(who(second, node2, "op=renew"));
+        assertNotEquals(renamed, renewed);
+        node2.awaitIdle();
+        pause.released.countDown();
+
+        assertTrue(logout.get(30, TimeUnit.SECONDS) >= 2, "both sessions, the first under its new id");
+        assertEquals(List.of(), node1.store().getUserSessions().list(USER), "no session of the user is left");
+        Await.until("node 2 dropped the session under its new id", Duration.ofSeconds(10), () -> !node2.holdsInMemory(renewed));
+        assertEquals("login page", who(second, node2, ""), "the browser whose session got a new id is logged out");
+        assertEquals("login page", who(first, node1, ""));
+        assertEquals(1, cluster.destroyedCount(renewed));
+    }
+
     @Test
     public void theIndexHoldsTheRenewedIdsOnly() throws Exception
     {
