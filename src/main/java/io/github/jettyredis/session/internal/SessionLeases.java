@@ -163,7 +163,8 @@ public final class SessionLeases
         // Read before the epoch's change time, which is set before the epoch changes: a lease held under it was
         // asked for under it.
         long askedEpoch = epoch.get();
-        if (epochChangedAt - askedAt > 0 || !granting)
+        // A change in the same tick as the ask counts as after it: nanoTime may be coarse.
+        if (epochChangedAt - askedAt >= 0 || !granting)
         {
             // Asked for before the listener lost (or made) its connection, or before the node stopped asking:
             // another node may not have been able to ask for it back, so it is not used, and given back.
@@ -174,6 +175,12 @@ public final class SessionLeases
         // Given up while the request was on its way: Redis granted a lease that another node waits for.
         if (!copy.holdLeaseUnlessRevokedSince(askedAt, askedAt + usableNanos, askedEpoch))
             release(id);
+        else if (!granting)
+        {
+            // The node stopped asking meanwhile, and its stop may have given its leases up before this one was held.
+            copy.endLease();
+            release(id);
+        }
     }
 
     /**

@@ -141,8 +141,12 @@ public class SessionLeasesTest
         assertTrue(leases.holds(copy), "a save that kept the lease leaves it held");
         assertEquals(this.asked, leases.forWrite(copy, SessionScripts.REPLACE));
 
+        // The same lease, as if it had been granted half a lease ago (answered() takes no grant asked for before
+        // the listener's connection, which this test made a moment ago).
         long halfGone = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(LEASE_MS / 2);
-        leases.answered("s", copy, this.asked, true, true, halfGone);
+        assertTrue(copy.holdLeaseUnlessRevokedSince(halfGone, halfGone + TimeUnit.MILLISECONDS.toNanos(LEASE_MS * 9 / 10),
+            copy.getLeaseEpoch()));
+        assertTrue(leases.holds(copy), "still held, with less than half of it left");
         assertEquals(this.asked, leases.forWrite(copy, SessionScripts.UPDATE), "renewed once half of it is gone");
     }
 
