@@ -747,10 +747,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             user.readReplies(redis);
             if (outcome == Write.DELETED)
                 index.remove(redis, id);
-            // Not when the session is there as it was: refused for another node's lease (written again, or left
-            // as it is), or another node's later copy written back first, whose entry this one's would take out.
-            if (!outcome.isWritten() && outcome != Write.LEASED && outcome != Write.SUPERSEDED)
-                user.undo(redis);
+            if (!outcome.isWritten())
+                user.undo(redis, outcome == Write.LEASED || outcome == Write.SUPERSEDED);
             return script;
         });
         if (Write.of(reply).isWritten())

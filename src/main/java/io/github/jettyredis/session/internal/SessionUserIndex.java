@@ -249,15 +249,21 @@ public final class SessionUserIndex
         }
 
         /**
-         * Takes the entry added for a save that wrote nothing because the session is not there as this one (deleted,
-         * lost, or another's) out again.
+         * Puts the users' indexes back as they were, after a save that wrote nothing: the entry this save added
+         * goes again, unless the session is still there (refused for another node's lease, or another node's later
+         * copy written back first) and already had it (the same user); and, the session still being there, the
+         * previous user's entry this save took out comes back. A logout everywhere must go on finding the session
+         * under the user Redis records for it.
          *
          * @param redis the client of the call
+         * @param sessionThere whether Redis still holds the session, as another write left it
          */
-        public void undo(UnifiedJedis redis)
+        public void undo(UnifiedJedis redis, boolean sessionThere)
         {
-            if (addition != null)
+            if (addition != null && !(sessionThere && Objects.equals(before, now)))
                 index.remove(redis, now, id);
+            if (removal != null && sessionThere)
+                index.add(redis, before, id, data.getExpiry());
         }
 
         /**

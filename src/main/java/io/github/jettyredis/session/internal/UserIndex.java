@@ -159,6 +159,19 @@ public final class UserIndex
     }
 
     /**
+     * Puts a session in its user's set at once.
+     *
+     * @param redis the client of a call under way
+     * @param userToken the user's token
+     * @param id the session id
+     * @param expiry its expiry; 0 or less for never
+     */
+    public void add(UnifiedJedis redis, String userToken, String id, long expiry)
+    {
+        CHANGE.run(redis, args(userToken, "add", id, expiry));
+    }
+
+    /**
      * Takes a session out of its user's set at once.
      *
      * @param redis the client of a call under way

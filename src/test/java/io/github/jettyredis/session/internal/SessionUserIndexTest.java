@@ -72,8 +72,17 @@ public class SessionUserIndexTest
         return data;
     }
 
-    /** Runs the user's part of a save that Redis wrote (or not), as the store's write does around its script. */
+    /** Runs the user's part of a save that Redis wrote (or not: the session is not there), as the store's write does around its script. */
     private SessionDelta save(SessionUserIndex index, StoredSessionData data, SessionDelta delta, boolean written)
+    {
+        return save(index, data, delta, written, false);
+    }
+
+    /**
+     * @param sessionThere for a save Redis did not write, whether the session is still there (refused for another
+     * node's lease, or another node's later copy written back first)
+     */
+    private SessionDelta save(SessionUserIndex index, StoredSessionData data, SessionDelta delta, boolean written, boolean sessionThere)
     {
         SessionUserIndex.Save save = index.save(data.getId(), data, delta);
         try (AbstractPipeline pipeline = redis.pipelined())
@@ -85,7 +94,7 @@ public class SessionUserIndexTest
         if (written)
             save.written();
         else
-            save.undo(redis);
+            save.undo(redis, sessionThere);
         return save.recording(delta);
     }
 
@@ -217,6 +226,29 @@ public class SessionUserIndexTest
         assertNull(data.getStoredUser());
         assertEquals(List.of(), logins);
         assertFalse(index.isUserUnchanged(data));
+    }
+
+    /**
+     * A save refused while the session stays in Redis (another node's lease): the entry the session already had
+     * stays, or comes back if the save moved it to another user, so that a logout everywhere meanwhile finds it;
+     * one this save added goes again, or it would stay if the save never went through.
+     */
+    @Test
+    public void aSaveRefusedWhileTheSessionStaysKeepsOnlyTheEntryItHadBefore()
+    {
+        SessionUserIndex index = index(true);
+        StoredSessionData data = session("s5", "alice");
+        save(index, data, codec.encodeDelta(data, false), true);
+        assertNotNull(score("alice", "s5"));
+
+        data.setExpiry(data.getExpiry() + 60_000);
+        save(index, data, codec.encodeDelta(data, false).withIndexEntry(), false, true);
+        assertNotNull(score("alice", "s5"), "the session is still alice's");
+
+        data.setAttribute(USER_ATTRIBUTE, "bob");
+        save(index, data, codec.encodeDelta(data, false), false, true);
+        assertNull(score("bob", "s5"), "the login never went through");
+        assertNotNull(score("alice", "s5"), "Redis still records alice");
     }
 
     @Test
