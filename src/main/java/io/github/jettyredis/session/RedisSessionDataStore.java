@@ -1101,15 +1101,18 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** One try of {@link #deleteInRedis}; sets {@code refused} if another node's lease refused it. */
     private SessionScripts.Deletion deleteOnce(String id, long expiredBy, byte[][] args, AtomicReference<SessionScripts.LeaseRefusal> refused)
     {
+        // The script in a call of its own: a call that fails is made again (RedisCalls), and the script, made again
+        // after it went through, would find the session deleted before (a renewal takes that for another node's
+        // deletion); nothing after it in the same call may fail and run it again.
+        Object script = calls.run(redis -> SessionScripts.DELETE.run(redis, args));
+        refused.set(SessionScripts.leaseRefusal(script));
+        SessionScripts.Deletion deletion = SessionScripts.deletion(script);
+        // Refused (another node's lease, or used again): the session lives on, and so does its index entry, which
+        // the scavenger finds it by.
+        if (deletion.result() < 0)
+            return deletion;
         return calls.run(redis ->
         {
-            Object script = SessionScripts.DELETE.run(redis, args);
-            refused.set(SessionScripts.leaseRefusal(script));
-            SessionScripts.Deletion deletion = SessionScripts.deletion(script);
-            // Refused (another node's lease, or used again): the session lives on, and so does its index entry,
-            // which the scavenger finds it by.
-            if (deletion.result() < 0)
-                return deletion;
             UserIndex.Change userEntry;
             try (AbstractPipeline pipeline = redis.pipelined())
             {
