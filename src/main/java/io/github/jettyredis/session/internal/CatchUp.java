@@ -154,10 +154,14 @@ public final class CatchUp
      */
     public void checkHeldSessions()
     {
-        heldCheckPending = true;
-        Set<String> ids = held.ids();
-        if (!ids.isEmpty())
+        // Cleared as a check begins, set again only if one fails: a check that went through does not clear what
+        // one begun after it (a reconnection meanwhile) left to do, and no second check starts beside a running one.
+        heldCheckPending = false;
+        try
         {
+            Set<String> ids = held.ids();
+            if (ids.isEmpty())
+                return;
             presence(ids).forEach((id, presence) ->
             {
                 if (!presence.hash())
@@ -166,7 +170,11 @@ public final class CatchUp
                     checkWrittenBack(id);
             });
         }
-        heldCheckPending = false;
+        catch (RuntimeException e)
+        {
+            heldCheckPending = true;
+            throw e;
+        }
     }
 
     /**
