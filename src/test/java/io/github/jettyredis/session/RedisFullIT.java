@@ -157,6 +157,21 @@ public class RedisFullIT
         }
     }
 
+    /** A full Redis still lets a node give up a lease another node waits for: the lease goes, mark and all. */
+    @Test
+    public void aFullRedisStillLetsAHolderGiveUpAWantedLease()
+    {
+        SessionKeys keys = new SessionKeys(RedisTestServer.uniquePrefix(), "_app", "0.0.0.0");
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            assertEquals(1L, write(admin, keys, "s", "create", List.of(), "#meta", "m1", "#version", "v1"));
+            admin.hset(keys.session("s"), SessionKeys.bytes("#lease"), SessionKeys.bytes("node@" + (System.currentTimeMillis() + 60_000) + "!"));
+            fill(admin);
+            assertEquals(1L, SessionScripts.RELEASE_LEASE.run(admin, SessionScripts.releaseArgs(keys, "s", "node")));
+            assertFalse(admin.hexists(keys.session("s"), SessionKeys.bytes("#lease")));
+        }
+    }
+
     /** A logout is not refused by a full Redis: a deletion frees memory, and its tombstone must be written. */
     @ParameterizedTest
     @EnumSource(value = JettyNode.Cache.class, names = {"NULL", "DEFAULT"})

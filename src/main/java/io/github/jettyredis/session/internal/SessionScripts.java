@@ -86,6 +86,10 @@ public final class SessionScripts
           end
           return holder == token or ends <= nowMs()
         end
+        local function endedNow(lease)
+          local holder, ends = parseLease(lease)
+          return holder .. '@' .. math.min(ends, nowMs()) .. '!'
+        end
         local function markWanted(hash, lease)
           if string.sub(lease, -1) ~= '!' then
             -- A full Redis (maxmemory, noeviction) refuses the mark: the refusal still stands.
@@ -187,9 +191,10 @@ public final class SessionScripts
           end
           redis.call('DEL', KEYS[1])
           each('HSET', 8 + deletes, #ARGV)
-          -- The hash's lease field went with it: a wanted lease stays, marked, for the node waiting for it.
+          -- The hash's lease field went with it: a wanted lease stays, marked, for the node waiting for it; ended
+          -- now if this is its holder's write (which uses it no longer), so the node waiting for it goes on at once.
           if not grant and wantedUntil(lease) > nowMs() then
-            redis.call('HSET', KEYS[1], '%s', lease)
+            redis.call('HSET', KEYS[1], '%s', parseLease(lease) == ARGV[3] and endedNow(lease) or lease)
           end
         end
         if grant then
@@ -247,9 +252,9 @@ public final class SessionScripts
         local lease = redis.call('HGET', KEYS[1], '%s')
         if lease and string.sub(lease, 1, #ARGV[1] + 1) == ARGV[1] .. '@' then
           local holder, ends, wanted = parseLease(lease)
-          if wanted then
-            -- Ended now, still marked: no other node's lease comes in the way of the node waiting for it.
-            redis.call('HSET', KEYS[1], '%s', ARGV[1] .. '@' .. math.min(ends, nowMs()) .. '!')
+          -- Ended now, still marked: no other node's lease comes in the way of the node waiting for it. (A full
+          -- Redis refuses the HSET, not the HDEL: the lease then goes, mark and all.)
+          if wanted and pcall(redis.call, 'HSET', KEYS[1], '%s', endedNow(lease)) then
             return 1
           end
           return redis.call('HDEL', KEYS[1], '%s')

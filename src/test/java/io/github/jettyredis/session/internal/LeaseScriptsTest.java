@@ -223,15 +223,28 @@ public class LeaseScriptsTest
         assertEquals("2-items", stored("cart"));
     }
 
+    /** The holder's whole write replaces the hash, lease field included, and ends its use of the lease. */
     @Test
-    public void aWholeWriteOfTheHolderKeepsTheMark()
+    public void aWholeWriteOfTheHolderEndsTheWantedLeaseAndKeepsTheMark()
     {
         assertEquals(SessionScripts.Write.LEASED, SessionScripts.Write.of(write("update", "nodeB", true, 0, "v1", "v2", "cart", "2-items")));
-        String wanted = stored("#lease");
         assertEquals(1L, write("replace", "nodeA", true, LONG_LEASE_MS, "v1", "v3", "cart", "3-items"), "written, not renewed");
-        assertEquals(wanted, stored("#lease"), "the hash went, the wanted lease stays");
-        assertEquals(SessionScripts.Write.LEASED, SessionScripts.Write.of(write("update", "nodeB", true, 0, "v3", "v4", "cart", "4-items")),
-            "the lease lives on to its end");
+        assertEquals("nodeA", holder());
+        assertTrue(stored("#lease").endsWith("!"), "still marked: " + stored("#lease"));
+        assertEquals(0L, refresh("v3", "nodeC", LONG_LEASE_MS).get(2), "no lease for a third node meanwhile");
+        assertEquals(1L, write("update", "nodeB", true, 0, "v3", "v4", "cart", "4-items"), "the waiting node writes at once");
+    }
+
+    /** Another node's whole write, once the wanted lease ended, leaves the mark for the rest of the wait. */
+    @Test
+    public void aWholeWriteOfAnotherNodeKeepsTheMark() throws InterruptedException
+    {
+        assertEquals(6L, write("update", "nodeA", true, 200, "v1", "v2", "cart", "2-items"), "a short lease");
+        assertEquals(SessionScripts.Write.LEASED, SessionScripts.Write.of(write("update", "nodeB", true, 0, "v2", "v3", "cart", "3-items")));
+        String wanted = stored("#lease");
+        Await.until("the lease to end", TIMEOUT, () -> Long.valueOf(1).equals(write("replace", "nodeC", true, LONG_LEASE_MS, "v2", "v3",
+            "cart", "3-items")));
+        assertEquals(wanted, stored("#lease"), "the hash went, the mark stays");
     }
 
     @Test
