@@ -2,6 +2,7 @@
 package io.github.jettyredis.session;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -748,7 +749,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             if (outcome == Write.DELETED)
                 index.remove(redis, id);
             if (!outcome.isWritten())
-                user.undo(redis, outcome == Write.LEASED || outcome == Write.SUPERSEDED);
+                user.undo(redis, outcome == Write.LEASED || outcome == Write.SUPERSEDED, () -> recordedUser(redis, id));
             return script;
         });
         if (Write.of(reply).isWritten())
@@ -758,6 +759,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             user.written();
         }
         return reply;
+    }
+
+    /** @return the token of the user the session's hash records now, null for none */
+    private String recordedUser(UnifiedJedis redis, String id)
+    {
+        byte[] user = redis.hget(keys.session(id), SessionHashCodec.USER_FIELD);
+        return user == null ? null : new String(user, StandardCharsets.US_ASCII);
     }
 
     /** What saves tell of users' sessions, for {@link UserSessions} (not there with {@code userSessions} off). */

@@ -2,6 +2,7 @@
 package io.github.jettyredis.session.internal;
 
 import java.util.Objects;
+import java.util.function.Supplier;
 
 import org.eclipse.jetty.session.SessionData;
 import redis.clients.jedis.AbstractPipeline;
@@ -249,20 +250,25 @@ public final class SessionUserIndex
         }
 
         /**
-         * Puts the users' indexes back as they were, after a save that wrote nothing: the entry this save added
-         * goes again, unless the session is still there (refused for another node's lease, or another node's later
-         * copy written back first) and already had it (the same user); and, the session still being there, the
-         * previous user's entry this save took out comes back. A logout everywhere must go on finding the session
-         * under the user Redis records for it.
+         * Puts the users' indexes back as Redis records the session, after a save that wrote nothing: without the
+         * session there (deleted, lost, another's), the entry this save added goes again; with it still there
+         * (refused for another node's lease, or another node's later copy written back first), as another node
+         * may have left it, the entries this save changed follow the user its hash records now, so that a logout
+         * everywhere finds the session under that user, and only under that one.
          *
          * @param redis the client of the call
          * @param sessionThere whether Redis still holds the session, as another write left it
+         * @param recordedUser reads the token of the user the session's hash records now (null for none); asked
+         * only when the session is there and this save changed an entry
          */
-        public void undo(UnifiedJedis redis, boolean sessionThere)
+        public void undo(UnifiedJedis redis, boolean sessionThere, Supplier<String> recordedUser)
         {
-            if (addition != null && !(sessionThere && Objects.equals(before, now)))
+            if (addition == null && removal == null)
+                return;
+            String recorded = sessionThere ? recordedUser.get() : null;
+            if (addition != null && !(sessionThere && Objects.equals(recorded, now)))
                 index.remove(redis, now, id);
-            if (removal != null && sessionThere)
+            if (removal != null && sessionThere && Objects.equals(recorded, before))
                 index.add(redis, before, id, data.getExpiry());
         }
 

@@ -75,14 +75,16 @@ public class SessionUserIndexTest
     /** Runs the user's part of a save that Redis wrote (or not: the session is not there), as the store's write does around its script. */
     private SessionDelta save(SessionUserIndex index, StoredSessionData data, SessionDelta delta, boolean written)
     {
-        return save(index, data, delta, written, false);
+        return save(index, data, delta, written, false, null);
     }
 
     /**
      * @param sessionThere for a save Redis did not write, whether the session is still there (refused for another
      * node's lease, or another node's later copy written back first)
+     * @param recordedUser the user the session's hash then records, or null
      */
-    private SessionDelta save(SessionUserIndex index, StoredSessionData data, SessionDelta delta, boolean written, boolean sessionThere)
+    private SessionDelta save(SessionUserIndex index, StoredSessionData data, SessionDelta delta, boolean written, boolean sessionThere,
+                              String recordedUser)
     {
         SessionUserIndex.Save save = index.save(data.getId(), data, delta);
         try (AbstractPipeline pipeline = redis.pipelined())
@@ -94,7 +96,7 @@ public class SessionUserIndexTest
         if (written)
             save.written();
         else
-            save.undo(redis, sessionThere);
+            save.undo(redis, sessionThere, () -> recordedUser == null ? null : SessionKeys.userToken(recordedUser));
         return save.recording(delta);
     }
 
@@ -229,12 +231,12 @@ public class SessionUserIndexTest
     }
 
     /**
-     * A save refused while the session stays in Redis (another node's lease): the entry the session already had
-     * stays, or comes back if the save moved it to another user, so that a logout everywhere meanwhile finds it;
-     * one this save added goes again, or it would stay if the save never went through.
+     * A save refused while the session stays in Redis (another node's lease, a later copy written back first):
+     * the entries it changed follow the user the hash records then, which another node may have changed, so that
+     * a logout everywhere finds the session under that user, and only under that one.
      */
     @Test
-    public void aSaveRefusedWhileTheSessionStaysKeepsOnlyTheEntryItHadBefore()
+    public void aSaveRefusedWhileTheSessionStaysLeavesItIndexedUnderTheUserRedisRecords()
     {
         SessionUserIndex index = index(true);
         StoredSessionData data = session("s5", "alice");
@@ -242,13 +244,18 @@ public class SessionUserIndexTest
         assertNotNull(score("alice", "s5"));
 
         data.setExpiry(data.getExpiry() + 60_000);
-        save(index, data, codec.encodeDelta(data, false).withIndexEntry(), false, true);
+        save(index, data, codec.encodeDelta(data, false).withIndexEntry(), false, true, "alice");
         assertNotNull(score("alice", "s5"), "the session is still alice's");
 
         data.setAttribute(USER_ATTRIBUTE, "bob");
-        save(index, data, codec.encodeDelta(data, false), false, true);
+        save(index, data, codec.encodeDelta(data, false), false, true, "alice");
         assertNull(score("bob", "s5"), "the login never went through");
         assertNotNull(score("alice", "s5"), "Redis still records alice");
+
+        // Another node logged bob in meanwhile: this node's refused save of bob leaves bob's entry, alice's goes.
+        save(index, data, codec.encodeDelta(data, false), false, true, "bob");
+        assertNotNull(score("bob", "s5"));
+        assertNull(score("alice", "s5"));
     }
 
     @Test
