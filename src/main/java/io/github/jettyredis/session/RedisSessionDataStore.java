@@ -1119,19 +1119,29 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         // the scavenger finds it by.
         if (deletion.result() < 0)
             return deletion;
-        return calls.run(redis ->
+        try
         {
-            UserIndex.Change userEntry;
-            try (AbstractPipeline pipeline = redis.pipelined())
+            return calls.run(redis ->
             {
-                index.queueRemove(pipeline, id);
-                userEntry = userIndex.queueDeletion(pipeline, deletion, id);
-                pipeline.sync();
-            }
-            if (userEntry != null)
-                return deletion.withUserLogoutMark(userEntry.logoutMark(redis));
+                UserIndex.Change userEntry;
+                try (AbstractPipeline pipeline = redis.pipelined())
+                {
+                    index.queueRemove(pipeline, id);
+                    userEntry = userIndex.queueDeletion(pipeline, deletion, id);
+                    pipeline.sync();
+                }
+                if (userEntry != null)
+                    return deletion.withUserLogoutMark(userEntry.logoutMark(redis));
+                return deletion;
+            });
+        }
+        catch (JedisException e)
+        {
+            // The session is deleted: told as not deleted, it would be deleted again later, and that deletion
+            // would find its own tombstone. Its entries are left, which reads and the scavenger find gone.
+            LOG.warn("Session {} of {} is deleted, but its index entries are not: {}", LoggedId.of(id), keys.context(), e.toString());
             return deletion;
-        });
+        }
     }
 
     /**
