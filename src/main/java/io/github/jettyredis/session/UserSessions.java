@@ -4,9 +4,11 @@ package io.github.jettyredis.session;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -161,12 +163,15 @@ public class UserSessions extends AbstractLifeCycle
     {
         String userToken = SessionKeys.userToken(user);
         int invalidated = 0;
+        Set<String> tried = new HashSet<>();
         for (int pass = 0; pass < MAX_LOGOUT_PASSES; pass++)
         {
-            // Done only once a read finds none: a session given a new id on another node after a read, both
-            // steps of it, is not told apart from a login by the logout mark, and its invalidation under the old
-            // id finds it gone without an error; the next read finds it under the new one.
+            // Done only once a read finds no session not tried yet: a session given a new id on another node after
+            // a read, both steps of it, is not told apart from a login by the logout mark, and its invalidation
+            // under the old id finds it gone without an error; the next read finds it under the new one. One whose
+            // deletion failed (Jetty logs it) is not tried again.
             List<UserSession> sessions = read(userToken, true);
+            sessions.removeIf(session -> !tried.add(session.id()));
             if (sessions.isEmpty())
                 return invalidated;
             for (UserSession session : sessions)
