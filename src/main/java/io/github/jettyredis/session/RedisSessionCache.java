@@ -99,6 +99,34 @@ public class RedisSessionCache extends DefaultSessionCache
     }
 
     /**
+     * Takes an invalidated session whose deletion from Redis failed (another node's lease outlasted the wait,
+     * Redis went away) out of memory all the same, then lets the failure go on to Jetty, which logs it. Left in
+     * the cache, the invalid object would be what this node has for the id until it stops, and Jetty's cache
+     * fails on it then (passivating it throws); out of it, the next request reads what Redis holds.
+     */
+    @Override
+    public ManagedSession delete(String id) throws Exception
+    {
+        try
+        {
+            return super.delete(id);
+        }
+        catch (Exception e)
+        {
+            ManagedSession held = doGet(id);
+            if (held != null && !held.isValid())
+            {
+                try (AutoLock lock = held.lock())
+                {
+                    held.setResident(false);
+                    doDelete(id);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Keeps out of memory a session another node deleted while requests of this node were in it: Jetty's cache
      * puts a session back as each request that is not its last leaves it, and the next request would be handed
      * that copy, unchecked if the one still in it had changed it.
