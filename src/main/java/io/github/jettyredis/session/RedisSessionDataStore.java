@@ -1140,7 +1140,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             // The session is deleted: told as not deleted, it would be deleted again later, and that deletion
             // would find its own tombstone. Its entries are left, which reads and the scavenger find gone.
             LOG.warn("Session {} of {} is deleted, but its index entries are not: {}", LoggedId.of(id), keys.context(), e.toString());
-            return deletion;
+            return deletion.withoutUser();
         }
     }
 

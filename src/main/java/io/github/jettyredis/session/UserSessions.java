@@ -155,34 +155,44 @@ public class UserSessions extends AbstractLifeCycle
      * node, invalidated by the node that gave it, as soon as it is written (not counted here).
      *
      * @param user the user's name
-     * @return how many sessions were invalidated (one given a new id meanwhile may count twice)
+     * @return how many sessions were invalidated (one given a new id meanwhile may count twice; one still in Redis
+     * afterwards, its deletion having failed, does not count)
      * @throws Exception if a session cannot be loaded
      */
     @ManagedOperation(value = "Invalidate every session of a user, on every node", impact = "ACTION")
     public int invalidateAll(@Name("user") String user) throws Exception
     {
         String userToken = SessionKeys.userToken(user);
-        int invalidated = 0;
         Set<String> tried = new HashSet<>();
+        Set<String> invalidated = new HashSet<>();
         for (int pass = 0; pass < MAX_LOGOUT_PASSES; pass++)
         {
             // Done only once a read finds no session not tried yet: a session given a new id on another node after
             // a read, both steps of it, is not told apart from a login by the logout mark, and its invalidation
             // under the old id finds it gone without an error; the next read finds it under the new one. One whose
-            // deletion failed (Jetty logs it) is not tried again.
+            // deletion failed (Jetty logs it, and leaves the session invalid in memory) is not tried again.
             List<UserSession> sessions = read(userToken, true);
+            List<String> left = sessions.stream().map(UserSession::id).filter(tried::contains).toList();
             sessions.removeIf(session -> !tried.add(session.id()));
             if (sessions.isEmpty())
-                return invalidated;
+            {
+                if (!left.isEmpty())
+                {
+                    LOG.warn("{} sessions of a user of {} are still in Redis after they were invalidated (see the warnings before " +
+                        "this); call again", left.size(), keys.context());
+                    left.forEach(invalidated::remove);
+                }
+                return invalidated.size();
+            }
             for (UserSession session : sessions)
             {
                 if (invalidate(session.id()))
-                    invalidated++;
+                    invalidated.add(session.id());
             }
         }
         LOG.warn("The sessions of a user of {} kept changing ids while they were all being invalidated: {} passes made, " +
-            "{} sessions invalidated; call again", keys.context(), MAX_LOGOUT_PASSES, invalidated);
-        return invalidated;
+            "{} sessions invalidated; call again", keys.context(), MAX_LOGOUT_PASSES, invalidated.size());
+        return invalidated.size();
     }
 
     /**

@@ -504,6 +504,16 @@ public final class SessionScripts
         {
             return new Deletion(result, userToken, deletedBefore, mark);
         }
+
+        /**
+         * @return this deletion, telling no user: for one whose removal from its user's index failed, so that the
+         * user's logout mark is unknown, and a renewal's write does not take a mark it finds for a logout
+         * everywhere that came between its two steps
+         */
+        public Deletion withoutUser()
+        {
+            return new Deletion(result, null, deletedBefore, null);
+        }
     }
 
     /**

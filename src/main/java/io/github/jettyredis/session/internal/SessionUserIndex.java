@@ -254,7 +254,8 @@ public final class SessionUserIndex
          * session there (deleted, lost, another's), the entry this save added goes again; with it still there
          * (refused for another node's lease, or another node's later copy written back first), as another node
          * may have left it, the entries this save changed follow the user its hash records now, so that a logout
-         * everywhere finds the session under that user, and only under that one.
+         * everywhere finds the session under that user. (A change of user by another node between that read and
+         * these entries' changes, microseconds apart, can still leave the session under the previous one.)
          *
          * @param redis the client of the call
          * @param sessionThere whether Redis still holds the session, as another write left it
