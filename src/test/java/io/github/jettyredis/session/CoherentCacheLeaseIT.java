@@ -365,14 +365,20 @@ public class CoherentCacheLeaseIT
         assertEquals("ok", cluster.get(a.url("op=set&name=user&value=alice")));
         cluster.awaitIdle();
         byte[] key = cluster.keys().session(id);
+        // Taken before the logout begins, then renewed well before its end, as long as the test needs.
+        Runnable renew = () ->
+        {
+            long now = (Long)cluster.redis().eval("local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)");
+            cluster.redis().hset(key, SessionKeys.bytes("#lease"), SessionKeys.bytes("old@" + (now + RedisSessionCache.DEFAULT_LEASE_MS)));
+        };
+        renew.run();
         AtomicBoolean renewing = new AtomicBoolean(true);
         CompletableFuture<Void> otherNode = CompletableFuture.runAsync(() ->
         {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (renewing.get() && System.nanoTime() < deadline)
             {
-                long now = (Long)cluster.redis().eval("local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)");
-                cluster.redis().hset(key, SessionKeys.bytes("#lease"), SessionKeys.bytes("old@" + (now + 500)));
+                renew.run();
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
             }
         });
