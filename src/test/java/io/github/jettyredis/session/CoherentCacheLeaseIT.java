@@ -85,6 +85,17 @@ public class CoherentCacheLeaseIT
         }
     }
 
+    /**
+     * Puts a lease of another node in the session's hash, in place of any, as long as a default one from now
+     * by Redis's clock: a node that never answers (gone), or one that ignores the wanted mark (an older build).
+     */
+    private void leaseOfAnotherNode(String id, String holder)
+    {
+        long now = (Long)cluster.redis().eval("local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)");
+        cluster.redis().hset(cluster.keys().session(id), SessionKeys.bytes("#lease"),
+            SessionKeys.bytes(holder + "@" + (now + RedisSessionCache.DEFAULT_LEASE_MS)));
+    }
+
     private String lease(String id)
     {
         byte[] lease = cluster.redis().hget(cluster.keys().session(id), SessionKeys.bytes("#lease"));
@@ -283,9 +294,7 @@ public class CoherentCacheLeaseIT
     {
         LeasedOnA leased = leasedOnA();
         // In place of A's, a lease of a node that is gone, as long as a default one.
-        long now = (Long)cluster.redis().eval("local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)");
-        cluster.redis().hset(cluster.keys().session(leased.id()), SessionKeys.bytes("#lease"),
-            SessionKeys.bytes("gone@" + (now + RedisSessionCache.DEFAULT_LEASE_MS)));
+        leaseOfAnotherNode(leased.id(), "gone");
 
         assertEquals("2", cluster.get(leased.b().url("op=incr&name=n")));
         assertEquals(1, cache(leased.b()).getLeaseWaits());
@@ -301,9 +310,7 @@ public class CoherentCacheLeaseIT
     public void aSessionWhoseInvalidationWaitsForALeaseKeepsItsIndexEntry() throws Exception
     {
         LeasedOnA leased = leasedOnA();
-        long now = (Long)cluster.redis().eval("local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)");
-        cluster.redis().hset(cluster.keys().session(leased.id()), SessionKeys.bytes("#lease"),
-            SessionKeys.bytes("gone@" + (now + RedisSessionCache.DEFAULT_LEASE_MS)));
+        leaseOfAnotherNode(leased.id(), "gone");
         byte[] member = SessionKeys.bytes(leased.id());
         assertNotNull(cluster.redis().zscore(cluster.keys().expiryIndex(), member));
 
@@ -331,9 +338,7 @@ public class CoherentCacheLeaseIT
         byte[] alice = cluster.keys().user(SessionKeys.userToken("alice"));
         byte[] member = SessionKeys.bytes(id);
         assertNotNull(cluster.redis().zscore(alice, member));
-        long now = (Long)cluster.redis().eval("local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)");
-        cluster.redis().hset(cluster.keys().session(id), SessionKeys.bytes("#lease"),
-            SessionKeys.bytes("gone@" + (now + RedisSessionCache.DEFAULT_LEASE_MS)));
+        leaseOfAnotherNode(id, "gone");
 
         // A new timeout moves the session's expiry, and so its entries in the indexes, with the change.
         CompletableFuture<String> change = CompletableFuture.supplyAsync(() -> get(b.url("op=ttl&n=7200")));
@@ -366,11 +371,7 @@ public class CoherentCacheLeaseIT
         cluster.awaitIdle();
         byte[] key = cluster.keys().session(id);
         // Taken before the logout begins, then renewed well before its end, as long as the test needs.
-        Runnable renew = () ->
-        {
-            long now = (Long)cluster.redis().eval("local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)");
-            cluster.redis().hset(key, SessionKeys.bytes("#lease"), SessionKeys.bytes("old@" + (now + RedisSessionCache.DEFAULT_LEASE_MS)));
-        };
+        Runnable renew = () -> leaseOfAnotherNode(id, "old");
         renew.run();
         AtomicBoolean renewing = new AtomicBoolean(true);
         CompletableFuture<Void> otherNode = CompletableFuture.runAsync(() ->

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import io.github.jettyredis.session.internal.LoggedId;
 import io.github.jettyredis.session.testing.Await;
@@ -98,9 +99,16 @@ public class RedisDataLossIT
 
     private JettyNode startBehindProxy(String name, JettyNode.Cache cache) throws Exception
     {
+        return startBehindProxy(name, cache, node -> { });
+    }
+
+    /** @param more what else to set on the node's store */
+    private JettyNode startBehindProxy(String name, JettyNode.Cache cache, Consumer<JettyNode> more) throws Exception
+    {
         proxy = new TcpProxy(REDIS.server().port());
         return cluster.start(name, cache, node ->
         {
+            more.accept(node);
             node.sessions().setUri(proxy.uri());
             node.sessions().setConnectTimeoutMs(300);
             node.sessions().setSocketTimeoutMs(300);
@@ -386,14 +394,7 @@ public class RedisDataLossIT
     @Test
     public void aCheckOfTheHeldSessionsThatFailedRunsAgainWhenRedisAnswers() throws Exception
     {
-        proxy = new TcpProxy(REDIS.server().port());
-        JettyNode a = cluster.start("nodeA", JettyNode.Cache.DEFAULT, node ->
-        {
-            node.sessions().setUri(proxy.uri());
-            node.sessions().setConnectTimeoutMs(300);
-            node.sessions().setSocketTimeoutMs(300);
-            node.sessions().setBroadcastInvalidation(false);
-        });
+        JettyNode a = startBehindProxy("nodeA", JettyNode.Cache.DEFAULT, node -> node.sessions().setBroadcastInvalidation(false));
         JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
         String id = aliceSessionOn(a);
         assertEquals("alice", cluster.get(b.url("op=get&name=user")));

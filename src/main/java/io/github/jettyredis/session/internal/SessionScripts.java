@@ -81,8 +81,9 @@ public final class SessionScripts
           if not holder then
             return true
           end
-          if wantedUntil(lease) > 0 then
-            return wantedUntil(lease) <= nowMs()
+          local wanted = wantedUntil(lease)
+          if wanted > 0 then
+            return wanted <= nowMs()
           end
           return holder == token or ends <= nowMs()
         end
