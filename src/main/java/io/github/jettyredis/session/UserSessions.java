@@ -293,8 +293,15 @@ public class UserSessions extends AbstractLifeCycle
             invalidate(id);
             return;
         }
+        UserSession added = sessions.stream().filter(session -> session.id().equals(id)).findFirst().orElse(null);
+        if (added == null)
+            return;
+        // Not one whose last request began after this login's: when the user logs in on two nodes at once, each
+        // node would otherwise invalidate the other's new session, leaving the user none. So the later login stays,
+        // and the earlier goes (the later's node invalidates it). A device whose request began while this login's
+        // ran stays too, and the user has one session over the maximum until the next login: the lesser harm.
         List<UserSession> others = new ArrayList<>(sessions);
-        others.removeIf(session -> session.id().equals(id));
+        others.removeIf(session -> session.id().equals(id) || session.lastAccessed() >= added.lastAccessed());
         others.sort(Comparator.comparingLong(UserSession::lastAccessed));
         for (UserSession oldest : others.subList(0, Math.min(others.size(), sessions.size() - maxSessionsPerUser)))
         {

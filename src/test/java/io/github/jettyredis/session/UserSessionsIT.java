@@ -427,6 +427,34 @@ public class UserSessionsIT
     }
 
     /**
+     * Two logins at once on two nodes over the maximum: each node's check of the maximum, run after both logins
+     * were saved, used to invalidate the other's new session, which left the user none. Replayed here in the
+     * order that race gives (node 2 has no maximum, so that nothing checks before the replay): node 1's check for
+     * the earlier login, then the check for the later one.
+     */
+    @Test
+    public void ofTwoLoginsAtOnceOverTheMaximumTheLaterStays() throws Exception
+    {
+        JettyNode node1 = node("node1", 1, MaxSessionsPolicy.INVALIDATE_OLDEST, false);
+        JettyNode node2 = node("node2", 0, MaxSessionsPolicy.INVALIDATE_OLDEST, false);
+        HttpClient earlier = browser();
+        HttpClient later = browser();
+        String earlierId = sessionOf(logIn(earlier, node1, USER));
+        String laterId = sessionOf(logIn(later, node2, USER));
+        cluster.awaitIdle();
+        UserSessions sessions = node1.store().getUserSessions();
+        assertEquals(2, sessions.count(USER));
+
+        sessions.added(SessionKeys.userToken(USER), earlierId, 2);
+        sessions.added(SessionKeys.userToken(USER), laterId, 2);
+        // The checks run one after the other, off the request's thread: the second's invalidation comes last.
+        Await.until("the earlier login invalidated", Duration.ofSeconds(10), () -> cluster.destroyedCount(earlierId) == 1);
+        assertEquals(0, cluster.destroyedCount(laterId), "the later login stays");
+        assertEquals(Set.of(laterId), ids(sessions.list(USER)));
+        assertTrue(who(later, node2, "").startsWith("user=" + USER));
+    }
+
+    /**
      * Two nodes allowing one session per user, refusing more, and a first browser logged in on node 1.
      *
      * @param node1 the node the first browser logged in on
