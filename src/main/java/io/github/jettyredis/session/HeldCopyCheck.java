@@ -298,6 +298,9 @@ final class HeldCopyCheck
         stored.endLease();
         if (fresher == null)
             return deletedOrLost(id);
+        // This node's own copy, whose changes Redis refused (full, or not serving for now): Redis has nothing later.
+        if (fresher == stored)
+            return Freshness.CURRENT;
         // Which versions, for whoever wonders why a node went back to Redis's copy (an outage's lost change was found so).
         if (LOG.isDebugEnabled())
             LOG.debug("Session {} of {}: the held copy (version {}) takes Redis's (version {})", LoggedId.of(id), keys.context(),

@@ -99,12 +99,26 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     /** Until when every save writes its session's index entry (the index was found gone). */
     private volatile long reindexUntil;
     /**
-     * When ({@link System#nanoTime()}) the last existence check on this thread could not reach Redis.
-     * Jetty makes a session for a request that asked for one it could not read in two steps, one call apart:
-     * is the requested id in use ({@link #doExists}), then a new session ({@link #newSessionData}). If Redis
-     * answers again in between, the second step must still not replace the user's session with a new one.
+     * The session that this thread last could not read or ask about, Redis being unreachable (or full, or not
+     * serving, with changes of it kept). Jetty makes a session for a request that asked for one it could not read
+     * in two steps, one call apart: is the requested id in use ({@link #doExists}), then a new session
+     * ({@link #newSessionData}), under the requested id if it is in use. If Redis answers the first step, the
+     * second must still not replace the user's session with a new one.
      */
-    private final ThreadLocal<Long> existenceUnknown = new ThreadLocal<>();
+    private final ThreadLocal<UnknownSession> existenceUnknown = new ThreadLocal<>();
+
+    /** Whether this thread writes a kept save again, for the catch-up. */
+    private final ThreadLocal<Boolean> catchingUp = ThreadLocal.withInitial(() -> false);
+
+    /**
+     * A session this thread could not read or ask about, and when ({@link System#nanoTime()}); {@code anyId}: the
+     * mark of a failed existence check, which holds for whatever id Jetty then makes a session under. A failed
+     * load's or check's mark holds only for its own id (Jetty reusing the requested id): it must not turn away a
+     * new visitor that a later request of this thread serves.
+     */
+    private record UnknownSession(String id, long at, boolean anyId)
+    {
+    }
     private RedisLinks links = new RedisLinks();
     private boolean broadcastInvalidation = true;
     private int pipelinesInFlight = StoreProperty.PIPELINES_IN_FLIGHT.defaultInt();
@@ -121,6 +135,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     private SessionLeases leases;
     private long leaseMs;
     private Runnable onRedisBack;
+    private Runnable onAnswerNotFromTheMaster;
     private SessionOperations operations;
     private boolean listening;
     private boolean indexUsers;
@@ -213,7 +228,15 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             @Override
             public void store(String id, SessionData data, long lastSaveTime) throws Exception
             {
-                doStore(id, data, lastSaveTime);
+                catchingUp.set(true);
+                try
+                {
+                    doStore(id, data, lastSaveTime);
+                }
+                finally
+                {
+                    catchingUp.remove();
+                }
             }
 
             @Override
@@ -250,6 +273,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         }, _context, keys, calls, codec, leases, catchUp, counters);
         onRedisBack = catchUp::writeWhatRedisMissed;
         link.availability().onRecovery(onRedisBack);
+        onAnswerNotFromTheMaster = leases::answeredNotByTheMaster;
+        link.availability().onAnswerNotFromTheMaster(onAnswerNotFromTheMaster);
         // Only a cache that keeps sessions in memory has something to drop when another node deletes one.
         listening = broadcastInvalidation && held.keepsSessions();
         // Only a store told of deletions, and so asked to give leases up, takes them.
@@ -325,7 +350,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             if (listening)
                 link.deletions().unregister(keys.deletionChannel());
             if (link != null)
+            {
                 link.availability().removeRecoveryListener(onRedisBack);
+                link.availability().removeAnswerNotFromTheMasterListener(onAnswerNotFromTheMaster);
+            }
             removeBean(operations);
             if (userSessions != null)
             {
@@ -370,17 +398,31 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     public SessionData doLoad(String id) throws Exception
     {
         long start = counters.started();
+        // A load begins a request's steps, or a later one's: what an earlier step on this thread could not tell is past.
+        existenceUnknown.remove();
         Map<byte[], byte[]> fields;
         try
         {
             if (!catchUp.beforeLoad(id))
                 return null;
+            SessionData kept = catchUp.refusedCopy(id);
+            // (Under its own id: one just renamed, Jetty's renewal under way, is not this id's any more.)
+            if (kept != null && id.equals(kept.getId()))
+            {
+                held.add(id);
+                return kept;
+            }
             fields = readHash(id);
         }
         catch (JedisException e)
         {
             if (RedisAvailability.isUnreachable(e))
+            {
                 counters.loadUnreachable();
+                // Redis may answer Jetty's next question, whether the id exists, and the request would then be
+                // given a new session under it, saved in place of the one that could not be read.
+                existenceUnknown.set(new UnknownSession(id, System.nanoTime(), false));
+            }
             throw e;
         }
         StoredSessionData data = loaded(id, fields);
@@ -624,8 +666,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             else if (!RedisAvailability.isUnreachable(e))
                 throw e;
             // Kept, with the session itself, until Redis can take it: see CatchUp.
-            held.unsaved(id, data);
-            counters.saveKept();
+            held.unsaved(id, data, RedisAvailability.refusesEveryone(e));
+            // Counted once, not again at each of the catch-up's tries while Redis refuses it.
+            if (!catchingUp.get())
+                counters.saveKept();
         }
     }
 
@@ -990,18 +1034,28 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      * that cannot be stored would be lost, and a user whose session could not be read would lose it for good
      * to a new one in its place.
      */
+    private static long unknownSince(UnknownSession unknown)
+    {
+        return unknown == null ? Long.MAX_VALUE : System.nanoTime() - unknown.at();
+    }
+
     @Override
     public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs)
     {
-        Long unknownSince = existenceUnknown.get();
+        UnknownSession unknown = existenceUnknown.get();
         existenceUnknown.remove();
         // A mark older than a second is another request's (a check not followed by a new session).
-        if (unknownSince != null && System.nanoTime() - unknownSince < TimeUnit.SECONDS.toNanos(1))
+        if (unknownSince(unknown) < TimeUnit.SECONDS.toNanos(1) && (unknown.anyId() || unknown.id().equals(id)))
             throw new HttpException.RuntimeException(HttpStatus.SERVICE_UNAVAILABLE_503,
                 "Sessions are unavailable: Redis at " + settings.address() + " could not tell whether the requested session exists");
         if (calls != null && calls.availability().isStillDown())
             throw new HttpException.RuntimeException(HttpStatus.SERVICE_UNAVAILABLE_503,
                 "Sessions are unavailable: Redis at " + settings.address() + " cannot be reached");
+        // Whatever thread asks, and however long after the load: a new session under this id would be saved over
+        // the changes this node keeps of the session that has it.
+        if (held != null && held.isUnsaved(id))
+            throw new HttpException.RuntimeException(HttpStatus.SERVICE_UNAVAILABLE_503,
+                "Sessions are unavailable: Redis at " + settings.address() + " has not taken the changes of the session with that id yet");
         if (held != null)
             held.add(id);
         return new StoredSessionData(id, _context.getCanonicalContextPath(), _context.getVhost(), created, accessed, lastAccessed, maxInactiveMs);
@@ -1010,6 +1064,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     @Override
     public boolean doExists(String id) throws Exception
     {
+        // Logged out while Redis could not take the deletion: Jetty must not make a new session under the id.
+        if (held != null && held.isUndeleted(id))
+            return false;
         byte[] stored;
         try
         {
@@ -1018,10 +1075,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         catch (JedisException e)
         {
             if (RedisAvailability.isUnreachable(e))
-                existenceUnknown.set(System.nanoTime());
+                existenceUnknown.set(new UnknownSession(id, System.nanoTime(), true));
             throw e;
         }
-        existenceUnknown.remove();
+        // Another session's mark is another request's; this one's, its failed load's, which Redis answering now
+        // does not undo.
+        UnknownSession unknown = existenceUnknown.get();
+        if (unknown != null && !unknown.id().equals(id))
+            existenceUnknown.remove();
         SessionMetadata metadata = codec.decodeMetadataOrUnknown(stored);
         // Undecodable metadata (format 0, no expiry) counts as existing, so its id is not handed out again.
         return metadata != null && !(metadata.getExpiry() > 0 && metadata.getExpiry() <= System.currentTimeMillis());
@@ -1165,7 +1226,17 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      */
     HeldCopyCheck.Freshness refresh(String id, SessionData held, boolean awaitLaterCopies) throws Exception
     {
-        return heldCopies.refresh(id, held, awaitLaterCopies);
+        try
+        {
+            return heldCopies.refresh(id, held, awaitLaterCopies);
+        }
+        catch (JedisException e)
+        {
+            // A strict cache leaves the copy unused, and the request may ask for a new session in its place.
+            if (RedisAvailability.isUnreachable(e))
+                existenceUnknown.set(new UnknownSession(id, System.nanoTime(), false));
+            throw e;
+        }
     }
 
     /**

@@ -285,6 +285,27 @@ public class SessionStoreCounters
         return redisFailures[RedisFailure.LOADING.ordinal()].sum();
     }
 
+    /**
+     * @return Redis calls answered by a Redis that is not, or may no longer be, the master the other nodes write to
+     * ({@code READONLY}, {@code MASTERDOWN}, {@code NOREPLICAS}, {@code CLUSTERDOWN}): a failover under way, or a
+     * configuration that points at a replica
+     */
+    @ManagedAttribute(value = "Redis calls answered READONLY, MASTERDOWN, NOREPLICAS or CLUSTERDOWN (not the master: a failover under way)", readonly = true)
+    public long getRedisNotTheMaster()
+    {
+        return redisFailures[RedisFailure.NOT_THE_MASTER.ordinal()].sum();
+    }
+
+    /**
+     * @return Redis calls it refused to every client for now ({@code TRYAGAIN}, {@code BUSY}, {@code MISCONF}): a
+     * slot moving, a script past its limit, or snapshots failing
+     */
+    @ManagedAttribute(value = "Redis calls answered TRYAGAIN, BUSY or MISCONF (refused for now)", readonly = true)
+    public long getRedisUnavailable()
+    {
+        return redisFailures[RedisFailure.UNAVAILABLE.ordinal()].sum();
+    }
+
     /** @return Redis calls refused with {@code OOM}: {@code maxmemory} reached, nothing to evict */
     @ManagedAttribute(value = "Redis calls refused for want of memory (OOM, maxmemory)", readonly = true)
     public long getRedisFull()

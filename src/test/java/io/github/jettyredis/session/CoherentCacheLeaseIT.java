@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 import io.github.jettyredis.session.internal.SessionKeys;
@@ -83,17 +81,6 @@ public class CoherentCacheLeaseIT
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
-    }
-
-    /**
-     * Puts a lease of another node in the session's hash, in place of any, as long as a default one from now
-     * by Redis's clock: a node that never answers (gone), or one that ignores the wanted mark (an older build).
-     */
-    private void leaseOfAnotherNode(String id, String holder)
-    {
-        long now = (Long)cluster.redis().eval("local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)");
-        cluster.redis().hset(cluster.keys().session(id), SessionKeys.bytes("#lease"),
-            SessionKeys.bytes(holder + "@" + (now + RedisSessionCache.DEFAULT_LEASE_MS)));
     }
 
     private String lease(String id)
@@ -294,7 +281,7 @@ public class CoherentCacheLeaseIT
     {
         LeasedOnA leased = leasedOnA();
         // In place of A's, a lease of a node that is gone, as long as a default one.
-        leaseOfAnotherNode(leased.id(), "gone");
+        cluster.leaseOfAnotherNode(leased.id(), "gone");
 
         assertEquals("2", cluster.get(leased.b().url("op=incr&name=n")));
         assertEquals(1, cache(leased.b()).getLeaseWaits());
@@ -310,7 +297,7 @@ public class CoherentCacheLeaseIT
     public void aSessionWhoseInvalidationWaitsForALeaseKeepsItsIndexEntry() throws Exception
     {
         LeasedOnA leased = leasedOnA();
-        leaseOfAnotherNode(leased.id(), "gone");
+        cluster.leaseOfAnotherNode(leased.id(), "gone");
         byte[] member = SessionKeys.bytes(leased.id());
         assertNotNull(cluster.redis().zscore(cluster.keys().expiryIndex(), member));
 
@@ -338,7 +325,7 @@ public class CoherentCacheLeaseIT
         byte[] alice = cluster.keys().user(SessionKeys.userToken("alice"));
         byte[] member = SessionKeys.bytes(id);
         assertNotNull(cluster.redis().zscore(alice, member));
-        leaseOfAnotherNode(id, "gone");
+        cluster.leaseOfAnotherNode(id, "gone");
 
         // A new timeout moves the session's expiry, and so its entries in the indexes, with the change.
         CompletableFuture<String> change = CompletableFuture.supplyAsync(() -> get(b.url("op=ttl&n=7200")));
@@ -371,26 +358,9 @@ public class CoherentCacheLeaseIT
         cluster.awaitIdle();
         byte[] key = cluster.keys().session(id);
         // Taken before the logout begins, then renewed well before its end, as long as the test needs.
-        Runnable renew = () -> leaseOfAnotherNode(id, "old");
-        renew.run();
-        AtomicBoolean renewing = new AtomicBoolean(true);
-        CompletableFuture<Void> otherNode = CompletableFuture.runAsync(() ->
-        {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (renewing.get() && System.nanoTime() < deadline)
-            {
-                renew.run();
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-            }
-        });
-        try
+        try (AutoCloseable otherNode = cluster.leaseRenewedByAnotherNode(id, "old"))
         {
             assertEquals(0, a.store().getUserSessions().invalidateAll("alice"), "the session is still there");
-        }
-        finally
-        {
-            renewing.set(false);
-            otherNode.get(10, TimeUnit.SECONDS);
         }
         assertTrue(cluster.redis().exists(key));
         // Jetty invalidated the object before the deletion failed: it is not kept (nor passivated at stop, which

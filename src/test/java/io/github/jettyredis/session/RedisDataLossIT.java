@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -272,6 +273,37 @@ public class RedisDataLossIT
         Await.until("the change made during the outage reaches Redis", Duration.ofSeconds(20),
             () -> "3-items".equals(storedAttribute(id, "cart")));
         assertEquals("alice", storedAttribute(id, "user"));
+    }
+
+    /**
+     * A change kept while Redis could not be reached, whose write once Redis is back waits for a lease that
+     * another node keeps renewing (as a node of a build without the wanted mark would) and gives up: it stays
+     * kept, and is written once the lease is let go. It used to be dropped at the first failed attempt.
+     */
+    @Test
+    public void aKeptChangeWhoseWriteGaveUpWaitingForALeaseIsWrittenOnceTheLeaseIsLetGo() throws Exception
+    {
+        JettyNode a = startBehindProxy("nodeA");
+        String id = aliceSessionOn(a);
+        try (AutoCloseable otherNode = cluster.leaseRenewedByAnotherNode(id, "old"))
+        {
+            proxy.refuse();
+            assertEquals("ok", cluster.get(a.url("op=set&name=cart&value=3-items")));
+            cluster.awaitIdle();
+            assertEquals(1, a.store().getUnsavedSessions());
+            try (CapturedLog captured = CapturedLog.start())
+            {
+                proxy.restore();
+                Await.until("the kept change's write to give up waiting for the lease", Duration.ofSeconds(20),
+                    () -> captured.text().contains("stayed leased by other nodes"));
+            }
+            assertEquals(1, a.store().getUnsavedSessions(), "still kept after the failed attempt");
+            assertNull(storedAttribute(id, "cart"));
+        }
+        Await.until("the kept change reaches Redis once the lease is let go", Duration.ofSeconds(20),
+            () -> "3-items".equals(storedAttribute(id, "cart")));
+        assertEquals(0, a.store().getUnsavedSessions());
+        assertEquals("3-items", cluster.get(a.url("op=get&name=cart")));
     }
 
     /**

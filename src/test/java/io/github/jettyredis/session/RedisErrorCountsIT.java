@@ -13,6 +13,7 @@ import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.UnreadableSessionDataException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
@@ -60,7 +61,8 @@ public class RedisErrorCountsIT
     /** Asserts that the one kind counted the failed calls, and every other kind none. */
     private static void assertOnly(String kind, ToLongFunction<SessionStoreCounters> count, long calls, SessionStoreCounters counters)
     {
-        long all = counters.getRedisUnreachable() + counters.getRedisTimeouts() + counters.getRedisLoading() + counters.getRedisFull() +
+        long all = counters.getRedisUnreachable() + counters.getRedisTimeouts() + counters.getRedisLoading() + counters.getRedisNotTheMaster() +
+            counters.getRedisUnavailable() + counters.getRedisFull() +
             counters.getRedisNoPermission() + counters.getRedisOtherErrors();
         assertEquals(calls, count.applyAsLong(counters), kind + ": " + counters);
         assertEquals(calls, all, "counted as " + kind + " only: " + counters);
@@ -116,6 +118,35 @@ public class RedisErrorCountsIT
             store.store("f1", data);
             assertOnly("full", SessionStoreCounters::getRedisFull, 1, store.getCounters());
             assertEquals(1, store.getCounters().getSavesKept(), "refused whole, and kept for later");
+        }
+    }
+
+    @Test
+    public void aRedisThatTurnedReplicaCountsAsNotTheMaster() throws Exception
+    {
+        try (StoreHarness harness = harness(null, null); Jedis admin = redis.server().connect())
+        {
+            RedisSessionDataStore store = harness.store();
+            saveNew(store, "r1");
+            SessionData data = store.load("r1");
+            admin.replicaof("127.0.0.1", RedisTestServer.freePort());
+            try
+            {
+                data.setAttribute("cart", "2 items");
+                store.store("r1", data);
+                // Refused READONLY, made again on a fresh connection, refused again: one failed call (and one
+                // more for each try of the catch-up after it, should this thread be that slow).
+                SessionStoreCounters counters = store.getCounters();
+                assertTrue(counters.getRedisNotTheMaster() >= 1, counters.toString());
+                assertEquals(0, counters.getRedisUnreachable() + counters.getRedisTimeouts() + counters.getRedisLoading() +
+                    counters.getRedisUnavailable() + counters.getRedisFull() + counters.getRedisNoPermission() +
+                    counters.getRedisOtherErrors(), "counted as not the master only: " + counters);
+                assertEquals(1, counters.getSavesKept(), "kept for when Redis takes writes, and counted once");
+            }
+            finally
+            {
+                admin.replicaofNoOne();
+            }
         }
     }
 

@@ -65,21 +65,12 @@ public class RedisFullIT
         return names;
     }
 
-    /** @return the id of a new session of the node's, holding {@code user=alice}, saved */
-    private String aliceLoggedIn(JettyNode node) throws Exception
-    {
-        String id = cluster.get(node.url("op=create"));
-        assertEquals("ok", cluster.get(node.url("op=set&name=user&value=alice")));
-        node.awaitIdle();
-        return id;
-    }
-
     @ParameterizedTest
     @EnumSource(JettyNode.Cache.class)
     public void aFullRedisHasNothingHalfWrittenAndGetsTheChangesOnceItHasRoom(JettyNode.Cache cache) throws Exception
     {
         JettyNode node = cluster.start("node", cache);
-        String id = aliceLoggedIn(node);
+        String id = cluster.aliceLoggedIn(node);
         try (UnifiedJedis admin = redis.newClient())
         {
             Map<byte[], byte[]> before = admin.hgetAll(cluster.keys().session(id));
@@ -91,6 +82,9 @@ public class RedisFullIT
             assertEquals(Set.of("user"), storedAttributes(admin, id));
             assertEquals(before.size(), admin.hgetAll(cluster.keys().session(id)).size(), "no field written");
             assertEquals(1, node.store().getUnsavedSessions(), "the change is kept until Redis has room");
+            // Meanwhile the node serves the session with the change, whatever the cache: one that holds no session
+            // is given the node's kept copy, not Redis's older one, whose save would write over the change.
+            assertEquals("2-items", cluster.get(node.url("op=get&name=cart")));
 
             admin.configSet("maxmemory", "0");
             // The next request sees its change, and Redis gets it (before the session is loaded, or at its save).
@@ -172,21 +166,28 @@ public class RedisFullIT
         }
     }
 
-    /** A logout is not refused by a full Redis: a deletion frees memory, and its tombstone must be written. */
+    /**
+     * A logout is not refused by a full Redis: a deletion frees memory, and its tombstone must be written. Nor is
+     * it lost when Redis refused the session's last change: the node's kept copy is the one logged out.
+     */
     @ParameterizedTest
     @EnumSource(value = JettyNode.Cache.class, names = {"NULL", "DEFAULT"})
     public void aFullRedisStillTakesALogout(JettyNode.Cache cache) throws Exception
     {
         JettyNode node = cluster.start("node", cache);
-        String id = aliceLoggedIn(node);
+        String id = cluster.aliceLoggedIn(node);
         try (UnifiedJedis admin = redis.newClient())
         {
             fill(admin);
+            assertEquals("ok", cluster.get(node.url("op=set&name=cart&value=2-items")));
+            node.awaitIdle();
+            assertEquals(1, node.store().getUnsavedSessions(), "the change is kept");
             assertEquals("ok", cluster.get(node.url("op=invalidate")));
             node.awaitIdle();
             assertFalse(admin.exists(cluster.keys().session(id)), "the session is gone from Redis");
             assertTrue(admin.exists(cluster.keys().tombstone(id)), "its tombstone is there");
             assertEquals(1, cluster.destroyedCount(id));
+            assertEquals(0, node.store().getUnsavedSessions(), "the kept change went with the session");
         }
     }
 

@@ -45,25 +45,6 @@ public class RedisLoadingIT
     @Order(2)
     final JettyNodes cluster = new JettyNodes(redis);
 
-    private String sessionCookie(HttpClient client)
-    {
-        return client.getHttpCookieStore().all().stream().filter(c -> c.getName().equals("JSESSIONID"))
-            .map(c -> c.getValue()).findFirst().orElse(null);
-    }
-
-    private String getQuietly(String url)
-    {
-        try
-        {
-            ContentResponse response = cluster.client().GET(url);
-            return response.getStatus() == HttpStatus.OK_200 ? response.getContentAsString() : null;
-        }
-        catch (Exception e)
-        {
-            return null;
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(JettyNode.Cache.class)
     public void whileRedisLoadsItsDataSessionsAreNeitherReplacedNorLosingChanges(JettyNode.Cache cache) throws Exception
@@ -77,7 +58,7 @@ public class RedisLoadingIT
         String id = cluster.get(node.url("op=create"));
         assertEquals("ok", cluster.get(node.url("op=set&name=user&value=alice")));
         cluster.awaitIdle();
-        String cookie = sessionCookie(client);
+        String cookie = cluster.sessionCookie();
         redis.server().restartWithFiller(FILLER_KEYS, 3000);
         try (UnifiedJedis admin = redis.newClient())
         {
@@ -99,20 +80,20 @@ public class RedisLoadingIT
                 // A page using the session runs without it.
                 assertEquals("none", cluster.get(node.url("op=get&name=user")));
             }
-            assertEquals(cookie, sessionCookie(client));
+            assertEquals(cookie, cluster.sessionCookie());
             assertTrue(node.store().getCounters().getRedisLoading() >= 1, "counted by kind: " + node.store().getCounters());
             Await.until("Redis has loaded its data", Duration.ofSeconds(30), () -> RedisTestServer.answersPing(admin));
         }
 
         Await.until("the session is served with its data", Duration.ofSeconds(20),
-            () -> "alice".equals(getQuietly(node.url("op=get&name=user"))));
+            () -> "alice".equals(cluster.getQuietly(node.url("op=get&name=user"))));
         assertEquals(id, cluster.get(node.url("op=id")));
         if (cache.usesHeldWhileRedisDown())
         {
             // Read through a node that holds nothing: what Redis has.
             JettyNode reader = cluster.start("reader", JettyNode.Cache.NULL);
             Await.until("the change made while Redis loaded reaches it", Duration.ofSeconds(20),
-                () -> "2-items".equals(getQuietly(reader.url("op=get&name=cart"))));
+                () -> "2-items".equals(cluster.getQuietly(reader.url("op=get&name=cart"))));
         }
     }
 

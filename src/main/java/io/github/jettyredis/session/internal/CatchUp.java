@@ -63,6 +63,8 @@ public final class CatchUp
     private final RedisCalls calls;
     private final HeldSessions held;
     private final Writes writes;
+    /** How many times in a row a kept save may fail to be written before it is dropped. */
+    static final int SAVE_ATTEMPTS = 10;
     /** Whether a check of the held sessions has not gone through since it was last asked for. */
     private volatile boolean heldCheckPending;
 
@@ -102,20 +104,25 @@ public final class CatchUp
             }
             catch (RuntimeException e)
             {
-                LOG.warn("Cannot check the sessions held in memory against Redis; checked again when it answers", e);
+                // Tried again every second while Redis refuses for now: one WARN per outage is the availability's.
+                if (RedisAvailability.isUnreachable(e))
+                    LOG.debug("Cannot check the sessions held in memory against Redis; checked again when it answers: {}", e.toString());
+                else
+                    LOG.warn("Cannot check the sessions held in memory against Redis; checked again when it answers", e);
             }
         }
     }
 
     /**
      * Before a session is loaded, or a held copy checked: what this node changed or deleted while Redis could
-     * not be reached comes first.
+     * not take it comes first.
      *
      * @param id the session about to be loaded or checked
      * @return false if this node deleted it (Redis may not know yet)
-     * @throws JedisConnectionException if this node's changes of the session could not be written, Redis being
-     * down: what Redis holds is older (even with a version this node never saw: a save of its own that Redis
-     * made but whose reply was lost), and read in their place it would undo them
+     * @throws JedisConnectionException if this node's changes of the session could not be written, and Redis did
+     * not refuse them to every node alike (down, not the master, another failure): what Redis holds is older
+     * (even with a version this node never saw: a save of its own that Redis made but whose reply was lost), and
+     * read in their place it would undo them
      */
     public boolean beforeLoad(String id)
     {
@@ -128,21 +135,59 @@ public final class CatchUp
         if (reachable)
         {
             if (held.isUndeleted(id))
+            {
+                // A session given a new id meanwhile (a login) first: see writeWhatRedisMissed.
+                held.unsaved().forEach((renamed, data) ->
+                {
+                    if (!renamed.equals(id) && data instanceof StoredSessionData copy && copy.isStoredUnder(id))
+                        saveQuietly(renamed, data);
+                });
                 deleteQuietly(id);
+            }
             else if (held.isUnsaved(id))
             {
-                SessionData data = held.unsaved().get(id);
+                SessionData data = held.unsavedData(id);
                 if (data != null)
                     saveQuietly(id, data);
             }
         }
         if (held.isUndeleted(id))
             return false;
-        // Still kept: not tried, or Redis went away again. (A full Redis refused them whole: it holds the copy
-        // they apply to, which may be read.)
-        if (held.isUnsaved(id) && (!reachable || calls.availability().isDown()))
-            throw calls.refusedWhileDown();
+        // Still kept, and not refused to every node alike (which refusedCopy gives instead): not tried, Redis went
+        // away again, not the master answered (other nodes may write to a new one), or the write failed otherwise.
+        if (held.isUnsaved(id) && held.refusedData(id) == null)
+        {
+            if (!reachable || calls.availability().isDown())
+                throw calls.refusedWhileDown();
+            throw new JedisConnectionException("Session " + LoggedId.of(id) + " of " + keys.context() + " has changes that Redis at " +
+                calls.availability().address() + " has not taken (it may not be the master, or their write failed): not read from it, " +
+                "whose copy may be older");
+        }
         return true;
+    }
+
+    /**
+     * After {@link #beforeLoad}: this node's copy of a session whose changes Redis refused again to every node
+     * alike (full, or not serving for now), which a load must give in place of Redis's older one. A request given
+     * Redis's would save it over them, and its logout would miss them.
+     *
+     * @param id the session about to be loaded
+     * @return the copy, or null if Redis has every change of the session this node made
+     * @throws JedisConnectionException if Redis holds another version of the session than the one the copy was
+     * made from (another node wrote it while Redis had room): neither is the latest, and the request must wait
+     * until this node's changes are written beside the other's
+     */
+    public SessionData refusedCopy(String id)
+    {
+        SessionData kept = held.refusedData(id);
+        if (kept == null)
+            return null;
+        String base = kept instanceof StoredSessionData copy ? copy.getStoredVersion() : null;
+        byte[] inRedis = calls.run(redis -> redis.hget(keys.session(id), SessionHashCodec.VERSION_FIELD));
+        if (base == null ? inRedis == null : inRedis != null && base.equals(new String(inRedis, StandardCharsets.US_ASCII)))
+            return kept;
+        throw new JedisConnectionException("Session " + LoggedId.of(id) + " of " + keys.context() + " has changes that Redis at " +
+            calls.availability().address() + " refused, and another node changed it meanwhile: not read until they are written");
     }
 
     /**
@@ -297,6 +342,9 @@ public final class CatchUp
 
     private void saveQuietly(String id, SessionData data)
     {
+        // From a snapshot: a newer copy kept since is written by its own turn, an older one never over it.
+        if (held.unsavedData(id) != data)
+            return;
         ManagedSession session = held.find(id);
         if (session != null && session.getSessionData() == data)
         {
@@ -310,12 +358,29 @@ public final class CatchUp
             save(id, data);
     }
 
+    /**
+     * Writes a kept save. One that cannot be written stays kept, tried again at the next catch-up, unless the
+     * store refused it for good (the session deleted, or another under its id), or it failed
+     * {@value #SAVE_ATTEMPTS} times in a row: a lease that other nodes kept renewing past the wait, an error
+     * reply, and whatever else may pass, but need not.
+     */
     private void save(String id, SessionData data)
     {
         context.run(() ->
         {
-            if (!run(() -> writes.store(id, data, data.getLastSaved()), "Cannot write the changes of session {} of {} made while Redis could not be reached", id))
-                held.saved(id);
+            Exception failure = attempt(() -> writes.store(id, data, data.getLastSaved()));
+            if (failure == null)
+                return;
+            int failures = failure instanceof RefusedSave ? SAVE_ATTEMPTS : held.unsavedWriteFailed(id);
+            if (failures < SAVE_ATTEMPTS)
+            {
+                LOG.warn("Cannot write the changes of session {} of {} that Redis did not take when they were made: kept, and " +
+                    "tried again at the next catch-up ({} of {} attempts failed)", LoggedId.of(id), keys.context(), failures, SAVE_ATTEMPTS, failure);
+                return;
+            }
+            held.dropUnsaved(id, data);
+            LOG.warn("Cannot write the changes of session {} of {} that Redis did not take when they were made: {}", LoggedId.of(id),
+                keys.context(), failure instanceof RefusedSave ? "refused, and dropped" : "dropped after " + SAVE_ATTEMPTS + " failed attempts", failure);
         });
     }
 
@@ -331,18 +396,27 @@ public final class CatchUp
 
     private boolean run(Write write, String failure, String id)
     {
+        Exception e = attempt(write);
+        if (e == null)
+            return true;
+        if (RedisAvailability.isUnreachable(e))
+            LOG.debug(failure + ": {}", LoggedId.of(id), keys.context(), e.toString());
+        else
+            LOG.warn(failure, LoggedId.of(id), keys.context(), e);
+        return false;
+    }
+
+    /** @return what the write threw, or null if it went through */
+    private static Exception attempt(Write write)
+    {
         try
         {
             write.run();
-            return true;
+            return null;
         }
         catch (Exception e)
         {
-            if (RedisAvailability.isUnreachable(e))
-                LOG.debug(failure + ": {}", LoggedId.of(id), keys.context(), e.toString());
-            else
-                LOG.warn(failure, LoggedId.of(id), keys.context(), e);
-            return false;
+            return e;
         }
     }
 }

@@ -36,6 +36,12 @@ public final class HeldSessions
     private final SessionContext context;
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final Map<String, SessionData> unsaved = new ConcurrentHashMap<>();
+    /** Sessions whose kept changes Redis refused to every node alike at the last try (full, or not serving for now). */
+    private final Set<String> refused = ConcurrentHashMap.newKeySet();
+    /** Sessions whose kept changes met a failure other than a refusal to every node since Redis last had them. */
+    private final Set<String> mayBeBehind = ConcurrentHashMap.newKeySet();
+    /** Sessions whose kept changes failed to be written again, and how many times in a row. */
+    private final Map<String, Integer> failedWrites = new ConcurrentHashMap<>();
     private final Set<String> undeleted = ConcurrentHashMap.newKeySet();
     /** Sessions another node deleted while requests of this node were in them, until those requests are gone. */
     private final Map<String, ManagedSession> dropped = new ConcurrentHashMap<>();
@@ -68,6 +74,9 @@ public final class HeldSessions
     {
         held.remove(id);
         unsaved.remove(id);
+        refused.remove(id);
+        mayBeBehind.remove(id);
+        failedWrites.remove(id);
     }
 
     /** @param id a session the cache turned out not to hold (its unsaved changes, if any, are kept) */
@@ -109,18 +118,70 @@ public final class HeldSessions
     }
 
     /**
-     * @param id a session whose save could not reach Redis
+     * @param id a session whose save could not reach Redis, or that Redis refused whole
      * @param data its data, with the changes Redis does not have
+     * @param refusedToEveryone whether Redis refused the write to every node alike (full, or not serving for now):
+     * no node can have written the session since, and this copy is the latest
      */
-    public void unsaved(String id, SessionData data)
+    public void unsaved(String id, SessionData data, boolean refusedToEveryone)
     {
         unsaved.put(id, data);
+        // Once another node may have written (Redis down or not the master, a write failed otherwise), until Redis
+        // has the session as this node has it: a later refusal to everyone does not undo what happened before it.
+        if (!refusedToEveryone)
+            mayBeBehind.add(id);
+        else if (!mayBeBehind.contains(id))
+            refused.add(id);
     }
 
     /** @param id a session Redis now has as it is */
     public void saved(String id)
     {
         unsaved.remove(id);
+        refused.remove(id);
+        mayBeBehind.remove(id);
+        failedWrites.remove(id);
+    }
+
+    /**
+     * @param id a session whose kept changes could not be written again, and stay kept
+     * @return how many times in a row that happened since Redis last had the session as it was
+     */
+    public int unsavedWriteFailed(String id)
+    {
+        // Not refused to every node this time (another node's lease, say): Redis may hold a later change of another node.
+        refused.remove(id);
+        mayBeBehind.add(id);
+        return failedWrites.merge(id, 1, Integer::sum);
+    }
+
+    /**
+     * @param id a session whose kept changes are given up
+     * @param data the data given up: newer data kept since stays kept
+     */
+    public void dropUnsaved(String id, SessionData data)
+    {
+        if (unsaved.remove(id, data))
+        {
+            refused.remove(id);
+            mayBeBehind.remove(id);
+            failedWrites.remove(id);
+        }
+    }
+
+    /** @return the session's data with changes Redis does not have, or null if Redis has them all */
+    public SessionData unsavedData(String id)
+    {
+        return unsaved.get(id);
+    }
+
+    /**
+     * @return the session's data with changes that Redis refused to every node alike at each try (full, or not
+     * serving for now), so that no other node can have written the session since; null if there is none
+     */
+    public SessionData refusedData(String id)
+    {
+        return refused.contains(id) ? unsaved.get(id) : null;
     }
 
     /** @return whether the session has changes that Redis does not have */

@@ -33,10 +33,13 @@ public final class RedisAvailability implements AutoCloseable
     /** How long the caller that starts a probe waits for its answer: a Redis that is back answers in far less. */
     static final long RECHECK_WAIT_MS = 50;
     static final long LOG_INTERVAL_MS = 10_000;
+    /** The longest wait between two tries of what Redis refused for now. */
+    static final long RETRY_MAX_DELAY_MS = 30_000;
 
     private final UnifiedJedis redis;
     private final String address;
     private final List<Runnable> recoveryListeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> notTheMasterListeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService executor;
     private ScheduledFuture<?> probe;
     private final Object recheck = new Object();
@@ -50,6 +53,12 @@ public final class RedisAvailability implements AutoCloseable
     private final Object fullLog = new Object();
     private long lastFullLogged;
     private int writesRefusedNotLogged;
+    /** Guards the log of refusals for now ({@link RedisFailure#NOT_THE_MASTER}, {@link RedisFailure#UNAVAILABLE}) and their retry. */
+    private final Object refusedLog = new Object();
+    private long lastRefusedLogged;
+    private int refusalsNotLogged;
+    private ScheduledFuture<?> retryOfRefused;
+    private long retryDelayMs = PROBE_INTERVAL_MS;
 
     /**
      * @param redis the client to probe with
@@ -71,6 +80,15 @@ public final class RedisAvailability implements AutoCloseable
     public static boolean isUnreachable(Throwable e)
     {
         return RedisFailure.of(e).isUnreachable();
+    }
+
+    /**
+     * @param e what a command threw
+     * @return whether Redis refused it to every client alike for now (see {@link RedisFailure#refusesEveryone})
+     */
+    public static boolean refusesEveryone(Throwable e)
+    {
+        return RedisFailure.of(e).refusesEveryone();
     }
 
     /**
@@ -108,10 +126,39 @@ public final class RedisAvailability implements AutoCloseable
         }
     }
 
-    /** @param listener run (on this class's own thread) each time Redis answers again after being down */
+    /**
+     * @param listener run (on this class's own thread) each time Redis answers again after being down, and after
+     * Redis refused a command for now ({@link RedisFailure#NOT_THE_MASTER}, {@link RedisFailure#UNAVAILABLE}), so that
+     * what could not be written is written
+     */
     public void onRecovery(Runnable listener)
     {
         recoveryListeners.add(listener);
+    }
+
+    /**
+     * Records that a Redis answered as one that is not, or may no longer be, the master the other nodes write to
+     * ({@link RedisFailure#NOT_THE_MASTER}), even if the call then went through on a new connection: the listeners
+     * given to {@link #onAnswerNotFromTheMaster} are run.
+     */
+    void answeredNotByTheMaster()
+    {
+        notTheMasterListeners.forEach(RedisAvailability::runQuietly);
+    }
+
+    /**
+     * @param listener run (on the thread of the call, so keep it short) each time Redis answers as one that is not
+     * the master the other nodes write to ({@link RedisFailure#NOT_THE_MASTER})
+     */
+    public void onAnswerNotFromTheMaster(Runnable listener)
+    {
+        notTheMasterListeners.add(listener);
+    }
+
+    /** @param listener a listener given to {@link #onAnswerNotFromTheMaster}, no longer to be run */
+    public void removeAnswerNotFromTheMasterListener(Runnable listener)
+    {
+        notTheMasterListeners.remove(listener);
     }
 
     /** @param listener a listener given to {@link #onRecovery}, no longer to be run */
@@ -218,8 +265,76 @@ public final class RedisAvailability implements AutoCloseable
      */
     void failed(Throwable e, RedisFailure failure)
     {
-        if (failure.isUnreachable() && downSince == 0)
+        if (failure.isDown() && downSince == 0)
             markDown(e);
+        else if (failure == RedisFailure.NOT_THE_MASTER || failure == RedisFailure.UNAVAILABLE)
+            refusedForNow(e);
+    }
+
+    /**
+     * Redis answered that it cannot serve a command for now (a failover under way): it is not taken for down,
+     * as it answers at once, and a PING would not tell when it serves again. Instead, what it refused is tried
+     * again ({@link #onRecovery}'s listeners) a second later, and after each try it refuses again, twice as long
+     * after as the last time, up to {@value #RETRY_MAX_DELAY_MS} ms (a second again after a try it refused
+     * nothing of). Logged at WARN at most once every {@value #LOG_INTERVAL_MS} ms.
+     */
+    private void refusedForNow(Throwable e)
+    {
+        long now = System.currentTimeMillis();
+        synchronized (refusedLog)
+        {
+            if (now - lastRefusedLogged < LOG_INTERVAL_MS)
+            {
+                refusalsNotLogged++;
+                LOG.debug("Redis at {} cannot serve a command for now: {}", address, e.toString());
+            }
+            else
+            {
+                LOG.warn("Redis at {} cannot serve a command for now ({}): a failover under way, or a replica where a master " +
+                    "is expected; sessions held in memory are served and their changes kept, tried again (a second later, then " +
+                    "less often) until it takes them{}", address, e.toString(),
+                    refusalsNotLogged == 0 ? "" : " (" + refusalsNotLogged + " more refusals since the last one logged)");
+                lastRefusedLogged = now;
+                refusalsNotLogged = 0;
+            }
+            if (retryOfRefused != null || executor.isShutdown())
+                return;
+            try
+            {
+                retryOfRefused = executor.schedule(this::retryRefused, retryDelayMs, TimeUnit.MILLISECONDS);
+                retryDelayMs = Math.min(2 * retryDelayMs, RETRY_MAX_DELAY_MS);
+            }
+            catch (RejectedExecutionException closed)
+            {
+                // Closed meanwhile: nothing left to write to.
+            }
+        }
+    }
+
+    private void retryRefused()
+    {
+        // Cleared first: an attempt refused again schedules the next one.
+        synchronized (refusedLog)
+        {
+            retryOfRefused = null;
+        }
+        if (downSince == 0)
+            recoveryListeners.forEach(RedisAvailability::runQuietly);
+        synchronized (refusedLog)
+        {
+            // Nothing refused this time: the next refusal, whenever it comes, is tried again a second after it.
+            if (retryOfRefused == null)
+                retryDelayMs = PROBE_INTERVAL_MS;
+        }
+    }
+
+    /** @return how long after the next refusal what it refused is tried again, in ms */
+    long retryDelayMs()
+    {
+        synchronized (refusedLog)
+        {
+            return retryDelayMs;
+        }
     }
 
     private synchronized void markDown(Throwable e)

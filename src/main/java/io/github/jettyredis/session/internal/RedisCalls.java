@@ -18,7 +18,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * connection is dead at once, and Jedis only finds out as it uses them: Jedis retries a single command once,
  * which may meet a second dead connection, and never retries a pipeline. Here a call that failed to reach
  * Redis first drops the client's idle connections (most likely all dead), then runs once more on a fresh
- * one. Every call the store makes can be run twice: writes are idempotent (see {@link SessionScripts}).
+ * one; so does a call answered by a Redis that may not be the master ({@link RedisFailure#NOT_THE_MASTER}), as
+ * a connection made before a failover may reach the demoted master ({@code READONLY}) where a new one reaches the
+ * new master. Every call the store makes can be run twice: writes are idempotent (see {@link SessionScripts}).
  * Each outcome is reported to the {@link RedisAvailability}, and why each call failed ({@link RedisFailure}) to
  * the store's counters; while Redis is known to be down, a call is not sent at all unless a probe finds Redis
  * back ({@link RedisAvailability#admits}), and is never retried.
@@ -94,7 +96,11 @@ public final class RedisCalls
         catch (JedisException e)
         {
             RedisFailure failure = RedisFailure.of(e);
-            if (!failure.isUnreachable() || wasDown)
+            // Told at once, whether or not the retry reaches the new master: the leases this node took from the old
+            // one are void either way.
+            if (failure == RedisFailure.NOT_THE_MASTER)
+                availability.answeredNotByTheMaster();
+            if (!failure.isWorthANewConnection() || wasDown)
                 throw failed(e, failure);
         }
         PooledConnections.discardIdle(redis);

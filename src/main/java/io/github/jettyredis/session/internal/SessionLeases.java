@@ -237,6 +237,17 @@ public final class SessionLeases
         listening = true;
     }
 
+    /**
+     * A Redis that may not be the master answered this node ({@link RedisFailure#NOT_THE_MASTER}): the node may be
+     * talking to a master a failover demoted, whose leases the new master need not have, and where other nodes'
+     * messages asking for them need not come. The leases taken so far are void; new ones are asked for as before.
+     */
+    public void answeredNotByTheMaster()
+    {
+        epochChangedAt = System.nanoTime();
+        epoch.incrementAndGet();
+    }
+
     /** The deletion listener lost its connection: no lease is used or asked for until it listens again. */
     public void listenerLost()
     {

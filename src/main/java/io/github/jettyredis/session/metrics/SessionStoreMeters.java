@@ -61,6 +61,8 @@ final class SessionStoreMeters
         count("redisUnreachable", "errors", "kind", "unreachable", "failed Redis calls"),
         count("redisTimeouts", "errors", "kind", "timeout", "failed Redis calls"),
         count("redisLoading", "errors", "kind", "loading", "failed Redis calls"),
+        count("redisNotTheMaster", "errors", "kind", "not_the_master", "failed Redis calls"),
+        count("redisUnavailable", "errors", "kind", "unavailable", "failed Redis calls"),
         count("redisFull", "errors", "kind", "full", "failed Redis calls"),
         count("redisNoPermission", "errors", "kind", "no_permission", "failed Redis calls"),
         count("redisOtherErrors", "errors", "kind", "other", "failed Redis calls"),

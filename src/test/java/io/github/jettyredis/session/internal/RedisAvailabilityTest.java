@@ -8,8 +8,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.RedisClient;
-import redis.clients.jedis.exceptions.JedisConnectionException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import io.github.jettyredis.session.testing.Await;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,5 +71,31 @@ public class RedisAvailabilityTest
         assertFalse(availability.probeNow());
         assertFalse(availability.probeNow());
         assertTrue(availability.isDown());
+    }
+
+    /**
+     * Redis answering READONLY (a failover under way) is not down, which a PING would wrongly end at once: what it
+     * refused is tried again a second later, and again after each attempt it refuses.
+     */
+    @Test
+    public void whatRedisRefusesForNowIsTriedAgainUntilItIsTaken() throws InterruptedException
+    {
+        JedisDataException readOnly = new JedisDataException("READONLY You can't write against a read only replica.");
+        AtomicInteger attempts = new AtomicInteger();
+        availability.onRecovery(() ->
+        {
+            // Refused again at the first attempt, taken at the second.
+            if (attempts.incrementAndGet() == 1)
+                availability.failed(readOnly, RedisFailure.of(readOnly));
+        });
+        availability.failed(readOnly, RedisFailure.of(readOnly));
+        assertFalse(availability.isDown(), "Redis answers: requests still ask it");
+
+        assertEquals(2000, availability.retryDelayMs(), "tried again a second later, then two seconds after a try it refuses");
+        Await.until("the refused work is tried again, twice", Duration.ofSeconds(10), () -> attempts.get() == 2);
+        Await.until("a try that nothing refused puts the delay back to a second", Duration.ofSeconds(10),
+            () -> availability.retryDelayMs() == 1000);
+        assertEquals(2, attempts.get());
+        assertFalse(availability.isDown());
     }
 }

@@ -5,15 +5,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
+import io.github.jettyredis.session.RedisSessionCache;
 import io.github.jettyredis.session.internal.SessionKeys;
+import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpStatus;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -167,11 +173,91 @@ public final class JettyNodes implements BeforeEachCallback, AfterEachCallback
         }
     }
 
+    /**
+     * @param node a node of the test's
+     * @return the id of a new session of the node's, holding {@code user=alice}, once its saves are done
+     * @throws Exception if a request fails or answers otherwise
+     */
+    public String aliceLoggedIn(JettyNode node) throws Exception
+    {
+        String id = get(node.url("op=create"));
+        String set = get(node.url("op=set&name=user&value=alice"));
+        if (!"ok".equals(set))
+            throw new IllegalStateException("op=set answered " + set);
+        node.awaitIdle();
+        return id;
+    }
+
+    /**
+     * @return the body of a 200 answer to a GET, or null for any other answer or a failure; for conditions polled
+     * while Redis comes back
+     */
+    public String getQuietly(String url)
+    {
+        try
+        {
+            ContentResponse response = client.GET(url);
+            return response.getStatus() == HttpStatus.OK_200 ? response.getContentAsString() : null;
+        }
+        catch (Exception e)
+        {
+            return null;
+        }
+    }
+
+    /** @return the session cookie's value in the test's client, null if it has none */
+    public String sessionCookie()
+    {
+        return client.getHttpCookieStore().all().stream().filter(c -> c.getName().equals("JSESSIONID"))
+            .map(c -> c.getValue()).findFirst().orElse(null);
+    }
+
     /** @return how many times {@code sessionDestroyed} fired for a session, across the nodes */
     public int destroyedCount(String id)
     {
         AtomicInteger count = destroyed.get(id);
         return count == null ? 0 : count.get();
+    }
+
+    /**
+     * Puts another node's lease on a session in its hash, as that node's save would: a default lease from
+     * Redis's clock now, not marked wanted.
+     *
+     * @param id the session id
+     * @param holder the other node's name
+     */
+    public void leaseOfAnotherNode(String id, String holder)
+    {
+        long now = (Long)redis.eval("local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000)");
+        redis.hset(keys().session(id), SessionKeys.bytes("#lease"), SessionKeys.bytes(holder + "@" + (now + RedisSessionCache.DEFAULT_LEASE_MS)));
+    }
+
+    /**
+     * Another node's lease on a session, taken now and renewed every 100 ms whether wanted or not (as a node of a
+     * build without the wanted mark would), for at most 30 s.
+     *
+     * @param id the session id
+     * @param holder the other node's name
+     * @return stops the renewals when closed, and waits for the last
+     */
+    public AutoCloseable leaseRenewedByAnotherNode(String id, String holder)
+    {
+        leaseOfAnotherNode(id, holder);
+        AtomicBoolean renewing = new AtomicBoolean(true);
+        CompletableFuture<Void> otherNode = CompletableFuture.runAsync(() ->
+        {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (renewing.get() && System.nanoTime() < deadline)
+            {
+                leaseOfAnotherNode(id, holder);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+        });
+        return () ->
+        {
+            renewing.set(false);
+            otherNode.get(10, TimeUnit.SECONDS);
+        };
     }
 
     /** @return the key layout of the nodes' webapp, {@code /app} on any virtual host */
