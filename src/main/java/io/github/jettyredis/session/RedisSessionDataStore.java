@@ -580,8 +580,17 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      */
     private boolean isDeletedUnderEarlierId(String id, SessionData data)
     {
-        String earlier = data instanceof StoredSessionData stored ? stored.getStoredUnder() : null;
-        return earlier != null && !earlier.equals(id) && calls.run(redis -> redis.exists(keys.tombstone(earlier)));
+        if (!(data instanceof StoredSessionData stored))
+            return false;
+        String earlier = stored.getStoredUnder();
+        if (earlier == null || earlier.equals(id))
+            return false;
+        // The tombstone of this node's own renewal (the session was there when it deleted the old id), whose write
+        // under the new id Redis did not take then (full, or not there): a login, to be written now, not refused.
+        Renewals.Renewal renewal = stored.getRenewal();
+        if (renewal != null && renewal.oldId().equals(earlier) && !renewal.deletedBefore())
+            return false;
+        return calls.run(redis -> redis.exists(keys.tombstone(earlier)));
     }
 
     /**
@@ -1064,9 +1073,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     @Override
     public boolean doExists(String id) throws Exception
     {
-        // Logged out while Redis could not take the deletion: Jetty must not make a new session under the id.
+        // Logged out while Redis could not take the deletion: Jetty must not make a new session under the id. And one
+        // whose changes Redis has not taken (a new session, say, which Redis never had) is in use: Jetty then makes
+        // its new session under this id, which newSessionData refuses (503), rather than under a new id in its place.
         if (held != null && held.isUndeleted(id))
             return false;
+        if (held != null && held.isUnsaved(id))
+            return true;
         byte[] stored;
         try
         {

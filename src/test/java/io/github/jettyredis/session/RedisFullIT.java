@@ -29,6 +29,7 @@ import redis.clients.jedis.util.SafeEncoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -189,6 +190,35 @@ public class RedisFullIT
             assertEquals(1, cluster.destroyedCount(id));
             assertEquals(0, node.store().getUnsavedSessions(), "the kept change went with the session");
         }
+    }
+
+    /**
+     * A login while Redis is full: Jetty's renewal deletes the old id (a deletion goes through) and creates the new
+     * one (refused, kept). Once Redis has room, the session is there under its new id. Its kept create was written
+     * as an update, found nothing, and took this node's own deletion of the old id for another node's logout.
+     */
+    @ParameterizedTest
+    @EnumSource(value = JettyNode.Cache.class, names = {"DEFAULT", "REDIS"})
+    public void aLoginWhileRedisIsFullIsThereUnderItsNewIdOnceRedisHasRoom(JettyNode.Cache cache) throws Exception
+    {
+        JettyNode node = cluster.start("node", cache);
+        String id = cluster.aliceLoggedIn(node);
+        String newId;
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            fill(admin);
+            newId = cluster.get(node.url("op=renew"));
+            assertNotEquals(id, newId);
+            node.awaitIdle();
+            assertEquals("alice", cluster.get(node.url("op=get&name=user")));
+            admin.configSet("maxmemory", "0");
+            Await.until("the session is in Redis under its new id", Duration.ofSeconds(20),
+                () -> storedAttributes(admin, newId).contains("user"));
+        }
+        assertEquals("alice", cluster.get(node.url("op=get&name=user")));
+        assertEquals(newId, cluster.get(node.url("op=id")));
+        JettyNode reader = cluster.start("reader", JettyNode.Cache.NULL);
+        assertEquals("alice", cluster.get(reader.url("op=get&name=user")));
     }
 
     @ParameterizedTest

@@ -212,6 +212,13 @@ public class RedisNotServingIT
             id.set(cluster.get(node.url("op=create")));
             node.awaitIdle();
             assertEquals(cache.usesHeldWhileRedisDown() ? "ok" : "none", cluster.get(node.url("op=set&name=cart&value=1-item")));
+            if (!cache.usesHeldWhileRedisDown())
+            {
+                // Nor is a new session made in its place, under another id: the user keeps the one Redis will get.
+                ContentResponse create = cluster.client().GET(node.url("op=create"));
+                assertEquals(HttpStatus.SERVICE_UNAVAILABLE_503, create.getStatus(), create.getContentAsString());
+                assertNull(create.getHeaders().get(HttpHeader.SET_COOKIE));
+            }
             assertFalse(admin.exists(cluster.keys().session(id.get())), "Redis took no write");
         });
         JettyNode reader = cluster.start("reader", JettyNode.Cache.NULL);
@@ -227,7 +234,8 @@ public class RedisNotServingIT
     @Test
     public void aNodeStopsUsingItsLeasesOnceAReplicaAnswersIt() throws Exception
     {
-        JettyNode node = cluster.start("node", JettyNode.Cache.REDIS);
+        // A long lease: the test's steps on a slow machine do not outlast it, so only a voided lease is not used.
+        JettyNode node = cluster.start("node", JettyNode.Cache.REDIS, n -> ((RedisSessionCacheFactory)n.cacheFactory()).setLeaseMs(30_000));
         RedisSessionCache cache = (RedisSessionCache)node.webapp().getSessionHandler().getSessionCache();
         cluster.get(node.url("op=create"));
         assertEquals("1", cluster.get(node.url("op=incr&name=n")));

@@ -182,7 +182,8 @@ public final class CatchUp
         SessionData kept = held.refusedData(id);
         if (kept == null)
             return null;
-        String base = kept instanceof StoredSessionData copy ? copy.getStoredVersion() : null;
+        // A copy Redis never had under this id (new, or given this id by a renewal) expects no hash there.
+        String base = kept instanceof StoredSessionData copy && copy.isStoredUnder(id) ? copy.getStoredVersion() : null;
         byte[] inRedis = calls.run(redis -> redis.hget(keys.session(id), SessionHashCodec.VERSION_FIELD));
         if (base == null ? inRedis == null : inRedis != null && base.equals(new String(inRedis, StandardCharsets.US_ASCII)))
             return kept;

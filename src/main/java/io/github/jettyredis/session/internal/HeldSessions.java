@@ -73,10 +73,7 @@ public final class HeldSessions
     public void remove(String id)
     {
         held.remove(id);
-        unsaved.remove(id);
-        refused.remove(id);
-        mayBeBehind.remove(id);
-        failedWrites.remove(id);
+        forgetKept(id);
     }
 
     /** @param id a session the cache turned out not to hold (its unsaved changes, if any, are kept) */
@@ -123,19 +120,34 @@ public final class HeldSessions
      * @param refusedToEveryone whether Redis refused the write to every node alike (full, or not serving for now):
      * no node can have written the session since, and this copy is the latest
      */
-    public void unsaved(String id, SessionData data, boolean refusedToEveryone)
+    public synchronized void unsaved(String id, SessionData data, boolean refusedToEveryone)
     {
         unsaved.put(id, data);
         // Once another node may have written (Redis down or not the master, a write failed otherwise), until Redis
         // has the session as this node has it: a later refusal to everyone does not undo what happened before it.
         if (!refusedToEveryone)
+        {
             mayBeBehind.add(id);
+            refused.remove(id);
+        }
         else if (!mayBeBehind.contains(id))
             refused.add(id);
     }
 
     /** @param id a session Redis now has as it is */
     public void saved(String id)
+    {
+        forgetKept(id);
+    }
+
+    private void forgetKept(String id)
+    {
+        // Every save comes here: the lock only when something is kept of the session (rarely).
+        if (unsaved.containsKey(id) || mayBeBehind.contains(id) || failedWrites.containsKey(id))
+            forgetKeptLocked(id);
+    }
+
+    private synchronized void forgetKeptLocked(String id)
     {
         unsaved.remove(id);
         refused.remove(id);
@@ -147,7 +159,7 @@ public final class HeldSessions
      * @param id a session whose kept changes could not be written again, and stay kept
      * @return how many times in a row that happened since Redis last had the session as it was
      */
-    public int unsavedWriteFailed(String id)
+    public synchronized int unsavedWriteFailed(String id)
     {
         // Not refused to every node this time (another node's lease, say): Redis may hold a later change of another node.
         refused.remove(id);
@@ -159,7 +171,7 @@ public final class HeldSessions
      * @param id a session whose kept changes are given up
      * @param data the data given up: newer data kept since stays kept
      */
-    public void dropUnsaved(String id, SessionData data)
+    public synchronized void dropUnsaved(String id, SessionData data)
     {
         if (unsaved.remove(id, data))
         {
@@ -179,7 +191,7 @@ public final class HeldSessions
      * @return the session's data with changes that Redis refused to every node alike at each try (full, or not
      * serving for now), so that no other node can have written the session since; null if there is none
      */
-    public SessionData refusedData(String id)
+    public synchronized SessionData refusedData(String id)
     {
         return refused.contains(id) ? unsaved.get(id) : null;
     }

@@ -110,7 +110,10 @@ public final class RedisCalls
         }
         catch (JedisException e)
         {
-            throw failed(e, RedisFailure.of(e));
+            RedisFailure failure = RedisFailure.of(e);
+            if (failure == RedisFailure.NOT_THE_MASTER)
+                availability.answeredNotByTheMaster();
+            throw failed(e, failure);
         }
     }
 
