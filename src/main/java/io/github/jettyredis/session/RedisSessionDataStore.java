@@ -574,6 +574,21 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     }
 
     /**
+     * A session given a new id (a login) while Redis could not take the write under it has that write kept, and its
+     * old id's deletion kept too if Redis could not be reached then; the catch-up makes the deletion first when the
+     * write is refused again (Redis back but full). The kept copy learns that the tombstone is its own renewal's,
+     * as a renewal's write does at once, so that its write, once Redis takes it, is not refused for it.
+     */
+    private void keptRenewalsOf(String oldId, Renewals.Renewal renewal)
+    {
+        if (!held.hasUnsaved())
+            return;
+        for (SessionData kept : held.unsaved().values())
+            if (kept instanceof StoredSessionData copy && copy.isStoredUnder(oldId) && !oldId.equals(copy.getId()) && copy.getRenewal() == null)
+                copy.setRenewal(renewal);
+    }
+
+    /**
      * @return whether the copy, which Redis holds nothing of under its id, is of a session this node read or wrote
      * under another id that has a tombstone: given a new id (changeSessionId) after it was deleted, rather than
      * lost by Redis
@@ -1148,7 +1163,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             held.undeleted(id);
             return true;
         }
-        renewals.deleted(new Renewals.Renewal(id, deletion.deletedBefore(), deletion.userToken(), deletion.userLogoutMark()));
+        Renewals.Renewal renewal = new Renewals.Renewal(id, deletion.deletedBefore(), deletion.userToken(), deletion.userLogoutMark());
+        renewals.deleted(renewal);
+        keptRenewalsOf(id, renewal);
         held.deleted(id);
         long deleted = deletion.result();
         if (deleted > 0)

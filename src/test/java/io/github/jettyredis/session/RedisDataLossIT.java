@@ -417,6 +417,36 @@ public class RedisDataLossIT
     }
 
     /**
+     * As above, with Redis back but full: the catch-up's write under the new id is refused again, and its deletion
+     * of the old id goes through (a deletion frees memory). Once Redis has room, the session is written under its
+     * new id. Its write used to take this node's own tombstone of the old id for another node's logout, and the
+     * user lost the session.
+     */
+    @Test
+    public void aSessionGivenANewIdWhileRedisCannotBeReachedIsThereUnderItWhenRedisIsBackFullThenWithRoom() throws Exception
+    {
+        JettyNode a = startBehindProxy("nodeA");
+        String id = aliceSessionOn(a);
+
+        proxy.refuse();
+        String renewed = cluster.get(a.url("op=renew"));
+        assertNotEquals(id, renewed);
+        cluster.awaitIdle();
+        try (var admin = REDIS.newClient())
+        {
+            admin.configSet("maxmemory-policy", "noeviction");
+            admin.configSet("maxmemory", "1");
+            proxy.restore();
+            Await.until("the old id's deletion reaches Redis", Duration.ofSeconds(20), () -> !admin.exists(cluster.keys().session(id)));
+            assertEquals("alice", cluster.get(a.url("op=get&name=user")));
+            admin.configSet("maxmemory", "0");
+        }
+        Await.until("the renewed session reaches Redis", Duration.ofSeconds(20), () -> "alice".equals(storedAttribute(renewed, "user")));
+        assertEquals("alice", cluster.get(a.url("op=get&name=user")), "the node still serves it");
+        assertEquals(renewed, cluster.get(a.url("op=id")));
+    }
+
+    /**
      * The check of the held sessions that a node runs when its deletion listener connects again fails (the node
      * still takes Redis for down, or Redis went away again). Another node deleted a session meanwhile: the check
      * runs again once the node finds Redis answering, and drops it. It used to be only logged, and the node went

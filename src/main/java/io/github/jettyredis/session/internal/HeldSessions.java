@@ -202,6 +202,12 @@ public final class HeldSessions
         return unsaved.containsKey(id);
     }
 
+    /** @return whether any session has changes Redis does not have */
+    public boolean hasUnsaved()
+    {
+        return !unsaved.isEmpty();
+    }
+
     /** @return the sessions with changes Redis does not have, a snapshot */
     public Map<String, SessionData> unsaved()
     {
