@@ -159,9 +159,7 @@ public final class CatchUp
         {
             if (!reachable || calls.availability().isDown())
                 throw calls.refusedWhileDown();
-            throw new JedisConnectionException("Session " + LoggedId.of(id) + " of " + keys.context() + " has changes that Redis at " +
-                calls.availability().address() + " has not taken (it may not be the master, or their write failed): not read from it, " +
-                "whose copy may be older");
+            throw notRead(id, "has not taken (it may not be the master, or their write failed): not read from it, whose copy may be older");
         }
         return true;
     }
@@ -187,8 +185,14 @@ public final class CatchUp
         byte[] inRedis = calls.run(redis -> redis.hget(keys.session(id), SessionHashCodec.VERSION_FIELD));
         if (base == null ? inRedis == null : inRedis != null && base.equals(new String(inRedis, StandardCharsets.US_ASCII)))
             return kept;
-        throw new JedisConnectionException("Session " + LoggedId.of(id) + " of " + keys.context() + " has changes that Redis at " +
-            calls.availability().address() + " refused, and another node changed it meanwhile: not read until they are written");
+        throw notRead(id, "refused, and another node changed it meanwhile: not read until they are written");
+    }
+
+    /** @return the failure of a load that must not read Redis's copy: as Redis not there, for the caches */
+    private JedisConnectionException notRead(String id, String why)
+    {
+        return new JedisConnectionException("Session " + LoggedId.of(id) + " of " + keys.context() + " has changes that Redis at " +
+            calls.availability().address() + " " + why);
     }
 
     /**

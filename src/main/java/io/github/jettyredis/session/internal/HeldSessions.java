@@ -36,9 +36,10 @@ public final class HeldSessions
     private final SessionContext context;
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final Map<String, SessionData> unsaved = new ConcurrentHashMap<>();
-    /** Sessions whose kept changes Redis refused to every node alike at the last try (full, or not serving for now). */
-    private final Set<String> refused = ConcurrentHashMap.newKeySet();
-    /** Sessions whose kept changes met a failure other than a refusal to every node since Redis last had them. */
+    /**
+     * Sessions whose kept changes met a failure other than a refusal to every node since Redis last had them (a kept
+     * session not in it was refused to every node at each try).
+     */
     private final Set<String> mayBeBehind = ConcurrentHashMap.newKeySet();
     /** Sessions whose kept changes failed to be written again, and how many times in a row. */
     private final Map<String, Integer> failedWrites = new ConcurrentHashMap<>();
@@ -126,12 +127,7 @@ public final class HeldSessions
         // Once another node may have written (Redis down or not the master, a write failed otherwise), until Redis
         // has the session as this node has it: a later refusal to everyone does not undo what happened before it.
         if (!refusedToEveryone)
-        {
             mayBeBehind.add(id);
-            refused.remove(id);
-        }
-        else if (!mayBeBehind.contains(id))
-            refused.add(id);
     }
 
     /** @param id a session Redis now has as it is */
@@ -150,7 +146,6 @@ public final class HeldSessions
     private synchronized void forgetKeptLocked(String id)
     {
         unsaved.remove(id);
-        refused.remove(id);
         mayBeBehind.remove(id);
         failedWrites.remove(id);
     }
@@ -162,7 +157,6 @@ public final class HeldSessions
     public synchronized int unsavedWriteFailed(String id)
     {
         // Not refused to every node this time (another node's lease, say): Redis may hold a later change of another node.
-        refused.remove(id);
         mayBeBehind.add(id);
         return failedWrites.merge(id, 1, Integer::sum);
     }
@@ -175,7 +169,6 @@ public final class HeldSessions
     {
         if (unsaved.remove(id, data))
         {
-            refused.remove(id);
             mayBeBehind.remove(id);
             failedWrites.remove(id);
         }
@@ -193,7 +186,7 @@ public final class HeldSessions
      */
     public synchronized SessionData refusedData(String id)
     {
-        return refused.contains(id) ? unsaved.get(id) : null;
+        return mayBeBehind.contains(id) ? null : unsaved.get(id);
     }
 
     /** @return whether the session has changes that Redis does not have */
