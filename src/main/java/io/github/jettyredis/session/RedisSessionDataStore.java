@@ -560,7 +560,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         SessionDelta delta = codec.encodeDelta(data, create);
         delta.unwritable().forEach((name, reason) -> LOG.warn("Session {} of {}: attribute '{}' is not saved (Redis " +
             "keeps what it had): {}", LoggedId.of(id), keys.context(), name, reason));
-        if (isOnlyExpiryDrift(data, delta))
+        if (isOnlyExpiryDrift(id, data, delta))
         {
             // Jetty saves a changed session when the response commits and again when the request ends,
             // only to move the expiry by the few milliseconds in between: Redis keeps the first one.
@@ -602,10 +602,25 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             return false;
         // The tombstone of this node's own renewal (the session was there when it deleted the old id), whose write
         // under the new id Redis did not take then (full, or not there): a login, to be written now, not refused.
-        Renewals.Renewal renewal = stored.getRenewal();
+        Renewals.Renewal renewal = stored.getRenewal() != null ? stored.getRenewal() : keptRenewal(id, earlier);
         if (renewal != null && renewal.oldId().equals(earlier) && !renewal.deletedBefore())
+        {
+            stored.setRenewal(renewal);
             return false;
+        }
         return calls.run(redis -> redis.exists(keys.tombstone(earlier)));
+    }
+
+    /**
+     * With a cache that holds no session ({@code NullSessionCache}), Jetty renews the id on a copy it loads for
+     * the renewal, whose write under the new id Redis may refuse (full) and this node then keeps; the request's
+     * own copy takes the new id after, knowing nothing of the renewal, and is saved when the request leaves.
+     *
+     * @return the renewal that the kept copy under the id learnt, if that copy was renamed from the same earlier id
+     */
+    private Renewals.Renewal keptRenewal(String id, String earlier)
+    {
+        return held.unsavedData(id) instanceof StoredSessionData kept && kept.isStoredUnder(earlier) ? kept.getRenewal() : null;
     }
 
     /**
@@ -627,10 +642,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             "deleted meanwhile (by another node, or expired): not written under it, not kept in memory";
     }
 
-    /** A change of user (the container authenticated another one) changes no attribute, but is no drift. */
-    private boolean isOnlyExpiryDrift(SessionData data, SessionDelta delta)
+    /**
+     * A change of user (the container authenticated another one) changes no attribute, but is no drift; nor is a
+     * save of a copy Redis does not hold under this id (a new id whose write this node keeps: Redis has nothing to
+     * keep).
+     */
+    private boolean isOnlyExpiryDrift(String id, SessionData data, SessionDelta delta)
     {
-        return delta.isMetadataOnly() && data instanceof StoredSessionData stored &&
+        return delta.isMetadataOnly() && data instanceof StoredSessionData stored && stored.isStoredUnder(id) && !held.isUnsaved(id) &&
             stored.isOnlyExpiryDriftSinceStored(expiryDriftToleranceMs(data)) &&
             userIndex.isUserUnchanged(data);
     }

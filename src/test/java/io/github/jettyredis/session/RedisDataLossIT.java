@@ -395,10 +395,11 @@ public class RedisDataLossIT
      * The kept deletion used to be written first, and its tombstone then read as another node's deletion of the
      * session: the write was refused, the copy dropped, and the user logged out.
      */
-    @Test
-    public void aSessionGivenANewIdWhileRedisCannotBeReachedIsThereUnderItWhenRedisIsBack() throws Exception
+    @ParameterizedTest
+    @EnumSource(value = JettyNode.Cache.class, names = {"DEFAULT", "REDIS"})
+    public void aSessionGivenANewIdWhileRedisCannotBeReachedIsThereUnderItWhenRedisIsBack(JettyNode.Cache cache) throws Exception
     {
-        JettyNode a = startBehindProxy("nodeA");
+        JettyNode a = startBehindProxy("nodeA", cache);
         JettyNode b = cluster.start("nodeB", JettyNode.Cache.NULL);
         String id = aliceSessionOn(a);
 
@@ -422,10 +423,11 @@ public class RedisDataLossIT
      * new id. Its write used to take this node's own tombstone of the old id for another node's logout, and the
      * user lost the session.
      */
-    @Test
-    public void aSessionGivenANewIdWhileRedisCannotBeReachedIsThereUnderItWhenRedisIsBackFullThenWithRoom() throws Exception
+    @ParameterizedTest
+    @EnumSource(value = JettyNode.Cache.class, names = {"DEFAULT", "REDIS"})
+    public void aSessionGivenANewIdWhileRedisCannotBeReachedIsThereUnderItWhenRedisIsBackFullThenWithRoom(JettyNode.Cache cache) throws Exception
     {
-        JettyNode a = startBehindProxy("nodeA");
+        JettyNode a = startBehindProxy("nodeA", cache);
         String id = aliceSessionOn(a);
 
         proxy.refuse();

@@ -198,7 +198,7 @@ public class RedisFullIT
      * as an update, found nothing, and took this node's own deletion of the old id for another node's logout.
      */
     @ParameterizedTest
-    @EnumSource(value = JettyNode.Cache.class, names = {"DEFAULT", "REDIS"})
+    @EnumSource(JettyNode.Cache.class)
     public void aLoginWhileRedisIsFullIsThereUnderItsNewIdOnceRedisHasRoom(JettyNode.Cache cache) throws Exception
     {
         JettyNode node = cluster.start("node", cache);
