@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.util.SafeEncoder;
@@ -219,6 +220,49 @@ public class RedisFullIT
         assertEquals(newId, cluster.get(node.url("op=id")));
         JettyNode reader = cluster.start("reader", JettyNode.Cache.NULL);
         assertEquals("alice", cluster.get(reader.url("op=get&name=user")));
+    }
+
+    /**
+     * A change Redis refused (full) whose write then keeps failing otherwise (here the node's ACL user has lost
+     * the scripts) stays kept through the first failures, then is given up after the catch-up's bound of ten
+     * failed attempts in a row ({@code CatchUp.SAVE_ATTEMPTS}), so that a write that can never go through is not
+     * tried for ever.
+     */
+    @Test
+    public void aKeptChangeWhoseWriteKeepsFailingIsGivenUpAfterTenAttempts() throws Exception
+    {
+        try (Jedis acl = redis.server().connect(); UnifiedJedis admin = redis.newClient())
+        {
+            acl.aclSetUser("app", "on", ">app-password", "~*", "&*", "+@all");
+            JettyNode node = cluster.start("node", JettyNode.Cache.DEFAULT, configured ->
+            {
+                configured.sessions().setUser("app");
+                configured.sessions().setPassword("app-password");
+            });
+            String id = cluster.aliceLoggedIn(node);
+            fill(admin);
+            assertEquals("ok", cluster.get(node.url("op=set&name=cart&value=2-items")));
+            node.awaitIdle();
+            assertEquals(1, node.store().getUnsavedSessions(), "the change is kept");
+
+            acl.aclSetUser("app", "-evalsha", "-eval");
+            long deniedBefore = deniedScripts(acl);
+            admin.configSet("maxmemory", "0");
+            Await.until("a write of the kept change is denied", Duration.ofSeconds(20), () -> deniedScripts(acl) > deniedBefore);
+            assertEquals(1, node.store().getUnsavedSessions(), "kept after a failed attempt");
+            Await.until("the kept change is given up", Duration.ofSeconds(60), () -> node.store().getUnsavedSessions() == 0);
+            assertTrue(deniedScripts(acl) - deniedBefore >= 10, "given up after ten attempts, not before");
+            assertEquals(Set.of("user"), storedAttributes(admin, id));
+        }
+    }
+
+    /** @return how many times the server denied {@code EVALSHA} or {@code EVAL} to a user, by its {@code ACL LOG} */
+    private static long deniedScripts(Jedis admin)
+    {
+        return admin.aclLog().stream()
+            .filter(entry -> "evalsha".equals(entry.getObject()) || "eval".equals(entry.getObject()))
+            .mapToLong(entry -> entry.getCount())
+            .sum();
     }
 
     @ParameterizedTest
