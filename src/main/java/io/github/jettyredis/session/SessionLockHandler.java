@@ -18,6 +18,7 @@ import java.util.function.Predicate;
 import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.internal.LuaScript;
+import io.github.jettyredis.session.internal.RedisAvailability;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
@@ -32,6 +33,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.util.SafeEncoder;
 
@@ -73,6 +75,8 @@ import redis.clients.jedis.util.SafeEncoder;
 public class SessionLockHandler extends Handler.Wrapper
 {
     private static final Logger LOG = LoggerFactory.getLogger(SessionLockHandler.class);
+    /** At most one WARN this often while Redis cannot be asked for locks. */
+    private static final long UNAVAILABLE_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final LuaScript UNLOCK = new LuaScript(1, """
         if redis.call('GET', KEYS[1]) == ARGV[1] then
           return redis.call('DEL', KEYS[1])
@@ -84,6 +88,8 @@ public class SessionLockHandler extends Handler.Wrapper
     private final Queues<Waiter> queues = new Queues<>();
     private final LongAdder timedOut = new LongAdder();
     private final LongAdder refused = new LongAdder();
+    private final LongAdder unavailable = new LongAdder();
+    private volatile long lastUnavailableLogged;
     private UnifiedJedis redis;
     private RedisClientSettings settings;
     private String cookieName = "JSESSIONID";
@@ -152,8 +158,18 @@ public class SessionLockHandler extends Handler.Wrapper
         if (id == null)
             return super.handle(request, response, callback);
         Lock lock = new Lock(id);
-        // Behind requests already waiting here, a newcomer queues rather than jumping the line.
-        if (!queues.isWaiting(id) && lock.tryAcquire())
+        boolean locked;
+        try
+        {
+            // Behind requests already waiting here, a newcomer queues rather than jumping the line.
+            locked = !queues.isWaiting(id) && lock.tryAcquire();
+        }
+        catch (JedisException e)
+        {
+            refuseForRedis(request, response, callback, e);
+            return true;
+        }
+        if (locked)
             return handleLocked(lock, request, response, callback);
         Waiter waiter = new Waiter(lock, request, response, callback, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs));
         switch (queues.add(id, waiter, maxWaitingPerSession))
@@ -280,11 +296,11 @@ public class SessionLockHandler extends Handler.Wrapper
         {
             locked = head.lock.tryAcquire();
         }
-        catch (RuntimeException e)
+        catch (JedisException e)
         {
             // Redis fails: answer as a request that takes the lock on its own thread would be answered.
             if (queues.remove(id, head))
-                Response.writeError(head.request, head.response, head.callback, e);
+                refuseForRedis(head.request, head.response, head.callback, e);
             schedulePoll(id);
             return;
         }
@@ -300,6 +316,35 @@ public class SessionLockHandler extends Handler.Wrapper
             head.resume();
         else
             head.lock.release(); // it failed or was refused meanwhile
+    }
+
+    /**
+     * Answers a request whose lock Redis could not be asked for. While Redis cannot be reached or cannot serve
+     * for now (a failover under way, full), 503, as for a lock not had in time: the request does not run without
+     * the lock, and Redis will answer again. Any other failure (an error reply, such as an ACL that does not grant
+     * the lock's commands) is the server's error, 500.
+     */
+    private void refuseForRedis(Request request, Response response, Callback callback, JedisException e)
+    {
+        if (!RedisAvailability.isUnreachable(e) && !RedisAvailability.isFull(e))
+        {
+            Response.writeError(request, response, callback, e);
+            return;
+        }
+        unavailable.increment();
+        long now = System.nanoTime();
+        long last = lastUnavailableLogged;
+        if (last == 0 || now - last > UNAVAILABLE_LOG_NANOS)
+        {
+            lastUnavailableLogged = now;
+            LOG.warn("Cannot take a session's lock: Redis{} cannot be reached, or cannot serve for now: refusing such requests " +
+                "with 503 until it can ({})", settings != null ? " at " + settings.address() : "", e.toString());
+        }
+        else
+        {
+            LOG.debug("Cannot take a session's lock: refusing with 503", e);
+        }
+        Response.writeError(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503);
     }
 
     /** The lock of one session, with the token that proves a release is its holder's. */
@@ -456,6 +501,16 @@ public class SessionLockHandler extends Handler.Wrapper
     public long getRefused()
     {
         return refused.sum();
+    }
+
+    /**
+     * @return how many requests were refused since start because Redis could not be asked for their session's
+     * lock (not reached, or not serving for now)
+     */
+    @ManagedAttribute("requests refused because Redis could not be asked for their session's lock")
+    public long getUnavailable()
+    {
+        return unavailable.sum();
     }
 
     /**

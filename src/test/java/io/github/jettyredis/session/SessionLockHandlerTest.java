@@ -14,6 +14,7 @@ import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.PrivateRedis;
+import io.github.jettyredis.session.testing.RedisTestServer;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.http.HttpCookieStore;
@@ -25,6 +26,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.Jedis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -218,6 +220,42 @@ public class SessionLockHandlerTest
                 cluster.redis().del(lockKey(id));
             }
         }
+    }
+
+    /**
+     * Redis answers but cannot take a lock for now (a replica answering {@code READONLY}, as a master a failover
+     * demoted does): a request, waiting in its session's queue or new, gets 503 as for a lock not had in time, not
+     * a server error, and does not run; once Redis serves again, requests take the lock and run.
+     */
+    @Test
+    public void whileRedisCannotServeLocksRequestsAreRefusedWith503AndRunOnceItCan() throws Exception
+    {
+        JettyNode node = lockedNode(locks -> { });
+        String id = get(node, null, "op=create").getContentAsString();
+        assertEquals("ok", get(node, id, "op=set&name=x&value=before").getContentAsString());
+        cluster.redis().set(lockKey(id), HELD);
+        try (Jedis admin = REDIS.server().connect())
+        {
+            CompletableFuture<ContentResponse> waiting = send(node, id, "op=set&name=x&value=waited");
+            Await.until("the request waits for the lock", Duration.ofSeconds(10), () -> locks(node).getWaiting() == 1);
+            admin.replicaof("127.0.0.1", RedisTestServer.freePort());
+            try
+            {
+                ContentResponse waited = waiting.get(30, TimeUnit.SECONDS);
+                assertEquals(503, waited.getStatus(), waited.getContentAsString());
+                ContentResponse refused = get(node, id, "op=set&name=x&value=new");
+                assertEquals(503, refused.getStatus(), refused.getContentAsString());
+                assertEquals(2, locks(node).getUnavailable());
+            }
+            finally
+            {
+                admin.replicaofNoOne();
+            }
+            admin.del(lockKey(id));
+        }
+        assertEquals("before", get(node, id, "op=get&name=x").getContentAsString(), "no refused request ran");
+        assertEquals("ok", get(node, id, "op=set&name=x&value=after").getContentAsString());
+        assertEquals("after", get(node, id, "op=get&name=x").getContentAsString());
     }
 
     @Test
