@@ -136,9 +136,11 @@ final class HeldCopyCheck
             return Freshness.CURRENT;
         if (!catchUp.beforeLoad(id))
             return reload(id, stored);
-        // Changes Redis refused to every node alike (full) since this node made them: Redis has nothing later, and
-        // asking it would find the session older, or not there at all (a login, whose new id Redis never had).
-        if (catchUp.refusedCopy(id) instanceof StoredSessionData kept)
+        // A new id (a login) whose write Redis refused to every node alike (full, or not serving for now): Redis has
+        // nothing under it, and asked, would have the copy taken for lost. A copy kept under its own id is checked
+        // as any is: should another node have written the session while Redis had room, its change is read in
+        // beside the kept one.
+        if (!stored.isStoredUnder(id) && catchUp.refusedCopy(id) instanceof StoredSessionData kept)
             return replaced(id, stored, kept);
         // Read after the changes kept while Redis was away are written: written beside a change the copy lacks
         // (another node's, or its own save whose reply was lost), they leave it knowing no version Redis holds.

@@ -177,6 +177,9 @@ public final class CatchUp
      */
     public SessionData refusedCopy(String id)
     {
+        // Nothing kept (nearly always): no lock taken.
+        if (!held.isUnsaved(id))
+            return null;
         SessionData kept = held.refusedData(id);
         if (kept == null)
             return null;
