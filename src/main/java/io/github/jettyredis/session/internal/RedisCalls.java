@@ -3,6 +3,7 @@ package io.github.jettyredis.session.internal;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -20,7 +21,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * Redis first drops the client's idle connections (most likely all dead), then runs once more on a fresh
  * one; so does a call answered by a Redis that may not be the master ({@link RedisFailure#NOT_THE_MASTER}), as
  * a connection made before a failover may reach the demoted master ({@code READONLY}) where a new one reaches the
- * new master. Every call the store makes can be run twice: writes are idempotent (see {@link SessionScripts}).
+ * new master; but while new connections keep reaching a Redis that is not the master (a failover not over yet), at
+ * most one call a second tries one, so that every call does not drop the pool and connect again (a TLS handshake
+ * each). Every call the store makes can be run twice: writes are idempotent (see {@link SessionScripts}).
  * Each outcome is reported to the {@link RedisAvailability}, and why each call failed ({@link RedisFailure}) to
  * the store's counters; while Redis is known to be down, a call is not sent at all unless a probe finds Redis
  * back ({@link RedisAvailability#admits}), and is never retried.
@@ -32,8 +35,12 @@ public final class RedisCalls
     private final Consumer<RedisFailure> failures;
     /** No limit: each operation a pipeline of its own, sent at once. */
     private static final SharedPipelines ALONE = new SharedPipelines(0);
+    /** How long after a new connection also reached a Redis that is not the master no call tries another. */
+    static final long NOT_THE_MASTER_RETRY_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final SharedPipelines shared;
+    /** When ({@link System#nanoTime()}) a retry on a new connection was last answered by a Redis not the master; 0 if never. */
+    private volatile long newConnectionNotTheMasterAt;
 
     /**
      * @param redis the client to run calls on
@@ -100,21 +107,37 @@ public final class RedisCalls
             // one are void either way.
             if (failure == RedisFailure.NOT_THE_MASTER)
                 availability.answeredNotByTheMaster();
-            if (!failure.isWorthANewConnection() || wasDown)
+            if (!failure.isWorthANewConnection() || wasDown || failure == RedisFailure.NOT_THE_MASTER && isNewConnectionPaused())
                 throw failed(e, failure);
         }
         PooledConnections.discardIdle(redis);
         try
         {
-            return succeeded(retry.apply(redis));
+            T result = retry.apply(redis);
+            newConnectionNotTheMasterAt = 0;
+            return succeeded(result);
         }
         catch (JedisException e)
         {
             RedisFailure failure = RedisFailure.of(e);
             if (failure == RedisFailure.NOT_THE_MASTER)
+            {
                 availability.answeredNotByTheMaster();
+                newConnectionNotTheMasterAt = nonZero(System.nanoTime());
+            }
             throw failed(e, failure);
         }
+    }
+
+    private boolean isNewConnectionPaused()
+    {
+        long at = newConnectionNotTheMasterAt;
+        return at != 0 && System.nanoTime() - at < NOT_THE_MASTER_RETRY_PAUSE_NANOS;
+    }
+
+    private static long nonZero(long nanos)
+    {
+        return nanos == 0 ? 1 : nanos;
     }
 
     /**

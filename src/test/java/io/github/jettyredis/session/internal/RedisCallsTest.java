@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.jettyredis.session.internal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.PrivateRedis;
 import io.github.jettyredis.session.testing.RedisTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,6 +23,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A call right after Redis restarted, on a private redis-server that the test kills and starts again: the pool is
@@ -115,6 +119,40 @@ public class RedisCallsTest
         assertEquals(2, told.get(), "the leases were told of each answer");
         assertEquals(List.of(RedisFailure.NOT_THE_MASTER), failures, "one failed call counted");
         assertFalse(availability.isDown(), "a Redis that answers is not taken for down");
+    }
+
+    /**
+     * While new connections keep reaching a Redis that is not the master (a failover not over yet), calls do not
+     * each drop the pool and connect again: once a retry on a new connection was answered {@code READONLY} too,
+     * the calls of the next second fail at once; after it, a call tries a new connection again.
+     */
+    @Test
+    public void whileNewConnectionsReachNoMasterCallsDoNotEachConnectAgain() throws Exception
+    {
+        RedisCalls calls = new RedisCalls(client, availability, failures::add, new SharedPipelines(2));
+        try (Jedis admin = redis.server().connect())
+        {
+            admin.replicaof("127.0.0.1", RedisTestServer.freePort());
+            long before = connectionsReceived(admin);
+            for (int i = 0; i < 20; i++)
+                assertThrows(JedisDataException.class, () -> calls.run(redis -> redis.set("key", "value")));
+            long connected = connectionsReceived(admin) - before;
+            assertTrue(connected <= 2, connected + " connections made for 20 calls");
+            assertEquals(20, failures.size(), "each call counted");
+
+            long paused = connectionsReceived(admin);
+            Await.until("a call tries a new connection again", Duration.ofSeconds(10), () ->
+            {
+                assertThrows(JedisDataException.class, () -> calls.run(redis -> redis.set("key", "value")));
+                return connectionsReceived(admin) > paused;
+            });
+        }
+    }
+
+    /** @return how many connections the server accepted since it started */
+    private static long connectionsReceived(Jedis admin)
+    {
+        return Long.parseLong(admin.info("stats").replaceAll("(?s).*total_connections_received:(\\d+).*", "$1"));
     }
 
     /** Runs the command; after the first try, whatever it answered, the server becomes a master. */
