@@ -66,6 +66,9 @@ import redis.clients.jedis.util.SafeEncoder;
  *   lost updates this handler was installed to prevent (and when a whole queue timed out, all of it would
  *   run at once). A 503 is the same answer as for a full queue: not now, try again.</li>
  *   <li>A waiting request whose connection fails (idle timeout, HTTP/2 reset) leaves its queue.</li>
+ *   <li>While Redis cannot be asked for the lock (not reached, not serving for now, full), a request that needs
+ *   one is refused with 503, as for a lock not had in time; any other failure of Redis (an error reply, such as
+ *   an ACL that does not grant the lock's commands) is a server error, 500.</li>
  * </ul>
  *
  * <p>A lock whose holder died expires after {@link #getLeaseMs() leaseMs}. Session ids are not logged:
@@ -296,11 +299,17 @@ public class SessionLockHandler extends Handler.Wrapper
         {
             locked = head.lock.tryAcquire();
         }
-        catch (JedisException e)
+        catch (RuntimeException e)
         {
-            // Redis fails: answer as a request that takes the lock on its own thread would be answered.
+            // Redis fails: answer as a request that takes the lock on its own thread would be answered. The next
+            // in line is polled all the same: nothing else would, and its wait would never end.
             if (queues.remove(id, head))
-                refuseForRedis(head.request, head.response, head.callback, e);
+            {
+                if (e instanceof JedisException failure)
+                    refuseForRedis(head.request, head.response, head.callback, failure);
+                else
+                    Response.writeError(head.request, head.response, head.callback, e);
+            }
             schedulePoll(id);
             return;
         }
