@@ -267,6 +267,33 @@ public class RedisNotServingIT
     }
 
     /**
+     * The check of the held sessions (as when the deletion listener listens again) answered {@code MASTERDOWN} by a
+     * replica is a failed call like any other: counted, and the node's leases are void. Its replies used to be read
+     * after the call had gone through, and their errors were seen by neither.
+     */
+    @Test
+    public void aCheckOfTheHeldSessionsThatAReplicaAnswersIsCountedAndVoidsTheLeases() throws Exception
+    {
+        JettyNode node = cluster.start("node", JettyNode.Cache.REDIS, n -> ((RedisSessionCacheFactory)n.cacheFactory()).setLeaseMs(30_000));
+        RedisSessionCache cache = (RedisSessionCache)node.webapp().getSessionHandler().getSessionCache();
+        cluster.get(node.url("op=create"));
+        assertEquals("1", cluster.get(node.url("op=incr&name=n")));
+        assertEquals("2", cluster.get(node.url("op=incr&name=n")));
+        node.awaitIdle();
+        long leased = cache.getLeasedHits();
+        assertEquals("2", cluster.get(node.url("op=get&name=n")));
+        assertEquals(leased + 1, cache.getLeasedHits(), "the node uses its lease");
+        node.awaitIdle();
+
+        long notTheMaster = node.store().getCounters().getRedisNotTheMaster();
+        whileNotServing(false, admin -> assertThrows(JedisException.class, () -> node.store().checkHeldSessions()));
+        assertTrue(node.store().getCounters().getRedisNotTheMaster() > notTheMaster, "counted: " + node.store().getCounters());
+        long leasedBefore = cache.getLeasedHits();
+        assertEquals("2", cluster.get(node.url("op=get&name=n")));
+        assertEquals(leasedBefore, cache.getLeasedHits(), "the lease is void");
+    }
+
+    /**
      * A load that failed because a replica refused the session's kept change turns away a new session under that
      * id only (Jetty reusing the requested id would write it over the change), not a new visitor's session that a
      * later request of the same thread makes under a new id.

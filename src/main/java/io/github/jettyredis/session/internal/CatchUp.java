@@ -240,11 +240,11 @@ public final class CatchUp
 
     private Map<String, Presence> presence(Set<String> ids)
     {
-        Map<String, Response<Boolean>> hashes = new HashMap<>();
-        Map<String, Response<Boolean>> tombstones = new HashMap<>();
-        Map<String, Response<byte[]>> versions = new HashMap<>();
-        calls.run(redis ->
+        return calls.run(redis ->
         {
+            Map<String, Response<Boolean>> hashes = new HashMap<>();
+            Map<String, Response<Boolean>> tombstones = new HashMap<>();
+            Map<String, Response<byte[]>> versions = new HashMap<>();
             try (AbstractPipeline pipeline = redis.pipelined())
             {
                 for (String id : ids)
@@ -255,16 +255,17 @@ public final class CatchUp
                 }
                 pipeline.sync();
             }
-            return null;
+            // Read within the call: an error reply (MASTERDOWN from a replica, say) is then the call's failure,
+            // counted, retried and told to the leases as any call's is.
+            Map<String, Presence> presence = new HashMap<>();
+            for (String id : ids)
+            {
+                byte[] version = versionOrNull(versions.get(id));
+                presence.put(id, new Presence(hashes.get(id).get(), tombstones.get(id).get(),
+                    version == null ? null : new String(version, StandardCharsets.US_ASCII)));
+            }
+            return presence;
         });
-        Map<String, Presence> presence = new HashMap<>();
-        for (String id : ids)
-        {
-            byte[] version = versionOrNull(versions.get(id));
-            presence.put(id, new Presence(hashes.get(id).get(), tombstones.get(id).get(),
-                version == null ? null : new String(version, StandardCharsets.US_ASCII)));
-        }
-        return presence;
     }
 
     /**
