@@ -227,6 +227,32 @@ public class RedisNotServingIT
     }
 
     /**
+     * @return a node with the coherent cache, and the client's session on it with {@code n} at 2, leased. The lease
+     * is long: the test's steps on a slow machine do not outlast it, so only a voided lease goes unused
+     */
+    private JettyNode nodeLeasingASession() throws Exception
+    {
+        JettyNode node = cluster.start("node", JettyNode.Cache.REDIS, n -> ((RedisSessionCacheFactory)n.cacheFactory()).setLeaseMs(30_000));
+        cluster.get(node.url("op=create"));
+        assertEquals("1", cluster.get(node.url("op=incr&name=n")));
+        assertEquals("2", cluster.get(node.url("op=incr&name=n")));
+        return node;
+    }
+
+    private static RedisSessionCache cache(JettyNode node)
+    {
+        return (RedisSessionCache)node.webapp().getSessionHandler().getSessionCache();
+    }
+
+    private void assertUsesItsLease(JettyNode node) throws Exception
+    {
+        node.awaitIdle();
+        long leased = cache(node).getLeasedHits();
+        assertEquals("2", cluster.get(node.url("op=get&name=n")));
+        assertEquals(leased + 1, cache(node).getLeasedHits(), "the node uses its lease");
+    }
+
+    /**
      * A node that a replica answered may be talking to a master a failover demoted, which other nodes no longer
      * reach: it stops using its leases (whose requests would not ask Redis), and checks its copies again. Here
      * another user's save is refused, and the leased session (with no change kept) is checked at its next request.
@@ -234,21 +260,14 @@ public class RedisNotServingIT
     @Test
     public void aNodeStopsUsingItsLeasesOnceAReplicaAnswersIt() throws Exception
     {
-        // A long lease: the test's steps on a slow machine do not outlast it, so only a voided lease is not used.
-        JettyNode node = cluster.start("node", JettyNode.Cache.REDIS, n -> ((RedisSessionCacheFactory)n.cacheFactory()).setLeaseMs(30_000));
-        RedisSessionCache cache = (RedisSessionCache)node.webapp().getSessionHandler().getSessionCache();
-        cluster.get(node.url("op=create"));
-        assertEquals("1", cluster.get(node.url("op=incr&name=n")));
-        assertEquals("2", cluster.get(node.url("op=incr&name=n")));
+        JettyNode node = nodeLeasingASession();
+        RedisSessionCache cache = cache(node);
         HttpClient otherUser = new HttpClient();
         otherUser.start();
         try
         {
             otherUser.GET(node.url("op=create"));
-            node.awaitIdle();
-            long leased = cache.getLeasedHits();
-            assertEquals("2", cluster.get(node.url("op=get&name=n")));
-            assertEquals(leased + 1, cache.getLeasedHits(), "the node uses its lease");
+            assertUsesItsLease(node);
             whileNotServing(true, admin ->
             {
                 assertEquals("ok", otherUser.GET(node.url("op=set&name=cart&value=1-item")).getContentAsString());
@@ -274,15 +293,9 @@ public class RedisNotServingIT
     @Test
     public void aCheckOfTheHeldSessionsThatAReplicaAnswersIsCountedAndVoidsTheLeases() throws Exception
     {
-        JettyNode node = cluster.start("node", JettyNode.Cache.REDIS, n -> ((RedisSessionCacheFactory)n.cacheFactory()).setLeaseMs(30_000));
-        RedisSessionCache cache = (RedisSessionCache)node.webapp().getSessionHandler().getSessionCache();
-        cluster.get(node.url("op=create"));
-        assertEquals("1", cluster.get(node.url("op=incr&name=n")));
-        assertEquals("2", cluster.get(node.url("op=incr&name=n")));
-        node.awaitIdle();
-        long leased = cache.getLeasedHits();
-        assertEquals("2", cluster.get(node.url("op=get&name=n")));
-        assertEquals(leased + 1, cache.getLeasedHits(), "the node uses its lease");
+        JettyNode node = nodeLeasingASession();
+        RedisSessionCache cache = cache(node);
+        assertUsesItsLease(node);
         node.awaitIdle();
 
         long notTheMaster = node.store().getCounters().getRedisNotTheMaster();
