@@ -19,6 +19,8 @@ import io.github.jettyredis.session.client.PooledRedisClientFactory;
 import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.internal.LuaScript;
 import io.github.jettyredis.session.internal.RedisAvailability;
+import io.github.jettyredis.session.internal.RedisCalls;
+import io.github.jettyredis.session.internal.SharedPipelines;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
@@ -94,6 +96,13 @@ public class SessionLockHandler extends Handler.Wrapper
     private final LongAdder unavailable = new LongAdder();
     private volatile long lastUnavailableLogged;
     private UnifiedJedis redis;
+    /**
+     * The lock's calls, as the store's are made: a call that meets a connection a restart broke, or a Redis a
+     * failover demoted, drops the pool's idle connections and runs once more on a new one; and while Redis is
+     * down, calls fail at once until a probe finds it back.
+     */
+    private RedisCalls calls;
+    private RedisAvailability availability;
     private RedisClientSettings settings;
     private String cookieName = "JSESSIONID";
     private long leaseMs = TimeUnit.SECONDS.toMillis(30);
@@ -130,6 +139,8 @@ public class SessionLockHandler extends Handler.Wrapper
     {
         if (settings != null)
             redis = PooledRedisClientFactory.createPooledClient(settings);
+        availability = new RedisAvailability(redis, settings != null ? settings.address() : "(the application's client)");
+        calls = new RedisCalls(redis, availability, failure -> { }, new SharedPipelines(0));
         super.doStart();
     }
 
@@ -140,6 +151,7 @@ public class SessionLockHandler extends Handler.Wrapper
         for (Waiter waiter : queues.drain())
             waiter.refuse();
         super.doStop();
+        availability.close();
         if (settings != null)
         {
             redis.close();
@@ -278,8 +290,12 @@ public class SessionLockHandler extends Handler.Wrapper
             }
             catch (RejectedExecutionException e)
             {
-                // Stopping: doStop answers the waiting requests.
-                LOG.debug("Cannot poll for a session lock", e);
+                // Stopping: doStop answers the waiting requests. Running, the pool is full for now: nothing else
+                // would poll this queue, and its requests would wait for ever.
+                if (isRunning())
+                    schedulePoll(id);
+                else
+                    LOG.debug("Cannot poll for a session lock", e);
             }
         }, pollMs, TimeUnit.MILLISECONDS);
     }
@@ -308,7 +324,10 @@ public class SessionLockHandler extends Handler.Wrapper
                 if (e instanceof JedisException failure)
                     refuseForRedis(head.request, head.response, head.callback, failure);
                 else
+                {
+                    LOG.warn("Cannot take a session's lock", e);
                     Response.writeError(head.request, head.response, head.callback, e);
+                }
             }
             schedulePoll(id);
             return;
@@ -346,7 +365,7 @@ public class SessionLockHandler extends Handler.Wrapper
         if (last == 0 || now - last > UNAVAILABLE_LOG_NANOS)
         {
             lastUnavailableLogged = now;
-            LOG.warn("Cannot take a session's lock: Redis{} cannot be reached, or cannot serve for now: refusing such requests " +
+            LOG.warn("Cannot take a session's lock: Redis{} cannot be reached, cannot serve for now, or is full: refusing such requests " +
                 "with 503 until it can ({})", settings != null ? " at " + settings.address() : "", e.toString());
         }
         else
@@ -369,14 +388,14 @@ public class SessionLockHandler extends Handler.Wrapper
 
         boolean tryAcquire()
         {
-            return "OK".equals(redis.set(key, token, SetParams.setParams().nx().px(leaseMs)));
+            return "OK".equals(calls.run(client -> client.set(key, token, SetParams.setParams().nx().px(leaseMs))));
         }
 
         void release()
         {
             try
             {
-                UNLOCK.run(redis, new byte[][]{key, token});
+                calls.run(client -> UNLOCK.run(client, new byte[][]{key, token}));
             }
             catch (RuntimeException e)
             {

@@ -15,6 +15,7 @@ import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.PrivateRedis;
 import io.github.jettyredis.session.testing.RedisTestServer;
+import io.github.jettyredis.session.testing.TcpProxy;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.http.HttpCookieStore;
@@ -31,6 +32,7 @@ import redis.clients.jedis.Jedis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link SessionLockHandler} over real HTTP on a node with a small thread pool: requests waiting for a
@@ -256,6 +258,38 @@ public class SessionLockHandlerTest
         assertEquals("before", get(node, id, "op=get&name=x").getContentAsString(), "no refused request ran");
         assertEquals("ok", get(node, id, "op=set&name=x&value=after").getContentAsString());
         assertEquals("after", get(node, id, "op=get&name=x").getContentAsString());
+    }
+
+    /**
+     * A failover behind a name: the locks' Redis is demoted (it answers {@code READONLY} on the connections the
+     * handler's pool holds) and the name now leads to the new master. A request drops the pool's idle
+     * connections and takes its lock on the new master through a new one; it used to get 503 for as long as the
+     * pool kept the old connections, which under steady traffic is for ever.
+     */
+    @Test
+    public void afterAFailoverLocksAreTakenOnTheNewMasterThroughANewConnection() throws Exception
+    {
+        try (RedisTestServer oldMaster = RedisTestServer.startPrivate();
+             RedisTestServer newMaster = RedisTestServer.startPrivate();
+             TcpProxy name = new TcpProxy(oldMaster.port()))
+        {
+            JettyNode node = cluster.start("node", JettyNode.Cache.NULL, configured -> configured.lockSessions(name.uri()));
+            String id = get(node, null, "op=create").getContentAsString();
+            assertEquals("ok", get(node, id, "op=set&name=x&value=before").getContentAsString());
+            name.retarget(newMaster.port());
+            try (Jedis admin = oldMaster.connect())
+            {
+                admin.replicaof("127.0.0.1", RedisTestServer.freePort());
+            }
+            ContentResponse after = get(node, id, "op=set&name=x&value=after");
+            assertEquals(200, after.getStatus(), after.getContentAsString());
+            assertEquals("after", get(node, id, "op=get&name=x").getContentAsString());
+            try (Jedis admin = newMaster.connect())
+            {
+                assertTrue(admin.info("commandstats").contains("cmdstat_set:"), "the lock was taken there");
+                assertEquals(0, admin.dbSize(), "and given back");
+            }
+        }
     }
 
     @Test

@@ -64,7 +64,7 @@ public final class RedisAvailability implements AutoCloseable
      * @param redis the client to probe with
      * @param address where it connects, for the log (no password)
      */
-    RedisAvailability(UnifiedJedis redis, String address)
+    public RedisAvailability(UnifiedJedis redis, String address)
     {
         this.redis = redis;
         this.address = address;

@@ -416,7 +416,18 @@ public final class JettyNode implements AutoCloseable
      */
     public JettyNode lockSessions()
     {
-        RedisClientSettings settings = new RedisClientSettings(redisUri, null, null, 2000, 2000, 16, null, null);
+        return lockSessions(redisUri);
+    }
+
+    /**
+     * As {@link #lockSessions()}, with the locks in another Redis than the sessions.
+     *
+     * @param lockRedisUri where the locks are taken
+     * @return this node
+     */
+    public JettyNode lockSessions(String lockRedisUri)
+    {
+        RedisClientSettings settings = new RedisClientSettings(lockRedisUri, null, null, 2000, 2000, 16, null, null);
         server.setHandler(new SessionLockHandler(settings, prefix, server.getHandler()));
         return this;
     }

@@ -23,11 +23,11 @@ import java.util.concurrent.TimeUnit;
  * load balancer does when it forgets an idle flow (the peers are told nothing; new connections work), and
  * {@link #refuse()} cuts every connection and refuses new ones, as an unreachable Redis looks, until
  * {@link #restore()}; {@link #delayReplies} makes Redis slow, as a congested network or an overloaded
- * server does.
+ * server does; {@link #retarget} leads new connections to another server, as a name does after a failover.
  */
 public final class TcpProxy implements AutoCloseable
 {
-    private final int targetPort;
+    private volatile int targetPort;
     private final ServerSocket listener;
     private final List<Link> links = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
@@ -59,6 +59,17 @@ public final class TcpProxy implements AutoCloseable
     {
         for (Link link : links)
             link.blackholed = true;
+    }
+
+    /**
+     * Leads new connections to another server from now on; those open now stay with the one they reached, as
+     * a DNS name or a virtual IP moved to a new master does.
+     *
+     * @param port the port on 127.0.0.1 to forward new connections to
+     */
+    public void retarget(int port)
+    {
+        targetPort = port;
     }
 
     /** Closes every connection and refuses new ones until {@link #restore()}. */
