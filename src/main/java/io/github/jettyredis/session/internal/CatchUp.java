@@ -314,6 +314,9 @@ public final class CatchUp
         }
         catch (JedisDataException e)
         {
+            // A key that is no hash answers WRONGTYPE; a replica's MASTERDOWN is Redis not serving, the call's failure.
+            if (RedisAvailability.isUnreachable(e))
+                throw e;
             return null;
         }
     }

@@ -42,6 +42,23 @@ final class PooledConnections
     }
 
     /**
+     * @param redis the client
+     * @return how many connections its pools have made so far (0 for a client built on a connection provider of
+     * its own)
+     */
+    static long created(UnifiedJedis redis)
+    {
+        try
+        {
+            return pools(redis).stream().mapToLong(Pool::getCreatedCount).sum();
+        }
+        catch (RuntimeException e)
+        {
+            return 0;
+        }
+    }
+
+    /**
      * Takes a connection out of the client's pool (of the master, or of any node of a cluster), for a use
      * that keeps it: give it back broken ({@link Connection#setBroken()}, then {@link Connection#close()}),
      * so that the pool closes it rather than lend it again.

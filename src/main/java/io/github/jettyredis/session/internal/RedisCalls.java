@@ -21,8 +21,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * Redis first drops the client's idle connections (most likely all dead), then runs once more on a fresh
  * one; so does a call answered by a Redis that may not be the master ({@link RedisFailure#NOT_THE_MASTER}), as
  * a connection made before a failover may reach the demoted master ({@code READONLY}) where a new one reaches the
- * new master; but while new connections keep reaching a Redis that is not the master (a failover not over yet), at
- * most one call a second tries one, so that every call does not drop the pool and connect again (a TLS handshake
+ * new master; but once a new connection too reached a Redis that is not the master (a failover not over yet), the
+ * calls of the next second fail at once, so that each does not drop the pool and connect again (a TLS handshake
  * each). Every call the store makes can be run twice: writes are idempotent (see {@link SessionScripts}).
  * Each outcome is reported to the {@link RedisAvailability}, and why each call failed ({@link RedisFailure}) to
  * the store's counters; while Redis is known to be down, a call is not sent at all unless a probe finds Redis
@@ -83,7 +83,8 @@ public final class RedisCalls
      * @param <T> what it returns
      * @return what it returned
      * @throws JedisException if it failed twice, or once for a reason other than reaching Redis (e.g. an
-     * error reply), or once while Redis is known to be down, or at once without being sent
+     * error reply), or once while Redis is known to be down or within a second of a new connection's reaching a
+     * Redis that is not the master, or at once without being sent
      */
     public <T> T run(Function<UnifiedJedis, T> call)
     {
@@ -96,6 +97,7 @@ public final class RedisCalls
         if (!availability.admits())
             throw refusedWhileDown();
         boolean wasDown = availability.isDown();
+        RedisFailure firstFailure;
         try
         {
             return succeeded(call.apply(redis));
@@ -103,6 +105,7 @@ public final class RedisCalls
         catch (JedisException e)
         {
             RedisFailure failure = RedisFailure.of(e);
+            firstFailure = failure;
             // Told at once, whether or not the retry reaches the new master: the leases this node took from the old
             // one are void either way.
             if (failure == RedisFailure.NOT_THE_MASTER)
@@ -111,10 +114,13 @@ public final class RedisCalls
                 throw failed(e, failure);
         }
         PooledConnections.discardIdle(redis);
+        long created = PooledConnections.created(redis);
         try
         {
             T result = retry.apply(redis);
-            newConnectionNotTheMasterAt = 0;
+            // A master answered the retry (a replica would have refused it again as the first try).
+            if (firstFailure == RedisFailure.NOT_THE_MASTER)
+                newConnectionNotTheMasterAt = 0;
             return succeeded(result);
         }
         catch (JedisException e)
@@ -123,7 +129,10 @@ public final class RedisCalls
             if (failure == RedisFailure.NOT_THE_MASTER)
             {
                 availability.answeredNotByTheMaster();
-                newConnectionNotTheMasterAt = nonZero(System.nanoTime());
+                // Only a connection made for the retry says where new ones lead: the pool may have lent an old one
+                // that another thread had just given back.
+                if (PooledConnections.created(redis) > created)
+                    newConnectionNotTheMasterAt = nonZero(System.nanoTime());
             }
             throw failed(e, failure);
         }
