@@ -36,7 +36,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
-import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.util.SafeEncoder;
 
 /**
@@ -80,8 +79,27 @@ import redis.clients.jedis.util.SafeEncoder;
 public class SessionLockHandler extends Handler.Wrapper
 {
     private static final Logger LOG = LoggerFactory.getLogger(SessionLockHandler.class);
+    private static final RedisAvailability.Consequences LOCKS_WHILE_REDIS_FAILS = new RedisAvailability.Consequences(
+        "requests of sessions in use are refused (503) until it answers again",
+        "requests of sessions in use are refused (503) until it serves again");
     /** At most one WARN this often while Redis cannot be asked for locks. */
     private static final long UNAVAILABLE_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /**
+     * Takes the lock (KEYS[1]) for a token (ARGV[1]) for ARGV[2] ms, unless another holds it. The token's own lock
+     * counts as taken: a call whose reply was lost (a stall past the socket timeout) is made again on a new
+     * connection, and must not find its own lock in the way. Replies 1 if the token holds the lock, else 0. The
+     * write comes first, so that a Redis that cannot take it (a replica, full) says so at once, whoever holds it.
+     */
+    static final LuaScript LOCK = new LuaScript(1, """
+        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+          return 1
+        end
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.call('PEXPIRE', KEYS[1], ARGV[2])
+          return 1
+        end
+        return 0
+        """);
     private static final LuaScript UNLOCK = new LuaScript(1, """
         if redis.call('GET', KEYS[1]) == ARGV[1] then
           return redis.call('DEL', KEYS[1])
@@ -139,9 +157,19 @@ public class SessionLockHandler extends Handler.Wrapper
     {
         if (settings != null)
             redis = PooledRedisClientFactory.createPooledClient(settings);
-        availability = new RedisAvailability(redis, settings != null ? settings.address() : "(the application's client)");
+        availability = new RedisAvailability(redis, settings != null ? settings.address() : "(the application's client)",
+            LOCKS_WHILE_REDIS_FAILS);
         calls = new RedisCalls(redis, availability, failure -> { }, new SharedPipelines(0));
-        super.doStart();
+        try
+        {
+            super.doStart();
+        }
+        catch (Exception e)
+        {
+            // Jetty stops only what started: the availability's thread and the handler's own client go now.
+            closeRedis();
+            throw e;
+        }
     }
 
     @Override
@@ -151,8 +179,15 @@ public class SessionLockHandler extends Handler.Wrapper
         for (Waiter waiter : queues.drain())
             waiter.refuse();
         super.doStop();
-        availability.close();
-        if (settings != null)
+        closeRedis();
+    }
+
+    private void closeRedis()
+    {
+        if (availability != null)
+            availability.close();
+        availability = null;
+        if (settings != null && redis != null)
         {
             redis.close();
             redis = null;
@@ -388,7 +423,8 @@ public class SessionLockHandler extends Handler.Wrapper
 
         boolean tryAcquire()
         {
-            return "OK".equals(calls.run(client -> client.set(key, token, SetParams.setParams().nx().px(leaseMs))));
+            byte[][] args = {key, token, SafeEncoder.encode(Long.toString(leaseMs))};
+            return Long.valueOf(1).equals(calls.run(client -> LOCK.run(client, args)));
         }
 
         void release()

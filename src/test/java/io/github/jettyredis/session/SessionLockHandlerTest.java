@@ -28,6 +28,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.util.SafeEncoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -290,6 +292,31 @@ public class SessionLockHandlerTest
                 assertEquals(0, admin.dbSize(), "and given back");
             }
         }
+    }
+
+    /**
+     * The lock is taken by a script that finds a token's own lock taken: a try whose reply was lost (Redis stalled
+     * past the socket timeout, and ran it) is made again on a new connection, and used to find the lock held,
+     * by itself, until it expired.
+     */
+    @Test
+    public void aLockIsTakenAgainByItsOwnTokenOnlyAndLastsFromTheLastTry() throws Exception
+    {
+        byte[] key = SafeEncoder.encode(lockKey("some-session"));
+        try (UnifiedJedis redis = REDIS.newClient())
+        {
+            assertEquals(1L, SessionLockHandler.LOCK.run(redis, lockArgs(key, "mine", 60_000)));
+            assertEquals(1L, SessionLockHandler.LOCK.run(redis, lockArgs(key, "mine", 90_000)), "its own lock, taken again");
+            assertTrue(redis.pttl(key) > 60_000, "and lasting from the last try");
+            assertEquals(0L, SessionLockHandler.LOCK.run(redis, lockArgs(key, "another", 60_000)), "not another's");
+            assertEquals("mine", redis.get(SafeEncoder.encode(key)));
+            redis.del(key);
+        }
+    }
+
+    private static byte[][] lockArgs(byte[] key, String token, long ms)
+    {
+        return new byte[][]{key, SafeEncoder.encode(token), SafeEncoder.encode(Long.toString(ms))};
     }
 
     @Test

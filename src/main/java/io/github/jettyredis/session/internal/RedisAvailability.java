@@ -61,13 +61,41 @@ public final class RedisAvailability implements AutoCloseable
     private long retryDelayMs = PROBE_INTERVAL_MS;
 
     /**
+     * What Redis not there means to the users of an availability, for its log.
+     *
+     * @param whileDown what happens while Redis cannot be reached
+     * @param whileRefusing what happens while Redis answers but cannot serve for now
+     */
+    public record Consequences(String whileDown, String whileRefusing)
+    {
+        /** The session stores'. */
+        static final Consequences SESSIONS = new Consequences("sessions held in memory are served and their changes are kept " +
+            "until it answers again; requests for other sessions run without them and new sessions are refused (503)",
+            "sessions held in memory are served and their changes kept, tried again (a second later, then less often) until it " +
+            "takes them");
+    }
+
+    private final Consequences consequences;
+
+    /**
      * @param redis the client to probe with
      * @param address where it connects, for the log (no password)
      */
-    public RedisAvailability(UnifiedJedis redis, String address)
+    RedisAvailability(UnifiedJedis redis, String address)
+    {
+        this(redis, address, Consequences.SESSIONS);
+    }
+
+    /**
+     * @param redis the client to probe with
+     * @param address where it connects, for the log (no password)
+     * @param consequences what Redis not there means to the callers, for the log
+     */
+    public RedisAvailability(UnifiedJedis redis, String address, Consequences consequences)
     {
         this.redis = redis;
         this.address = address;
+        this.consequences = consequences;
         this.executor = SessionThreads.scheduler("redis-session-availability");
     }
 
@@ -291,8 +319,7 @@ public final class RedisAvailability implements AutoCloseable
             else
             {
                 LOG.warn("Redis at {} cannot serve a command for now ({}): a failover under way, or a replica where a master " +
-                    "is expected; sessions held in memory are served and their changes kept, tried again (a second later, then " +
-                    "less often) until it takes them{}", address, e.toString(),
+                    "is expected; {}{}", address, e.toString(), consequences.whileRefusing(),
                     refusalsNotLogged == 0 ? "" : " (" + refusalsNotLogged + " more refusals since the last one logged)");
                 lastRefusedLogged = now;
                 refusalsNotLogged = 0;
@@ -346,9 +373,8 @@ public final class RedisAvailability implements AutoCloseable
         if (outageLogged)
         {
             lastOutageLogged = downSince;
-            LOG.warn("Redis at {} cannot be reached ({}): sessions held in memory are served and their changes are kept " +
-                "until it answers again; requests for other sessions run without them and new sessions are refused (503); " +
-                "no command is sent to it until a probe finds it back{}", address, e.toString(),
+            LOG.warn("Redis at {} cannot be reached ({}): {}; no command is sent to it until a probe finds it back{}", address,
+                e.toString(), consequences.whileDown(),
                 outagesNotLogged == 0 ? "" : " (" + outagesNotLogged + " shorter outages since the last one logged)");
             outagesNotLogged = 0;
         }

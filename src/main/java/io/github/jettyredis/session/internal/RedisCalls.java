@@ -22,8 +22,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * one; so does a call answered by a Redis that may not be the master ({@link RedisFailure#NOT_THE_MASTER}), as
  * a connection made before a failover may reach the demoted master ({@code READONLY}) where a new one reaches the
  * new master; but once a new connection too reached a Redis that is not the master (a failover not over yet), the
- * calls of the next second fail at once, so that each does not drop the pool and connect again (a TLS handshake
- * each). Every call the store makes can be run twice: writes are idempotent (see {@link SessionScripts}).
+ * calls answered so in the next second are not tried again, so that each does not drop the pool and connect again
+ * (a TLS handshake each). Every call the store makes can be run twice: writes are idempotent (see {@link SessionScripts}).
  * Each outcome is reported to the {@link RedisAvailability}, and why each call failed ({@link RedisFailure}) to
  * the store's counters; while Redis is known to be down, a call is not sent at all unless a probe finds Redis
  * back ({@link RedisAvailability#admits}), and is never retried.
@@ -83,8 +83,8 @@ public final class RedisCalls
      * @param <T> what it returns
      * @return what it returned
      * @throws JedisException if it failed twice, or once for a reason other than reaching Redis (e.g. an
-     * error reply), or once while Redis is known to be down or within a second of a new connection's reaching a
-     * Redis that is not the master, or at once without being sent
+     * error reply), or once while Redis is known to be down, or once answered by a Redis that is not the master
+     * within a second of a new connection's reaching one, or at once without being sent
      */
     public <T> T run(Function<UnifiedJedis, T> call)
     {
