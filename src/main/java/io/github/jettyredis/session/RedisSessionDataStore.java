@@ -918,7 +918,18 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             if (session != null && session.getSessionData() instanceof StoredSessionData stored && stored.getIndexedExpiry() > 0)
                 entries.put(id, stored.getIndexedExpiry());
         }
-        index.restore(entries);
+        try
+        {
+            index.restore(entries);
+        }
+        catch (JedisException e)
+        {
+            if (!RedisAvailability.isUnreachable(e) && !RedisAvailability.isFull(e))
+                throw e;
+            // Tried again at the next scavenge; what Redis refused is logged by the availability.
+            LOG.debug("The expiry index of {} is gone from Redis, and cannot be made again now: {}", keys.context(), e.toString());
+            return;
+        }
         long windowMs = Math.max(TimeUnit.SECONDS.toMillis(_context.getSessionManager().getMaxInactiveInterval()),
             TimeUnit.SECONDS.toMillis(getGracePeriodSec()));
         reindexUntil = now + windowMs;

@@ -284,6 +284,32 @@ public class RedisFullIT
         }
     }
 
+    /**
+     * The expiry index is gone while Redis is full: the scavenge's attempt to make it again is refused, and counted
+     * as any refused call (it used to go unseen, and the node logged the index as made again at every scavenge);
+     * once Redis has room, a scavenge makes it again.
+     */
+    @Test
+    public void anExpiryIndexGoneWhileRedisIsFullIsMadeAgainOnceItHasRoom() throws Exception
+    {
+        JettyNode node = cluster.start("node", JettyNode.Cache.DEFAULT);
+        String id = cluster.get(node.url("op=create"));
+        node.awaitIdle();
+        byte[] index = cluster.keys().expiryIndex();
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            admin.del(index);
+            fill(admin);
+            long refused = node.store().getCounters().getRedisFull();
+            node.awaitScavenges(1);
+            assertFalse(admin.exists(index), "not made again while Redis is full");
+            assertTrue(node.store().getCounters().getRedisFull() > refused, "the refusal is counted: " + node.store().getCounters());
+            admin.configSet("maxmemory", "0");
+            node.awaitScavenges(1);
+            assertTrue(admin.zscore(index, SessionKeys.bytes(id)) != null, "made again once Redis has room");
+        }
+    }
+
     @Test
     public void anEvictedExpiryIndexIsMadeAgainAndSessionsUsedMeanwhileGetTheirEntriesBack() throws Exception
     {

@@ -74,14 +74,16 @@ public final class ExpiryIndex
     {
         calls.run(redis ->
         {
+            Response<Long> present;
             try (AbstractPipeline pipeline = redis.pipelined())
             {
                 pipeline.sadd(SessionKeys.contextRegistry(prefix), SessionKeys.bytes(keys.context()));
-                pipeline.zadd(keys.expiryIndex(), Double.POSITIVE_INFINITY, presence);
+                present = pipeline.zadd(keys.expiryIndex(), Double.POSITIVE_INFINITY, presence);
                 expiries.forEach((id, expiry) -> queueUpdate(pipeline, id, expiry));
                 pipeline.sync();
             }
-            return null;
+            // Read within the call: a Redis that refused the index (full, a replica) fails the call, counted as any.
+            return present.get();
         });
     }
 
