@@ -918,6 +918,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             if (session != null && session.getSessionData() instanceof StoredSessionData stored && stored.getIndexedExpiry() > 0)
                 entries.put(id, stored.getIndexedExpiry());
         }
+        // Opened first: a restore whose write went in but whose reply was lost finds the index present next time.
+        long windowMs = Math.max(TimeUnit.SECONDS.toMillis(_context.getSessionManager().getMaxInactiveInterval()),
+            TimeUnit.SECONDS.toMillis(getGracePeriodSec()));
+        reindexUntil = now + windowMs;
         try
         {
             index.restore(entries);
@@ -926,13 +930,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             if (!RedisAvailability.isUnreachable(e) && !RedisAvailability.isFull(e))
                 throw e;
-            // Tried again at the next scavenge; what Redis refused is logged by the availability.
+            // Tried again at the next scavenge. Redis not there is logged by the availability; a full Redis here.
+            if (RedisAvailability.isFull(e))
+                calls.availability().refusedForMemory("the expiry index of " + keys.context() + " not made again; tried again at " +
+                    "the next scavenge");
             LOG.debug("The expiry index of {} is gone from Redis, and cannot be made again now: {}", keys.context(), e.toString());
             return;
         }
-        long windowMs = Math.max(TimeUnit.SECONDS.toMillis(_context.getSessionManager().getMaxInactiveInterval()),
-            TimeUnit.SECONDS.toMillis(getGracePeriodSec()));
-        reindexUntil = now + windowMs;
         LOG.warn("The expiry index of {} was gone from Redis (evicted under an allkeys-* maxmemory-policy, or Redis lost its " +
             "data): this node wrote again the entries of the {} sessions it holds, and for the next {} s every save writes its " +
             "session's entry. A session no node uses meanwhile expires with its key, without sessionDestroyed", keys.context(),

@@ -310,6 +310,27 @@ public class RedisFullIT
         }
     }
 
+    /**
+     * A node starts while Redis is full (a rolling restart meanwhile): its expiry index mark cannot be written, and
+     * is once Redis has room; the sessions made meanwhile are kept, then written.
+     */
+    @Test
+    public void aNodeStartsWhileRedisIsFullAndItsSessionsReachRedisOnceItHasRoom() throws Exception
+    {
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            fill(admin);
+            JettyNode node = cluster.start("node", JettyNode.Cache.DEFAULT);
+            String id = cluster.get(node.url("op=create"));
+            node.awaitIdle();
+            assertEquals(1, node.store().getUnsavedSessions(), "the new session is kept");
+            admin.configSet("maxmemory", "0");
+            node.awaitScavenges(1);
+            assertTrue(admin.exists(cluster.keys().session(id)), "written once Redis has room");
+            assertTrue(admin.zscore(cluster.keys().expiryIndex(), SessionKeys.bytes(id)) != null, "and indexed");
+        }
+    }
+
     @Test
     public void anEvictedExpiryIndexIsMadeAgainAndSessionsUsedMeanwhileGetTheirEntriesBack() throws Exception
     {

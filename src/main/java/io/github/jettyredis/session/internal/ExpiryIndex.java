@@ -13,6 +13,7 @@ import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * A context's expiry index: a sorted set of the ids of its mortal sessions scored by their stored expiry
@@ -52,11 +53,25 @@ public final class ExpiryIndex
 
     /**
      * Records the context in the registry of contexts under the prefix, where orphans are looked for, and
-     * marks its index present.
+     * marks its index present. A Redis that answers but takes no write for now (full, not serving, still
+     * loading) lets the node start: its first scavenge after that finds the index without the mark and makes it
+     * present ({@link #isGone}).
+     *
+     * @throws redis.clients.jedis.exceptions.JedisException if Redis cannot be reached, or refused otherwise (an
+     * ACL that does not grant the index's commands)
      */
     public void register()
     {
-        restore(Map.of());
+        try
+        {
+            restore(Map.of());
+        }
+        catch (JedisException e)
+        {
+            RedisFailure failure = RedisFailure.of(e);
+            if (!failure.refusesEveryone() && failure != RedisFailure.NOT_THE_MASTER && failure != RedisFailure.LOADING)
+                throw e;
+        }
     }
 
     /** @return whether the index lost this node's presence mark since {@link #register} or {@link #restore} wrote it */
