@@ -4,6 +4,7 @@ package io.github.jettyredis.session;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
@@ -224,6 +225,29 @@ public class RedisNotServingIT
         JettyNode reader = cluster.start("reader", JettyNode.Cache.NULL);
         Await.until("the session reaches Redis", Duration.ofSeconds(20), () -> id.get().equals(cluster.getQuietly(reader.url("op=id"))));
         assertEquals(cache.usesHeldWhileRedisDown() ? "1-item" : "null", cluster.get(reader.url("op=get&name=cart")));
+    }
+
+    /**
+     * A node started while its Redis is a replica (a rolling restart during a failover) starts: it cannot mark its
+     * expiry index, which its first scavenge once Redis takes writes does; a session made meanwhile reaches Redis
+     * then, and is indexed.
+     */
+    @Test
+    public void aNodeStartsWhileRedisIsReadOnlyAndItsIndexIsMarkedOnceItTakesWrites() throws Exception
+    {
+        AtomicReference<JettyNode> started = new AtomicReference<>();
+        AtomicReference<String> id = new AtomicReference<>();
+        whileNotServing(true, admin ->
+        {
+            started.set(cluster.start("node", JettyNode.Cache.DEFAULT));
+            id.set(cluster.get(started.get().url("op=create")));
+            started.get().awaitIdle();
+            assertFalse(admin.exists(cluster.keys().session(id.get())), "Redis took no write");
+        });
+        started.get().awaitScavenges(1);
+        Await.until("the session reaches Redis", Duration.ofSeconds(20), () -> cluster.redis().exists(cluster.keys().session(id.get())));
+        Await.until("it is indexed", Duration.ofSeconds(20),
+            () -> cluster.redis().zscore(cluster.keys().expiryIndex(), SessionKeys.bytes(id.get())) != null);
     }
 
     /**
