@@ -82,8 +82,6 @@ public class SessionLockHandler extends Handler.Wrapper
     private static final RedisAvailability.Consequences LOCKS_WHILE_REDIS_FAILS = new RedisAvailability.Consequences(
         "requests of sessions in use are refused (503) until it answers again",
         "requests of sessions in use are refused (503) until it serves again");
-    /** At most one WARN this often while Redis cannot be asked for locks. */
-    private static final long UNAVAILABLE_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
     /**
      * Takes the lock (KEYS[1]) for a token (ARGV[1]) for ARGV[2] ms, unless another holds it. The token's own lock
      * counts as taken: a call whose reply was lost (a stall past the socket timeout) is made again on a new
@@ -112,7 +110,6 @@ public class SessionLockHandler extends Handler.Wrapper
     private final LongAdder timedOut = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final LongAdder unavailable = new LongAdder();
-    private volatile long lastUnavailableLogged;
     private UnifiedJedis redis;
     /**
      * The lock's calls, as the store's are made: a call that meets a connection a restart broke, or a Redis a
@@ -395,18 +392,13 @@ public class SessionLockHandler extends Handler.Wrapper
             return;
         }
         unavailable.increment();
-        long now = System.nanoTime();
-        long last = lastUnavailableLogged;
-        if (last == 0 || now - last > UNAVAILABLE_LOG_NANOS)
-        {
-            lastUnavailableLogged = now;
-            LOG.warn("Cannot take a session's lock: Redis{} cannot be reached, cannot serve for now, or is full: refusing such requests " +
-                "with 503 until it can ({})", settings != null ? " at " + settings.address() : "", e.toString());
-        }
+        // Redis not reached or not serving is logged by the availability, which the calls told; a full Redis here,
+        // as the store's refused writes are.
+        RedisAvailability current = availability;
+        if (current != null && RedisAvailability.isFull(e))
+            current.refusedForMemory("a session's lock not taken: its request refused with 503");
         else
-        {
             LOG.debug("Cannot take a session's lock: refusing with 503", e);
-        }
         Response.writeError(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503);
     }
 
