@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
@@ -72,7 +73,8 @@ import redis.clients.jedis.util.SafeEncoder;
  *   an ACL that does not grant the lock's commands) is a server error, 500.</li>
  * </ul>
  *
- * <p>A lock whose holder died expires after {@link #getLeaseMs() leaseMs}. Session ids are not logged:
+ * <p>A lock whose holder died expires after {@link #getLeaseMs() leaseMs}; one whose release Redis could not be
+ * asked for (not reached, not serving for now) is released as soon as it answers again. Session ids are not logged:
  * they are bearer credentials.</p>
  */
 @ManagedObject("Serializes the requests of each session across the cluster")
@@ -105,11 +107,20 @@ public class SessionLockHandler extends Handler.Wrapper
         return 0
         """);
 
+    // Far more than the requests a node runs at once, whose locks an outage can leave behind.
+    private static final int MAX_UNRELEASED = 10_000;
+
     private final String prefix;
     private final Queues<Waiter> queues = new Queues<>();
     private final LongAdder timedOut = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final LongAdder unavailable = new LongAdder();
+    /**
+     * Locks whose release Redis could not be asked for (not reached, not serving for now), released when it answers
+     * again: otherwise their sessions' next requests would wait for the rest of the lease, and be refused if it is
+     * longer than their wait. Bounded: a lock left out expires with its lease all the same.
+     */
+    private final Set<Lock> unreleased = ConcurrentHashMap.newKeySet();
     private UnifiedJedis redis;
     /**
      * The lock's calls, as the store's are made: a call that meets a connection a restart broke, or a Redis a
@@ -157,6 +168,7 @@ public class SessionLockHandler extends Handler.Wrapper
         availability = new RedisAvailability(redis, settings != null ? settings.address() : "(the application's client)",
             LOCKS_WHILE_REDIS_FAILS);
         calls = new RedisCalls(redis, availability, failure -> { }, new SharedPipelines(0));
+        availability.onRecovery(this::releaseMissedLocks);
         try
         {
             super.doStart();
@@ -402,11 +414,34 @@ public class SessionLockHandler extends Handler.Wrapper
         Response.writeError(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503);
     }
 
+    /** Releases, once Redis answers again, the locks whose release it missed and whose lease is not over. */
+    private void releaseMissedLocks()
+    {
+        for (Lock lock : unreleased)
+        {
+            if (!unreleased.remove(lock) || lock.isExpired())
+                continue;
+            try
+            {
+                lock.unlock();
+            }
+            catch (RuntimeException e)
+            {
+                // Gone again: the rest wait for the next time it answers.
+                if (lock.keepForLater(e))
+                    return;
+                LOG.warn("Cannot release a session lock; it expires after {} ms", leaseMs, e);
+            }
+        }
+    }
+
     /** The lock of one session, with the token that proves a release is its holder's. */
     private final class Lock
     {
         private final byte[] key;
         private final byte[] token = SafeEncoder.encode(UUID.randomUUID().toString());
+        // When the lock expires on its own, as System.nanoTime(): the lease from the last try that took it, at the latest.
+        private long expiresAt;
 
         Lock(String id)
         {
@@ -416,19 +451,44 @@ public class SessionLockHandler extends Handler.Wrapper
         boolean tryAcquire()
         {
             byte[][] args = {key, token, SafeEncoder.encode(Long.toString(leaseMs))};
-            return Long.valueOf(1).equals(calls.run(client -> LOCK.run(client, args)));
+            long asked = System.nanoTime();
+            boolean taken = Long.valueOf(1).equals(calls.run(client -> LOCK.run(client, args)));
+            if (taken)
+                expiresAt = asked + TimeUnit.MILLISECONDS.toNanos(leaseMs);
+            return taken;
         }
 
         void release()
         {
             try
             {
-                calls.run(client -> UNLOCK.run(client, new byte[][]{key, token}));
+                unlock();
             }
             catch (RuntimeException e)
             {
-                LOG.warn("Cannot release a session lock; it expires after {} ms", leaseMs, e);
+                if (keepForLater(e))
+                    LOG.debug("Cannot release a session lock now: released when Redis answers again, or it expires after {} ms", leaseMs, e);
+                else
+                    LOG.warn("Cannot release a session lock; it expires after {} ms", leaseMs, e);
             }
+        }
+
+        /** The script deletes the lock only if it still holds this token: a late release never frees another's lock. */
+        void unlock()
+        {
+            calls.run(client -> UNLOCK.run(client, new byte[][]{key, token}));
+        }
+
+        /** @return whether a release that failed so is kept until Redis answers again (it could not be asked) */
+        boolean keepForLater(RuntimeException e)
+        {
+            return e instanceof JedisException failure && RedisAvailability.isUnreachable(failure) && !isExpired() &&
+                unreleased.size() < MAX_UNRELEASED && unreleased.add(this);
+        }
+
+        boolean isExpired()
+        {
+            return System.nanoTime() - expiresAt >= 0;
         }
     }
 

@@ -296,6 +296,41 @@ public class SessionLockHandlerTest
     }
 
     /**
+     * A request whose lock's Redis went away while it ran cannot give the lock back as it completes; the lock is
+     * released as soon as that Redis answers again. It used to stay for the rest of its lease, and the session's
+     * next requests waited that long, or were refused with 503 when their wait was shorter.
+     */
+    @Test
+    public void aLockWhoseReleaseRedisMissedIsReleasedOnceItAnswersAgain() throws Exception
+    {
+        try (RedisTestServer locksRedis = RedisTestServer.startPrivate();
+             TcpProxy link = new TcpProxy(locksRedis.port());
+             Jedis admin = locksRedis.connect())
+        {
+            JettyNode node = cluster.start("node", JettyNode.Cache.NULL, configured ->
+            {
+                configured.lockSessions(link.uri());
+                // Far longer than the test waits below: only a release lets the lock go in time.
+                ((SessionLockHandler)configured.server().getHandler()).setLeaseMs(TimeUnit.MINUTES.toMillis(5));
+            });
+            String id = get(node, null, "op=create").getContentAsString();
+            CompletableFuture<ContentResponse> holding = send(node, id, "op=hold&name=x&value=held");
+            assertTrue(node.hold().awaitEntered(Duration.ofSeconds(10)), "the request runs, holding the lock");
+            assertTrue(admin.exists(lockKey(id)), "taken in the locks' Redis");
+            link.refuse();
+            node.hold().release();
+            ContentResponse held = holding.get(30, TimeUnit.SECONDS);
+            assertEquals("ok", held.getContentAsString(), "the sessions' own Redis answers: the request went through");
+            node.awaitIdle();
+            assertTrue(admin.exists(lockKey(id)), "the release did not reach Redis");
+
+            link.restore();
+            Await.until("the lock is released once its Redis answers", Duration.ofSeconds(20), () -> !admin.exists(lockKey(id)));
+            assertEquals("held", get(node, id, "op=get&name=x").getContentAsString());
+        }
+    }
+
+    /**
      * The lock is taken by a script that finds a token's own lock taken: a try whose reply was lost (Redis stalled
      * past the socket timeout, and ran it) is made again on a new connection, and used to find the lock held,
      * by itself, until it expired.
