@@ -1031,7 +1031,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         counters.claimed(outcome.claimed().size(), outcome.gone().size());
         outcome.gone().forEach(held::drop);
         outcome.alive().keySet().stream().filter(candidates::contains).forEach(held::dropReplaced);
-        index.correct(outcome.indexCorrections());
+        keepIndex("the correction of expiry index entries (sessions used again, or deleted elsewhere)", () -> index.correct(outcome.indexCorrections()));
 
         // 4. Expire, with their listeners, the claimed sessions no cache holds (a NullSessionCache).
         Set<String> expired = held.keepsSessions() ? outcome.claimed() : held.expireUnheld(outcome.claimed(), this::load);
@@ -1041,7 +1041,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         {
             try
             {
-                cleanOrphans(now - 10 * graceMs);
+                keepIndex("the sweep of long expired sessions", () -> cleanOrphans(now - 10 * graceMs));
             }
             finally
             {
@@ -1049,6 +1049,28 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             }
         }
         return expired;
+    }
+
+    /**
+     * Runs upkeep of the expiry index that the next scavenge makes again if this one cannot (it finds the same
+     * entries), so that its failure does not cost this scavenge the expiries it found. A full Redis is reported as
+     * the store's other refused writes are; one not reached is logged by the availability.
+     */
+    private void keepIndex(String what, Runnable upkeep)
+    {
+        try
+        {
+            upkeep.run();
+        }
+        catch (JedisException e)
+        {
+            if (RedisAvailability.isFull(e))
+                calls.availability().refusedForMemory(what + " of " + keys.context() + " cannot be made now; tried again at the next scavenge");
+            else if (RedisAvailability.isUnreachable(e))
+                LOG.debug("{} of {} cannot be made now; tried again at the next scavenge: {}", what, keys.context(), e.toString());
+            else
+                LOG.warn("{} of {} failed; tried again at the next scavenge", what, keys.context(), e);
+        }
     }
 
     /**

@@ -311,6 +311,35 @@ public class RedisFullIT
     }
 
     /**
+     * A scavenge finds an index entry that lags its session (the session was used since) while Redis is full: the
+     * entry cannot be moved to the session's expiry, and the refusal is counted as any refused write (it used to go
+     * unseen: the replies were not read); a scavenge once Redis has room moves it.
+     */
+    @Test
+    public void anIndexEntryAScavengeCannotMoveWhileRedisIsFullIsCountedAndMovedOnceItHasRoom() throws Exception
+    {
+        JettyNode node = cluster.start("node", JettyNode.Cache.DEFAULT);
+        String id = cluster.get(node.url("op=create"));
+        node.awaitIdle();
+        byte[] index = cluster.keys().expiryIndex();
+        byte[] member = SessionKeys.bytes(id);
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            // An entry long past, for a session whose own expiry is still ahead: found by the scavenge, and alive.
+            admin.zadd(index, 1, member);
+            fill(admin);
+            long refused = node.store().getCounters().getRedisFull();
+            node.awaitScavenges(1);
+            assertEquals(1.0, admin.zscore(index, member), "not moved while Redis is full");
+            assertTrue(node.store().getCounters().getRedisFull() > refused, "the refusal is counted: " + node.store().getCounters());
+            admin.configSet("maxmemory", "0");
+            node.awaitScavenges(1);
+            assertTrue(admin.zscore(index, member) > System.currentTimeMillis(), "moved to the session's expiry once Redis has room");
+            assertEquals(id, cluster.get(node.url("op=id")), "the session lives on");
+        }
+    }
+
+    /**
      * A node starts while Redis is full (a rolling restart meanwhile): its expiry index mark cannot be written, and
      * is once Redis has room; the sessions made meanwhile are kept, then written.
      */

@@ -127,22 +127,23 @@ public final class ExpiryIndex
      * @param pipeline the write's pipeline
      * @param id the session id
      * @param expiry its expiry; 0 or less (immortal) takes it out
+     * @return the command's reply, to read after the pipeline is synced
      */
-    public void queueUpdate(AbstractPipeline pipeline, String id, long expiry)
+    public Response<Long> queueUpdate(AbstractPipeline pipeline, String id, long expiry)
     {
         if (expiry > 0)
-            pipeline.zadd(keys.expiryIndex(), expiry, SessionKeys.bytes(id));
-        else
-            queueRemove(pipeline, id);
+            return pipeline.zadd(keys.expiryIndex(), expiry, SessionKeys.bytes(id));
+        return queueRemove(pipeline, id);
     }
 
     /**
      * @param pipeline a pipeline of the session's
      * @param id the session id, to take out
+     * @return the command's reply, to read after the pipeline is synced
      */
-    public void queueRemove(AbstractPipeline pipeline, String id)
+    public Response<Long> queueRemove(AbstractPipeline pipeline, String id)
     {
-        pipeline.zrem(keys.expiryIndex(), SessionKeys.bytes(id));
+        return pipeline.zrem(keys.expiryIndex(), SessionKeys.bytes(id));
     }
 
     /**
@@ -170,6 +171,8 @@ public final class ExpiryIndex
      * Sets entries to the expiries the sessions have in Redis.
      *
      * @param expiries session id to its stored expiry; 0 takes it out (deleted, immortal, not a session)
+     * @throws JedisException if Redis refused an entry (full, say: the entries are corrected again at the next
+     * scavenge that finds them), or could not be reached
      */
     public void correct(Map<String, Long> expiries)
     {
@@ -177,13 +180,21 @@ public final class ExpiryIndex
             return;
         calls.run(redis ->
         {
+            List<Response<Long>> replies = new ArrayList<>(expiries.size());
             try (AbstractPipeline pipeline = redis.pipelined())
             {
-                expiries.forEach((id, expiry) -> queueUpdate(pipeline, id, expiry));
+                expiries.forEach((id, expiry) -> replies.add(queueUpdate(pipeline, id, expiry)));
                 pipeline.sync();
             }
-            return null;
+            return readAll(replies);
         });
+    }
+
+    /** Reads every reply within the call, so that a refused command (a full Redis) fails it, and is counted. */
+    private static Void readAll(List<Response<Long>> replies)
+    {
+        replies.forEach(Response::get);
+        return null;
     }
 
     /**
@@ -294,6 +305,7 @@ public final class ExpiryIndex
             userEntries.forEach((id, userKey) -> pipeline.zrem(userKey, id));
             pipeline.sync();
         }
+        List<Response<Long>> moved = new ArrayList<>(usedAgain.size());
         try (AbstractPipeline pipeline = redis.pipelined())
         {
             for (int i = 0; i < usedAgain.size(); i++)
@@ -301,11 +313,12 @@ public final class ExpiryIndex
                 byte[] stored = expiries.get(i).get();
                 long expiry = stored == null ? 0 : Long.parseLong(new String(stored, StandardCharsets.US_ASCII));
                 if (expiry > 0)
-                    pipeline.zadd(contextKeys.expiryIndex(), expiry, usedAgain.get(i));
+                    moved.add(pipeline.zadd(contextKeys.expiryIndex(), expiry, usedAgain.get(i)));
                 else
-                    pipeline.zrem(contextKeys.expiryIndex(), usedAgain.get(i));
+                    moved.add(pipeline.zrem(contextKeys.expiryIndex(), usedAgain.get(i)));
             }
             pipeline.sync();
         }
+        readAll(moved);
     }
 }
