@@ -3,6 +3,7 @@ package io.github.jettyredis.session;
 
 import java.time.Duration;
 
+import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.Await;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
@@ -94,6 +95,34 @@ public class RedisLoadingIT
             JettyNode reader = cluster.start("reader", JettyNode.Cache.NULL);
             Await.until("the change made while Redis loaded reaches it", Duration.ofSeconds(20),
                 () -> "2-items".equals(cluster.getQuietly(reader.url("op=get&name=cart"))));
+        }
+    }
+
+    /**
+     * A node started while Redis loads its data (a rolling restart of both) starts: it cannot mark its expiry
+     * index yet, and its first scavenge once Redis has loaded does; its sessions are indexed.
+     */
+    @Test
+    public void aNodeStartsWhileRedisLoadsAndItsIndexIsMarkedOnceRedisHasLoaded() throws Exception
+    {
+        redis.server().restartWithFiller(FILLER_KEYS, 3000);
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            JettyNode node = cluster.start("node", JettyNode.Cache.DEFAULT, n ->
+            {
+                n.sessions().setConnectTimeoutMs(300);
+                n.sessions().setSocketTimeoutMs(300);
+            });
+            assertTrue(node.store().isStarted(), "the sessions' store started");
+            JedisDataException loading = assertThrows(JedisDataException.class, admin::ping,
+                "Redis is still loading once the node has started: otherwise the test proves nothing");
+            assertTrue(loading.getMessage().startsWith("LOADING"), loading.getMessage());
+
+            Await.until("Redis has loaded its data", Duration.ofSeconds(30), () -> RedisTestServer.answersPing(admin));
+            String id = cluster.get(node.url("op=create"));
+            node.awaitScavenges(1);
+            assertEquals(2, admin.zcard(cluster.keys().expiryIndex()), "the node's mark and its session");
+            assertTrue(admin.zscore(cluster.keys().expiryIndex(), SessionKeys.bytes(id)) != null, "the session is indexed");
         }
     }
 
