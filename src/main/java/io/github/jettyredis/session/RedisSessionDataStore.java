@@ -3,6 +3,7 @@ package io.github.jettyredis.session;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -1002,6 +1003,29 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         if (!isStarted())
             throw new IllegalStateException("Not started");
+        try
+        {
+            return claimExpired(candidates);
+        }
+        catch (RuntimeException e)
+        {
+            // Not thrown on: Jetty's scavenger would log it at WARN with the id of every candidate, and session ids are
+            // bearer credentials. Nothing is lost: the next scavenge finds what is due in the index, which holds every
+            // mortal session, and claims last only seconds.
+            if (RedisAvailability.isFull(e))
+                calls.availability().refusedForMemory("no session of " + keys.context() + " expired by this scavenge; the next one tries again");
+            else if (RedisAvailability.isUnreachable(e))
+                LOG.debug("No session of {} expired by this scavenge, as Redis cannot be asked ({}); the next one tries again",
+                    keys.context(), e.toString());
+            else
+                LOG.warn("The scavenge of {} failed; the next one tries again", keys.context(), e);
+            return new HashSet<>();
+        }
+    }
+
+    /** The steps of {@link #getExpired}. */
+    private Set<String> claimExpired(Set<String> candidates)
+    {
         long now = System.currentTimeMillis();
         long graceMs = TimeUnit.SECONDS.toMillis(getGracePeriodSec());
 

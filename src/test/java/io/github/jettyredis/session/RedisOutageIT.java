@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import io.github.jettyredis.session.testing.Await;
+import io.github.jettyredis.session.testing.CapturedLog;
 import io.github.jettyredis.session.testing.JettyNode;
 import io.github.jettyredis.session.testing.JettyNodes;
 import io.github.jettyredis.session.testing.PrivateRedis;
@@ -149,6 +150,41 @@ public class RedisOutageIT
             return id != null && "ok".equals(getQuietly("op=set&name=k&value=after")) && "after".equals(getQuietly("op=get&name=k"));
         });
         assertTrue(cookie != null);
+    }
+
+    /**
+     * A held session's expiry passes while Redis does not answer: the scavenge cannot claim it, and says so without
+     * the session's id. It used to throw, and Jetty's scavenger logged the failure at WARN with the id of every
+     * candidate, bearer credentials. Once Redis answers, the session is expired, once.
+     */
+    @Test
+    public void aScavengeWhileRedisIsAwayLogsNoSessionIdAndTheSessionExpiresOnceItIsBack() throws Exception
+    {
+        startNode(JettyNode.Cache.DEFAULT);
+        long expiresAt = System.currentTimeMillis() + 2000;
+        String id = get("op=create&ttl=2");
+        node.awaitIdle();
+        String log;
+        try (CapturedLog captured = CapturedLog.start())
+        {
+            redisServer.pause();
+            try
+            {
+                Await.until("the session's expiry passed", Duration.ofSeconds(10), () -> System.currentTimeMillis() > expiresAt + 500);
+                // Begun after the expiry: the session is among its candidates.
+                node.awaitScavenges(1);
+                assertEquals(0, cluster.destroyedCount(id), "not expired while Redis cannot be asked");
+            }
+            finally
+            {
+                redisServer.resume();
+            }
+            log = captured.text();
+        }
+        assertFalse(log.contains(id), "the log must not hold the session id " + id + ":\n" + log);
+        Await.until("the session is expired once Redis answers", Duration.ofSeconds(20), () -> cluster.destroyedCount(id) == 1);
+        node.awaitScavenges(1);
+        assertEquals(1, cluster.destroyedCount(id), "sessionDestroyed fired once");
     }
 
     // What FaultsUnderLoadIT saw with users retrying while Redis restarted with its data: Jetty makes a
