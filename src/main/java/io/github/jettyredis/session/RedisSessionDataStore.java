@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -108,6 +109,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      */
     private final ThreadLocal<UnknownSession> existenceUnknown = new ThreadLocal<>();
 
+    /** Jetty's expiry candidates that a failed scavenge could not look at, for the next one. */
+    private final Set<String> candidatesToRetry = ConcurrentHashMap.newKeySet();
     /** Whether this thread writes a kept save again, for the catch-up. */
     private final ThreadLocal<Boolean> catchingUp = ThreadLocal.withInitial(() -> false);
 
@@ -1003,22 +1006,21 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         if (!isStarted())
             throw new IllegalStateException("Not started");
+        // Jetty hands each candidate (a held session whose timer found it expired) over once, and takes it out of its
+        // own set first: one that a failed scavenge could not look at is kept here for the next.
+        Set<String> all = new HashSet<>(candidates);
+        all.addAll(candidatesToRetry);
+        candidatesToRetry.clear();
         try
         {
-            return claimExpired(candidates);
+            return claimExpired(all);
         }
         catch (RuntimeException e)
         {
             // Not thrown on: Jetty's scavenger would log it at WARN with the id of every candidate, and session ids are
-            // bearer credentials. Nothing is lost: the next scavenge finds what is due in the index, which holds every
-            // mortal session, and claims last only seconds.
-            if (RedisAvailability.isFull(e))
-                calls.availability().refusedForMemory("no session of " + keys.context() + " expired by this scavenge; the next one tries again");
-            else if (RedisAvailability.isUnreachable(e))
-                LOG.debug("No session of {} expired by this scavenge, as Redis cannot be asked ({}); the next one tries again",
-                    keys.context(), e.toString());
-            else
-                LOG.warn("The scavenge of {} failed; the next one tries again", keys.context(), e);
+            // bearer credentials. The candidates are kept; what the index has as expired, it still has next time.
+            candidatesToRetry.addAll(all);
+            scavengeStepFailed("No session of " + keys.context() + " expired by this scavenge", e);
             return new HashSet<>();
         }
     }
@@ -1049,52 +1051,56 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         _lastExpiryCheckTime = now;
 
         // 3. Claim each; copies of sessions another node deleted or used again go quietly; the index follows Redis.
+        // (What the first claims took is expired even if the index's claims fail: the index still has theirs next time.)
         ExpiryClaims.Outcome outcome = claims.claim(due, now, getTtlMarginMs());
         if (claimsInsideIndex)
-            claims.claimIndexed(now - graceMs, now, getTtlMarginMs(), outcome);
+            scavengeStep("The claims of the sessions that the expiry index of " + keys.context() + " has as expired",
+                () -> claims.claimIndexed(now - graceMs, now, getTtlMarginMs(), outcome));
         counters.claimed(outcome.claimed().size(), outcome.gone().size());
         outcome.gone().forEach(held::drop);
         outcome.alive().keySet().stream().filter(candidates::contains).forEach(held::dropReplaced);
-        keepIndex("the correction of expiry index entries (sessions used again, or deleted elsewhere)", () -> index.correct(outcome.indexCorrections()));
+        scavengeStep("The correction of expiry index entries of " + keys.context() + " (sessions used again, or deleted elsewhere)",
+            () -> index.correct(outcome.indexCorrections()));
 
         // 4. Expire, with their listeners, the claimed sessions no cache holds (a NullSessionCache).
         Set<String> expired = held.keepsSessions() ? outcome.claimed() : held.expireUnheld(outcome.claimed(), this::load);
 
         // 5. Now and then, delete long expired sessions of every context.
-        if (now > _lastOrphanSweepTime + 10 * graceMs)
-        {
-            try
-            {
-                keepIndex("the sweep of long expired sessions", () -> cleanOrphans(now - 10 * graceMs));
-            }
-            finally
-            {
-                _lastOrphanSweepTime = now;
-            }
-        }
+        if (now > _lastOrphanSweepTime + 10 * graceMs &&
+            scavengeStep("The sweep of long expired sessions under " + prefix, () -> cleanOrphans(now - 10 * graceMs)))
+            _lastOrphanSweepTime = now;
         return expired;
     }
 
     /**
-     * Runs upkeep of the expiry index that the next scavenge makes again if this one cannot (it finds the same
-     * entries), so that its failure does not cost this scavenge the expiries it found. A full Redis is reported as
-     * the store's other refused writes are; one not reached is logged by the availability.
+     * Runs a step of a scavenge that the next scavenge makes again if this one cannot (it finds the same sessions and
+     * entries), so that its failure does not cost this scavenge what the other steps did.
+     *
+     * @return whether it went through
      */
-    private void keepIndex(String what, Runnable upkeep)
+    private boolean scavengeStep(String what, Runnable step)
     {
         try
         {
-            upkeep.run();
+            step.run();
+            return true;
         }
-        catch (JedisException e)
+        catch (RuntimeException e)
         {
-            if (RedisAvailability.isFull(e))
-                calls.availability().refusedForMemory(what + " of " + keys.context() + " cannot be made now; tried again at the next scavenge");
-            else if (RedisAvailability.isUnreachable(e))
-                LOG.debug("{} of {} cannot be made now; tried again at the next scavenge: {}", what, keys.context(), e.toString());
-            else
-                LOG.warn("{} of {} failed; tried again at the next scavenge", what, keys.context(), e);
+            scavengeStepFailed(what, e);
+            return false;
         }
+    }
+
+    /** Logs what a scavenge could not do: a full Redis as the store's other refused writes, one not reached at DEBUG (the availability warns). */
+    private void scavengeStepFailed(String what, RuntimeException e)
+    {
+        if (RedisAvailability.isFull(e))
+            calls.availability().refusedForMemory(what + ": not done; tried again at the next scavenge");
+        else if (RedisAvailability.isUnreachable(e))
+            LOG.debug("{}: not done, as Redis cannot be asked now ({}); tried again at the next scavenge", what, e.toString());
+        else
+            LOG.warn("{}: failed; tried again at the next scavenge", what, e);
     }
 
     /**

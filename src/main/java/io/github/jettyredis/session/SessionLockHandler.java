@@ -21,6 +21,7 @@ import io.github.jettyredis.session.client.RedisClientSettings;
 import io.github.jettyredis.session.internal.LuaScript;
 import io.github.jettyredis.session.internal.RedisAvailability;
 import io.github.jettyredis.session.internal.RedisCalls;
+import io.github.jettyredis.session.internal.RedisFailure;
 import io.github.jettyredis.session.internal.SharedPipelines;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpStatus;
@@ -414,6 +415,19 @@ public class SessionLockHandler extends Handler.Wrapper
         Response.writeError(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503);
     }
 
+    private void releaseMissedLocksSoon()
+    {
+        try
+        {
+            getServer().getThreadPool().execute(this::releaseMissedLocks);
+        }
+        catch (RejectedExecutionException e)
+        {
+            // Stopping, or the pool is full: the lock expires with its lease, or goes at the next recovery.
+            LOG.debug("Cannot release the session locks Redis missed now", e);
+        }
+    }
+
     /** Releases, once Redis answers again, the locks whose release it missed and whose lease is not over. */
     private void releaseMissedLocks()
     {
@@ -466,7 +480,9 @@ public class SessionLockHandler extends Handler.Wrapper
             }
             catch (RuntimeException e)
             {
-                if (keepForLater(e))
+                if (isExpired())
+                    LOG.debug("Cannot release a session lock whose lease ended", e);
+                else if (keepForLater(e))
                     LOG.debug("Cannot release a session lock now: released when Redis answers again, or it expires after {} ms", leaseMs, e);
                 else
                     LOG.warn("Cannot release a session lock; it expires after {} ms", leaseMs, e);
@@ -482,8 +498,17 @@ public class SessionLockHandler extends Handler.Wrapper
         /** @return whether a release that failed so is kept until Redis answers again (it could not be asked) */
         boolean keepForLater(RuntimeException e)
         {
-            return e instanceof JedisException failure && RedisAvailability.isUnreachable(failure) && !isExpired() &&
-                unreleased.size() < MAX_UNRELEASED && unreleased.add(this);
+            if (!(e instanceof JedisException failure && RedisAvailability.isUnreachable(failure)) || isExpired())
+                return false;
+            unreleased.removeIf(Lock::isExpired);
+            if (unreleased.size() >= MAX_UNRELEASED || !unreleased.add(this))
+                return false;
+            // Redis found back between the failure and now: the release of the kept ones is under way or done, and
+            // would not see this one. (A Redis that refuses for now, not down, tries again itself a second later.)
+            RedisAvailability current = availability;
+            if (current != null && RedisFailure.of(failure).isDown() && !current.isDown())
+                releaseMissedLocksSoon();
+            return true;
         }
 
         boolean isExpired()

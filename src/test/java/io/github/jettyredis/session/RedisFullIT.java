@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
+import io.github.jettyredis.session.internal.SessionHashCodec;
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.internal.SessionScripts;
 import io.github.jettyredis.session.testing.Await;
@@ -336,6 +338,43 @@ public class RedisFullIT
             node.awaitScavenges(1);
             assertTrue(admin.zscore(index, member) > System.currentTimeMillis(), "moved to the session's expiry once Redis has room");
             assertEquals(id, cluster.get(node.url("op=id")), "the session lives on");
+        }
+    }
+
+    /**
+     * The sweep of long expired sessions meets a full Redis: the index entries of sessions used again (more than a
+     * batch of them) cannot be moved, and are counted and left where they are, while the sweep goes on to delete the
+     * long expired session after them (a deletion frees memory). It used to read the same batch again for ever, then
+     * (reading the refusals) to end at the first batch.
+     */
+    @Test
+    public void theSweepOfLongExpiredSessionsGoesOnPastEntriesAFullRedisWillNotMove() throws Exception
+    {
+        byte[] index = cluster.keys().expiryIndex();
+        int usedAgain = 600;
+        byte[] orphan = cluster.keys().session("long-expired");
+        try (UnifiedJedis admin = redis.newClient())
+        {
+            String later = Long.toString(System.currentTimeMillis() + TimeUnit.HOURS.toMillis(1));
+            for (int i = 0; i < usedAgain; i++)
+            {
+                admin.hset(cluster.keys().session("used-again-" + i), SessionHashCodec.EXPIRY_FIELD, SafeEncoder.encode(later));
+                admin.zadd(index, 1, SessionKeys.bytes("used-again-" + i));
+            }
+            admin.hset(orphan, SessionHashCodec.EXPIRY_FIELD, SafeEncoder.encode("1000"));
+            admin.zadd(index, 2, SessionKeys.bytes("long-expired"));
+            admin.sadd(SessionKeys.contextRegistry(cluster.prefix()), SessionKeys.bytes(cluster.keys().context()));
+            fill(admin);
+
+            // Its first scavenge sweeps.
+            JettyNode node = cluster.start("node", JettyNode.Cache.DEFAULT);
+            long refused = node.store().getCounters().getRedisFull();
+            node.awaitScavenges(1);
+            assertFalse(admin.exists(orphan), "the long expired session is deleted");
+            assertNull(admin.zscore(index, SessionKeys.bytes("long-expired")));
+            assertEquals(1.0, admin.zscore(index, SessionKeys.bytes("used-again-" + (usedAgain - 1))), "not moved while Redis is full");
+            assertTrue(node.store().getCounters().getRedisFull() >= refused + usedAgain, "each refused move is counted: " +
+                node.store().getCounters());
         }
     }
 

@@ -2,6 +2,7 @@
 package io.github.jettyredis.session;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.github.jettyredis.session.internal.SessionKeys;
 import io.github.jettyredis.session.testing.Await;
@@ -119,7 +120,14 @@ public class RedisLoadingIT
             assertTrue(loading.getMessage().startsWith("LOADING"), loading.getMessage());
 
             Await.until("Redis has loaded its data", Duration.ofSeconds(30), () -> RedisTestServer.answersPing(admin));
-            String id = cluster.get(node.url("op=create"));
+            // The node may take Redis for down a little longer (its probe asks every second): 503 until then.
+            AtomicReference<String> made = new AtomicReference<>();
+            Await.until("a session is made", Duration.ofSeconds(20), () ->
+            {
+                made.set(cluster.getQuietly(node.url("op=create")));
+                return made.get() != null;
+            });
+            String id = made.get();
             node.awaitScavenges(1);
             assertEquals(2, admin.zcard(cluster.keys().expiryIndex()), "the node's mark and its session");
             assertTrue(admin.zscore(cluster.keys().expiryIndex(), SessionKeys.bytes(id)) != null, "the session is indexed");

@@ -211,19 +211,41 @@ public final class ExpiryIndex
     public int deleteExpiredOfEveryContext(long time, Deleter deleter)
     {
         int deleted = 0;
+        int notMoved = 0;
         for (byte[] context : calls.run(redis -> redis.smembers(SessionKeys.contextRegistry(prefix))))
         {
             SessionKeys contextKeys = SessionKeys.ofRegisteredContext(prefix, new String(context, StandardCharsets.UTF_8));
+            // Past the entries left where they were (their moves refused): read again, they would end no batch.
+            int offset = 0;
             List<byte[]> ids;
             do
             {
-                ids = calls.run(redis -> redis.zrangeByScore(contextKeys.expiryIndex(), Double.NEGATIVE_INFINITY, time, 0, ORPHAN_BATCH));
+                int from = offset;
+                ids = calls.run(redis -> redis.zrangeByScore(contextKeys.expiryIndex(), Double.NEGATIVE_INFINITY, time, from, ORPHAN_BATCH));
                 if (!ids.isEmpty())
-                    deleted += deleteAll(contextKeys, ids, time, deleter);
+                {
+                    Sweep sweep = deleteAll(contextKeys, ids, time, deleter);
+                    deleted += sweep.deleted();
+                    offset += sweep.notMoved();
+                }
             }
             while (ids.size() == ORPHAN_BATCH);
+            notMoved += offset;
         }
+        if (notMoved > 0)
+            calls.availability().refusedForMemory(notMoved + " expiry index entries of sessions used again not moved by the sweep of long " +
+                "expired sessions under " + prefix + "; the scavenges' claims move them");
         return deleted;
+    }
+
+    /**
+     * What a batch of the sweep did.
+     *
+     * @param deleted how many sessions it deleted
+     * @param notMoved how many entries of sessions used again it left where they were (a full Redis refused their moves)
+     */
+    private record Sweep(int deleted, int notMoved)
+    {
     }
 
     /** How the orphan sweep deletes a session: the arguments of a {@link SessionScripts#DELETE}. */
@@ -238,7 +260,7 @@ public final class ExpiryIndex
         byte[][] deleteArgs(SessionKeys keys, String id, long expiredBy);
     }
 
-    private int deleteAll(SessionKeys contextKeys, List<byte[]> ids, long time, Deleter deleter)
+    private Sweep deleteAll(SessionKeys contextKeys, List<byte[]> ids, long time, Deleter deleter)
     {
         return calls.run(redis ->
         {
@@ -282,16 +304,17 @@ public final class ExpiryIndex
                         userEntries.put(ids.get(i), contextKeys.user(deletion.userToken()));
                 }
             }
-            moveEntries(redis, contextKeys, usedAgain, done, userEntries);
-            return deleted;
+            return new Sweep(deleted, moveEntries(redis, contextKeys, usedAgain, done, userEntries));
         });
     }
 
     /**
      * Takes the entries of deleted sessions out (of the expiry index and of their users' indexes), and moves
      * those of sessions used again to their expiry.
+     *
+     * @return how many of the latter a full Redis refused to move (counted; each is left where it was)
      */
-    private static void moveEntries(UnifiedJedis redis, SessionKeys contextKeys, List<byte[]> usedAgain, List<byte[]> done,
+    private int moveEntries(UnifiedJedis redis, SessionKeys contextKeys, List<byte[]> usedAgain, List<byte[]> done,
                                     Map<byte[], byte[]> userEntries)
     {
         List<Response<byte[]>> expiries = new ArrayList<>(usedAgain.size());
@@ -319,6 +342,22 @@ public final class ExpiryIndex
             }
             pipeline.sync();
         }
-        readAll(moved);
+        int refused = 0;
+        for (Response<Long> reply : moved)
+        {
+            try
+            {
+                reply.get();
+            }
+            catch (JedisDataException e)
+            {
+                // A full Redis refuses a ZADD: the sweep goes on with the deletions, which free memory.
+                if (!RedisAvailability.isFull(e))
+                    throw e;
+                calls.refusedWithin(e);
+                refused++;
+            }
+        }
+        return refused;
     }
 }

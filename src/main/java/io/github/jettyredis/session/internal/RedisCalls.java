@@ -178,6 +178,17 @@ public final class RedisCalls
         return queued.get(0);
     }
 
+    /**
+     * Records a refusal that a call found in one of its replies and went on without (it left that command's work
+     * for later): counted, and told to the availability, as a failed call's is.
+     *
+     * @param e the refusal the reply held
+     */
+    public void refusedWithin(JedisException e)
+    {
+        failed(e, RedisFailure.of(e));
+    }
+
     private JedisException failed(JedisException e, RedisFailure failure)
     {
         availability.failed(e, failure);
