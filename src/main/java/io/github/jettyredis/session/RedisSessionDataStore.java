@@ -349,6 +349,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
     {
         try
         {
+            candidatesToRetry.clear();
             if (leases != null)
                 leases.stop();
             if (listening)
@@ -1018,11 +1019,28 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         catch (RuntimeException e)
         {
             // Not thrown on: Jetty's scavenger would log it at WARN with the id of every candidate, and session ids are
-            // bearer credentials. The candidates are kept; what the index has as expired, it still has next time.
-            candidatesToRetry.addAll(all);
+            // bearer credentials. What the index has as expired, it still has next time.
+            keepCandidates(all, e);
             scavengeStepFailed("No session of " + keys.context() + " expired by this scavenge", e);
             return new HashSet<>();
         }
+    }
+
+    /**
+     * Keeps candidates that a scavenge could not claim because Redis could not take the claims for now (not reached,
+     * not serving, full), for the next one. Not after any other failure: a candidate that fails every claim would make
+     * every scavenge fail.
+     */
+    private void keepCandidates(Set<String> candidates, RuntimeException failure)
+    {
+        if (isForNow(failure))
+            candidatesToRetry.addAll(candidates);
+    }
+
+    /** @return whether Redis may take what it failed for at a later try: not reached, not serving for now, or full */
+    private static boolean isForNow(RuntimeException failure)
+    {
+        return RedisAvailability.isUnreachable(failure) || RedisAvailability.isFull(failure);
     }
 
     /** The steps of {@link #getExpired}. */
@@ -1052,7 +1070,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
 
         // 3. Claim each; copies of sessions another node deleted or used again go quietly; the index follows Redis.
         // (What the first claims took is expired even if the index's claims fail: the index still has theirs next time.)
-        ExpiryClaims.Outcome outcome = claims.claim(due, now, getTtlMarginMs());
+        ExpiryClaims.Outcome outcome = claimDue(due, candidates, now);
         if (claimsInsideIndex)
             scavengeStep("The claims of the sessions that the expiry index of " + keys.context() + " has as expired",
                 () -> claims.claimIndexed(now - graceMs, now, getTtlMarginMs(), outcome));
@@ -1066,29 +1084,50 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         Set<String> expired = held.keepsSessions() ? outcome.claimed() : held.expireUnheld(outcome.claimed(), this::load);
 
         // 5. Now and then, delete long expired sessions of every context.
-        if (now > _lastOrphanSweepTime + 10 * graceMs &&
-            scavengeStep("The sweep of long expired sessions under " + prefix, () -> cleanOrphans(now - 10 * graceMs)))
-            _lastOrphanSweepTime = now;
+        if (now > _lastOrphanSweepTime + 10 * graceMs)
+        {
+            // Again at the next scavenge if Redis could not take it for now; otherwise (an ACL, data it cannot read), as
+            // planned, so that a sweep that cannot go through does not fail every scavenge.
+            RuntimeException failure = scavengeStep("The sweep of long expired sessions under " + prefix, () -> cleanOrphans(now - 10 * graceMs));
+            if (failure == null || !isForNow(failure))
+                _lastOrphanSweepTime = now;
+        }
         return expired;
+    }
+
+    /** @return what the claims of the due sessions found; none if they failed (the other steps still run) */
+    private ExpiryClaims.Outcome claimDue(Map<String, Long> due, Set<String> candidates, long now)
+    {
+        try
+        {
+            return claims.claim(due, now, getTtlMarginMs());
+        }
+        catch (RuntimeException e)
+        {
+            // The sweep's deletions, say, which a full Redis takes, free memory.
+            keepCandidates(candidates, e);
+            scavengeStepFailed("The claims of the sessions of " + keys.context() + " due now", e);
+            return ExpiryClaims.Outcome.none();
+        }
     }
 
     /**
      * Runs a step of a scavenge that the next scavenge makes again if this one cannot (it finds the same sessions and
      * entries), so that its failure does not cost this scavenge what the other steps did.
      *
-     * @return whether it went through
+     * @return null if it went through, else how it failed
      */
-    private boolean scavengeStep(String what, Runnable step)
+    private RuntimeException scavengeStep(String what, Runnable step)
     {
         try
         {
             step.run();
-            return true;
+            return null;
         }
         catch (RuntimeException e)
         {
             scavengeStepFailed(what, e);
-            return false;
+            return e;
         }
     }
 

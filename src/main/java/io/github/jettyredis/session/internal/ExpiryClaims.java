@@ -21,6 +21,7 @@ import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
@@ -57,6 +58,12 @@ public final class ExpiryClaims
      */
     public record Outcome(Set<String> claimed, Set<String> gone, Map<String, Long> alive, Set<String> notSessions)
     {
+        /** @return an outcome that found nothing yet, to add to */
+        public static Outcome none()
+        {
+            return new Outcome(new HashSet<>(), new HashSet<>(), new HashMap<>(), new HashSet<>());
+        }
+
         /** @return what the expiry index must hold for the sessions found not expired: their expiry, or 0 to take them out */
         public Map<String, Long> indexCorrections()
         {
@@ -142,7 +149,7 @@ public final class ExpiryClaims
      */
     public Outcome claim(Map<String, Long> due, long now, long tombstoneMs)
     {
-        Outcome outcome = new Outcome(new HashSet<>(), new HashSet<>(), new HashMap<>(), new HashSet<>());
+        Outcome outcome = Outcome.none();
         if (due.isEmpty())
             return outcome;
         List<Map<String, Long>> batches = batches(due);
@@ -200,8 +207,12 @@ public final class ExpiryClaims
      */
     public void claimIndexed(long expiredBy, long now, long tombstoneMs, Outcome outcome)
     {
+        // Each batch's claims are Redis's once its script ran: a batch that fails after others went through (a Redis
+        // that became full meanwhile) costs only itself, and its failure is counted and thrown once the others are in.
+        JedisException[] laterFailure = new JedisException[1];
         List<List<?>> replies = calls.run(redis ->
         {
+            laterFailure[0] = null;
             long indexed = redis.zcount(keys.expiryIndex(), Double.NEGATIVE_INFINITY, expiredBy);
             List<byte[][]> args = new ArrayList<>();
             List<Response<Object>> queued = new ArrayList<>();
@@ -217,9 +228,33 @@ public final class ExpiryClaims
             }
             List<List<?>> results = new ArrayList<>();
             for (int b = 0; b < queued.size(); b++)
-                results.add((List<?>)SessionScripts.CLAIM_INDEXED.result(queued.get(b), redis, args.get(b)));
+            {
+                try
+                {
+                    results.add((List<?>)SessionScripts.CLAIM_INDEXED.result(queued.get(b), redis, args.get(b)));
+                }
+                catch (JedisException e)
+                {
+                    // The first batch's failure is the whole call's (retried, if Redis was not there yet).
+                    if (results.isEmpty())
+                        throw e;
+                    laterFailure[0] = e;
+                    break;
+                }
+            }
             return results;
         });
+        recordIndexed(replies, expiredBy, outcome);
+        if (laterFailure[0] != null)
+        {
+            calls.refusedWithin(laterFailure[0]);
+            throw laterFailure[0];
+        }
+    }
+
+    /** Adds what {@link SessionScripts#CLAIM_INDEXED} replied to the outcome. */
+    private void recordIndexed(List<List<?>> replies, long expiredBy, Outcome outcome)
+    {
         for (List<?> reply : replies)
         {
             for (Object id : (List<?>)reply.get(0))
