@@ -1095,20 +1095,24 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         return expired;
     }
 
-    /** @return what the claims of the due sessions found; none if they failed (the other steps still run) */
+    /**
+     * @return what the claims of the due sessions found; if they failed, what those made before the failure found
+     * (the other steps still run: the sweep's deletions, say, which a full Redis takes, free memory)
+     */
     private ExpiryClaims.Outcome claimDue(Map<String, Long> due, Set<String> candidates, long now)
     {
+        ExpiryClaims.Outcome outcome = ExpiryClaims.Outcome.none();
         try
         {
-            return claims.claim(due, now, getTtlMarginMs());
+            claims.claim(due, now, getTtlMarginMs(), outcome);
         }
         catch (RuntimeException e)
         {
-            // The sweep's deletions, say, which a full Redis takes, free memory.
+            // (One claimed meanwhile and kept too is found gone next time: expired once.)
             keepCandidates(candidates, e);
             scavengeStepFailed("The claims of the sessions of " + keys.context() + " due now", e);
-            return ExpiryClaims.Outcome.none();
         }
+        return outcome;
     }
 
     /**

@@ -125,6 +125,52 @@ public class RedisClusterSessionIT
         }
     }
 
+    /**
+     * One master of the cluster is full: the claims of the expired sessions on it are refused, and those of the
+     * sessions on the other masters go through. One refused batch used to fail the whole claim, so that no session
+     * was expired while that master stayed full.
+     */
+    @Test
+    public void aFullMasterCostsOnlyTheClaimsOfItsOwnSessions() throws Exception
+    {
+        try (RedisTestCluster own = RedisTestCluster.start(3))
+        {
+            RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
+            factory.setUri(own.uri());
+            factory.setPrefix(prefix);
+            try (StoreHarness harness = new StoreHarness(factory, "/app"))
+            {
+                RedisSessionDataStore store = harness.store();
+                long now = System.currentTimeMillis();
+                Set<String> ids = new HashSet<>();
+                for (int i = 0; i < 30; i++)
+                {
+                    String id = "old" + i;
+                    SessionData data = store.newSessionData(id, now, now, now, 1_000);
+                    data.setExpiry(now - 10_000);
+                    store.store(id, data);
+                    ids.add(id);
+                }
+                RedisTestServer full = own.nodes().get(0);
+                Set<String> onFull = new HashSet<>();
+                try (Jedis master = full.connect())
+                {
+                    for (String key : master.keys(prefix + "{*"))
+                        ids.stream().filter(id -> key.endsWith("_" + id + "}")).forEach(onFull::add);
+                    assertFalse(onFull.isEmpty(), "sessions on the master made full: the test proves nothing otherwise");
+                    assertTrue(onFull.size() < ids.size(), "and sessions on the others");
+                    master.configSet("maxmemory-policy", "noeviction");
+                    master.configSet("maxmemory", "1");
+                }
+                store.setGracePeriodSec(0);
+                Set<String> onOthers = new HashSet<>(ids);
+                onOthers.removeAll(onFull);
+                assertEquals(onOthers, store.getExpired(Set.of()), "the sessions on the masters with room are claimed");
+                assertTrue(store.getCounters().getRedisFull() > 0, "the refusal is counted: " + store.getCounters());
+            }
+        }
+    }
+
     @Test
     public void invalidationOnOneNodeReachesTheOtherNodesMemoryAcrossRedisNodes() throws Exception
     {

@@ -145,16 +145,19 @@ public final class ExpiryClaims
      * @param due session id to the latest expiry that counts as expired for it
      * @param now now
      * @param tombstoneMs how long the tombstone of a session Redis lost lives, once claimed
-     * @return what the claims found
+     * @param outcome where to add what the claims found: also what the batches before a failed one found
+     * @throws redis.clients.jedis.exceptions.JedisException if a batch failed (a full Redis)
      */
-    public Outcome claim(Map<String, Long> due, long now, long tombstoneMs)
+    public void claim(Map<String, Long> due, long now, long tombstoneMs, Outcome outcome)
     {
-        Outcome outcome = Outcome.none();
         if (due.isEmpty())
-            return outcome;
+            return;
         List<Map<String, Long>> batches = batches(due);
+        // As in claimIndexed: the batches that went through while others failed are kept.
+        JedisException[] laterFailure = new JedisException[1];
         Map<String, Object> replies = calls.run(redis ->
         {
+            laterFailure[0] = null;
             List<byte[][]> args = new ArrayList<>();
             List<Response<Object>> queued = new ArrayList<>();
             try (AbstractPipeline pipeline = redis.pipelined())
@@ -170,16 +173,25 @@ public final class ExpiryClaims
             Map<String, Object> results = new LinkedHashMap<>();
             for (int b = 0; b < batches.size(); b++)
             {
-                List<?> perSession = (List<?>)SessionScripts.CLAIM_EXPIRY.result(queued.get(b), redis, 2 * batches.get(b).size(), args.get(b));
+                List<?> perSession;
+                try
+                {
+                    perSession = (List<?>)SessionScripts.CLAIM_EXPIRY.result(queued.get(b), redis, 2 * batches.get(b).size(), args.get(b));
+                }
+                catch (JedisException e)
+                {
+                    laterFailure[0] = laterFailure[0] == null ? e : laterFailure[0];
+                    continue;
+                }
                 int i = 0;
                 for (String id : batches.get(b).keySet())
                     results.put(id, perSession.get(i++));
             }
-            return results;
+            return successesOrFailure(results.isEmpty(), results, laterFailure);
         });
         replies.forEach((id, reply) ->
             record(outcome, id, SessionScripts.claim(reply), due.get(id), () -> SessionScripts.aliveExpiry(reply)));
-        return outcome;
+        throwLaterFailure(laterFailure[0]);
     }
 
     /**
@@ -207,8 +219,9 @@ public final class ExpiryClaims
      */
     public void claimIndexed(long expiredBy, long now, long tombstoneMs, Outcome outcome)
     {
-        // Each batch's claims are Redis's once its script ran: a batch that fails after others went through (a Redis
-        // that became full meanwhile) costs only itself, and its failure is counted and thrown once the others are in.
+        // Each batch's claims are Redis's once its script ran: a batch that fails while others went through (a Redis
+        // that became full meanwhile, a full master of a Cluster) costs only itself, and its failure is counted and
+        // thrown once the others are in.
         JedisException[] laterFailure = new JedisException[1];
         List<List<?>> replies = calls.run(redis ->
         {
@@ -235,21 +248,37 @@ public final class ExpiryClaims
                 }
                 catch (JedisException e)
                 {
-                    // The first batch's failure is the whole call's (retried, if Redis was not there yet).
-                    if (results.isEmpty())
-                        throw e;
-                    laterFailure[0] = e;
-                    break;
+                    laterFailure[0] = laterFailure[0] == null ? e : laterFailure[0];
                 }
             }
-            return results;
+            return successesOrFailure(results.isEmpty(), results, laterFailure);
         });
         recordIndexed(replies, expiredBy, outcome);
-        if (laterFailure[0] != null)
+        throwLaterFailure(laterFailure[0]);
+    }
+
+    /**
+     * Within a call: when no batch went through, their failure is the call's (counted, and retried if Redis was not
+     * there yet); otherwise the successes are, and the failure is left for {@link #throwLaterFailure}.
+     */
+    private static <T> T successesOrFailure(boolean none, T successes, JedisException[] failure)
+    {
+        if (none && failure[0] != null)
         {
-            calls.refusedWithin(laterFailure[0]);
-            throw laterFailure[0];
+            JedisException e = failure[0];
+            failure[0] = null;
+            throw e;
         }
+        return successes;
+    }
+
+    /** Counts and throws the failure of a batch while others went through, once their claims are recorded. */
+    private void throwLaterFailure(JedisException failure)
+    {
+        if (failure == null)
+            return;
+        calls.refusedWithin(failure);
+        throw failure;
     }
 
     /** Adds what {@link SessionScripts#CLAIM_INDEXED} replied to the outcome. */
