@@ -60,6 +60,7 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
 
 /**
  * A Jetty {@link org.eclipse.jetty.session.SessionDataStore} that keeps the sessions of one context in
@@ -1037,10 +1038,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             candidatesToRetry.addAll(candidates);
     }
 
-    /** @return whether Redis may take what it failed for at a later try: not reached, not serving for now, or full */
+    /**
+     * @return whether Redis may take what it failed for at a later try: not reached, not serving for now, full, or (a
+     * Cluster's pipelined command) a slot that moved
+     */
     private static boolean isForNow(RuntimeException failure)
     {
-        return RedisAvailability.isUnreachable(failure) || RedisAvailability.isFull(failure);
+        return RedisAvailability.isUnreachable(failure) || RedisAvailability.isFull(failure) || failure instanceof JedisRedirectionException;
     }
 
     /** The steps of {@link #getExpired}. */

@@ -387,7 +387,9 @@ public class RedisFullIT
         JettyNode node = cluster.start("node", JettyNode.Cache.DEFAULT);
         // The first scavenge has swept: the next sweep is ten grace periods (10 s) later.
         node.awaitScavenges(1);
-        String id = cluster.get(node.url("op=create&ttl=1"));
+        // Expires (and its claims begin to be refused) seconds before the next sweep, which reaches sessions expired 10 s
+        // before it: a sweep over 5 s late would delete it.
+        String id = cluster.get(node.url("op=create&ttl=5"));
         node.awaitIdle();
         byte[] orphan = cluster.keys().session("long-expired");
         try (UnifiedJedis admin = redis.newClient())

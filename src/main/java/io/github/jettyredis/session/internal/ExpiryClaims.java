@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.JedisClusterCRC16;
@@ -178,9 +179,9 @@ public final class ExpiryClaims
                 {
                     perSession = (List<?>)SessionScripts.CLAIM_EXPIRY.result(queued.get(b), redis, 2 * batches.get(b).size(), args.get(b));
                 }
-                catch (JedisException e)
+                catch (JedisException | IllegalStateException e)
                 {
-                    laterFailure[0] = laterFailure[0] == null ? e : laterFailure[0];
+                    laterFailure[0] = laterFailure[0] == null ? batchFailure(e) : laterFailure[0];
                     continue;
                 }
                 int i = 0;
@@ -246,15 +247,25 @@ public final class ExpiryClaims
                 {
                     results.add((List<?>)SessionScripts.CLAIM_INDEXED.result(queued.get(b), redis, args.get(b)));
                 }
-                catch (JedisException e)
+                catch (JedisException | IllegalStateException e)
                 {
-                    laterFailure[0] = laterFailure[0] == null ? e : laterFailure[0];
+                    laterFailure[0] = laterFailure[0] == null ? batchFailure(e) : laterFailure[0];
                 }
             }
             return successesOrFailure(results.isEmpty(), results, laterFailure);
         });
         recordIndexed(replies, expiredBy, outcome);
         throwLaterFailure(laterFailure[0]);
+    }
+
+    /**
+     * @return the failure of a batch as a Jedis failure: a Cluster pipeline whose connection to one master broke
+     * leaves that master's replies unset, which throw {@link IllegalStateException} when read
+     */
+    private static JedisException batchFailure(RuntimeException e)
+    {
+        return e instanceof JedisException failure ? failure
+            : new JedisConnectionException("The reply of a claim was not read: its connection failed (" + e.getMessage() + ")", e);
     }
 
     /**

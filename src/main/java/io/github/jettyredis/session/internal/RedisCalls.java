@@ -186,7 +186,11 @@ public final class RedisCalls
      */
     public void refusedWithin(JedisException e)
     {
-        failed(e, RedisFailure.of(e));
+        RedisFailure failure = RedisFailure.of(e);
+        // As for a call that failed so: the leases this node took may be void.
+        if (failure == RedisFailure.NOT_THE_MASTER)
+            availability.answeredNotByTheMaster();
+        failed(e, failure);
     }
 
     private JedisException failed(JedisException e, RedisFailure failure)
