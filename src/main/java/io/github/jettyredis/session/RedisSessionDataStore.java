@@ -60,7 +60,6 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
-import redis.clients.jedis.exceptions.JedisRedirectionException;
 
 /**
  * A Jetty {@link org.eclipse.jetty.session.SessionDataStore} that keeps the sessions of one context in
@@ -332,7 +331,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             // Cluster and Sentinel clients connect as they are built; a standalone one at its first command.
             redis = clientFactory.getClient(_context, settings);
             link = links.acquire(redis, clientFactory, settings);
-            calls = new RedisCalls(redis, link.availability(), counters::redisFailed, new SharedPipelines(pipelinesInFlight));
+            calls = new RedisCalls(redis, link.availability(), counters::redisFailed, new SharedPipelines(pipelinesInFlight), prefix);
             index = new ExpiryIndex(prefix, keys, calls, _context.getWorkerName() == null ? claimant : _context.getWorkerName());
             userIndex = new SessionUserIndex(new UserIndex(keys, this::getTtlMarginMs), userNames, indexUsers, new UserEvents());
             index.register();
@@ -1038,13 +1037,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             candidatesToRetry.addAll(candidates);
     }
 
-    /**
-     * @return whether Redis may take what it failed for at a later try: not reached, not serving for now, full, or (a
-     * Cluster's pipelined command) a slot that moved
-     */
+    /** @return whether Redis may take what it failed for at a later try: not reached, not serving for now (a slot moving), or full */
     private static boolean isForNow(RuntimeException failure)
     {
-        return RedisAvailability.isUnreachable(failure) || RedisAvailability.isFull(failure) || failure instanceof JedisRedirectionException;
+        return RedisAvailability.isUnreachable(failure) || RedisAvailability.isFull(failure);
     }
 
     /** The steps of {@link #getExpired}. */

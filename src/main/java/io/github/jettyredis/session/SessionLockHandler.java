@@ -168,7 +168,7 @@ public class SessionLockHandler extends Handler.Wrapper
             redis = PooledRedisClientFactory.createPooledClient(settings);
         availability = new RedisAvailability(redis, settings != null ? settings.address() : "(the application's client)",
             LOCKS_WHILE_REDIS_FAILS);
-        calls = new RedisCalls(redis, availability, failure -> { }, new SharedPipelines(0));
+        calls = new RedisCalls(redis, availability, failure -> { }, new SharedPipelines(0), prefix);
         availability.onRecovery(this::releaseMissedLocks);
         try
         {

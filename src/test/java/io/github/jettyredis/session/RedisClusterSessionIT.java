@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -43,8 +44,13 @@ public class RedisClusterSessionIT
 
     private RedisSessionDataStoreFactory clusterFactory()
     {
+        return factoryOf(RedisTestCluster.shared());
+    }
+
+    private RedisSessionDataStoreFactory factoryOf(RedisTestCluster redisCluster)
+    {
         RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
-        factory.setUri(RedisTestCluster.shared().uri());
+        factory.setUri(redisCluster.uri());
         factory.setPrefix(prefix);
         return factory;
     }
@@ -133,42 +139,109 @@ public class RedisClusterSessionIT
     @Test
     public void aFullMasterCostsOnlyTheClaimsOfItsOwnSessions() throws Exception
     {
-        try (RedisTestCluster own = RedisTestCluster.start(3))
+        try (RedisTestCluster own = RedisTestCluster.start(3);
+             StoreHarness harness = new StoreHarness(factoryOf(own), "/app"))
         {
-            RedisSessionDataStoreFactory factory = new RedisSessionDataStoreFactory();
-            factory.setUri(own.uri());
-            factory.setPrefix(prefix);
-            try (StoreHarness harness = new StoreHarness(factory, "/app"))
+            RedisSessionDataStore store = harness.store();
+            long now = System.currentTimeMillis();
+            Set<String> ids = new HashSet<>();
+            for (int i = 0; i < 30; i++)
             {
-                RedisSessionDataStore store = harness.store();
-                long now = System.currentTimeMillis();
-                Set<String> ids = new HashSet<>();
-                for (int i = 0; i < 30; i++)
-                {
-                    String id = "old" + i;
-                    SessionData data = store.newSessionData(id, now, now, now, 1_000);
-                    data.setExpiry(now - 10_000);
-                    store.store(id, data);
-                    ids.add(id);
-                }
-                RedisTestServer full = own.nodes().get(0);
-                Set<String> onFull = new HashSet<>();
-                try (Jedis master = full.connect())
-                {
-                    for (String key : master.keys(prefix + "{*"))
-                        ids.stream().filter(id -> key.endsWith("_" + id + "}")).forEach(onFull::add);
-                    assertFalse(onFull.isEmpty(), "sessions on the master made full: the test proves nothing otherwise");
-                    assertTrue(onFull.size() < ids.size(), "and sessions on the others");
-                    master.configSet("maxmemory-policy", "noeviction");
-                    master.configSet("maxmemory", "1");
-                }
-                store.setGracePeriodSec(0);
-                Set<String> onOthers = new HashSet<>(ids);
-                onOthers.removeAll(onFull);
-                assertEquals(onOthers, store.getExpired(Set.of()), "the sessions on the masters with room are claimed");
-                assertTrue(store.getCounters().getRedisFull() > 0, "the refusal is counted: " + store.getCounters());
+                String id = "old" + i;
+                SessionData data = store.newSessionData(id, now, now, now, 1_000);
+                data.setExpiry(now - 10_000);
+                store.store(id, data);
+                ids.add(id);
+            }
+            RedisTestServer full = own.nodes().get(0);
+            Set<String> onFull = new HashSet<>();
+            try (Jedis master = full.connect())
+            {
+                for (String key : master.keys(prefix + "{*"))
+                    ids.stream().filter(id -> key.endsWith("_" + id + "}")).forEach(onFull::add);
+                assertFalse(onFull.isEmpty(), "sessions on the master made full: the test proves nothing otherwise");
+                assertTrue(onFull.size() < ids.size(), "and sessions on the others");
+                master.configSet("maxmemory-policy", "noeviction");
+                master.configSet("maxmemory", "1");
+            }
+            store.setGracePeriodSec(0);
+            Set<String> onOthers = new HashSet<>(ids);
+            onOthers.removeAll(onFull);
+            assertEquals(onOthers, store.getExpired(Set.of()), "the sessions on the masters with room are claimed");
+            assertTrue(store.getCounters().getRedisFull() > 0, "the refusal is counted: " + store.getCounters());
+        }
+    }
+
+    /**
+     * A session's hash slot moves to another master (resharding; a failover moves slots too): the store reads and
+     * saves the session on its new master. Jedis does not follow {@code MOVED} for a pipeline's command, and the
+     * store's reads and saves are pipelined: the session was taken for unreadable (which makes Jetty invalidate it),
+     * and its saves failed, for as long as nothing else made Jedis learn the new map of the slots.
+     */
+    @Test
+    public void aSessionWhoseSlotMovedIsReadAndSavedOnItsNewMaster() throws Exception
+    {
+        try (RedisTestCluster own = RedisTestCluster.start(3);
+             StoreHarness harness = new StoreHarness(factoryOf(own), "/app"))
+        {
+            RedisSessionDataStore store = harness.store();
+            long now = System.currentTimeMillis();
+            SessionData data = store.newSessionData("moving", now, now, now, TimeUnit.MINUTES.toMillis(30));
+            data.setAttribute("n", 1);
+            store.store("moving", data);
+            byte[] key = store.getKeys().session("moving");
+            RedisTestServer target = moveSlot(own.nodes(), JedisClusterCRC16.getSlot(key));
+
+            SessionData loaded = store.load("moving");
+            assertNotNull(loaded, "read on its new master");
+            assertEquals(1, loaded.getAttribute("n"));
+            loaded.setAttribute("n", 2);
+            store.store("moving", loaded);
+            assertEquals(2, store.load("moving").getAttribute("n"));
+            try (Jedis master = target.connect())
+            {
+                assertTrue(master.exists(key), "the session is on the master its slot moved to");
+            }
+            assertEquals(0, store.getCounters().getLoadsUnreadable(), store.getCounters().toString());
+        }
+    }
+
+    /**
+     * Moves a hash slot, and the keys in it, from the master that holds it to another, as {@code redis-cli --cluster
+     * reshard} does; every node is told.
+     *
+     * @return the master it moved to
+     */
+    private static RedisTestServer moveSlot(List<RedisTestServer> nodes, int slot) throws Exception
+    {
+        RedisTestServer source = null;
+        for (RedisTestServer node : nodes)
+        {
+            try (Jedis jedis = node.connect())
+            {
+                if (jedis.clusterCountKeysInSlot(slot) > 0)
+                    source = node;
             }
         }
+        assertNotNull(source, "a master holds the slot's keys");
+        RedisTestServer target = nodes.get(0) == source ? nodes.get(1) : nodes.get(0);
+        try (Jedis from = source.connect(); Jedis to = target.connect())
+        {
+            String fromId = from.clusterMyId();
+            String toId = to.clusterMyId();
+            to.clusterSetSlotImporting(slot, fromId);
+            from.clusterSetSlotMigrating(slot, toId);
+            for (String key : from.clusterGetKeysInSlot(slot, 100))
+                from.migrate("127.0.0.1", target.port(), key, 0, 5000);
+            for (RedisTestServer node : nodes)
+            {
+                try (Jedis jedis = node.connect())
+                {
+                    jedis.clusterSetSlotNode(slot, toId);
+                }
+            }
+        }
+        return target;
     }
 
     @Test

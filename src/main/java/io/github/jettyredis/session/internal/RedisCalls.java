@@ -39,6 +39,7 @@ public final class RedisCalls
     static final long NOT_THE_MASTER_RETRY_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final SharedPipelines shared;
+    private final String keyPrefix;
     /** When ({@link System#nanoTime()}) a retry on a new connection was last answered by a Redis not the master; 0 if never. */
     private volatile long newConnectionNotTheMasterAt;
 
@@ -50,10 +51,25 @@ public final class RedisCalls
      */
     public RedisCalls(UnifiedJedis redis, RedisAvailability availability, Consumer<RedisFailure> failures, SharedPipelines shared)
     {
+        this(redis, availability, failures, shared, "");
+    }
+
+    /**
+     * @param redis the client to run calls on
+     * @param availability where to report whether Redis answered
+     * @param failures told why each call that failed did (once per call, retry or not), to count them
+     * @param shared where {@link #runShared} operations share pipelines
+     * @param keyPrefix the prefix of the keys the calls may read: on Redis Cluster, a read of a key under it lets the
+     * client learn where a slot moved ({@link ClusterSlots})
+     */
+    public RedisCalls(UnifiedJedis redis, RedisAvailability availability, Consumer<RedisFailure> failures, SharedPipelines shared,
+                      String keyPrefix)
+    {
         this.redis = redis;
         this.availability = availability;
         this.failures = failures;
         this.shared = shared;
+        this.keyPrefix = keyPrefix;
     }
 
     /** @return the client the calls run on */
@@ -110,6 +126,9 @@ public final class RedisCalls
             // one are void either way.
             if (failure == RedisFailure.NOT_THE_MASTER)
                 availability.answeredNotByTheMaster();
+            // A pipeline's command sent to a Cluster master its slot left: made again once the client knows where it went.
+            if (ClusterSlots.learnMoved(redis, keyPrefix, e))
+                return retryMoved(retry);
             if (!failure.isWorthANewConnection() || wasDown || failure == RedisFailure.NOT_THE_MASTER && isNewConnectionPaused())
                 throw failed(e, failure);
         }
@@ -135,6 +154,19 @@ public final class RedisCalls
                     newConnectionNotTheMasterAt = nonZero(System.nanoTime());
             }
             throw failed(e, failure);
+        }
+    }
+
+    private <T> T retryMoved(Function<UnifiedJedis, T> retry)
+    {
+        try
+        {
+            return succeeded(retry.apply(redis));
+        }
+        catch (JedisException e)
+        {
+            ClusterSlots.learnMoved(redis, keyPrefix, e);
+            throw failed(e, RedisFailure.of(e));
         }
     }
 
@@ -186,6 +218,7 @@ public final class RedisCalls
      */
     public void refusedWithin(JedisException e)
     {
+        ClusterSlots.learnMoved(redis, keyPrefix, e);
         RedisFailure failure = RedisFailure.of(e);
         // As for a call that failed so: the leases this node took may be void.
         if (failure == RedisFailure.NOT_THE_MASTER)

@@ -6,6 +6,7 @@ import java.net.SocketTimeoutException;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -28,8 +29,9 @@ public enum RedisFailure
      * (a replica, such as a master a failover demoted, still reached through a pooled connection or a DNS name),
      * {@code MASTERDOWN} (a replica that lost its master and serves no stale data), {@code NOREPLICAS} (a master
      * cut off from its replicas, which a failover may be replacing) or {@code CLUSTERDOWN} (a cluster node on the
-     * minority side of a partition, or a cluster failing over). Other nodes may write to a new master meanwhile;
-     * a new connection may reach it too.
+     * minority side of a partition, or a cluster failing over); or, to a Cluster pipeline's command, {@code MOVED} or
+     * {@code ASK} (its slot moved to another master, or is moving), which Jedis does not follow in a pipeline. Other
+     * nodes may write to a new master meanwhile; a new connection may reach it too (see {@link ClusterSlots}).
      */
     NOT_THE_MASTER,
     /**
@@ -59,7 +61,7 @@ public enum RedisFailure
             // it is not there yet, and what it holds cannot be told (a session is not missing, nor unreadable).
             if (t instanceof JedisDataException && startsWith(t, "LOADING"))
                 return LOADING;
-            if (t instanceof JedisDataException && startsWithAny(t, NOT_THE_MASTER_REFUSALS))
+            if (t instanceof JedisDataException && startsWithAny(t, NOT_THE_MASTER_REFUSALS) || t instanceof JedisRedirectionException)
                 return NOT_THE_MASTER;
             if (t instanceof JedisDataException && startsWithAny(t, PASSING_REFUSALS))
                 return UNAVAILABLE;

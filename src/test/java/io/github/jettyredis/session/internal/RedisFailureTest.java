@@ -4,11 +4,14 @@ package io.github.jettyredis.session.internal;
 import java.net.SocketTimeoutException;
 
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
+import redis.clients.jedis.exceptions.JedisAskDataException;
 import redis.clients.jedis.exceptions.JedisBusyException;
 import redis.clients.jedis.exceptions.JedisClusterException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisMovedDataException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,7 +30,10 @@ public class RedisFailureTest
             new JedisDataException("READONLY You can't write against a read only replica."),
             new JedisDataException("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."),
             new JedisDataException("NOREPLICAS Not enough good replicas to write."),
-            new JedisClusterException("CLUSTERDOWN The cluster is down")})
+            new JedisClusterException("CLUSTERDOWN The cluster is down"),
+            // What a Cluster pipeline's command gets when its slot moved, or is moving: Jedis follows neither there.
+            new JedisMovedDataException("MOVED 6454 127.0.0.1:7001", new HostAndPort("127.0.0.1", 7001), 6454),
+            new JedisAskDataException("ASK 6454 127.0.0.1:7001", new HostAndPort("127.0.0.1", 7001), 6454)})
         {
             RedisFailure failure = RedisFailure.of(new RuntimeException("wrapped", refusal));
             assertEquals(RedisFailure.NOT_THE_MASTER, failure, refusal.getMessage());
