@@ -3,8 +3,10 @@ package io.github.jettyredis.session;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -173,37 +176,101 @@ public class RedisClusterSessionIT
     }
 
     /**
-     * A session's hash slot moves to another master (resharding; a failover moves slots too): the store reads and
-     * saves the session on its new master. Jedis does not follow {@code MOVED} for a pipeline's command, and the
-     * store's reads and saves are pipelined: the session was taken for unreadable (which makes Jetty invalidate it),
-     * and its saves failed, for as long as nothing else made Jedis learn the new map of the slots.
+     * A session's hash slot moves to another master (resharding; a failover moves slots too): the store reads the
+     * session, and saves another whose slot moved, on their new masters. Jedis does not follow {@code MOVED} for a
+     * pipeline's command, and the store's reads and saves are pipelined: the session was taken for unreadable (which
+     * makes Jetty invalidate it), and the save failed, until Jedis re-read the map of the slots (every 10 s, or when a
+     * plain command met the move).
      */
     @Test
-    public void aSessionWhoseSlotMovedIsReadAndSavedOnItsNewMaster() throws Exception
+    public void sessionsWhoseSlotsMovedAreReadAndSavedOnTheirNewMasters() throws Exception
     {
         try (RedisTestCluster own = RedisTestCluster.start(3);
              StoreHarness harness = new StoreHarness(factoryOf(own), "/app"))
         {
             RedisSessionDataStore store = harness.store();
             long now = System.currentTimeMillis();
-            SessionData data = store.newSessionData("moving", now, now, now, TimeUnit.MINUTES.toMillis(30));
-            data.setAttribute("n", 1);
-            store.store("moving", data);
-            byte[] key = store.getKeys().session("moving");
-            RedisTestServer target = moveSlot(own.nodes(), JedisClusterCRC16.getSlot(key));
-
-            SessionData loaded = store.load("moving");
+            Map<String, SessionData> held = new HashMap<>();
+            for (String id : List.of("read", "saved"))
+            {
+                SessionData data = store.newSessionData(id, now, now, now, TimeUnit.MINUTES.toMillis(30));
+                data.setAttribute("n", 1);
+                store.store(id, data);
+                held.put(id, data);
+            }
+            // Each move met first by a read, then by a save: the first command to meet it makes Jedis learn the whole map.
+            byte[] read = store.getKeys().session("read");
+            RedisTestServer readOn = moveSlot(own.nodes(), JedisClusterCRC16.getSlot(read));
+            SessionData loaded = store.load("read");
             assertNotNull(loaded, "read on its new master");
             assertEquals(1, loaded.getAttribute("n"));
-            loaded.setAttribute("n", 2);
-            store.store("moving", loaded);
-            assertEquals(2, store.load("moving").getAttribute("n"));
-            try (Jedis master = target.connect())
+
+            byte[] saved = store.getKeys().session("saved");
+            RedisTestServer savedOn = moveSlot(own.nodes(), JedisClusterCRC16.getSlot(saved));
+            // The node's own copy, as a cache holds it between requests.
+            SessionData changed = held.get("saved");
+            changed.setAttribute("n", 2);
+            store.store("saved", changed);
+            assertEquals(2, store.load("saved").getAttribute("n"));
+
+            try (Jedis first = readOn.connect(); Jedis second = savedOn.connect())
             {
-                assertTrue(master.exists(key), "the session is on the master its slot moved to");
+                assertTrue(first.exists(read), "the read session is on the master its slot moved to");
+                assertTrue(second.exists(saved), "the saved session is on the master its slot moved to");
             }
             assertEquals(0, store.getCounters().getLoadsUnreadable(), store.getCounters().toString());
         }
+    }
+
+    /**
+     * A client for one Redis ({@code redis://}) given a node of a Cluster: the store's start fails, saying what URI a
+     * Cluster needs (it said only {@code MOVED}). Now that a pipeline's {@code MOVED} is a Redis not the master for now,
+     * which a start lets through, it would otherwise start, and then miss every slot of the other nodes.
+     */
+    @Test
+    public void aRedisUriGivenANodeOfAClusterFailsTheStartNamingTheClusterUri() throws Exception
+    {
+        RedisSessionDataStoreFactory factory = clusterFactory();
+        // A master that does not hold the context's expiry index: the store's first write is redirected.
+        int indexSlot = JedisClusterCRC16.getSlot(new SessionKeys(prefix, "_app", "0.0.0.0").expiryIndex());
+        RedisTestServer other = null;
+        for (RedisTestServer node : RedisTestCluster.shared().nodes())
+        {
+            try (Jedis jedis = node.connect())
+            {
+                if (!jedis.clusterNodes().lines().anyMatch(line -> line.contains("myself") && ownsSlot(line, indexSlot)))
+                    other = node;
+            }
+        }
+        assertNotNull(other);
+        factory.setUri("redis://127.0.0.1:" + other.port());
+        Exception failed = assertThrows(Exception.class, () -> new StoreHarness(factory, "/app").close());
+        assertTrue(messages(failed).contains("redis-cluster://"), messages(failed));
+    }
+
+    /** @return whether a {@code CLUSTER NODES} line lists the slot among its ranges */
+    private static boolean ownsSlot(String line, int slot)
+    {
+        String[] fields = line.split(" ");
+        for (int i = 8; i < fields.length; i++)
+        {
+            String[] range = fields[i].split("-");
+            if (range[0].startsWith("["))
+                continue;
+            int from = Integer.parseInt(range[0]);
+            int to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+            if (slot >= from && slot <= to)
+                return true;
+        }
+        return false;
+    }
+
+    private static String messages(Throwable failure)
+    {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause())
+            text.append(t).append('\n');
+        return text.toString();
     }
 
     /**

@@ -35,9 +35,9 @@ public class PooledRedisClientFactory implements RedisClientFactory
     private static final Logger LOG = LoggerFactory.getLogger(PooledRedisClientFactory.class);
     /**
      * How often a cluster client re-reads the slot map by itself. Jedis refreshes it only when a single
-     * command is redirected ({@code MOVED}) or fails; a pipelined command (the store's writes and deletes)
-     * gets the error instead and triggers no refresh, so after a resharding or failover those would fail
-     * until some single command on the same slots happened to run.
+     * command is redirected ({@code MOVED}) or fails; a pipelined command (the store's reads and writes)
+     * gets the error instead and triggers no refresh. The store's calls make the client learn a move they meet at
+     * once (see {@code ClusterSlots}); this period is the backstop for calls that go elsewhere meanwhile.
      */
     static final Duration CLUSTER_TOPOLOGY_REFRESH = Duration.ofSeconds(10);
 

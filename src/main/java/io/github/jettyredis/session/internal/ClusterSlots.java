@@ -4,9 +4,11 @@ package io.github.jettyredis.session.internal;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisMovedDataException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
@@ -33,8 +35,8 @@ final class ClusterSlots
      */
     static boolean learnMoved(UnifiedJedis redis, String keyPrefix, Throwable failure)
     {
-        JedisMovedDataException moved = moved(failure);
-        if (moved == null)
+        JedisMovedDataException moved = cause(failure, JedisMovedDataException.class);
+        if (moved == null || moved.getSlot() < 0 || moved.getSlot() >= Protocol.CLUSTER_HASHSLOTS)
             return false;
         try
         {
@@ -47,15 +49,24 @@ final class ClusterSlots
         return true;
     }
 
-    private static JedisMovedDataException moved(Throwable failure)
+    /**
+     * @param failure why a call failed
+     * @return whether Redis answered it {@code MOVED} or {@code ASK}: a Cluster slot moved, or is moving
+     */
+    static boolean isRedirection(Throwable failure)
+    {
+        return cause(failure, JedisRedirectionException.class) != null;
+    }
+
+    private static <E extends Throwable> E cause(Throwable failure, Class<E> type)
     {
         for (Throwable t = failure; t != null; t = t.getCause())
-            if (t instanceof JedisMovedDataException moved)
-                return moved;
+            if (type.isInstance(t))
+                return type.cast(t);
         return null;
     }
 
-    /** @return a hash tag of the slot: the first decimal number that hashes to it (about 16,384 tries) */
+    /** @return a hash tag of the slot: the first decimal number that hashes to it (about 19,000 tries on average, 110,000 at most) */
     static String tagOf(int slot)
     {
         for (int n = 0; ; n++)

@@ -58,7 +58,7 @@ public final class ExpiryIndex
      * present ({@link #isGone}).
      *
      * @throws redis.clients.jedis.exceptions.JedisException if Redis cannot be reached, or refused otherwise (an
-     * ACL that does not grant the index's commands)
+     * ACL that does not grant the index's commands), or is a node of a Redis Cluster that a client for one Redis reached
      */
     public void register()
     {
@@ -68,6 +68,11 @@ public final class ExpiryIndex
         }
         catch (JedisException e)
         {
+            // A plain command redirected: a client for one Redis (redis://) given a node of a Cluster, whose other slots
+            // it would never reach; a Cluster client follows MOVED itself.
+            if (ClusterSlots.isRedirection(e))
+                throw new JedisDataException("it answered as a node of a Redis Cluster, which needs a redis-cluster:// URI (" +
+                    e.getMessage() + ")", e);
             RedisFailure failure = RedisFailure.of(e);
             if (!failure.refusesEveryone() && failure != RedisFailure.NOT_THE_MASTER && failure != RedisFailure.LOADING)
                 throw e;

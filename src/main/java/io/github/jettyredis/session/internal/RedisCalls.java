@@ -120,17 +120,30 @@ public final class RedisCalls
         }
         catch (JedisException e)
         {
-            RedisFailure failure = RedisFailure.of(e);
+            JedisException last = e;
+            // A pipeline's command sent to a Cluster master its slot left: made again once the client knows where it
+            // went; what fails it then is dealt with as a first failure.
+            if (ClusterSlots.learnMoved(redis, keyPrefix, e))
+            {
+                try
+                {
+                    return succeeded(retry.apply(redis));
+                }
+                catch (JedisException again)
+                {
+                    last = again;
+                }
+            }
+            RedisFailure failure = RedisFailure.of(last);
             firstFailure = failure;
             // Told at once, whether or not the retry reaches the new master: the leases this node took from the old
             // one are void either way.
             if (failure == RedisFailure.NOT_THE_MASTER)
                 availability.answeredNotByTheMaster();
-            // A pipeline's command sent to a Cluster master its slot left: made again once the client knows where it went.
-            if (ClusterSlots.learnMoved(redis, keyPrefix, e))
-                return retryMoved(retry);
-            if (!failure.isWorthANewConnection() || wasDown || failure == RedisFailure.NOT_THE_MASTER && isNewConnectionPaused())
-                throw failed(e, failure);
+            // A slot moving (ASK), or one whose move the client could not learn: a new connection meets the same.
+            if (ClusterSlots.isRedirection(last) || !failure.isWorthANewConnection() || wasDown ||
+                failure == RedisFailure.NOT_THE_MASTER && isNewConnectionPaused())
+                throw failed(last, failure);
         }
         PooledConnections.discardIdle(redis);
         long created = PooledConnections.created(redis);
@@ -154,19 +167,6 @@ public final class RedisCalls
                     newConnectionNotTheMasterAt = nonZero(System.nanoTime());
             }
             throw failed(e, failure);
-        }
-    }
-
-    private <T> T retryMoved(Function<UnifiedJedis, T> retry)
-    {
-        try
-        {
-            return succeeded(retry.apply(redis));
-        }
-        catch (JedisException e)
-        {
-            ClusterSlots.learnMoved(redis, keyPrefix, e);
-            throw failed(e, RedisFailure.of(e));
         }
     }
 
