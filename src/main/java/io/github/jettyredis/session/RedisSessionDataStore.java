@@ -1021,7 +1021,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
             // Not thrown on: Jetty's scavenger would log it at WARN with the id of every candidate, and session ids are
             // bearer credentials. What the index has as expired, it still has next time.
             keepCandidates(all, e);
-            scavengeStepFailed("No session of " + keys.context() + " expired by this scavenge", e);
+            scavengeStepFailed("The scavenge of " + keys.context() + " (no session expired by it)", e);
             return new HashSet<>();
         }
     }
@@ -1101,7 +1101,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
      */
     private ExpiryClaims.Outcome claimDue(Map<String, Long> due, Set<String> candidates, long now)
     {
-        ExpiryClaims.Outcome outcome = ExpiryClaims.Outcome.none();
+        ExpiryClaims.Outcome outcome = ExpiryClaims.Outcome.empty();
         try
         {
             claims.claim(due, now, getTtlMarginMs(), outcome);

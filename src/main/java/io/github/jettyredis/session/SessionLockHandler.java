@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
@@ -188,6 +188,7 @@ public class SessionLockHandler extends Handler.Wrapper
         // Requests still waiting would never be answered: the scheduler that polls for them stops too.
         for (Waiter waiter : queues.drain())
             waiter.refuse();
+        unreleased.clear();
         super.doStop();
         closeRedis();
     }
@@ -454,7 +455,7 @@ public class SessionLockHandler extends Handler.Wrapper
     {
         private final byte[] key;
         private final byte[] token = SafeEncoder.encode(UUID.randomUUID().toString());
-        // When the lock expires on its own, as System.nanoTime(): the lease from the last try that took it, at the latest.
+        // When the lock expires on its own, as System.nanoTime(): the lease from the last try that took it, at the earliest.
         private long expiresAt;
 
         Lock(String id)

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import redis.clients.jedis.Protocol;
+import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisMovedDataException;
@@ -17,6 +18,7 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * {@code MOVED} as its reply, and every pipeline after it goes to the old master again, for as long as nothing else
  * renews the map. So when a call meets a {@code MOVED}, a plain read of a key of that slot (under the store's
  * prefix, which its ACL user may read) makes Jedis follow it, and renew the map, before the call is made again.
+ * The key is {@code <prefix>slot:{<tag>}}, with a hash tag that Redis puts in that slot; it is never written.
  */
 final class ClusterSlots
 {
@@ -36,17 +38,31 @@ final class ClusterSlots
     static boolean learnMoved(UnifiedJedis redis, String keyPrefix, Throwable failure)
     {
         JedisMovedDataException moved = cause(failure, JedisMovedDataException.class);
-        if (moved == null || moved.getSlot() < 0 || moved.getSlot() >= Protocol.CLUSTER_HASHSLOTS)
+        if (moved == null || !isCluster(redis) || moved.getSlot() < 0 || moved.getSlot() >= Protocol.CLUSTER_HASHSLOTS)
             return false;
-        try
+        // One thread at a time: Jedis renews its map only if no renewal is under way, and does not wait for one, so a
+        // thread that did not wait would make its call again on the old map.
+        synchronized (ClusterSlots.class)
         {
-            redis.exists(keyPrefix + "slot:{" + TAGS.computeIfAbsent(moved.getSlot(), ClusterSlots::tagOf) + "}");
-        }
-        catch (JedisException e)
-        {
-            // The call made again says what is wrong, if anything still is.
+            try
+            {
+                redis.exists(keyPrefix + "slot:{" + TAGS.computeIfAbsent(moved.getSlot(), ClusterSlots::tagOf) + "}");
+            }
+            catch (JedisException e)
+            {
+                // The call made again says what is wrong, if anything still is.
+            }
         }
         return true;
+    }
+
+    /**
+     * @param redis a client
+     * @return whether it is one of Jedis's Redis Cluster clients, which follow {@code MOVED} for a plain command
+     */
+    static boolean isCluster(UnifiedJedis redis)
+    {
+        return redis instanceof RedisClusterClient;
     }
 
     /**

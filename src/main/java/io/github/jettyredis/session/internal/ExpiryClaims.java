@@ -18,7 +18,6 @@ import io.github.jettyredis.session.codec.proto.SessionMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -60,7 +59,7 @@ public final class ExpiryClaims
     public record Outcome(Set<String> claimed, Set<String> gone, Map<String, Long> alive, Set<String> notSessions)
     {
         /** @return an outcome that found nothing yet, to add to */
-        public static Outcome none()
+        public static Outcome empty()
         {
             return new Outcome(new HashSet<>(), new HashSet<>(), new HashMap<>(), new HashSet<>());
         }
@@ -146,7 +145,7 @@ public final class ExpiryClaims
      * @param due session id to the latest expiry that counts as expired for it
      * @param now now
      * @param tombstoneMs how long the tombstone of a session Redis lost lives, once claimed
-     * @param outcome where to add what the claims found: also what the batches before a failed one found
+     * @param outcome where to add what the claims found: also, when a batch failed, what every batch that went through found
      * @throws redis.clients.jedis.exceptions.JedisException if a batch failed (a full Redis)
      */
     public void claim(Map<String, Long> due, long now, long tombstoneMs, Outcome outcome)
@@ -204,7 +203,7 @@ public final class ExpiryClaims
      */
     public boolean claimsInsideIndex()
     {
-        return !(calls.client() instanceof RedisClusterClient);
+        return !ClusterSlots.isCluster(calls.client());
     }
 
     /**
@@ -339,7 +338,7 @@ public final class ExpiryClaims
      */
     private List<Map<String, Long>> batches(Map<String, Long> due)
     {
-        boolean cluster = calls.client() instanceof RedisClusterClient;
+        boolean cluster = ClusterSlots.isCluster(calls.client());
         Map<Integer, List<Map<String, Long>>> bySlot = new HashMap<>();
         for (Map.Entry<String, Long> session : due.entrySet())
         {

@@ -70,7 +70,7 @@ public final class ExpiryIndex
         {
             // A plain command redirected: a client for one Redis (redis://) given a node of a Cluster, whose other slots
             // it would never reach; a Cluster client follows MOVED itself.
-            if (ClusterSlots.isRedirection(e))
+            if (ClusterSlots.isRedirection(e) && !ClusterSlots.isCluster(calls.client()))
                 throw new JedisDataException("it answered as a node of a Redis Cluster, which needs a redis-cluster:// URI (" +
                     e.getMessage() + ")", e);
             RedisFailure failure = RedisFailure.of(e);

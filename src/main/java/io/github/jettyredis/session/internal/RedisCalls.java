@@ -26,7 +26,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * (a TLS handshake each). Every call the store makes can be run twice: writes are idempotent (see {@link SessionScripts}).
  * Each outcome is reported to the {@link RedisAvailability}, and why each call failed ({@link RedisFailure}) to
  * the store's counters; while Redis is known to be down, a call is not sent at all unless a probe finds Redis
- * back ({@link RedisAvailability#admits}), and is never retried.
+ * back ({@link RedisAvailability#admits}), and is never retried. On Redis Cluster, a call whose pipelined command met
+ * {@code MOVED} (its slot moved to another master) is made again once the client learned the new slot map
+ * ({@link ClusterSlots}).
  */
 public final class RedisCalls
 {
@@ -38,12 +40,17 @@ public final class RedisCalls
     /** How long after a new connection also reached a Redis that is not the master no call tries another. */
     static final long NOT_THE_MASTER_RETRY_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+    /** How many times a call that met {@code MOVED} on Redis Cluster is made again, each after the client learned the map. */
+    private static final int MOVED_RETRIES = 3;
+
     private final SharedPipelines shared;
     private final String keyPrefix;
     /** When ({@link System#nanoTime()}) a retry on a new connection was last answered by a Redis not the master; 0 if never. */
     private volatile long newConnectionNotTheMasterAt;
 
     /**
+     * For calls whose keys have no prefix (tests): on Redis Cluster, the key read to learn where a slot moved has none.
+     *
      * @param redis the client to run calls on
      * @param availability where to report whether Redis answered
      * @param failures told why each call that failed did (once per call, retry or not), to count them
@@ -100,7 +107,8 @@ public final class RedisCalls
      * @return what it returned
      * @throws JedisException if it failed twice, or once for a reason other than reaching Redis (e.g. an
      * error reply), or once while Redis is known to be down, or once answered by a Redis that is not the master
-     * within a second of a new connection's reaching one, or at once without being sent
+     * within a second of a new connection's reaching one, or at once without being sent; on Redis Cluster, made
+     * again up to {@value #MOVED_RETRIES} times after a {@code MOVED}, before any of that
      */
     public <T> T run(Function<UnifiedJedis, T> call)
     {
@@ -122,8 +130,8 @@ public final class RedisCalls
         {
             JedisException last = e;
             // A pipeline's command sent to a Cluster master its slot left: made again once the client knows where it
-            // went; what fails it then is dealt with as a first failure.
-            if (ClusterSlots.learnMoved(redis, keyPrefix, e))
+            // went (a few times: a move met by many threads at once); what fails it then is dealt with as a first failure.
+            for (int tries = 0; tries < MOVED_RETRIES && ClusterSlots.learnMoved(redis, keyPrefix, last); tries++)
             {
                 try
                 {
@@ -212,7 +220,8 @@ public final class RedisCalls
 
     /**
      * Records a refusal that a call found in one of its replies and went on without (it left that command's work
-     * for later): counted, and told to the availability, as a failed call's is.
+     * for later): counted, and told to the availability, as a failed call's is. On Redis Cluster, a {@code MOVED}
+     * has the client learn the new slot map (one read), so that the next call goes to the right master.
      *
      * @param e the refusal the reply held
      */
