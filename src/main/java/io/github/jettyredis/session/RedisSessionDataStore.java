@@ -927,21 +927,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
         long windowMs = Math.max(TimeUnit.SECONDS.toMillis(_context.getSessionManager().getMaxInactiveInterval()),
             TimeUnit.SECONDS.toMillis(getGracePeriodSec()));
         reindexUntil = now + windowMs;
-        try
-        {
-            index.restore(entries);
-        }
-        catch (JedisException e)
-        {
-            if (!RedisAvailability.isUnreachable(e) && !RedisAvailability.isFull(e))
-                throw e;
-            // Tried again at the next scavenge. Redis not there is logged by the availability; a full Redis here.
-            if (RedisAvailability.isFull(e))
-                calls.availability().refusedForMemory("the expiry index of " + keys.context() + " not made again; tried again at " +
-                    "the next scavenge");
-            LOG.debug("The expiry index of {} is gone from Redis, and cannot be made again now: {}", keys.context(), e.toString());
+        if (scavengeStep("The expiry index of " + keys.context() + ", gone from Redis, made again", () -> index.restore(entries)) != null)
             return;
-        }
         LOG.warn("The expiry index of {} was gone from Redis (evicted under an allkeys-* maxmemory-policy, or Redis lost its " +
             "data): this node wrote again the entries of the {} sessions it holds, and for the next {} s every save writes its " +
             "session's entry. A session no node uses meanwhile expires with its key, without sessionDestroyed", keys.context(),
@@ -1070,7 +1057,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
 
         // 3. Claim each; copies of sessions another node deleted or used again go quietly; the index follows Redis.
         // (What the first claims took is expired even if the index's claims fail: the index still has theirs next time.)
-        ExpiryClaims.Outcome outcome = claimDue(due, candidates, now);
+        // If they fail, the other steps still run: the sweep's deletions, say, which a full Redis takes, free memory.
+        ExpiryClaims.Outcome outcome = ExpiryClaims.Outcome.empty();
+        RuntimeException claimsFailed = scavengeStep("The claims of the sessions of " + keys.context() + " due now",
+            () -> claims.claim(due, now, getTtlMarginMs(), outcome));
+        if (claimsFailed != null)
+            keepCandidates(candidates, claimsFailed);
         if (claimsInsideIndex)
             scavengeStep("The claims of the sessions that the expiry index of " + keys.context() + " has as expired",
                 () -> claims.claimIndexed(now - graceMs, now, getTtlMarginMs(), outcome));
@@ -1093,26 +1085,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore
                 _lastOrphanSweepTime = now;
         }
         return expired;
-    }
-
-    /**
-     * @return what the claims of the due sessions found; if they failed, what those made before the failure found
-     * (the other steps still run: the sweep's deletions, say, which a full Redis takes, free memory)
-     */
-    private ExpiryClaims.Outcome claimDue(Map<String, Long> due, Set<String> candidates, long now)
-    {
-        ExpiryClaims.Outcome outcome = ExpiryClaims.Outcome.empty();
-        try
-        {
-            claims.claim(due, now, getTtlMarginMs(), outcome);
-        }
-        catch (RuntimeException e)
-        {
-            // (One claimed meanwhile and kept too is found gone next time: expired once.)
-            keepCandidates(candidates, e);
-            scavengeStepFailed("The claims of the sessions of " + keys.context() + " due now", e);
-        }
-        return outcome;
     }
 
     /**

@@ -432,21 +432,11 @@ public class SessionLockHandler extends Handler.Wrapper
     /** Releases, once Redis answers again, the locks whose release it missed and whose lease is not over. */
     private void releaseMissedLocks()
     {
-        for (Lock lock : unreleased)
+        // A copy: a release that fails again puts its lock back, for the next time Redis answers.
+        for (Lock lock : List.copyOf(unreleased))
         {
-            if (!unreleased.remove(lock) || lock.isExpired())
-                continue;
-            try
-            {
-                lock.unlock();
-            }
-            catch (RuntimeException e)
-            {
-                // Gone again: the rest wait for the next time it answers.
-                if (lock.keepForLater(e))
-                    return;
-                LOG.warn("Cannot release a session lock; it expires after {} ms", leaseMs, e);
-            }
+            if (unreleased.remove(lock) && !lock.isExpired())
+                lock.release();
         }
     }
 
@@ -477,7 +467,8 @@ public class SessionLockHandler extends Handler.Wrapper
         {
             try
             {
-                unlock();
+                // The script deletes the lock only if it still holds this token: a late release never frees another's lock.
+                calls.run(client -> UNLOCK.run(client, new byte[][]{key, token}));
             }
             catch (RuntimeException e)
             {
@@ -488,12 +479,6 @@ public class SessionLockHandler extends Handler.Wrapper
                 else
                     LOG.warn("Cannot release a session lock; it expires after {} ms", leaseMs, e);
             }
-        }
-
-        /** The script deletes the lock only if it still holds this token: a late release never frees another's lock. */
-        void unlock()
-        {
-            calls.run(client -> UNLOCK.run(client, new byte[][]{key, token}));
         }
 
         /** @return whether a release that failed so is kept until Redis answers again (it could not be asked) */

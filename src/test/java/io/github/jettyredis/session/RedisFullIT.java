@@ -59,6 +59,14 @@ public class RedisFullIT
         admin.configSet("maxmemory", "1");
     }
 
+    /** Waits for a whole scavenge of the node, and asserts that it counted a write a full Redis refused. */
+    private static void awaitAScavengeCountingARefusal(JettyNode node) throws InterruptedException
+    {
+        long refused = node.store().getCounters().getRedisFull();
+        node.awaitScavenges(1);
+        assertTrue(node.store().getCounters().getRedisFull() > refused, "the refusal is counted: " + node.store().getCounters());
+    }
+
     /** @return the attribute names Redis holds for the session */
     private Set<String> storedAttributes(UnifiedJedis admin, String id)
     {
@@ -302,10 +310,8 @@ public class RedisFullIT
         {
             admin.del(index);
             fill(admin);
-            long refused = node.store().getCounters().getRedisFull();
-            node.awaitScavenges(1);
+            awaitAScavengeCountingARefusal(node);
             assertFalse(admin.exists(index), "not made again while Redis is full");
-            assertTrue(node.store().getCounters().getRedisFull() > refused, "the refusal is counted: " + node.store().getCounters());
             admin.configSet("maxmemory", "0");
             node.awaitScavenges(1);
             assertTrue(admin.zscore(index, SessionKeys.bytes(id)) != null, "made again once Redis has room");
@@ -330,10 +336,8 @@ public class RedisFullIT
             // An entry long past, for a session whose own expiry is still ahead: found by the scavenge, and alive.
             admin.zadd(index, 1, member);
             fill(admin);
-            long refused = node.store().getCounters().getRedisFull();
-            node.awaitScavenges(1);
+            awaitAScavengeCountingARefusal(node);
             assertEquals(1.0, admin.zscore(index, member), "not moved while Redis is full");
-            assertTrue(node.store().getCounters().getRedisFull() > refused, "the refusal is counted: " + node.store().getCounters());
             admin.configSet("maxmemory", "0");
             node.awaitScavenges(1);
             assertTrue(admin.zscore(index, member) > System.currentTimeMillis(), "moved to the session's expiry once Redis has room");

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -153,11 +154,9 @@ public final class ExpiryClaims
         if (due.isEmpty())
             return;
         List<Map<String, Long>> batches = batches(due);
-        // As in claimIndexed: the batches that went through while others failed are kept.
         JedisException[] laterFailure = new JedisException[1];
         Map<String, Object> replies = calls.run(redis ->
         {
-            laterFailure[0] = null;
             List<byte[][]> args = new ArrayList<>();
             List<Response<Object>> queued = new ArrayList<>();
             try (AbstractPipeline pipeline = redis.pipelined())
@@ -170,24 +169,19 @@ public final class ExpiryClaims
                 }
                 pipeline.sync();
             }
+            List<Object> perBatch = readEach(queued.size(),
+                b -> SessionScripts.CLAIM_EXPIRY.result(queued.get(b), redis, 2 * batches.get(b).size(), args.get(b)), laterFailure);
             Map<String, Object> results = new LinkedHashMap<>();
             for (int b = 0; b < batches.size(); b++)
             {
-                List<?> perSession;
-                try
-                {
-                    perSession = (List<?>)SessionScripts.CLAIM_EXPIRY.result(queued.get(b), redis, 2 * batches.get(b).size(), args.get(b));
-                }
-                catch (JedisException | IllegalStateException e)
-                {
-                    laterFailure[0] = laterFailure[0] == null ? batchFailure(e) : laterFailure[0];
+                if (perBatch.get(b) == null)
                     continue;
-                }
+                List<?> perSession = (List<?>)perBatch.get(b);
                 int i = 0;
                 for (String id : batches.get(b).keySet())
                     results.put(id, perSession.get(i++));
             }
-            return successesOrFailure(results.isEmpty(), results, laterFailure);
+            return results;
         });
         replies.forEach((id, reply) ->
             record(outcome, id, SessionScripts.claim(reply), due.get(id), () -> SessionScripts.aliveExpiry(reply)));
@@ -219,13 +213,9 @@ public final class ExpiryClaims
      */
     public void claimIndexed(long expiredBy, long now, long tombstoneMs, Outcome outcome)
     {
-        // Each batch's claims are Redis's once its script ran: a batch that fails while others went through (a Redis
-        // that became full meanwhile, a full master of a Cluster) costs only itself, and its failure is counted and
-        // thrown once the others are in.
         JedisException[] laterFailure = new JedisException[1];
-        List<List<?>> replies = calls.run(redis ->
+        List<Object> replies = calls.run(redis ->
         {
-            laterFailure[0] = null;
             long indexed = redis.zcount(keys.expiryIndex(), Double.NEGATIVE_INFINITY, expiredBy);
             List<byte[][]> args = new ArrayList<>();
             List<Response<Object>> queued = new ArrayList<>();
@@ -239,19 +229,7 @@ public final class ExpiryClaims
                 }
                 pipeline.sync();
             }
-            List<List<?>> results = new ArrayList<>();
-            for (int b = 0; b < queued.size(); b++)
-            {
-                try
-                {
-                    results.add((List<?>)SessionScripts.CLAIM_INDEXED.result(queued.get(b), redis, args.get(b)));
-                }
-                catch (JedisException | IllegalStateException e)
-                {
-                    laterFailure[0] = laterFailure[0] == null ? batchFailure(e) : laterFailure[0];
-                }
-            }
-            return successesOrFailure(results.isEmpty(), results, laterFailure);
+            return readEach(queued.size(), b -> SessionScripts.CLAIM_INDEXED.result(queued.get(b), redis, args.get(b)), laterFailure);
         });
         recordIndexed(replies, expiredBy, outcome);
         throwLaterFailure(laterFailure[0]);
@@ -268,18 +246,36 @@ public final class ExpiryClaims
     }
 
     /**
-     * Within a call: when no batch went through, their failure is the call's (counted, and retried if Redis was not
-     * there yet); otherwise the successes are, and the failure is left for {@link #throwLaterFailure}.
+     * Reads each pipelined batch's reply on its own, within the call. A batch's claims are Redis's once its script
+     * ran, so one that failed while others went through (a Redis that became full meanwhile, a full master of a
+     * Cluster) costs only itself: its failure is left in {@code laterFailure}, for {@link #throwLaterFailure} once the
+     * others are recorded. When none went through, their failure is the call's (counted, and retried if Redis was not
+     * there yet).
+     *
+     * @return each batch's reply, null for one that failed
      */
-    private static <T> T successesOrFailure(boolean none, T successes, JedisException[] failure)
+    private static List<Object> readEach(int batches, IntFunction<Object> read, JedisException[] laterFailure)
     {
-        if (none && failure[0] != null)
+        List<Object> replies = new ArrayList<>(batches);
+        JedisException first = null;
+        boolean any = false;
+        for (int b = 0; b < batches; b++)
         {
-            JedisException e = failure[0];
-            failure[0] = null;
-            throw e;
+            try
+            {
+                replies.add(read.apply(b));
+                any = true;
+            }
+            catch (JedisException | IllegalStateException e)
+            {
+                replies.add(null);
+                first = first == null ? batchFailure(e) : first;
+            }
         }
-        return successes;
+        if (first != null && !any)
+            throw first;
+        laterFailure[0] = first;
+        return replies;
     }
 
     /** Counts and throws the failure of a batch while others went through, once their claims are recorded. */
@@ -291,11 +287,14 @@ public final class ExpiryClaims
         throw failure;
     }
 
-    /** Adds what {@link SessionScripts#CLAIM_INDEXED} replied to the outcome. */
-    private void recordIndexed(List<List<?>> replies, long expiredBy, Outcome outcome)
+    /** Adds what {@link SessionScripts#CLAIM_INDEXED} replied to the outcome (null: a batch that failed). */
+    private void recordIndexed(List<Object> replies, long expiredBy, Outcome outcome)
     {
-        for (List<?> reply : replies)
+        for (Object batch : replies)
         {
+            if (batch == null)
+                continue;
+            List<?> reply = (List<?>)batch;
             for (Object id : (List<?>)reply.get(0))
                 record(outcome, new String((byte[])id, StandardCharsets.UTF_8), SessionScripts.Claim.CLAIMED, expiredBy, () -> 0);
             List<?> others = (List<?>)reply.get(1);
